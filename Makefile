@@ -1,0 +1,53 @@
+# AI Platform Portfolio — every command a developer needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= uv
+PYTEST := $(UV) run --no-sync pytest
+
+.PHONY: help install run test test-python test-frontend lint bench up down clean
+
+help: ## list the commands
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+install: ## install Python (uv) and frontend (npm) dependencies
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+	@if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then \
+		npm ci --prefix frontend --no-audit --no-fund; fi
+
+run: install ## set up what is missing and start every service (Ctrl-C stops them)
+	$(UV) run --no-sync python scripts/devstack.py
+
+test: install test-python test-frontend ## every test suite (Python, frontend, browser, system)
+
+test-python: ## the Python suites, one pytest run per workspace member, then repo-wide checks
+	$(PYTEST) services/shared/tests
+	$(PYTEST) services/scraper/tests
+	$(PYTEST) services/analytics/tests
+	$(PYTEST) services/document-processor/tests
+	cd backend && $(PYTEST)
+	$(PYTEST) tests/infra
+	$(PYTEST) tests/system  # includes the slow `make run` newcomer test (marked slow)
+
+test-frontend: ## frontend unit tests and browser end-to-end tests
+	npm --prefix frontend test
+	npm --prefix frontend run e2e
+
+lint: ## ruff, mypy (strict for portfolio_shared), biome + tsc for the frontend
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy services/shared/src
+	npm --prefix frontend run lint
+	npm --prefix frontend run typecheck
+
+bench: install ## benchmarks: figures and ratios against a baseline measured in the same run
+	$(UV) run --no-sync python -m benchmarks
+
+up: ## the whole platform in Docker (needs a Docker engine)
+	docker compose up --build
+
+down: ## stop the Docker platform
+	docker compose down
+
+clean: ## remove local data (.data) and build output
+	rm -rf .data backend/staticfiles frontend/dist

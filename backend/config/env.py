@@ -1,0 +1,35 @@
+"""The core service's typed settings: the one place environment variables are read."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+
+from portfolio_shared.settings import DEV_SECRET, ServiceSettings
+
+
+class CoreSettings(ServiceSettings):
+    service_name: str = "core"
+    database_url: str | None = Field(
+        default="postgresql://postgres@127.0.0.1:5432/portfolio_core", alias="DATABASE_URL"
+    )
+    django_secret_key: SecretStr = Field(
+        default=SecretStr("django-insecure-development-only"), alias="DJANGO_SECRET_KEY"
+    )
+    django_admin_path: str = Field(default="admin/", alias="DJANGO_ADMIN_PATH")
+    allowed_hosts: str = Field(default="127.0.0.1,localhost", alias="ALLOWED_HOSTS")
+    allowed_origins: str = Field(
+        default="http://127.0.0.1:5173,http://localhost:5173", alias="ALLOWED_ORIGINS"
+    )
+    analytics_dashboard_public: bool = Field(default=False, alias="ANALYTICS_DASHBOARD_PUBLIC")
+    webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
+    webhook_secrets_documents: SecretStr = Field(
+        default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"
+    )
+    webhook_secrets_core: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_CORE")
+
+
+@lru_cache
+def get_settings() -> CoreSettings:
+    return CoreSettings()

@@ -1,0 +1,109 @@
+"""Django settings shared by every environment; values come from config.env.CoreSettings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import get_settings
+from portfolio_shared.log import configure_logging
+from portfolio_shared.settings import webhook_secrets
+
+env = get_settings()
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+SERVICE_NAME = "core"
+
+SECRET_KEY = env.django_secret_key.get_secret_value()
+DEBUG = False
+ALLOWED_HOSTS = [h.strip() for h in env.allowed_hosts.split(",") if h.strip()]
+ADMIN_PATH = env.django_admin_path.strip("/") + "/"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "webhooks",
+    "outbox",
+    "accounts",
+]
+
+MIDDLEWARE = [
+    "portfolio_shared.django.middleware.RequestIdMiddleware",
+    "portfolio_shared.django.middleware.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "portfolio_shared.errors.drf.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AI Platform Portfolio — core",
+    "DESCRIPTION": "Content, papers, documents, webhooks and chatbot of the portfolio platform.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Webhook secrets by sender (comma-separated for rotation, newest first).
+WEBHOOK_SECRETS = {
+    "scraper": webhook_secrets(env.webhook_secrets_scraper.get_secret_value()),
+    "documents": webhook_secrets(env.webhook_secrets_documents.get_secret_value()),
+}
+
+READINESS_CHECKS = ["config.readiness.database"]
+
+configure_logging(SERVICE_NAME, env.log_level)
+LOGGING_CONFIG = None  # our JSON handler is installed above; Django must not replace it

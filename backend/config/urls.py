@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portfolio_shared.django import views as shared_views
+
+handler400 = "portfolio_shared.django.views.handler400"
+handler403 = "portfolio_shared.django.views.handler403"
+handler404 = "portfolio_shared.django.views.handler404"
+handler500 = "portfolio_shared.django.views.handler500"
+
+urlpatterns = [
+    path("health", shared_views.health, name="health"),
+    path("ready", shared_views.ready, name="ready"),
+    path("internal/metrics", shared_views.metrics, name="metrics"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/webhooks/", include("webhooks.api.urls")),
+    path(settings.ADMIN_PATH, admin.site.urls),
+]

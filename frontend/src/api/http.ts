@@ -1,0 +1,28 @@
+import { ApiError, errorFromResponse } from "./errors";
+
+/** Fetches `baseUrl + path` and returns the JSON body; every failure becomes an ApiError. */
+export async function fetchJson<T>(baseUrl: string, path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  headers.set("Accept", "application/json");
+  if (init.body !== undefined && !(init.body instanceof FormData) && !headers.has("Content-Type")) {
+    headers.set("Content-Type", "application/json");
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}${path}`, { ...init, headers });
+  } catch (cause) {
+    // Aborts are the caller's decision (TanStack Query cancels stale queries): keep them visible as such.
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ApiError(0, "network_error", `The service could not be reached (${reason}).`);
+  }
+
+  if (!response.ok) throw await errorFromResponse(response);
+  if (response.status === 204) return undefined as T;
+  try {
+    return (await response.json()) as T;
+  } catch {
+    throw new ApiError(response.status, "invalid_response", "The service answered with a body that is not JSON.");
+  }
+}

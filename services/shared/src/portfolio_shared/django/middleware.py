@@ -1,0 +1,65 @@
+"""Request-id and metrics middleware for Django (the FastAPI twins live in portfolio_shared.fastapi_app)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, request_id_var
+from portfolio_shared.metrics import UNMATCHED_ROUTE, observe_request
+
+access_log = logging.getLogger("portfolio.access")
+
+_META_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+
+
+class RequestIdMiddleware:
+    """Adopt or mint the request id, expose it to logs and outbound clients, echo it, log the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = accept_request_id(request.META.get(_META_KEY))
+        token = request_id_var.set(request_id)
+        start = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class MetricsMiddleware:
+    """Count and time every request by its URL pattern (not the raw path, to keep labels bounded)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.service = getattr(settings, "SERVICE_NAME", "core")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        start = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = "/" + match.route if match is not None and match.route else UNMATCHED_ROUTE
+        observe_request(
+            self.service, route, request.method or "GET", response.status_code, time.perf_counter() - start
+        )
+        return response

@@ -1,0 +1,87 @@
+"""JSON logging to stdout, configured once per process, with the request id of the current request.
+
+Each line is one JSON object in Cloud Logging's shape: ``severity``, ``message``, ``time``,
+``service``, ``logger``, ``request_id`` (when inside a request) and every ``extra=`` field given to
+the log call. The request id lives in a context variable set by the request-id middleware of each
+framework and read by outbound clients, so it follows a request across services.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged.
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_SEVERITY = {"WARNING": "WARNING", "CRITICAL": "CRITICAL", "ERROR": "ERROR", "INFO": "INFO", "DEBUG": "DEBUG"}
+_MAX_REQUEST_ID = 200
+
+
+def get_request_id() -> str | None:
+    """The request id of the request being handled in this context, if any."""
+    return request_id_var.get()
+
+
+def new_request_id() -> str:
+    """A fresh request id."""
+    return uuid.uuid4().hex
+
+
+def accept_request_id(incoming: str | None) -> str:
+    """Keep a caller's request id when it is sane (printable, bounded), otherwise make one."""
+    if incoming and len(incoming) <= _MAX_REQUEST_ID and incoming.isprintable() and " " not in incoming:
+        return incoming
+    return new_request_id()
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats records as one JSON object per line."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "severity": _SEVERITY.get(record.levelname, "DEFAULT"),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None) or request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and key not in entry and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send every logger's records to stdout as JSON tagged with ``service``. Safe to call twice."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_portfolio", False):
+            root.removeHandler(existing)
+    handler._portfolio = True  # type: ignore[attr-defined]  # marks our handler for idempotent reconfiguration
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # Servers' own access/error loggers go through the same JSON handler.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "gunicorn.error", "celery", "django"):
+        lg = logging.getLogger(name)
+        lg.handlers.clear()
+        lg.propagate = True

@@ -1,0 +1,36 @@
+"""Prometheus metrics served at ``/internal/metrics`` by every service.
+
+HTTP metrics are labelled by the route *template* (``/papers/{arxiv_id}``), never the raw path, so
+the label set stays bounded. Services add their own job metrics to the same default registry.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+
+METRICS_PATH = "/internal/metrics"
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total",
+    "HTTP requests handled, by route template, method and status.",
+    ["service", "route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency, by route template and method.",
+    ["service", "route", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+def observe_request(service: str, route: str, method: str, status: int, seconds: float) -> None:
+    """Record one handled request."""
+    labels = (service, route, method, str(status))
+    HTTP_REQUESTS.labels(*labels).inc()
+    HTTP_LATENCY.labels(*labels).observe(seconds)
+
+
+def render_latest() -> tuple[bytes, str]:
+    """The exposition body and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,113 @@
+"""Adding a message to the outbox inside the caller's own transaction.
+
+``enqueue`` needs only a DB-API cursor whose paramstyle is ``%s``: a psycopg 3 cursor (server- or
+client-side binding), Django's ``connection.cursor()``, or SQLAlchemy's
+``session.connection().connection.cursor()``. The row becomes visible — and the ``NOTIFY`` that
+wakes the dispatchers fires — only when the caller commits; a rollback leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol
+
+from portfolio_shared.log import get_request_id
+from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
+
+Kind = Literal["webhook", "rest"]
+_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "GET"})
+
+
+class Cursor(Protocol):
+    """The slice of a DB-API 2 cursor that ``enqueue`` uses."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+
+
+def new_message_id() -> str:
+    """A fresh message id in the Standard Webhooks style (``msg_<32 hex>``)."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def webhook_body(event_type: str, msg_id: str, created_at: datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+    """DESIGN.md's webhook body ``{"type", "id", "created_at", "data"}``; ``id`` equals ``webhook-id``."""
+    return {"type": event_type, "id": msg_id, "created_at": created_at.isoformat(), "data": dict(data)}
+
+
+def _json_default(value: object) -> str:
+    # Dates as ISO 8601 (what pydantic emits); UUIDs, Decimals and the like as their text.
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+_INSERT = """
+INSERT INTO outbox_message
+    (msg_id, kind, destination, path, method, event_type, payload, headers, request_id, created_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s)
+ON CONFLICT (msg_id) DO NOTHING
+"""
+
+
+def enqueue(
+    cursor: Cursor,
+    *,
+    destination: str,
+    path: str,
+    payload: Mapping[str, Any],
+    kind: Kind = "webhook",
+    event_type: str | None = None,
+    method: str = "POST",
+    msg_id: str | None = None,
+    request_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    notify: bool = True,
+) -> str:
+    """Add one message to the outbox through ``cursor``, in the caller's transaction; return its id.
+
+    ``destination`` is a logical target (``"core"``) that the dispatcher resolves to a base URL at
+    delivery time, and ``path`` is appended to it. For ``kind="webhook"`` the stored body is the
+    webhook envelope built around ``payload`` (``event_type`` is then required) and the message id
+    becomes ``webhook-id``; for ``kind="rest"`` ``payload`` is the JSON body as is (not sent for
+    ``DELETE``/``GET``) and the id is sent as ``Idempotency-Key``.
+
+    A caller-chosen ``msg_id`` makes enqueue idempotent: the same id again adds nothing. The request
+    id defaults to the one of the request being handled, so the delivery carries ``X-Request-ID``.
+    """
+    if kind not in ("webhook", "rest"):
+        raise ValueError(f"unknown outbox message kind {kind!r}")
+    method = method.upper()
+    if method not in _METHODS:
+        raise ValueError(f"unsupported method {method!r}")
+    if kind == "webhook":
+        if not event_type:
+            raise ValueError("a webhook message needs an event_type")
+        if method != "POST":
+            raise ValueError("webhooks are always POSTed")
+    if not destination:
+        raise ValueError("destination is required")
+    msg_id = msg_id or new_message_id()
+    created_at = datetime.now(UTC)
+    body = webhook_body(event_type or "", msg_id, created_at, payload) if kind == "webhook" else dict(payload)
+    cursor.execute(
+        _INSERT,
+        (
+            msg_id,
+            kind,
+            destination,
+            path,
+            method,
+            event_type,
+            json.dumps(body, default=_json_default),
+            json.dumps(dict(headers or {})),
+            request_id or get_request_id(),
+            created_at,
+        ),
+    )
+    if notify:
+        # Delivered by Postgres only on commit, so a dispatcher never wakes for a rolled-back row.
+        cursor.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+    return msg_id

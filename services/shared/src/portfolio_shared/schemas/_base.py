@@ -1,0 +1,57 @@
+"""Model bases and small field types shared by every schema module.
+
+Two bases, one rule: a payload a service *accepts* is strict (:class:`StrictModel`, unknown fields
+are rejected, so a sender's typo fails loudly instead of being dropped); a payload a client *reads*
+is tolerant (:class:`ResponseModel`, unknown fields are ignored, so a peer can add a field without
+breaking callers that were deployed before it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
+
+
+class StrictModel(BaseModel):
+    """Base of payloads a service accepts: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    """Base of payloads a client reads: unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _check_http_url(value: str) -> str:
+    _HTTP_URL.validate_python(value)
+    return value
+
+
+#: An http(s) URL, validated but kept as the ``str`` it was given (no trailing-slash rewriting).
+HttpUrlStr = Annotated[str, AfterValidator(_check_http_url)]
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+#: The lifecycle of every job (scrape jobs, processing jobs). ``partial``: some sources or items failed.
+JobState = Literal["queued", "running", "succeeded", "partial", "failed"]
+TERMINAL_STATES: frozenset[str] = frozenset({"succeeded", "partial", "failed"})
+
+#: What ``POST /scrape`` may be asked to scrape.
+ScrapeSource = Literal["all", "arxiv", "huggingface", "pwc"]
+#: Where a paper was seen.
+PaperSource = Literal["arxiv", "huggingface", "pwc"]
+#: What a stored document came from.
+DocumentSourceType = Literal["pdf", "github", "text"]
+
+
+class JobError(ResponseModel):
+    """Why a job (or one of its parts) failed: a stable ``code`` and a human ``message``."""
+
+    code: NonEmptyStr
+    message: str

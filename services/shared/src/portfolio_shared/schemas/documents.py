@@ -1,0 +1,141 @@
+"""The document processor's requests and answers: what to index, jobs, stored documents, search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from portfolio_shared.schemas._base import (
+    DocumentSourceType,
+    HttpUrlStr,
+    JobError,
+    JobState,
+    NonEmptyStr,
+    ResponseModel,
+    StrictModel,
+)
+
+#: Chroma keeps only scalar metadata, so that is all a document may carry.
+MetadataValue = str | int | float | bool
+DocumentKey = Annotated[str, Field(min_length=1, max_length=255)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class TextForIndexing(StrictModel):
+    """Body of ``POST /process/text``. The same ``document_key`` again replaces that document."""
+
+    document_key: DocumentKey
+    title: NonEmptyStr
+    text: NonEmptyStr
+    format: Literal["markdown", "text", "html"] = "text"
+    source_url: HttpUrlStr | None = None
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+
+
+class PdfUrlRequest(StrictModel):
+    """JSON body of ``POST /process/pdf``: a PDF to fetch. Without a key the processor derives one."""
+
+    url: HttpUrlStr
+    document_key: DocumentKey | None = None
+    title: str | None = None
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+
+
+class GithubRequest(StrictModel):
+    """Body of ``POST /process/github``: ``owner/name`` or the repository's URL."""
+
+    repo: NonEmptyStr
+    document_key: DocumentKey | None = None
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+
+
+class JobAccepted(ResponseModel):
+    """202 answer of every endpoint that starts a job."""
+
+    job_id: NonEmptyStr
+    status_url: NonEmptyStr
+
+
+class JobResult(ResponseModel):
+    """What a succeeded processing job produced."""
+
+    document_id: NonEmptyStr
+    pages: Count = 0
+    chunks: Count = 0
+    characters: Count = 0
+    summary: str | None = None
+
+
+class ProcessingJob(ResponseModel):
+    """A processing job (``GET /process/status/{id}``): ``error`` when it failed, ``result`` when it succeeded.
+
+    ``source`` says what it processes: ``pdf``, ``github``, ``text`` or ``batch``.
+    """
+
+    id: NonEmptyStr
+    state: JobState
+    progress: int = Field(default=0, ge=0, le=100)
+    source: NonEmptyStr
+    document_key: str | None = None
+    error: JobError | None = None
+    result: JobResult | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _outcome_matches_state(self) -> ProcessingJob:
+        if self.state == "failed" and self.error is None:
+            raise ValueError("a failed job carries its error")
+        if self.state == "succeeded" and self.result is None:
+            raise ValueError("a succeeded job carries its result")
+        return self
+
+
+class DocumentInfo(ResponseModel):
+    """A stored document: the 200 answer when the same content is already processed."""
+
+    document_id: NonEmptyStr
+    document_key: NonEmptyStr
+    source_type: DocumentSourceType
+    source_url: str | None = None
+    title: str | None = None
+    pages: Count = 0
+    chunks: Count = 0
+    characters: Count = 0
+    summary: str | None = None
+    content_sha256: str | None = None
+    created_at: AwareDatetime | None = None
+
+
+class SearchRequest(StrictModel):
+    """Body of ``POST /search``: hybrid search over the stored chunks.
+
+    ``filters`` match chunk metadata exactly; a list value matches any of its items.
+    """
+
+    query: Annotated[str, Field(min_length=1, max_length=2000)]
+    k: int = Field(default=5, ge=1, le=50)
+    filters: dict[str, MetadataValue | list[MetadataValue]] = Field(default_factory=dict)
+
+
+class SearchHit(ResponseModel):
+    """One ranked chunk; ``score`` is the fused score (higher is better)."""
+
+    chunk_id: NonEmptyStr
+    document_id: NonEmptyStr
+    document_key: NonEmptyStr
+    title: str | None = None
+    text: str
+    score: float
+    source_type: DocumentSourceType | None = None
+    source_url: str | None = None
+    page: int | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchResponse(ResponseModel):
+    """Answer of ``POST /search``: hits best first."""
+
+    query: str
+    results: list[SearchHit] = Field(default_factory=list)

@@ -1,0 +1,136 @@
+"""A paper as the scraper sends it to core, and the bulk upsert around it.
+
+Papers are keyed by their *version-less* arXiv id, in either of arXiv's two styles:
+``2401.12345`` (``YYMM.NNNN`` from 2007-04, ``YYMM.NNNNN`` from 2015-01) or the older
+``archive[.SC]/YYMMNNN`` (``hep-th/9901001``, ``math.GT/0309136``). The version lives in its own field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator
+
+from portfolio_shared.schemas._base import HttpUrlStr, NonEmptyStr, PaperSource, ResponseModel, StrictModel
+
+#: Most papers one bulk request may carry (DESIGN.md: ≤ 2,000).
+MAX_BULK_PAPERS = 2000
+
+_NEW_STYLE = re.compile(r"(?P<yymm>\d{2}(?:0[1-9]|1[0-2]))\.(?P<number>\d{4,5})")
+_OLD_STYLE = re.compile(
+    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?:0[1-9]|1[0-2])\d{3}"
+)
+_VERSIONED = re.compile(r"(?:arXiv:)?(?P<id>.+?)(?:v(?P<version>[1-9]\d*))?", re.IGNORECASE)
+_GITHUB_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+
+
+def is_arxiv_id(value: str) -> bool:
+    """True when ``value`` is a well-formed version-less arXiv id of either style."""
+    new = _NEW_STYLE.fullmatch(value)
+    if new:
+        yymm = int(new["yymm"])
+        # New-style ids start in 2007-04 and gained a fifth digit in 2015-01.
+        return yymm >= 704 and len(new["number"]) == (5 if yymm >= 1501 else 4)
+    old = _OLD_STYLE.fullmatch(value)
+    if old:
+        # Old-style ids ran from 1991-08 until 2007-03: "yy" 91..99, then 00..07.
+        yy = int(old["yy"])
+        return yy >= 91 or yy <= 7
+    return False
+
+
+def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Split ``[arXiv:]<id>[vN]`` into the version-less id and the version (None when absent).
+
+    Raises ``ValueError`` when what remains is not an arXiv id.
+    """
+    match = _VERSIONED.fullmatch(raw.strip())
+    if match and is_arxiv_id(match["id"]):
+        return match["id"], int(match["version"]) if match["version"] else None
+    raise ValueError(f"not an arXiv id: {raw!r}")
+
+
+def _check_arxiv_id(value: str) -> str:
+    if not is_arxiv_id(value):
+        raise ValueError(
+            "must be a version-less arXiv id such as '2401.12345' or 'hep-th/9901001'"
+        )
+    return value
+
+
+def _check_github_repo(value: str) -> str:
+    if not _GITHUB_REPO.fullmatch(value):
+        raise ValueError("must be a GitHub repository as 'owner/name'")
+    return value
+
+
+ArxivId = Annotated[str, AfterValidator(_check_arxiv_id)]
+GithubRepo = Annotated[str, AfterValidator(_check_github_repo)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Paper(StrictModel):
+    """One paper, merged from every source that saw it. Core adds ``pinned``/``hidden`` itself."""
+
+    arxiv_id: ArxivId
+    version: int = Field(default=1, ge=1)
+    title: NonEmptyStr
+    abstract: str = ""
+    authors: list[NonEmptyStr] = Field(default_factory=list)
+    primary_category: str | None = None
+    categories: list[NonEmptyStr] = Field(default_factory=list)
+    published: AwareDatetime | None = None
+    updated: AwareDatetime | None = None
+    abs_url: HttpUrlStr | None = None
+    pdf_url: HttpUrlStr | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    sources: list[PaperSource] = Field(default_factory=list)
+    hf_upvotes: Count | None = None
+    hf_comments: Count | None = None
+    github_repo: GithubRepo | None = None
+    github_stars: Count | None = None
+    project_url: HttpUrlStr | None = None
+    ai_summary: str | None = None
+    organization: str | None = None
+    topics: list[NonEmptyStr] = Field(default_factory=list)
+    tags: list[NonEmptyStr] = Field(default_factory=list)
+    relevance: float = Field(default=0.0, ge=0, le=100)
+    relevance_components: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("updated")
+    @classmethod
+    def _not_before_published(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        published = info.data.get("published")
+        if value is not None and published is not None and value < published:
+            raise ValueError("updated is earlier than published")
+        return value
+
+
+class PapersBulk(StrictModel):
+    """Body of core's ``POST /api/internal/papers/bulk/``: at most 2,000 papers, each id once."""
+
+    papers: list[Paper] = Field(max_length=MAX_BULK_PAPERS)
+
+    @field_validator("papers")
+    @classmethod
+    def _unique_ids(cls, papers: list[Paper]) -> list[Paper]:
+        # One upsert statement cannot touch the same row twice, so duplicates are the sender's bug.
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        for paper in papers:
+            (duplicates if paper.arxiv_id in seen else seen).add(paper.arxiv_id)
+        if duplicates:
+            raise ValueError(f"duplicate arxiv_id in one bulk request: {', '.join(sorted(duplicates)[:10])}")
+        return papers
+
+
+class PapersBulkResult(ResponseModel):
+    """What core answers to a bulk upsert."""
+
+    created: Count = 0
+    updated: Count = 0
+    unchanged: Count = 0

@@ -1,0 +1,67 @@
+"""The scraper's requests and job reports (``POST /scrape``, ``GET /scrape/status``, history)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from portfolio_shared.schemas._base import JobError, JobState, NonEmptyStr, ResponseModel, ScrapeSource, StrictModel
+
+Count = Annotated[int, Field(ge=0)]
+
+
+class ScrapeRequest(StrictModel):
+    """Body of ``POST /scrape``: which sources, and how many days back (1..30)."""
+
+    source: ScrapeSource = "all"
+    days: int = Field(default=1, ge=1, le=30)
+
+
+class ScrapeCounts(ResponseModel):
+    """Paper counts of a scrape job or of one of its sources."""
+
+    fetched: Count = 0
+    new: Count = 0
+    updated: Count = 0
+    skipped: Count = 0
+    failed: Count = 0
+
+
+class ScrapeErrorItem(ResponseModel):
+    """One error met while scraping; ``source`` is None when it concerns the whole job."""
+
+    source: str | None = None
+    code: NonEmptyStr
+    message: str
+
+
+class SourceProgress(ResponseModel):
+    """Progress of one source within a scrape job."""
+
+    state: JobState
+    progress: int = Field(default=0, ge=0, le=100)
+    counts: ScrapeCounts = Field(default_factory=ScrapeCounts)
+    error: JobError | None = None
+
+
+class ScrapeJob(ResponseModel):
+    """A scrape job as ``GET /scrape/status`` and ``GET /scrape/history`` report it."""
+
+    id: NonEmptyStr
+    state: JobState
+    source: ScrapeSource
+    days: int = Field(ge=1, le=30)
+    progress: int = Field(default=0, ge=0, le=100)
+    created_at: AwareDatetime | None = None
+    started_at: AwareDatetime | None = None
+    finished_at: AwareDatetime | None = None
+    counts: ScrapeCounts = Field(default_factory=ScrapeCounts)
+    sources: dict[str, SourceProgress] = Field(default_factory=dict)
+    errors: list[ScrapeErrorItem] = Field(default_factory=list)
+
+
+class ScrapeHistory(ResponseModel):
+    """Body of ``GET /scrape/history``: the most recent jobs, newest first."""
+
+    results: list[ScrapeJob] = Field(default_factory=list)
