@@ -43,8 +43,9 @@ class Unreachable(SystemExit):
         print(f"\n✗ {what} is not reachable at {where}\n  ({error})\n  Start it with: {how}\n", file=sys.stderr)
 
 
-def build_env() -> dict[str, str]:
-    env = dict(os.environ)
+def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process: ``base`` (default: ours), then `.env`, then the defaults."""
+    env = dict(os.environ if base is None else base)
     dotenv = ROOT / ".env"
     if dotenv.exists():
         for key, value in parse_env_file(dotenv.read_text()).items():
@@ -124,6 +125,12 @@ def migrate(env: dict[str, str]) -> None:
     run_step(
         "migrate core",
         [*py, "manage.py", "migrate", "--noinput", "-v", "0"],
+        {**env, "DATABASE_URL": env["CORE_DATABASE_URL"]},
+        ROOT / "backend",
+    )
+    run_step(
+        "collect core's static files",
+        [*py, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         {**env, "DATABASE_URL": env["CORE_DATABASE_URL"]},
         ROOT / "backend",
     )

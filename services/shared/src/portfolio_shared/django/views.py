@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from portfolio_shared.errors import envelope
-from portfolio_shared.health import ReadinessCheck, run_checks
+from portfolio_shared.health import CheckResult, ReadinessCheck, run_check
 from portfolio_shared.metrics import render_latest
 
 
@@ -32,9 +32,16 @@ def _checks() -> list[ReadinessCheck]:
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
     """Readiness: every dependency answers; 503 with the envelope listing the failing checks."""
-    results = asyncio.run(run_checks(_checks()))
-    body: dict[str, Any] = {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}
-    if all(ok for ok, _ in results.values()):
+    checks = _checks()
+
+    async def run_all() -> list[CheckResult]:
+        return list(await asyncio.gather(*(run_check(check) for check in checks)))
+
+    results = asyncio.run(run_all())
+    body: dict[str, Any] = {
+        check.name: {"ok": ok, "detail": detail} for check, (ok, detail) in zip(checks, results, strict=True)
+    }
+    if all(ok for ok, _ in results):
         return JsonResponse({"status": "ready", "checks": body})
     return JsonResponse(envelope("not_ready", "A dependency is not ready.", {"checks": body}), status=503)
 

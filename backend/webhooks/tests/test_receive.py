@@ -1,0 +1,104 @@
+"""Webhook receipt end to end through core's HTTP API and the real database."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from portfolio_shared.webhooks import sign_headers
+from webhooks.models import WebhookReceipt
+from webhooks.services import HANDLERS
+
+URL = "/api/webhooks/scraper-complete/"
+pytestmark = pytest.mark.django_db
+
+
+def post(api: APIClient, body: bytes, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    return api.generic("POST", URL, body, content_type="application/json", headers=headers)
+
+
+def ping(msg_id: str = "msg_1") -> bytes:
+    return json.dumps({"type": "ping", "id": msg_id, "created_at": "2026-11-29T02:00:00Z", "data": {}}).encode()
+
+
+def test_signed_ping_is_acknowledged_and_recorded_once(api: APIClient) -> None:
+    body = ping()
+    headers = sign_headers(["test-secret-new"], body, msg_id="msg_1")
+    first = post(api, body, headers)
+    second = post(api, body, headers)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["duplicate"] is False
+    assert second.json()["duplicate"] is True
+    assert WebhookReceipt.objects.filter(webhook_id="msg_1").count() == 1
+    assert first["X-Request-ID"]
+
+
+def test_an_old_secret_of_the_rotation_list_still_verifies(api: APIClient) -> None:
+    body = ping("msg_old")
+    assert post(api, body, sign_headers(["test-secret-old"], body, msg_id="msg_old")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("mutate", "code"),
+    [
+        (lambda h, b: (h, b + b" "), "webhook_invalid_signature"),
+        (lambda h, b: ({**h, "webhook-id": "msg_other"}, b), "webhook_invalid_signature"),
+        (lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b), "webhook_missing_header"),
+        (lambda h, b: (sign_headers(["wrong"], b, msg_id="msg_1"), b), "webhook_invalid_signature"),
+        (
+            lambda h, b: (sign_headers(["test-secret-new"], b, timestamp=int(time.time()) - 3600), b),
+            "webhook_timestamp_too_old",
+        ),
+    ],
+)
+def test_tampered_or_unsigned_webhooks_get_401_with_the_envelope(api: APIClient, mutate, code) -> None:  # type: ignore[no-untyped-def]
+    body = ping()
+    headers, sent = mutate(sign_headers(["test-secret-new"], body, msg_id="msg_1"), body)
+    response = post(api, sent, headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == code
+    assert not WebhookReceipt.objects.exists()
+
+
+def test_a_body_that_is_not_json_gets_400(api: APIClient) -> None:
+    body = b"not json"
+    response = post(api, body, sign_headers(["test-secret-new"], body))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+
+
+def test_an_unhandled_event_type_gets_422_and_is_not_recorded(api: APIClient) -> None:
+    body = json.dumps({"type": "something.else", "id": "x", "data": {}}).encode()
+    response = post(api, body, sign_headers(["test-secret-new"], body))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unsupported_event_type"
+    assert not WebhookReceipt.objects.exists()
+
+
+def test_a_registered_handler_runs_once_and_a_failing_one_records_nothing(api: APIClient) -> None:
+    calls: list[dict] = []  # type: ignore[type-arg]
+
+    def handler(data):  # type: ignore[no-untyped-def]
+        calls.append(dict(data))
+        if data.get("boom"):
+            raise RuntimeError("handler failed")
+
+    HANDLERS[("scraper", "test.event")] = handler
+    try:
+        body = json.dumps({"type": "test.event", "id": "e1", "data": {"n": 1}}).encode()
+        headers = sign_headers(["test-secret-new"], body, msg_id="e1")
+        assert post(api, body, headers).status_code == 200
+        assert post(api, body, headers).status_code == 200
+        assert calls == [{"n": 1}]
+
+        bad = json.dumps({"type": "test.event", "id": "e2", "data": {"boom": True}}).encode()
+        response = post(api, bad, sign_headers(["test-secret-new"], bad, msg_id="e2"))
+        assert response.status_code == 500
+        assert response.json()["error"]["code"] == "internal_error"
+        # The receipt rolled back with the handler, so a redelivery will be acted on.
+        assert not WebhookReceipt.objects.filter(webhook_id="e2").exists()
+    finally:
+        del HANDLERS[("scraper", "test.event")]

@@ -1,0 +1,94 @@
+"""Start the real stack (or part of it) as subprocesses on free ports, and stop exactly what was started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from scripts import devstack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    """A complete environment for a stack on free ports, its own databases, Redis db and data dir."""
+    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_URL", "_DATABASE_URL"))}
+    base.update({key: str(free_port()) for key in devstack.PORTS})
+    base["PORTFOLIO_DB_SUFFIX"] = "_sys_" + uuid.uuid4().hex[:8]
+    base["DATA_DIR"] = str(tmp / "data")
+    base["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+    base.update(overrides)
+    return devstack.build_env(base)
+
+
+def drop_databases(env: dict[str, str]) -> None:
+    with psycopg.connect(env["POSTGRES_URL"].rstrip("/") + "/postgres", autocommit=True) as conn:
+        for service in devstack.DATABASES:
+            name = env[f"{service}_DATABASE_URL"].rsplit("/", 1)[1]
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def http_status(url: str, timeout: float = 2) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URLs only
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(urls: Sequence[str], proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    pending = list(urls)
+    deadline = time.monotonic() + timeout
+    while pending:
+        if proc.poll() is not None:
+            raise AssertionError(f"the stack exited with {proc.returncode} before {pending} answered")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not answering after {timeout}s: {pending}")
+        pending = [u for u in pending if http_status(u) != 200]
+        time.sleep(0.5)
+
+
+@contextmanager
+def running(cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` in its own process group; on exit stop that group (its pid is the group id)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            yield proc
+        finally:
+            stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: float = 20) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    # honcho has stopped its children; anything left in the group (a grandchild) goes too.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
