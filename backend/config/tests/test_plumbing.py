@@ -63,3 +63,10 @@ def test_openapi_schema_lists_the_webhook_endpoints(api: APIClient) -> None:
     response = api.get("/api/schema/", headers={"Accept": "application/json"})
     assert response.status_code == 200
     assert "/api/webhooks/scraper-complete/" in response.json()["paths"]
+
+
+def test_the_spa_origin_may_read_the_api(api: APIClient) -> None:
+    allowed = api.get("/health", headers={"Origin": "http://127.0.0.1:5173"})
+    assert allowed["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
+    other = api.get("/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other

@@ -4,7 +4,8 @@ import { ApiError, errorFromResponse } from "./errors";
 export async function fetchJson<T>(baseUrl: string, path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("Accept", "application/json");
-  if (init.body !== undefined && !(init.body instanceof FormData) && !headers.has("Content-Type")) {
+  // String bodies are JSON.stringify output here; FormData and Blob bodies set their own type.
+  if (typeof init.body === "string" && !headers.has("Content-Type")) {
     headers.set("Content-Type", "application/json");
   }
 

@@ -15,7 +15,8 @@ from portfolio_shared.schemas._base import ResponseModel
 
 
 class _Camel(ResponseModel):
-    model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True)
+    # A proxy (core) re-serialises the summary, so keys it does not model are kept, not dropped.
+    model_config = ConfigDict(extra="allow", alias_generator=to_camel, populate_by_name=True)
 
 
 class PageViews(_Camel):

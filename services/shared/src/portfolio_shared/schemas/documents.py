@@ -68,8 +68,9 @@ class JobResult(ResponseModel):
 
 
 class ProcessingJob(ResponseModel):
-    """A processing job (``GET /process/status/{id}``): ``error`` when it failed, ``result`` when it succeeded.
+    """A processing job (``GET /process/status/{id}``).
 
+    ``error`` is set when it failed, ``result`` when it succeeded;
     ``source`` says what it processes: ``pdf``, ``github``, ``text`` or ``batch``.
     """
 

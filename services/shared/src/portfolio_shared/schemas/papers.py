@@ -8,6 +8,7 @@ Papers are keyed by their *version-less* arXiv id, in either of arXiv's two styl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
@@ -19,9 +20,7 @@ from portfolio_shared.schemas._base import HttpUrlStr, NonEmptyStr, PaperSource,
 MAX_BULK_PAPERS = 2000
 
 _NEW_STYLE = re.compile(r"(?P<yymm>\d{2}(?:0[1-9]|1[0-2]))\.(?P<number>\d{4,5})")
-_OLD_STYLE = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?:0[1-9]|1[0-2])\d{3}"
-)
+_OLD_STYLE = re.compile(r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?:0[1-9]|1[0-2])\d{3}")
 _VERSIONED = re.compile(r"(?:arXiv:)?(?P<id>.+?)(?:v(?P<version>[1-9]\d*))?", re.IGNORECASE)
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 
@@ -54,9 +53,7 @@ def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
 
 def _check_arxiv_id(value: str) -> str:
     if not is_arxiv_id(value):
-        raise ValueError(
-            "must be a version-less arXiv id such as '2401.12345' or 'hep-th/9901001'"
-        )
+        raise ValueError("must be a version-less arXiv id such as '2401.12345' or 'hep-th/9901001'")
     return value
 
 
@@ -110,6 +107,15 @@ class Paper(StrictModel):
         return value
 
 
+def duplicate_arxiv_ids(papers: Iterable[Paper]) -> list[str]:
+    """The arXiv ids that occur more than once in ``papers``, sorted."""
+    seen: set[str] = set()
+    duplicates: set[str] = set()
+    for paper in papers:
+        (duplicates if paper.arxiv_id in seen else seen).add(paper.arxiv_id)
+    return sorted(duplicates)
+
+
 class PapersBulk(StrictModel):
     """Body of core's ``POST /api/internal/papers/bulk/``: at most 2,000 papers, each id once."""
 
@@ -119,12 +125,9 @@ class PapersBulk(StrictModel):
     @classmethod
     def _unique_ids(cls, papers: list[Paper]) -> list[Paper]:
         # One upsert statement cannot touch the same row twice, so duplicates are the sender's bug.
-        seen: set[str] = set()
-        duplicates: set[str] = set()
-        for paper in papers:
-            (duplicates if paper.arxiv_id in seen else seen).add(paper.arxiv_id)
+        duplicates = duplicate_arxiv_ids(papers)
         if duplicates:
-            raise ValueError(f"duplicate arxiv_id in one bulk request: {', '.join(sorted(duplicates)[:10])}")
+            raise ValueError(f"duplicate arxiv_id in one bulk request: {', '.join(duplicates[:10])}")
         return papers
 
 

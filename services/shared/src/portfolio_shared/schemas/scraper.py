@@ -6,7 +6,14 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from portfolio_shared.schemas._base import JobError, JobState, NonEmptyStr, ResponseModel, ScrapeSource, StrictModel
+from portfolio_shared.schemas._base import (
+    JobError,
+    JobState,
+    NonEmptyStr,
+    ResponseModel,
+    ScrapeSource,
+    StrictModel,
+)
 
 Count = Annotated[int, Field(ge=0)]
 

@@ -1,0 +1,84 @@
+"""When a client retries, and how long it waits: exponential backoff with jitter, ``Retry-After`` honoured."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+#: Methods that may be repeated without changing the outcome (RFC 9110 §9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+#: Failures after which the request was certainly never sent, so even a POST may be repeated.
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+#: Failures worth another try when repeating the request is safe.
+TRANSIENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts a call gets and how long to wait between them.
+
+    The n-th retry waits ``backoff * 2**(n-1)`` seconds, capped at ``max_backoff``, scaled by a
+    random factor in [0.5, 1] so that callers failing together do not retry together. A
+    ``Retry-After`` header replaces that delay; one longer than ``max_retry_after`` ends the retries
+    (the error then carries the header, for a caller such as the outbox that can wait that long).
+    """
+
+    attempts: int = 3
+    backoff: float = 0.2
+    max_backoff: float = 5.0
+    max_retry_after: float = 30.0
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 502, 503, 504}))
+    jitter: Callable[[], float] = field(default=random.random, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+
+    def backoff_delay(self, retry: int) -> float:
+        """Seconds to wait before the ``retry``-th retry (1-based) when the peer gave no ``Retry-After``."""
+        ceiling = min(self.max_backoff, self.backoff * 2.0 ** (retry - 1))
+        return ceiling * (0.5 + 0.5 * self.jitter())
+
+    def delay_for(self, response: httpx.Response, retry: int) -> float | None:
+        """Seconds to wait before retrying after ``response``, or None when it should not be retried."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is None:
+            return self.backoff_delay(retry)
+        return retry_after if retry_after <= self.max_retry_after else None
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP-date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def retryable_error(exc: httpx.TransportError, *, repeatable: bool) -> bool:
+    """Whether a transport failure may be retried; ``repeatable`` says the request is safe to repeat."""
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return True
+    return repeatable and isinstance(exc, TRANSIENT_ERRORS)

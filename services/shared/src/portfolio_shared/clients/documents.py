@@ -1,0 +1,125 @@
+"""Client of the document processor: submit content, follow jobs, delete documents, search."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from portfolio_shared.clients.base import ServiceClient
+from portfolio_shared.schemas.documents import (
+    DocumentInfo,
+    GithubRequest,
+    JobAccepted,
+    MetadataValue,
+    PdfUrlRequest,
+    ProcessingJob,
+    SearchHit,
+    SearchRequest,
+    SearchResponse,
+    TextForIndexing,
+)
+
+#: What a submission answers: 202 and a job to follow, or 200 and the already-stored document.
+Submitted = JobAccepted | DocumentInfo
+
+
+def _segment(value: str) -> str:
+    # Keys and ids may contain "/" (old-style arXiv ids): keep them one path segment.
+    return quote(value, safe="")
+
+
+class DocumentsClient(ServiceClient):
+    """Typed client of the document processor."""
+
+    service: ClassVar[str] = "documents"
+    url_setting: ClassVar[str] = "documents_url"
+
+    def _submitted(self, response: httpx.Response) -> Submitted:
+        if response.status_code == 202:
+            return self._parse(response, JobAccepted)
+        return self._parse(response, DocumentInfo)
+
+    async def process_text(self, item: TextForIndexing, *, idempotency_key: str | None = None) -> Submitted:
+        """``POST /process/text``: index ``item``, replacing any document with the same key."""
+        response = await self.request(
+            "POST", "/process/text", json=item.model_dump(mode="json"), idempotency_key=idempotency_key
+        )
+        return self._submitted(response)
+
+    async def process_pdf_url(
+        self,
+        url: str,
+        *,
+        document_key: str | None = None,
+        title: str | None = None,
+        metadata: Mapping[str, MetadataValue] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submitted:
+        """``POST /process/pdf`` with ``{"url"}``: fetch and index the PDF at ``url``."""
+        body = PdfUrlRequest(url=url, document_key=document_key, title=title, metadata=dict(metadata or {}))
+        response = await self.request(
+            "POST", "/process/pdf", json=body.model_dump(mode="json"), idempotency_key=idempotency_key
+        )
+        return self._submitted(response)
+
+    async def process_pdf_upload(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        document_key: str | None = None,
+        title: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submitted:
+        """``POST /process/pdf`` as multipart (field ``file``): index an uploaded PDF."""
+        form = {k: v for k, v in (("document_key", document_key), ("title", title)) if v is not None}
+        response = await self.request(
+            "POST",
+            "/process/pdf",
+            files={"file": (filename, content, "application/pdf")},
+            data=form,
+            idempotency_key=idempotency_key,
+        )
+        return self._submitted(response)
+
+    async def process_github(
+        self,
+        repo: str,
+        *,
+        document_key: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Submitted:
+        """``POST /process/github``: index a repository given as ``owner/name`` or its URL."""
+        body = GithubRequest(repo=repo, document_key=document_key)
+        response = await self.request(
+            "POST", "/process/github", json=body.model_dump(mode="json"), idempotency_key=idempotency_key
+        )
+        return self._submitted(response)
+
+    async def status(self, job_id: str) -> ProcessingJob:
+        """``GET /process/status/{job_id}``."""
+        response = await self.request("GET", f"/process/status/{_segment(job_id)}")
+        return self._parse(response, ProcessingJob)
+
+    async def delete_document(self, document_key: str) -> bool:
+        """``DELETE /documents/{key}``: True when it was deleted, False when there was none.
+
+        A missing document is not an error, so a replayed deletion (the outbox) settles.
+        """
+        response = await self.request("DELETE", f"/documents/{_segment(document_key)}", accept=(404,))
+        return response.status_code != 404
+
+    async def search(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Mapping[str, MetadataValue | list[MetadataValue]] | None = None,
+    ) -> list[SearchHit]:
+        """``POST /search``: the ``k`` best chunks for ``query``, best first."""
+        body = SearchRequest(query=query, k=k, filters=dict(filters or {}))
+        # A search changes nothing, so repeating it is safe even though it is a POST.
+        response = await self.request("POST", "/search", json=body.model_dump(mode="json"), idempotent=True)
+        return self._parse(response, SearchResponse).results
