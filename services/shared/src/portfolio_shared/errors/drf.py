@@ -61,8 +61,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         else:
             message = str(exc.detail) if not isinstance(exc.detail, list | dict) else str(exc.default_detail)
             body = envelope(code, message)
-        if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
+        wait = getattr(exc, "wait", None)  # set on Throttled only
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
         auth_header = getattr(exc, "auth_header", None)
         if auth_header:
             headers["WWW-Authenticate"] = auth_header
