@@ -38,4 +38,6 @@ def outbox_backlog(cursor: QueryCursor) -> Backlog:
     cursor.execute(_BACKLOG)
     row = cursor.fetchone()
     pending, dead, age = row[0], row[1], row[2]
-    return Backlog(pending=int(pending), dead=int(dead), oldest_pending_age_seconds=None if age is None else float(age))
+    return Backlog(
+        pending=int(pending), dead=int(dead), oldest_pending_age_seconds=None if age is None else float(age)
+    )

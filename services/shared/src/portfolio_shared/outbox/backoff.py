@@ -18,7 +18,7 @@ def full_jitter(cap: float) -> float:
 
 
 def backoff_cap(attempt: int, base: float, maximum: float) -> float:
-    """The ceiling of the delay after failed attempt number ``attempt`` (1-based): ``base * 2**(attempt-1)``."""
+    """The longest delay after failed attempt ``attempt`` (1-based): ``base * 2**(attempt-1)``, capped."""
     if attempt < 1:
         raise ValueError("attempt numbers start at 1")
     # Cap the exponent first so that a huge attempt count cannot overflow the float.

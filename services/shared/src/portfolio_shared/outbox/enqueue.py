@@ -32,7 +32,9 @@ def new_message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def webhook_body(event_type: str, msg_id: str, created_at: datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+def webhook_body(
+    event_type: str, msg_id: str, created_at: datetime, data: Mapping[str, Any]
+) -> dict[str, Any]:
     """DESIGN.md's webhook body ``{"type", "id", "created_at", "data"}``; ``id`` equals ``webhook-id``."""
     return {"type": event_type, "id": msg_id, "created_at": created_at.isoformat(), "data": dict(data)}
 

@@ -10,7 +10,9 @@ FAILED = Counter(
     "Failed outbox delivery attempts, by target and reason (http_<status>, network, config).",
     ["target", "reason"],
 )
-DEAD = Counter("outbox_dead_total", "Outbox messages given up after their last attempt, by target.", ["target"])
+DEAD = Counter(
+    "outbox_dead_total", "Outbox messages given up after their last attempt, by target.", ["target"]
+)
 DELIVERY_SECONDS = Histogram(
     "outbox_delivery_duration_seconds",
     "Duration of one delivery attempt, by target.",

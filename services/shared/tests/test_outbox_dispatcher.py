@@ -1,0 +1,325 @@
+"""The dispatcher against a real Postgres and a real HTTP receiver, with a hand-moved clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import psycopg
+import pytest
+from prometheus_client import REGISTRY
+from test_outbox_support import (
+    SECRETS,
+    Arrival,
+    FakeClock,
+    Receiver,
+    attempts,
+    message,
+    temp_database,
+    truncate,
+)
+
+from portfolio_shared.outbox import Dispatcher, enqueue
+
+MakeDispatcher = Callable[..., Dispatcher]
+
+
+@pytest.fixture(scope="module")
+def db_url() -> Iterator[str]:
+    with temp_database("dispatch") as url:
+        yield url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[str]:
+    truncate(db_url)
+    yield db_url
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.audiences: list[str] = []
+
+    def get_token(self, audience: str) -> str:
+        self.audiences.append(audience)
+        return f"token-for-{audience}"
+
+
+@pytest.fixture
+def make_dispatcher(db: str, receiver: Receiver, clock: FakeClock) -> Iterator[MakeDispatcher]:
+    made: list[Dispatcher] = []
+
+    def make(**overrides: Any) -> Dispatcher:
+        options: dict[str, Any] = {
+            "targets": {"core": receiver.url, "documents": receiver.url + "/docs-api/"},
+            "webhook_secrets": {"core": SECRETS},
+            "token_provider": Tokens(),
+            "timeout": 5.0,
+            "backoff_base": 1.0,
+            "backoff_max": 8.0,
+            "clock": clock,
+            "jitter": lambda cap: cap,  # the top of the jitter range, so delays are exact
+        }
+        options.update(overrides)
+        d = Dispatcher(db, **options)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.close()
+
+
+def put(db: str, n: int = 1, **kwargs: Any) -> list[str]:
+    fields: dict[str, Any] = {"destination": "core", "path": "/api/webhooks/ping/", "event_type": "ping"}
+    fields.update(kwargs)
+    with psycopg.connect(db) as conn, conn.cursor() as cur:
+        return [enqueue(cur, payload={"n": i}, **fields) for i in range(n)]
+
+
+def delay_of(db: str, msg_id: str) -> float:
+    """Seconds between the last attempt's end and the next scheduled attempt."""
+    row = message(db, msg_id)
+    last = attempts(db, msg_id)[-1]
+    assert last["next_attempt_at"] == row["available_at"]
+    return float((row["available_at"] - last["finished_at"]).total_seconds())
+
+
+def test_delivers_a_signed_webhook_and_records_the_attempt(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    [msg_id] = put(db, request_id="req-42")
+    d = make_dispatcher(dispatcher_id="d-1")
+    before = REGISTRY.get_sample_value("outbox_delivered_total", {"target": "core"}) or 0.0
+
+    assert d.run_once() == 1
+    assert d.run_once() == 0  # nothing left to claim
+
+    [arrival] = receiver.arrivals
+    assert receiver.rejected == []
+    assert arrival.webhook_id == msg_id  # the signature verified with the receiver's secrets
+    assert arrival.method == "POST" and arrival.path == "/api/webhooks/ping/"
+    assert arrival.json()["id"] == msg_id and arrival.json()["data"] == {"n": 0}
+    assert arrival.headers["x-request-id"] == "req-42"
+    assert arrival.headers["content-type"] == "application/json"
+    row = message(db, msg_id)
+    assert row["delivered_at"] == clock.now and row["attempts"] == 1 and row["last_status"] == 204
+    [attempt] = attempts(db, msg_id)
+    assert (attempt["attempt"], attempt["status_code"], attempt["outcome"]) == (1, 204, "delivered")
+    assert attempt["dispatcher_id"] == "d-1" and attempt["error"] is None and attempt["duration_ms"] >= 0
+    assert REGISTRY.get_sample_value("outbox_delivered_total", {"target": "core"}) == before + 1
+
+
+def test_receiver_down_then_up_every_message_arrives_exactly_once(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    receiver.stop()
+    assert receiver.refuses_connections()
+    ids = put(db, 12)
+    d = make_dispatcher(batch_size=5)
+    failed_before = (
+        REGISTRY.get_sample_value("outbox_failed_total", {"target": "core", "reason": "network"}) or 0
+    )
+
+    for _ in range(3):  # every message fails its first attempt: nobody listens
+        assert d.run_once() == 0
+    assert receiver.arrivals == []
+    for msg_id in ids:
+        [failed] = attempts(db, msg_id)
+        assert failed["outcome"] == "retry" and failed["status_code"] is None
+        assert "ConnectError" in failed["error"]
+        assert message(db, msg_id)["last_error"] == failed["error"]
+    assert d.run_once() == 0  # retries are not due yet: the clock has not moved
+    failures = REGISTRY.get_sample_value("outbox_failed_total", {"target": "core", "reason": "network"})
+    assert failures == failed_before + 12
+
+    receiver.start()
+    clock.advance(60)
+    delivered = sum(d.run_once() for _ in range(4))
+
+    assert delivered == 12
+    counts = receiver.ids()
+    assert set(counts) == set(ids)
+    assert all(count == 1 for count in counts.values()), counts
+    for msg_id in ids:
+        assert [a["outcome"] for a in attempts(db, msg_id)] == ["retry", "delivered"]
+    assert d.backlog().pending == 0
+
+
+def test_backoff_doubles_up_to_the_maximum(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    receiver.reply = lambda _a: (500, {"Retry-After": "1000"})  # not honoured on a 500
+    [msg_id] = put(db)
+    d = make_dispatcher()
+    delays = []
+    for _ in range(6):
+        assert d.run_once() == 0
+        delays.append(delay_of(db, msg_id))
+        assert d.run_once() == 0  # not due before its time
+        clock.advance(delays[-1])
+    assert delays == [1, 2, 4, 8, 8, 8]
+    assert [a["status_code"] for a in attempts(db, msg_id)] == [500] * 6
+    assert message(db, msg_id)["attempts"] == 6
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_seconds_is_honoured(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, status: int
+) -> None:
+    receiver.reply = lambda _a: (status, {"Retry-After": "120"})
+    [msg_id] = put(db)
+    assert make_dispatcher().run_once() == 0
+    assert delay_of(db, msg_id) == 120  # not the 1 s backoff
+    assert attempts(db, msg_id)[0]["status_code"] == status
+
+
+def test_retry_after_http_date_is_honoured(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    when = clock.now.replace(microsecond=0) + timedelta(minutes=10)
+    receiver.reply = lambda _a: (503, {"Retry-After": format_datetime(when, usegmt=True)})
+    [msg_id] = put(db)
+    assert make_dispatcher().run_once() == 0
+    assert abs((message(db, msg_id)["available_at"] - when).total_seconds()) < 0.001
+
+
+def test_retry_after_is_capped(db: str, receiver: Receiver, make_dispatcher: MakeDispatcher) -> None:
+    receiver.reply = lambda _a: (429, {"Retry-After": str(30 * 24 * 3600)})
+    [msg_id] = put(db)
+    assert make_dispatcher(retry_after_max=3600.0).run_once() == 0
+    assert delay_of(db, msg_id) == 3600
+
+
+def test_client_errors_are_recorded_and_retried(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    answers = iter([404, 401, 204])
+    receiver.reply = lambda _a: (next(answers), {})
+    [msg_id] = put(db)
+    d = make_dispatcher()
+    results = []
+    for _ in range(3):
+        results.append(d.run_once())
+        clock.advance(10)
+    assert results == [0, 0, 1]
+    assert [(a["status_code"], a["outcome"]) for a in attempts(db, msg_id)] == [
+        (404, "retry"),
+        (401, "retry"),
+        (204, "delivered"),
+    ]
+
+
+def test_dead_after_max_attempts_and_kept_for_inspection(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    receiver.reply = lambda _a: (500, {})
+    [msg_id, other] = put(db, 2)
+    d = make_dispatcher(max_attempts=3)
+    for _ in range(5):
+        d.run_once()
+        clock.advance(3600)
+    row = message(db, msg_id)
+    assert row["dead"] is True and row["delivered_at"] is None and row["attempts"] == 3
+    assert row["last_status"] == 500 and "HTTP 500" in row["last_error"]
+    assert [a["outcome"] for a in attempts(db, msg_id)] == ["retry", "retry", "dead"]
+    assert [a["next_attempt_at"] is None for a in attempts(db, msg_id)] == [False, False, True]
+    assert message(db, other)["dead"] is True
+    backlog = d.backlog()
+    assert (backlog.pending, backlog.dead) == (0, 2)
+    assert REGISTRY.get_sample_value("outbox_backlog") == 0
+    assert REGISTRY.get_sample_value("outbox_dead_messages") == 2
+    assert len(receiver.arrivals) == 6  # three attempts each, none after giving up
+
+
+def test_rest_message_carries_bearer_token_request_id_and_idempotency_key(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher
+) -> None:
+    tokens = Tokens()
+    [post_id] = put(
+        db, kind="rest", destination="documents", path="process/text", event_type=None, request_id="req-7"
+    )
+    [delete_id] = put(
+        db, kind="rest", destination="documents", path="/documents/key-1", event_type=None, method="DELETE"
+    )
+    d = make_dispatcher(token_provider=tokens)
+    assert d.run_once() == 2
+    by_key = {a.headers["idempotency-key"]: a for a in receiver.arrivals}
+    post, delete = by_key[post_id], by_key[delete_id]
+    assert (post.method, post.path) == ("POST", "/docs-api/process/text")
+    assert post.headers["authorization"] == "Bearer token-for-documents"
+    assert post.headers["x-request-id"] == "req-7"
+    assert post.json() == {"n": 0}  # REST payloads are sent as they are, no webhook envelope
+    assert "webhook-id" not in post.headers
+    assert (delete.method, delete.path, delete.body) == ("DELETE", "/docs-api/documents/key-1", b"")
+    assert delete.headers["authorization"] == "Bearer token-for-documents"
+    assert "x-request-id" not in delete.headers
+    assert tokens.audiences == ["documents", "documents"]
+
+
+def test_rest_audience_can_be_mapped(db: str, receiver: Receiver, make_dispatcher: MakeDispatcher) -> None:
+    tokens = Tokens()
+    put(db, kind="rest", destination="documents", path="/search", event_type=None)
+    d = make_dispatcher(token_provider=tokens, audiences={"documents": "https://documents.example.test"})
+    assert d.run_once() == 1
+    assert receiver.arrivals[0].headers["authorization"] == "Bearer token-for-https://documents.example.test"
+
+
+def test_configuration_gaps_are_recorded_failures_not_crashes(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher
+) -> None:
+    [unknown] = put(db, destination="nowhere")
+    [unsigned] = put(db, destination="documents")  # a webhook to a target without a secret
+    [no_token] = put(db, kind="rest", event_type=None)
+    assert make_dispatcher(token_provider=None).run_once() == 0
+    assert "unknown target 'nowhere'" in attempts(db, unknown)[0]["error"]
+    assert "no webhook secret" in attempts(db, unsigned)[0]["error"]
+    assert "token provider" in attempts(db, no_token)[0]["error"]
+    assert receiver.arrivals == []
+
+
+def test_receiver_rejects_a_wrong_secret_and_the_message_is_retried(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, clock: FakeClock
+) -> None:
+    [msg_id] = put(db)
+    d = make_dispatcher(webhook_secrets={"core": ["not-what-core-knows"]})
+    assert d.run_once() == 0
+    assert receiver.rejected == ["webhook_invalid_signature"]
+    assert attempts(db, msg_id)[0]["status_code"] == 401
+    # Rotation: the sender signs with the new secret first and an old one the receiver still knows.
+    rotated = make_dispatcher(webhook_secrets={"core": ["brand-new", SECRETS[1]]})
+    clock.advance(60)
+    assert rotated.run_once() == 1
+    assert receiver.ids() == {msg_id: 1}
+    assert [a["attempt"] for a in attempts(db, msg_id)] == [1, 2]
+
+
+def test_a_stop_hands_back_the_rest_of_the_batch(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher
+) -> None:
+    ids = put(db, 5)
+    d = make_dispatcher(batch_size=5)
+
+    def stop_after_first(_a: Arrival) -> tuple[int, dict[str, str]]:
+        d.stop()
+        return 204, {}
+
+    receiver.reply = stop_after_first
+    assert d.run_once() == 1
+    released = [message(db, i) for i in ids[1:]]
+    assert all(r["attempts"] == 0 and r["locked_by"] is None for r in released)
+    assert all(attempts(db, i) == [] for i in ids[1:])
