@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV ?= uv
 PYTEST := $(UV) run --no-sync pytest
+# Some machines set this; without bytecode caches every subprocess re-compiles its imports (~10 s each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install run test test-python test-frontend lint bench up down clean
 

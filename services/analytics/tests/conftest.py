@@ -1,0 +1,102 @@
+"""Analytics tests run against the real Redis (a db number of their own) and, for Socket.IO, a real
+uvicorn subprocess on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.main import create_app
+
+REDIS_URL = os.environ.get("TEST_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def settings() -> AnalyticsSettings:
+    return AnalyticsSettings(REDIS_URL=REDIS_URL, ENVIRONMENT="test")
+
+
+@pytest.fixture
+async def client(settings: AnalyticsSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The combined ASGI app (Socket.IO in front of FastAPI), with the FastAPI lifespan running."""
+    app = create_app(settings)
+    async with app.other_asgi_app.router.lifespan_context(app.other_asgi_app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as c:
+            yield c
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    redis_url: str
+    channel: str
+
+
+@pytest.fixture(scope="session")
+def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``uvicorn portfolio_analytics.main:app`` as a subprocess, with the Redis client manager on."""
+    port = free_port()
+    channel = f"test-analytics-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path_factory.mktemp("analytics") / "uvicorn.log"
+    log = log_path.open("wb")
+    env = {**os.environ, "REDIS_URL": REDIS_URL, "REALTIME_CHANNEL": channel, "ENVIRONMENT": "development"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portfolio_analytics.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited: {log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"analytics did not start within 90 s: {log_path.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield Server(url=url, redis_url=REDIS_URL, channel=channel)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        log.close()

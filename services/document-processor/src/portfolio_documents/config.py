@@ -1,0 +1,62 @@
+"""Document processor settings, from the environment only (see ``.env.example``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from portfolio_shared.settings import DEV_SECRET, ServiceSettings, webhook_secrets
+
+SERVICE = "documents"
+
+
+class DocumentsSettings(ServiceSettings):
+    service_name: str = SERVICE
+    database_url: str = Field(
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_documents", alias="DATABASE_URL"
+    )
+
+    github_api_url: str = Field(default="https://api.github.com", alias="GITHUB_API_URL")
+    #: Optional: unauthenticated GitHub allows 60 requests an hour.
+    github_token: SecretStr | None = Field(default=None, alias="GITHUB_TOKEN")
+    #: Local storage shared by the API and the worker (the default backend).
+    media_root: str = Field(default="var/media", alias="MEDIA_ROOT")
+    #: When set, files go to this Google Cloud Storage bucket instead of MEDIA_ROOT.
+    gcs_bucket: str | None = Field(default=None, alias="GCS_BUCKET")
+    max_upload_mb: int = Field(default=50, ge=1, alias="MAX_UPLOAD_MB")
+    max_pdf_pages: int = Field(default=500, ge=1, alias="MAX_PDF_PAGES")
+
+    #: The Chroma server shared by the API and the worker.
+    chroma_url: str = Field(default="http://127.0.0.1:8004", alias="CHROMA_URL")
+    #: An embedded Chroma directory, for a single process only (a CLI run, a unit test).
+    chroma_path: str | None = Field(default=None, alias="CHROMA_PATH")
+    embedding_provider: Literal["local", "vertex"] = Field(default="local", alias="EMBEDDING_PROVIDER")
+
+    #: Signing secrets of the ``document.processed`` webhook, comma-separated, newest first.
+    webhook_secrets_documents: SecretStr = Field(
+        default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"
+    )
+
+    #: Hard limit of one Celery task; the soft limit (the task may clean up) comes 30 s earlier.
+    task_time_limit: int = Field(default=900, ge=60, alias="TASK_TIME_LIMIT")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def chroma_heartbeat_url(self) -> str:
+        return f"{self.chroma_url.rstrip('/')}/api/v2/heartbeat"
+
+    @property
+    def webhook_signing_secrets(self) -> list[str]:
+        """The rotation list; the first secret signs."""
+        return webhook_secrets(self.webhook_secrets_documents.get_secret_value())
+
+
+@lru_cache
+def get_settings() -> DocumentsSettings:
+    """The process's settings, read once. Tests build their own or call ``get_settings.cache_clear()``."""
+    return DocumentsSettings()

@@ -1,0 +1,25 @@
+"""FastAPI dependencies of the document processor's routes (``Annotated`` aliases, one per resource)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portfolio_documents.config import DocumentsSettings
+
+
+def get_app_settings(request: Request) -> DocumentsSettings:
+    settings: DocumentsSettings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[DocumentsSettings, Depends(get_app_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

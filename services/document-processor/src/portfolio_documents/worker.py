@@ -1,0 +1,65 @@
+"""The Celery application: ``celery -A portfolio_documents.worker worker --pool prefork``.
+
+Configured the way thin, safe tasks need (STYLE.md habit 7):
+
+- JSON only, for arguments and results: tasks take ids, never objects, so nothing is pickled.
+- The prefork pool: PDF libraries are not thread-safe, so never ``threads``/``gevent``.
+- ``worker_prefetch_multiplier = 1``: processing a document is long; a worker must not hoard
+  queued jobs that an idle sibling could take.
+- Time limits on every task: a soft limit (the task may record the failure) 30 s before the hard one.
+- ``acks_late`` stays off by default and is switched on per task, only for tasks that are
+  idempotent (re-running them after a crash does no harm). With it, a message whose worker died is
+  redelivered after the broker's visibility timeout, which therefore exceeds the hard time limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging
+
+from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
+from portfolio_shared.log import configure_logging
+
+QUEUE = "documents"
+
+
+def create_celery(settings: DocumentsSettings) -> Celery:
+    """The Celery app for ``settings`` (its Redis is the broker and the result backend)."""
+    celery = Celery(
+        "portfolio_documents",
+        broker=settings.redis_url,
+        backend=settings.redis_url,
+        include=["portfolio_documents.tasks"],
+    )
+    celery.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        worker_pool="prefork",
+        worker_prefetch_multiplier=1,
+        task_acks_late=False,
+        task_reject_on_worker_lost=True,
+        task_time_limit=settings.task_time_limit,
+        task_soft_time_limit=settings.task_time_limit - 30,
+        broker_transport_options={"visibility_timeout": settings.task_time_limit * 2},
+        result_expires=3600,
+        task_default_queue=QUEUE,
+        task_track_started=True,
+        broker_connection_retry_on_startup=True,
+        # Our JSON handler stays in charge of logging (see _configure_logging below).
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+        timezone="UTC",
+    )
+    return celery
+
+
+app = create_celery(get_settings())
+
+
+@setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    # Connecting to setup_logging stops Celery from installing its own handlers.
+    configure_logging(f"{SERVICE}-worker", get_settings().log_level)

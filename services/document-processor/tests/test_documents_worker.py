@@ -1,0 +1,28 @@
+"""A real Celery worker (prefork pool) consumes the queue and answers ``ping``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from portfolio_documents.config import DocumentsSettings
+from portfolio_documents.worker import create_celery
+
+
+def test_worker_answers_ping(celery_worker: Any) -> None:
+    client = create_celery(DocumentsSettings(REDIS_URL=celery_worker.redis_url))
+    try:
+        # The first call also waits for the worker to start: the message waits in its queue.
+        result = client.send_task("documents.ping", queue=celery_worker.queue)
+        assert result.get(timeout=120) == "pong"
+        assert result.state == "SUCCESS"
+    finally:
+        client.close()
+
+    # The worker logs through the shared JSON handler, tagged with its own service name.
+    entries = [
+        json.loads(line) for line in celery_worker.log.read_text().splitlines() if line.startswith("{")
+    ]
+    assert entries, celery_worker.log.read_text()[-2000:]
+    assert {entry["service"] for entry in entries} == {"documents-worker"}
+    assert any("documents.ping" in entry["message"] for entry in entries)

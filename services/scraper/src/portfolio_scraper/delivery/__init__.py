@@ -1,0 +1,4 @@
+"""Delivery to core and the document processor through the outbox (bulk papers, the job webhook).
+
+Empty until the scraper issue.
+"""

@@ -1,0 +1,4 @@
+"""Merging by version-less arXiv id, categorising, tagging and relevance scoring. Framework-free.
+
+Empty until the scraper issue.
+"""

@@ -1,0 +1,246 @@
+"""The one way a FastAPI service is assembled: logging, request ids, metrics, errors, probes.
+
+:func:`create_service_app` gives every FastAPI service the same plumbing so ``main.py`` stays a
+few lines: JSON logs tagged with the service, an ``X-Request-ID`` on every request and response,
+Prometheus request metrics labelled by route template, the error envelope for every failure,
+``GET /health`` (liveness), ``GET /ready`` (dependency checks) and ``GET /internal/metrics``.
+
+Both middlewares are pure ASGI (no ``BaseHTTPMiddleware``): they do not buffer streaming bodies
+and they pass websocket and lifespan scopes through untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portfolio_shared.errors import ErrorEnvelope, ServiceUnavailable
+from portfolio_shared.errors.fastapi import (
+    document_error_envelope,
+    install_error_handlers,
+    internal_error_response,
+    log_unhandled,
+)
+from portfolio_shared.health import ReadinessCheck, run_check
+from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, configure_logging, request_id_var
+from portfolio_shared.metrics import METRICS_PATH, UNMATCHED_ROUTE, observe_request, render_latest
+from portfolio_shared.settings import ServiceSettings
+
+access_logger = logging.getLogger("portfolio.access")
+
+#: Probe and scrape paths: logged at DEBUG so probes every few seconds do not drown the access log.
+QUIET_PATHS = frozenset({"/health", "/ready", METRICS_PATH})
+
+_HEADER_BYTES = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+class _Lifespan(Protocol):
+    def __call__(self, app: FastAPI) -> AbstractAsyncContextManager[Any]: ...
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+class RequestIdMiddleware:
+    """Sets the request id for the request, echoes it on the response, logs one access line.
+
+    It also turns an exception that escaped every handler into the 500 envelope (logged with its
+    traceback and request id) so the response still carries the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = accept_request_id(_header(scope, _HEADER_BYTES))
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != _HEADER_BYTES]
+                headers.append((_HEADER_BYTES, request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log_unhandled(exc, scope.get("method", ""), scope.get("path", ""))
+            if response_started:
+                raise  # too late for an envelope; the server closes the connection
+            await internal_error_response()(scope, receive, send_with_id)
+        finally:
+            path = scope.get("path", "")
+            access_logger.log(
+                logging.DEBUG if path in QUIET_PATHS else logging.INFO,
+                "%s %s %s",
+                scope.get("method"),
+                path,
+                status,
+                extra={
+                    "method": scope.get("method"),
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                },
+            )
+            request_id_var.reset(token)
+
+
+def route_template(scope: Scope, root_path: str = "") -> str:
+    """The template of the route that handled ``scope`` (``/things/{id}``), or ``UNMATCHED_ROUTE``.
+
+    ``root_path`` is the scope's root path before routing: a mount appends its prefix to it, and a
+    route inside a mounted application knows only its path relative to the mount.
+    """
+    mount_prefix = str(scope.get("root_path", "")).removeprefix(root_path).rstrip("/")
+    route = scope.get("route")
+    template = getattr(route, "path_format", None)
+    if isinstance(template, str) and not isinstance(route, Mount):
+        return mount_prefix + template or "/"
+    if mount_prefix:
+        # A mounted plain ASGI app: its inner paths are unknown, so the mount is the label.
+        return mount_prefix + "/{path}"
+    return UNMATCHED_ROUTE
+
+
+class MetricsMiddleware:
+    """Records ``http_requests_total`` and the latency histogram for every HTTP request."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        root_path = scope.get("root_path", "")
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            observe_request(
+                self.service,
+                route_template(scope, root_path),
+                scope.get("method", ""),
+                status,
+                time.perf_counter() - started,
+            )
+
+
+def probe_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
+    """``/health``, ``/ready`` and ``/internal/metrics``."""
+    router = APIRouter(tags=["probes"])
+    ready_checks = tuple(checks)
+
+    @router.get("/health", summary="Liveness: the process answers (no dependency is checked)")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get(
+        "/ready",
+        summary="Readiness: every dependency answers",
+        responses={503: {"model": ErrorEnvelope, "description": "A dependency check failed."}},
+    )
+    async def ready() -> dict[str, Any]:
+        results = await asyncio.gather(*(run_check(check) for check in ready_checks))
+        report = {
+            check.name: {"ok": ok, "detail": detail}
+            for check, (ok, detail) in zip(ready_checks, results, strict=True)
+        }
+        failed = sorted(name for name, result in report.items() if not result["ok"])
+        if failed:
+            raise ServiceUnavailable(
+                f"Not ready: {', '.join(failed)} failed.",
+                code="not_ready",
+                details={"checks": report},
+            )
+        return {"status": "ready", "service": service, "checks": report}
+
+    @router.get(METRICS_PATH, include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = render_latest()
+        return Response(content=body, media_type=content_type)
+
+    return router
+
+
+def create_service_app(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    title: str,
+    version: str = "0.1.0",
+    description: str = "",
+    checks: Sequence[ReadinessCheck] = (),
+    lifespan: _Lifespan | None = None,
+    routers: Iterable[APIRouter] = (),
+) -> FastAPI:
+    """A FastAPI app with the shared plumbing; ``routers`` are included after the probes.
+
+    ``/ready`` answers 200 ``{"status": "ready", "service", "checks": {name: {ok, detail}}}`` or 503
+    with the envelope (code ``not_ready``, ``details.checks`` the same report).
+    """
+    configure_logging(service, settings.log_level)
+    # RequestIdMiddleware writes the access line (with duration and request id); uvicorn's would repeat it.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    install_error_handlers(app)
+    document_error_envelope(app)
+    # Added last = outermost: the request id is set before metrics and handlers run.
+    app.add_middleware(MetricsMiddleware, service=service)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(probe_router(service, checks))
+    for router in routers:
+        app.include_router(router)
+    app.state.service = service
+    app.state.settings = settings
+    return app
+
+
+__all__ = [
+    "QUIET_PATHS",
+    "MetricsMiddleware",
+    "RequestIdMiddleware",
+    "create_service_app",
+    "probe_router",
+    "route_template",
+]

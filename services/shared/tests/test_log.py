@@ -1,0 +1,108 @@
+"""JSON log lines: severity, service, message, request id and extra fields, on stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from portfolio_shared.log import (
+    JsonFormatter,
+    accept_request_id,
+    configure_logging,
+    get_request_id,
+    request_id_var,
+)
+
+
+@pytest.fixture
+def stdout_logging(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+    """Removes the JSON handler the test installs (bound to this test's captured stdout)."""
+    root = logging.getLogger()
+    level = root.level
+    yield capsys
+    for handler in list(root.handlers):
+        if getattr(handler, "_portfolio", False):
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def start_logging() -> None:
+    # Inside the test body: during fixture setup pytest has not yet swapped in the test's stdout.
+    configure_logging("test-service", "DEBUG")
+
+
+def lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_log_line_has_severity_service_message_and_extra(stdout_logging: pytest.CaptureFixture[str]) -> None:
+    start_logging()
+    logging.getLogger("portfolio.test").warning("disk %s full", "/data", extra={"percent": 97, "mount": "/"})
+    [entry] = [e for e in lines(stdout_logging) if e["logger"] == "portfolio.test"]
+    assert entry["severity"] == "WARNING"
+    assert entry["service"] == "test-service"
+    assert entry["message"] == "disk /data full"
+    assert entry["percent"] == 97
+    assert entry["mount"] == "/"
+    assert "time" in entry
+    assert "request_id" not in entry
+
+
+def test_request_id_from_context_is_logged(stdout_logging: pytest.CaptureFixture[str]) -> None:
+    start_logging()
+    token = request_id_var.set("req-123")
+    try:
+        assert get_request_id() == "req-123"
+        logging.getLogger("portfolio.test").info("inside a request")
+    finally:
+        request_id_var.reset(token)
+    logging.getLogger("portfolio.test").info("outside")
+    inside, outside = [e for e in lines(stdout_logging) if e["logger"] == "portfolio.test"]
+    assert inside["request_id"] == "req-123"
+    assert inside["severity"] == "INFO"
+    assert "request_id" not in outside
+
+
+def test_exceptions_are_logged_with_traceback(stdout_logging: pytest.CaptureFixture[str]) -> None:
+    start_logging()
+    try:
+        raise ValueError("bad value")
+    except ValueError:
+        logging.getLogger("portfolio.test").exception("failed")
+    [entry] = [e for e in lines(stdout_logging) if e["logger"] == "portfolio.test"]
+    assert entry["severity"] == "ERROR"
+    assert "ValueError: bad value" in entry["exception"]
+
+
+def test_configure_logging_twice_keeps_one_handler(stdout_logging: pytest.CaptureFixture[str]) -> None:
+    start_logging()
+    configure_logging("test-service", "DEBUG")
+    logging.getLogger("portfolio.test").info("once")
+    assert len([e for e in lines(stdout_logging) if e["logger"] == "portfolio.test"]) == 1
+
+
+def test_formatter_serialises_unusual_extra_values() -> None:
+    record = logging.LogRecord("x", logging.CRITICAL, __file__, 1, "msg", None, None)
+    record.payload = {"when": object}
+    entry = json.loads(JsonFormatter("svc").format(record))
+    assert entry["severity"] == "CRITICAL"
+    assert entry["service"] == "svc"
+    assert entry["payload"] == {"when": str(object)}
+
+
+@pytest.mark.parametrize("incoming", ["abc-123", "0f" * 16, "trace/span;o=1"])
+def test_sane_request_ids_are_kept(incoming: str) -> None:
+    assert accept_request_id(incoming) == incoming
+
+
+@pytest.mark.parametrize("incoming", [None, "", "has space", "bad\nline", "x" * 201, "\x00"])
+def test_garbage_request_ids_are_replaced(incoming: str | None) -> None:
+    generated = accept_request_id(incoming)
+    assert generated != incoming
+    assert len(generated) == 32
+    assert accept_request_id(incoming) != generated
