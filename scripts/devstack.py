@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -40,7 +40,9 @@ class Unreachable(SystemExit):
 
     def __init__(self, what: str, where: str, error: object, how: str) -> None:
         super().__init__(2)
-        print(f"\n✗ {what} is not reachable at {where}\n  ({error})\n  Start it with: {how}\n", file=sys.stderr)
+        print(
+            f"\n✗ {what} is not reachable at {where}\n  ({error})\n  Start it with: {how}\n", file=sys.stderr
+        )
 
 
 def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -159,7 +161,11 @@ def endpoints(env: dict[str, str]) -> list[tuple[str, str, str]]:
     """(name, URL shown to the user, URL polled until it answers)."""
     core, docs = env["CORE_URL"], env["DOCUMENTS_URL"]
     return [
-        ("frontend", f"http://127.0.0.1:{env['FRONTEND_PORT']}/", f"http://127.0.0.1:{env['FRONTEND_PORT']}/"),
+        (
+            "frontend",
+            f"http://127.0.0.1:{env['FRONTEND_PORT']}/",
+            f"http://127.0.0.1:{env['FRONTEND_PORT']}/",
+        ),
         ("core API docs", f"{core}/api/docs/", f"{core}/health"),
         ("core admin", f"{core}/{env.get('DJANGO_ADMIN_PATH', 'admin/').strip('/')}/", f"{core}/health"),
         ("scraper", f"{env['SCRAPER_URL']}/docs", f"{env['SCRAPER_URL']}/health"),

@@ -124,6 +124,7 @@ def image(service: dict[str, Any], root: Path) -> Image | None:
 def container_ports(name: str, service: dict[str, Any], root: Path) -> set[int]:
     built = image(service, root)
     ports = {container for _, container in port_mappings(service)}
+    ports |= {int(str(p).split("/")[0]) for p in service.get("expose") or []}
     if built is not None:
         ports |= built.dockerfile.exposed_ports(built.stage)
     for prefix, port in IMAGE_PORTS.items():

@@ -8,6 +8,7 @@ without a Docker engine. Also the ``.dockerignore`` matcher the builder applies 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -246,8 +247,12 @@ def context_files(context: Path, source: str, ignore: DockerIgnore) -> list[Path
     if base.is_file():
         return [] if ignore.excludes(source) else [base]
     files = []
-    for path in sorted(base.rglob("*")):
-        rel = path.relative_to(context.resolve()).as_posix()
-        if path.is_file() and not ignore.excludes(rel):
-            files.append(path)
+    top = context.resolve()
+    for directory, subdirs, names in os.walk(base):
+        here = Path(directory)
+        # Prune ignored directories (node_modules, .venv) instead of walking them.
+        subdirs[:] = sorted(d for d in subdirs if not ignore.excludes((here / d).relative_to(top).as_posix()))
+        for name in sorted(names):
+            if not ignore.excludes((here / name).relative_to(top).as_posix()):
+                files.append(here / name)
     return files

@@ -53,10 +53,37 @@ class EmulatedImage:
         return self.path(current)
 
     def process_env(self, stage: Stage, extra: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
+        """A clean environment: the image's ENV and ``extra``, nothing else of this machine's but PATH."""
+        env = {"PATH": host_path(), "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}  # noqa: S108
         env.update(self.stage_env(stage))
         env.update(extra)
         return env
+
+    def prune_to_runtime(self) -> None:
+        """Delete what only the builder had, so that the runtime stages see what their COPYs bring."""
+        keep = {
+            self.path(next(w for w in shlex.split(i.args) if not w.startswith("--")).rstrip("/"))
+            for s in self.dockerfile.stages
+            for i in s.of("COPY")
+            if f"--from={self.builder.name}" in i.args
+        }
+        parents = {p for k in keep for p in k.parents}
+
+        def prune(directory: Path) -> None:
+            for child in directory.iterdir():
+                if child in parents:
+                    prune(child)
+                elif child not in keep:
+                    shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+
+        prune(self.fs)
+
+
+def host_path() -> str:
+    """This machine's PATH without the development venv, which must not stand in for the image's."""
+    venv = os.environ.get("VIRTUAL_ENV")
+    elements = os.environ.get("PATH", "").split(":")
+    return ":".join(e for e in elements if not (venv and e.startswith(venv)))
 
 
 def _map_path_list(value: str, image: EmulatedImage) -> str:
@@ -68,11 +95,10 @@ def _map_path_list(value: str, image: EmulatedImage) -> str:
 
 def _parse_env(args: str, current: dict[str, str], image: EmulatedImage) -> dict[str, str]:
     parsed = {}
+    host = {**os.environ, "PATH": host_path()}
     for word in shlex.split(args):
         key, _, value = word.partition("=")
-        value = re.sub(
-            r"\$\{?(\w+)\}?", lambda m: current.get(m.group(1), os.environ.get(m.group(1), "")), value
-        )
+        value = re.sub(r"\$\{?(\w+)\}?", lambda m: current.get(m.group(1), host.get(m.group(1), "")), value)
         parsed[key] = _map_path_list(value, image)
     return parsed
 
@@ -134,6 +160,7 @@ def _run(image: EmulatedImage, args: str, where: Path, env: dict[str, str], igno
         shutil.copy2(image.dockerfile.context / source, target)
         mounted.append(target)
     process_env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
+    process_env["PATH"] = host_path()
     # Offline: everything comes from uv.lock and the local cache. No bytecode: only speed differs.
     process_env.update(env, UV_OFFLINE="1", UV_COMPILE_BYTECODE="0", UV_NO_PROGRESS="1")
     command = run_command(args)

@@ -11,9 +11,10 @@ import copy
 from typing import Any
 
 import pytest
-from portfolio_shared.settings import ServiceSettings
 
+from portfolio_shared.settings import ServiceSettings
 from tests.infra import compose_checks as checks
+from tests.infra.compose_model import load
 from tests.infra.workspace import DESIGN_PORTS, ROOT, locked_version
 
 COMPOSE = ROOT / "docker-compose.yml"
@@ -21,7 +22,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return checks.load(COMPOSE)
+    return load(COMPOSE)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.stack import ROOT, drop_databases, http_status, running, stack_env, stop_group, wait_for
+from scripts.stack import ROOT, drop_databases, http_status, running, stack_env, stop_group, wait_for
 
 pytestmark = pytest.mark.slow
 

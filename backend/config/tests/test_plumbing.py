@@ -20,11 +20,15 @@ def test_ready_checks_the_real_database(api: APIClient) -> None:
     assert response.json()["checks"]["postgres"]["ok"] is True
 
 
-def test_ready_is_503_with_the_envelope_when_the_database_is_down(api: APIClient, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_ready_is_503_with_the_envelope_when_the_database_is_down(
+    api: APIClient, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from config import readiness
     from portfolio_shared.health import postgres_check
 
-    monkeypatch.setattr(readiness, "database", lambda: postgres_check("postgresql://postgres@127.0.0.1:1/none"))
+    monkeypatch.setattr(
+        readiness, "database", lambda: postgres_check("postgresql://postgres@127.0.0.1:1/none")
+    )
     response = api.get("/ready")
     assert response.status_code == 503
     body = response.json()

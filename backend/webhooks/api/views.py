@@ -29,12 +29,19 @@ class WebhookView(APIView):
         responses={
             200: WebhookAckSerializer,
             400: OpenApiResponse(description="Body is not JSON (error envelope)"),
-            401: OpenApiResponse(description="Missing header, stale timestamp or bad signature (error envelope)"),
+            401: OpenApiResponse(
+                description="Missing header, stale timestamp or bad signature (error envelope)"
+            ),
             422: OpenApiResponse(description="Unsupported event type (error envelope)"),
         },
     )
     def post(self, request: Request) -> Response:
         receipt = receive_webhook(sender=self.sender, headers=request.headers, body=request.body)
         return Response(
-            {"received": True, "duplicate": receipt.duplicate, "id": receipt.webhook_id, "type": receipt.event_type}
+            {
+                "received": True,
+                "duplicate": receipt.duplicate,
+                "id": receipt.webhook_id,
+                "type": receipt.event_type,
+            }
         )

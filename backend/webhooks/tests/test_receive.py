@@ -21,7 +21,9 @@ def post(api: APIClient, body: bytes, headers: dict[str, str]):  # type: ignore[
 
 
 def ping(msg_id: str = "msg_1") -> bytes:
-    return json.dumps({"type": "ping", "id": msg_id, "created_at": "2026-11-29T02:00:00Z", "data": {}}).encode()
+    return json.dumps(
+        {"type": "ping", "id": msg_id, "created_at": "2026-11-29T02:00:00Z", "data": {}}
+    ).encode()
 
 
 def test_signed_ping_is_acknowledged_and_recorded_once(api: APIClient) -> None:
@@ -46,7 +48,10 @@ def test_an_old_secret_of_the_rotation_list_still_verifies(api: APIClient) -> No
     [
         (lambda h, b: (h, b + b" "), "webhook_invalid_signature"),
         (lambda h, b: ({**h, "webhook-id": "msg_other"}, b), "webhook_invalid_signature"),
-        (lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b), "webhook_missing_header"),
+        (
+            lambda h, b: ({k: v for k, v in h.items() if k != "webhook-signature"}, b),
+            "webhook_missing_header",
+        ),
         (lambda h, b: (sign_headers(["wrong"], b, msg_id="msg_1"), b), "webhook_invalid_signature"),
         (
             lambda h, b: (sign_headers(["test-secret-new"], b, timestamp=int(time.time()) - 3600), b),

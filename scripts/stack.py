@@ -1,4 +1,7 @@
-"""Start the real stack (or part of it) as subprocesses on free ports, and stop exactly what was started."""
+"""Start the real stack (or part of it) as subprocesses on free ports, and stop exactly what was started.
+
+Used by the system tests and `make bench`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -19,7 +23,7 @@ from psycopg import sql
 
 from scripts import devstack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -69,10 +73,14 @@ def wait_for(urls: Sequence[str], proc: subprocess.Popen[bytes], timeout: float 
 
 
 @contextmanager
-def running(cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``cmd`` in its own process group; on exit stop that group (its pid is the group id)."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             yield proc
         finally:
@@ -88,7 +96,37 @@ def stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace: 
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     # honcho has stopped its children; anything left in the group (a grandchild) goes too.
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+
+
+#: Procfile process -> the URL that answers 200 once it is ready.
+READY_PATHS = {
+    "core": ("CORE_URL", "/ready"),
+    "scraper": ("SCRAPER_URL", "/ready"),
+    "analytics": ("ANALYTICS_URL", "/ready"),
+    "documents": ("DOCUMENTS_URL", "/ready"),
+    "chroma": ("CHROMA_URL", "/api/v2/heartbeat"),
+}
+
+
+@contextmanager
+def services_running(tmp: Path, processes: Sequence[str], **overrides: str) -> Iterator[dict[str, str]]:
+    """Create and migrate throwaway databases, start ``processes`` from the Procfile, wait until ready.
+
+    Yields the environment (URLs, database URLs). On exit the processes are stopped and the
+    databases dropped.
+    """
+    env = stack_env(tmp, **overrides)
+    Path(env["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    try:
+        devstack.create_databases(env)
+        devstack.migrate(env)
+        honcho = str(Path(sys.executable).parent / "honcho")
+        cmd = [honcho, "start", "-f", str(ROOT / "Procfile"), *processes]
+        with running(cmd, env, ROOT, tmp / "stack.log") as proc:
+            ready = [env[READY_PATHS[p][0]] + READY_PATHS[p][1] for p in processes if p in READY_PATHS]
+            wait_for(ready, proc)
+            yield env
+    finally:
+        drop_databases(env)
