@@ -1,0 +1,96 @@
+"""Run the benchmarks: `make bench` (or `uv run python -m benchmarks`).
+
+Starts the real services (throwaway databases, free ports) and bare baselines served the same way
+(gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
+and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.load import Result, measure
+from scripts.stack import ROOT, free_port, running, services_running, wait_for
+
+TARGET_P99_MS = 200.0
+
+#: (label, env key of the service URL, path, baseline)
+ENDPOINTS = [
+    ("core GET /health", "CORE_URL", "/health", "django"),
+    ("core GET /api/schema/", "CORE_URL", "/api/schema/", "django"),
+    ("scraper GET /health", "SCRAPER_URL", "/health", "fastapi"),
+    ("analytics GET /health", "ANALYTICS_URL", "/health", "fastapi"),
+    ("documents GET /health", "DOCUMENTS_URL", "/health", "fastapi"),
+]
+
+
+def baseline_commands(port_django: int, port_fastapi: int) -> dict[str, list[str]]:
+    bin_dir = Path(sys.executable).parent
+    return {
+        "django": [
+            str(bin_dir / "gunicorn"),
+            "benchmarks.baselines:django_app",
+            "--bind",
+            f"127.0.0.1:{port_django}",
+            "--workers",
+            "2",  # as core runs in the Procfile
+        ],
+        "fastapi": [
+            str(bin_dir / "uvicorn"),
+            "benchmarks.baselines:fastapi_app",
+            "--port",
+            str(port_fastapi),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+    }
+
+
+def row(label: str, result: Result, baseline: Result | None) -> str:
+    ratio = f"{result.p99_ms / baseline.p99_ms:5.2f}x" if baseline and baseline.p99_ms else "   - "
+    verdict = "ok" if result.p99_ms <= TARGET_P99_MS and not result.errors else "OVER"
+    return (
+        f"{label:<28} {result.rps:9.0f} {result.p50_ms:8.1f} {result.p99_ms:8.1f} {ratio:>8} "
+        f"{result.errors:6d}  {verdict}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    load = {"requests": args.requests, "concurrency": args.concurrency}
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        ports = {"django": free_port(), "fastapi": free_port()}
+        commands = baseline_commands(ports["django"], ports["fastapi"])
+        baselines: dict[str, Result] = {}
+        for name, cmd in commands.items():
+            with running(cmd, {"PATH": str(Path(sys.executable).parent)}, ROOT, tmp / f"{name}.log") as proc:
+                url = f"http://127.0.0.1:{ports[name]}/health"
+                wait_for([url], proc, timeout=60)
+                baselines[name] = measure(url, **load)
+
+        processes = ["chroma", "core", "scraper", "analytics", "documents"]
+        with services_running(tmp, processes, LOG_LEVEL="WARNING") as env:
+            results = [
+                (label, measure(env[key] + path, **load), base) for label, key, path, base in ENDPOINTS
+            ]
+
+    print(f"\n{args.requests} GETs per endpoint over {args.concurrency} connections; target p99 ≤ 200 ms\n")
+    print(f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>8} {'errors':>6}  target")
+    for name, result in baselines.items():
+        print(row(f"baseline: bare {name}", result, None))
+    for label, result, base in results:
+        print(row(label, result, baselines[base]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Bare apps served the same way as ours, so a ratio shows what our plumbing costs.
+
+``fastapi_app``: one JSON route, for ``uvicorn benchmarks.baselines:fastapi_app``.
+``django_app``: one JSON view in a minimal Django, for ``gunicorn benchmarks.baselines:django_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+fastapi_app = FastAPI()
+
+
+@fastapi_app.get("/health")
+async def fastapi_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _django() -> Any:
+    import django
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.http import HttpRequest, JsonResponse
+    from django.urls import path
+
+    def health(request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"status": "ok"})
+
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="bench-only",  # noqa: S106 - a throwaway baseline app, never deployed
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=[],
+    )
+    globals()["urlpatterns"] = [path("health", health)]
+    django.setup()
+    return get_wsgi_application()
+
+
+def __getattr__(name: str) -> Any:
+    # Django is configured only when gunicorn asks for the app, never on a plain import.
+    if name == "django_app":
+        app = _django()
+        globals()["django_app"] = app
+        return app
+    raise AttributeError(name)
