@@ -138,7 +138,7 @@ class Dockerfile:
     @cached_property
     def copy_sources(self) -> list[tuple[Instruction, str]]:
         """Every (COPY/ADD instruction, source path) taken from the build context."""
-        found = []
+        found: list[tuple[Instruction, str]] = []
         for stage in self.stages:
             for instruction in stage.of("COPY") + stage.of("ADD"):
                 words = shlex.split(instruction.args)
@@ -147,17 +147,6 @@ class Dockerfile:
                 paths = [w for w in words if not w.startswith("--")]
                 found.extend((instruction, src) for src in paths[:-1])
         return found
-
-    def copy_destinations(self, stage: Stage) -> list[tuple[str, str]]:
-        """(source, destination) of every context COPY in ``stage``."""
-        pairs = []
-        for instruction in stage.of("COPY"):
-            words = shlex.split(instruction.args)
-            if any(w.startswith("--from") for w in words):
-                continue
-            paths = [w for w in words if not w.startswith("--")]
-            pairs.extend((src, paths[-1]) for src in paths[:-1])
-        return pairs
 
     @cached_property
     def bind_mounts(self) -> list[tuple[Instruction, str, str]]:
@@ -176,10 +165,10 @@ def run_mounts(args: str) -> list[dict[str, str]]:
     mounts = []
     for word in shlex.split(args):
         if word.startswith("--mount="):
-            options = dict(
-                part.split("=", 1) if "=" in part else (part, "true")
-                for part in word[len("--mount=") :].split(",")
-            )
+            options = {}
+            for part in word[len("--mount=") :].split(","):
+                key, _, value = part.partition("=")
+                options[key] = value or "true"
             mounts.append(options)
     return mounts
 

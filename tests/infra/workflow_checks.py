@@ -24,7 +24,7 @@ def load(directory: Path) -> Workflows:
     return {p.name: yaml.safe_load(p.read_text()) for p in sorted(directory.glob("*.yml"))}
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the key `on` as the boolean True.
     on = workflow.get("on", workflow.get(True)) or {}
     return {name: None for name in on} if isinstance(on, list) else dict(on)
