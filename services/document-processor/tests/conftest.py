@@ -10,20 +10,20 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
 
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
-from portfolio_documents.migrate import upgrade
+from portfolio_documents.migrate import SCRIPT_LOCATION
+from portfolio_shared.sql import run_migrations
+from portfolio_shared.testing import temporary_database
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DATABASE_PREFIX = "test_portfolio_documents"
 REDIS_URL = os.environ.get("TEST_DOCUMENTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -34,15 +34,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
-
-
-def database_url_for(name: str) -> str:
-    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -56,27 +47,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture
-def new_database_url() -> Iterator[Callable[[], str]]:
-    """Hands out URLs of unique, not yet created databases and drops every one afterwards."""
-    names: list[str] = []
-
-    def make() -> str:
-        names.append(f"test_portfolio_documents_{uuid.uuid4().hex[:10]}")
-        return database_url_for(names[-1])
-
-    yield make
-    for name in names:
-        drop_database(name)
-
-
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    name = f"test_portfolio_documents_{uuid.uuid4().hex[:10]}"
-    url = database_url_for(name)
-    upgrade(url)  # creates the database, then alembic upgrade head
-    yield url
-    drop_database(name)
+    with temporary_database(prefix=DATABASE_PREFIX) as url:
+        run_migrations(SCRIPT_LOCATION, url)
+        yield url
 
 
 @pytest.fixture(scope="session")

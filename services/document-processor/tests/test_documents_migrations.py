@@ -1,41 +1,27 @@
-"""Migrations create the database, go up and down cleanly, and match the models."""
+"""The document processor's migrations go up and down cleanly, enforce unique document keys and
+match the models; its migrate command creates the database."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 
 from portfolio_documents import models  # noqa: F401 - registers the tables
-from portfolio_documents.db import Base, sqlalchemy_url
-from portfolio_documents.migrate import downgrade, upgrade
+from portfolio_documents.db import Base
+from portfolio_documents.migrate import SCRIPT_LOCATION
 from portfolio_shared.health import libpq_url
+from portfolio_shared.sql import schema_diff
+from portfolio_shared.testing import migration_round_trip, public_tables, run_module, temporary_database
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+DATABASE_PREFIX = "test_portfolio_documents"
 TABLES = {"alembic_version", "processing_job", "document", "outbox_message", "outbox_attempt"}
 
 
-def tables(database_url: str) -> set[str]:
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
-    return {row[0] for row in rows}
-
-
-def test_upgrade_downgrade_upgrade(new_database_url: Callable[[], str]) -> None:
-    url = new_database_url()
-    upgrade(url)
-    assert tables(url) == TABLES
-    downgrade(url, "base")
-    assert tables(url) == {"alembic_version"}
-    upgrade(url)
-    assert tables(url) == TABLES
+def test_upgrade_downgrade_upgrade() -> None:
+    with temporary_database(prefix=DATABASE_PREFIX) as url:
+        assert migration_round_trip(SCRIPT_LOCATION, url) == [TABLES, {"alembic_version"}, TABLES]
 
 
 def test_document_key_is_unique(database_url: str) -> None:
@@ -52,32 +38,11 @@ def test_document_key_is_unique(database_url: str) -> None:
 
 
 def test_models_match_the_migrations(database_url: str) -> None:
-    engine = create_engine(sqlalchemy_url(database_url))
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn,
-                opts={
-                    "include_object": lambda obj, name, type_, reflected, compare_to: (
-                        not (type_ == "table" and str(name).startswith("outbox_"))
-                    )
-                },
-            )
-            diff = compare_metadata(context, Base.metadata)
-    finally:
-        engine.dispose()
-    assert diff == []
+    assert schema_diff(database_url, Base.metadata) == []
 
 
-def test_migrate_command_from_the_repo_root(new_database_url: Callable[[], str]) -> None:
-    url = new_database_url()
-    result = subprocess.run(
-        [sys.executable, "-m", "portfolio_documents.migrate"],
-        cwd=REPO_ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert tables(url) == TABLES
+def test_migrate_command_creates_the_database_from_the_repo_root() -> None:
+    with temporary_database(prefix=DATABASE_PREFIX, create=False) as url:
+        result = run_module("portfolio_documents.migrate", env={"DATABASE_URL": url}, cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stderr
+        assert public_tables(url) == TABLES

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+
 from portfolio_shared.auth import HS256TokenProvider, verify_token
 from portfolio_shared.clients import (
     AnalyticsClient,

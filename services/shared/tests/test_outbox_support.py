@@ -6,11 +6,9 @@ Not a test module itself (nothing here is collected); the outbox test modules im
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,33 +22,20 @@ from psycopg.rows import dict_row
 
 from portfolio_shared.errors import WebhookVerificationError
 from portfolio_shared.outbox import OUTBOX_DDL
+from portfolio_shared.testing import temporary_database
 from portfolio_shared.webhooks import verify
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRETS = ["whsec_" + "c2VjcmV0LW5ld2VzdA==", "older-secret"]
-
-
-def database_url(name: str) -> str:
-    """The admin URL with its database replaced by ``name``."""
-    base, _, _ = ADMIN_URL.rpartition("/")
-    return f"{base}/{name}"
 
 
 @contextmanager
 def temp_database(label: str) -> Iterator[str]:
     """Create a uniquely named database with the outbox tables; drop it afterwards."""
-    name = f"test_outbox_{label}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = database_url(name)
-    try:
+    with temporary_database(prefix=f"test_outbox_{label}") as url:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(OUTBOX_DDL)
             conn.execute(OUTBOX_DDL)  # the DDL is idempotent: a second migration run is harmless
         yield url
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def truncate(url: str) -> None:

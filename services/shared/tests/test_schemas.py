@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from portfolio_shared.errors import ValidationFailed
 from portfolio_shared.schemas import (
     MAX_BULK_PAPERS,
@@ -26,7 +28,6 @@ from portfolio_shared.schemas import (
     parse_arxiv_id,
     parse_webhook_event,
 )
-from pydantic import ValidationError
 
 T0 = datetime(2024, 1, 15, 2, 0, tzinfo=UTC)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_scraper.config import ScraperSettings
+from portfolio_shared.sql.fastapi import SessionDep
 
 
 def get_app_settings(request: Request) -> ScraperSettings:
@@ -16,10 +15,6 @@ def get_app_settings(request: Request) -> ScraperSettings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
-
-
 SettingsDep = Annotated[ScraperSettings, Depends(get_app_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+__all__ = ["SessionDep", "SettingsDep", "get_app_settings"]

@@ -64,9 +64,7 @@ class ServiceSettings(BaseSettings):
     service_auth_mode: Literal["token", "oidc"] = Field(default="token", alias="SERVICE_AUTH_MODE")
     service_token_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="SERVICE_TOKEN_SECRET")
     #: In oidc mode: where Google's signing certificates are fetched (overridable for tests).
-    oidc_certs_url: str = Field(
-        default="https://www.googleapis.com/oauth2/v1/certs", alias="OIDC_CERTS_URL"
-    )
+    oidc_certs_url: str = Field(default="https://www.googleapis.com/oauth2/v1/certs", alias="OIDC_CERTS_URL")
     #: In oidc mode: this service's own public URL, the audience callers put in their ID tokens.
     service_audience: str | None = Field(default=None, alias="SERVICE_AUDIENCE")
 

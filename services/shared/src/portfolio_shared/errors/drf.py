@@ -34,7 +34,9 @@ _DRF_CODES = {
 
 def _validation_details(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
-        return {"fields": {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}}
+        return {
+            "fields": {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+        }
     if isinstance(detail, list):
         return {"errors": [str(m) for m in detail]}
     return {"errors": [str(detail)]}
@@ -50,9 +52,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = drf_exceptions.PermissionDenied()
     if isinstance(exc, drf_exceptions.APIException):
         status = exc.status_code
-        code = next(
-            (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), code_for_status(status)
-        )
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), code_for_status(status))
         headers: dict[str, str] = {}
         if isinstance(exc, drf_exceptions.ValidationError):
             # DRF's validation errors are 400; the contract answers 422 for a body that does not validate.
