@@ -77,6 +77,12 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def address(url: str, default_port: int) -> str:
+    """host:port of ``url`` (never its credentials)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or '127.0.0.1'}:{parts.port or default_port}"
+
+
 def check_postgres(env: dict[str, str]) -> None:
     url = env["POSTGRES_URL"].rstrip("/") + "/postgres"
     try:
@@ -84,7 +90,7 @@ def check_postgres(env: dict[str, str]) -> None:
     except psycopg.Error as exc:
         raise Unreachable(
             "PostgreSQL",
-            f"{urlsplit(url).netloc} (POSTGRES_URL)",
+            f"{address(url, 5432)} (POSTGRES_URL)",
             str(exc).strip().splitlines()[0] if str(exc).strip() else exc,
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
             "   — or: docker compose up -d postgres",
@@ -97,7 +103,7 @@ def check_redis(env: dict[str, str]) -> None:
     except redis.RedisError as exc:
         raise Unreachable(
             "Redis",
-            f"{urlsplit(env['REDIS_URL']).netloc} (REDIS_URL)",
+            f"{address(env['REDIS_URL'], 6379)} (REDIS_URL)",
             exc,
             "redis-server --daemonize yes --port 6379   — or: docker compose up -d redis",
         ) from None

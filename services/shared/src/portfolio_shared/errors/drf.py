@@ -6,6 +6,7 @@ Set ``REST_FRAMEWORK["EXCEPTION_HANDLER"] = "portfolio_shared.errors.drf.excepti
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -63,7 +64,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             body = envelope(code, message)
         wait = getattr(exc, "wait", None)  # set on Throttled only
         if wait is not None:
-            headers["Retry-After"] = str(int(wait) + 1)
+            headers["Retry-After"] = str(math.ceil(wait))
         auth_header = getattr(exc, "auth_header", None)
         if auth_header:
             headers["WWW-Authenticate"] = auth_header
