@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import AnyHttpUrl, Field, SecretStr
 
 from portfolio_shared.settings import DEV_SECRET, ServiceSettings
 
@@ -23,6 +23,10 @@ class CoreSettings(ServiceSettings):
         default="http://127.0.0.1:5173,http://localhost:5173", alias="ALLOWED_ORIGINS"
     )
     analytics_dashboard_public: bool = Field(default=False, alias="ANALYTICS_DASHBOARD_PUBLIC")
+    #: The public SPA's base URL: the source_url of content sent to the chatbot's index points there.
+    site_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5173"), alias="SITE_URL")
+    #: Uploaded files (profile photo, CV, project images); default backend/media.
+    media_root: str | None = Field(default=None, alias="MEDIA_ROOT")
     webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
     webhook_secrets_documents: SecretStr = Field(
         default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"

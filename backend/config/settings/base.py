@@ -30,9 +30,15 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "webhooks",
     "outbox",
     "accounts",
+    "content",
+    "papers",
+    "documents",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +79,15 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)
 }
+# Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.redis_url,
+        "KEY_PREFIX": "core",
+        "TIMEOUT": 300,
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -82,6 +97,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.media_root) if env.media_root else BASE_DIR / "media"
+# Where the SPA lives: content sent to the chatbot's index links back to its page there.
+SITE_URL = str(env.site_url).rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
