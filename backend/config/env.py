@@ -23,10 +23,15 @@ class CoreSettings(ServiceSettings):
         default="http://127.0.0.1:5173,http://localhost:5173", alias="ALLOWED_ORIGINS"
     )
     analytics_dashboard_public: bool = Field(default=False, alias="ANALYTICS_DASHBOARD_PUBLIC")
+    #: The admin refuses larger PDF uploads before sending them (the document processor's own limit too).
+    max_upload_mb: int = Field(default=50, ge=1, alias="MAX_UPLOAD_MB")
     #: The public SPA's base URL: the source_url of content sent to the chatbot's index points there.
     site_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5173"), alias="SITE_URL")
     #: Uploaded files (profile photo, CV, project images); default backend/media.
     media_root: str | None = Field(default=None, alias="MEDIA_ROOT")
+    #: Public papers responses stay cached (in Redis) at most this long; any papers write invalidates
+    #: them at once. 0 turns the cache off.
+    papers_cache_seconds: int = Field(default=600, ge=0, alias="PAPERS_CACHE_SECONDS")
     webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
     webhook_secrets_documents: SecretStr = Field(
         default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"

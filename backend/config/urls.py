@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from django.views.static import serve as serve_file
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import openapi  # noqa: F401 - registers the schema's authentication extensions
 from config.env import get_settings
+from config.robots import robots_txt
+from config.sitemaps import SITEMAPS
 from portfolio_shared.django import views as shared_views
 
 handler400 = "portfolio_shared.django.views.handler400"
@@ -22,10 +26,19 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/webhooks/", include("webhooks.api.urls")),
     path("api/", include("content.api.urls")),
+    # insights before papers: its papers/scrape-status/ must win over papers' papers/<arxiv_id>/.
+    path("api/", include("insights.api.urls")),
     path("api/", include("papers.api.urls")),
     path("api/", include("documents.api.urls")),
-    path("api/", include("insights.api.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",  # the name the index view reverses
+    ),
 ]
 
 if get_settings().environment == "development":

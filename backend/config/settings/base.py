@@ -21,7 +21,7 @@ ALLOWED_HOSTS = [h.strip() for h in env.allowed_hosts.split(",") if h.strip()]
 ADMIN_PATH = env.django_admin_path.strip("/") + "/"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_apps.PortfolioAdminConfig",  # django.contrib.admin with a throttled login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets, served by whitenoise
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "webhooks",
@@ -57,6 +58,8 @@ MIDDLEWARE = [
 
 CORS_ALLOWED_ORIGINS = [o.strip() for o in env.allowed_origins.split(",") if o.strip()]
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+# The SPA's dashboard asks analytics/token/ with the owner's session cookie (allowed origins only).
+CORS_ALLOW_CREDENTIALS = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -88,6 +91,7 @@ CACHES = {
         "TIMEOUT": 300,
     }
 }
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: a URL typed without a scheme is https
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -121,13 +125,41 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Content, papers, documents, webhooks and chatbot of the portfolio platform.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every 4xx/5xx documented with the shared error envelope (config/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.document_error_responses",
+        "config.openapi.pydantic_schemas_to_oas30",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Peer services core calls (the insights proxies, the admin's document uploads).
+SCRAPER_URL = str(env.scraper_url).rstrip("/")
+ANALYTICS_URL = str(env.analytics_url).rstrip("/")
+DOCUMENTS_URL = str(env.documents_url).rstrip("/")
+# A proxied read (scrape status, analytics summary) answers 503 after this long, retries included.
+PROXY_DEADLINE_SECONDS = 3.0
+ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
+DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
+
+# Admin login throttling (config/admin_site.py): failures per (username, address) and window.
+ADMIN_LOGIN_MAX_FAILURES = 5
+ADMIN_LOGIN_LOCKOUT_SECONDS = 15 * 60
 
 # Webhook secrets by sender (comma-separated for rotation, newest first).
 WEBHOOK_SECRETS = {
     "scraper": webhook_secrets(env.webhook_secrets_scraper.get_secret_value()),
     "documents": webhook_secrets(env.webhook_secrets_documents.get_secret_value()),
 }
+
+# Rendered public papers responses (papers/cache.py); invalidated by every papers write.
+PAPERS_CACHE_SECONDS = env.papers_cache_seconds
+
+# Inbound service tokens (portfolio_shared.auth.drf.ServiceTokenAuthentication).
+SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"
 
 READINESS_CHECKS = ["config.readiness.database"]
 

@@ -1,7 +1,9 @@
 """Tests: pytest-django creates test_<name> databases on the real Postgres."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import WEBHOOK_SECRETS
+from config.settings.base import STORAGES, WEBHOOK_SECRETS
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create users
@@ -12,6 +14,19 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/11",
-        "KEY_PREFIX": "core-test",
+        "KEY_PREFIX": f"core-test-{os.getpid()}",  # per process: cached pages never leak between runs
     }
 }
+
+# Tests run without collectstatic: the manifest storage would fail every page that uses {% static %}.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# One test database per test process, so two runs on one machine (or CI beside a developer) never collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_portfolio_core_{os.getpid()}"}  # noqa: F405
+
+# Test transactions never commit, so the papers response cache would never be invalidated between
+# tests; papers/tests/test_cache.py turns it on where it is the subject.
+PAPERS_CACHE_SECONDS = 0

@@ -1,0 +1,310 @@
+"""The owner's admin of the document mirrors: browse them, send PDFs and READMEs, follow the jobs.
+
+Both models are read-only mirrors of the document processor. A ``ProcessingJob`` row is created
+from the processor's 202 answer and refreshed from ``GET /process/status/{id}``; the webhook brings
+the final outcome. A processor that is down or refuses the work is reported as a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from documents import processor, services
+from documents.forms import GithubRepoForm, PdfUploadForm
+from documents.models import Document, ProcessingJob
+from portfolio_shared.clients import Submitted
+from portfolio_shared.errors import PortfolioError, ServiceUnavailable
+from portfolio_shared.schemas import JobAccepted
+
+#: The bulk refresh action asks about at most this many jobs per click (each is one upstream call).
+MAX_BULK_REFRESH = 20
+
+
+def _pretty_json(value: Any) -> str:
+    if value in (None, {}, []):
+        return "—"
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _report_upstream_failure(request: HttpRequest, exc: PortfolioError, doing: str) -> None:
+    if isinstance(exc, ServiceUnavailable):
+        text = (
+            f"The document processor is unavailable, so {doing} did not happen: {exc.message} "
+            "Try again later."
+        )
+    else:
+        text = f"The document processor refused {doing} ({exc.error_code}): {exc.message}"
+    messages.error(request, text)
+
+
+class ReadOnlyMirrorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows that only the processor's answers and webhooks may change."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyMirrorAdmin):
+    list_display = (
+        "document_key",
+        "title",
+        "source_type",
+        "state",
+        "pages",
+        "chunks",
+        "characters",
+        "last_processed_at",
+    )
+    list_filter = ("state", "source_type", "last_processed_at")
+    search_fields = ("document_key", "title", "summary", "source_url", "document_id", "content_sha256")
+    date_hierarchy = "last_processed_at"
+    fields = (
+        "document_key",
+        "document_id",
+        "title",
+        "source_type",
+        "source_url",
+        "state",
+        "error_display",
+        "pages",
+        "chunks",
+        "characters",
+        "summary",
+        "content_sha256",
+        "jobs",
+        "last_job_id",
+        "last_processed_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="error")
+    def error_display(self, obj: Document) -> str:
+        return _pretty_json(obj.error)
+
+    @admin.display(description="processing jobs")
+    def jobs(self, obj: Document) -> str:
+        url = reverse("admin:documents_processingjob_changelist")
+        return format_html(
+            '<a href="{}?{}">Jobs of this document</a>', url, urlencode({"document_key": obj.document_key})
+        )
+
+
+@admin.register(ProcessingJob)
+class ProcessingJobAdmin(ReadOnlyMirrorAdmin):
+    list_display = (
+        "job_id",
+        "source_type",
+        "source_name",
+        "state",
+        "progress_bar",
+        "document_key",
+        "requested_by",
+        "created_at",
+    )
+    list_filter = ("state", "source_type", "created_at")
+    search_fields = ("job_id", "document_key", "source_name", "source_url")
+    date_hierarchy = "created_at"
+    list_select_related = ("requested_by",)
+    fields = (
+        "job_id",
+        "source_type",
+        "source_name",
+        "source_url",
+        "document_key",
+        "document_link",
+        "state",
+        "progress_bar",
+        "result_display",
+        "error_display",
+        "status_url",
+        "requested_by",
+        "created_at",
+        "updated_at",
+        "checked_at",
+        "last_event_at",
+    )
+    readonly_fields = fields
+    actions = ["refresh_selected"]
+    change_list_template = "admin/documents/processingjob/change_list.html"
+    change_form_template = "admin/documents/processingjob/change_form.html"
+
+    # -- display ------------------------------------------------------------------------------------
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj: ProcessingJob) -> str:
+        return format_html('<progress max="100" value="{0}"></progress> {0}%', obj.progress)
+
+    @admin.display(description="result")
+    def result_display(self, obj: ProcessingJob) -> str:
+        return _pretty_json(obj.result)
+
+    @admin.display(description="error")
+    def error_display(self, obj: ProcessingJob) -> str:
+        return _pretty_json(obj.error)
+
+    @admin.display(description="document")
+    def document_link(self, obj: ProcessingJob) -> str:
+        document = (
+            Document.objects.filter(document_key=obj.document_key).first() if obj.document_key else None
+        )
+        if document is None:
+            return "—"
+        url = reverse("admin:documents_document_change", args=[document.pk])
+        return format_html('<a href="{}">{}</a>', url, document)
+
+    # -- permissions --------------------------------------------------------------------------------
+
+    def can_submit(self, request: HttpRequest) -> bool:
+        """Sending work to the processor creates job rows: the model's add permission."""
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def has_refresh_permission(self, request: HttpRequest) -> bool:
+        # Refreshing only re-reads the processor's truth into the mirror.
+        return self.has_view_permission(request)
+
+    # -- URLs and views -----------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        custom = [
+            path("upload-pdf/", wrap(self.upload_pdf_view), name=f"{name}_upload_pdf"),
+            path("process-github/", wrap(self.process_github_view), name=f"{name}_process_github"),
+            path("<path:object_id>/refresh/", wrap(self.refresh_view), name=f"{name}_refresh"),
+        ]
+        return custom + super().get_urls()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra = {"can_submit": self.can_submit(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def upload_pdf_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.can_submit(request):
+            raise PermissionDenied
+        form = PdfUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            key = form.cleaned_data["document_key"] or None
+            try:
+                submitted = processor.submit_pdf_upload(
+                    filename=upload.name,
+                    content=upload.read(),
+                    document_key=key,
+                    title=form.cleaned_data["title"] or None,
+                )
+            except PortfolioError as exc:
+                _report_upstream_failure(request, exc, "the upload")
+            else:
+                return self._submitted(
+                    request, submitted, source_type="pdf", source_name=upload.name, key=key
+                )
+        return self._form_page(request, form, title="Upload a PDF to the document processor", multipart=True)
+
+    def process_github_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.can_submit(request):
+            raise PermissionDenied
+        form = GithubRepoForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            repo = form.cleaned_data["repo"]
+            key = form.cleaned_data["document_key"] or None
+            try:
+                submitted = processor.submit_github(repo=repo, document_key=key)
+            except PortfolioError as exc:
+                _report_upstream_failure(request, exc, "processing the repository")
+            else:
+                return self._submitted(request, submitted, source_type="github", source_name=repo, key=key)
+        return self._form_page(request, form, title="Process a repository README")
+
+    def refresh_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_refresh_permission(request):
+            raise PermissionDenied
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            messages.warning(request, f"There is no processing job with id {object_id!r}.")
+            return HttpResponseRedirect(reverse("admin:documents_processingjob_changelist"))
+        self._refresh(request, job)
+        return HttpResponseRedirect(reverse("admin:documents_processingjob_change", args=[job.pk]))
+
+    @admin.action(description="Refresh status from the document processor", permissions=["refresh"])
+    def refresh_selected(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
+        for job in queryset[:MAX_BULK_REFRESH]:
+            if not self._refresh(request, job):
+                break
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _refresh(self, request: HttpRequest, job: ProcessingJob) -> bool:
+        """Ask the processor about ``job``; False when it could not be asked (stop asking about others)."""
+        try:
+            status = processor.job_status(job.job_id)
+        except ServiceUnavailable as exc:
+            _report_upstream_failure(request, exc, "the status refresh")
+            return False
+        except PortfolioError as exc:
+            _report_upstream_failure(request, exc, f"the status refresh of job {job.job_id}")
+            return True
+        job = services.apply_job_status(job_id=job.job_id, status=status)
+        messages.success(request, f"Job {job.job_id}: {job.state}, {job.progress}%.")
+        return True
+
+    def _submitted(
+        self,
+        request: HttpRequest,
+        submitted: Submitted,
+        *,
+        source_type: str,
+        source_name: str,
+        key: str | None,
+    ) -> HttpResponse:
+        if isinstance(submitted, JobAccepted):
+            job = services.record_submitted_job(
+                job_id=submitted.job_id,
+                source_type=source_type,
+                source_name=source_name,
+                document_key=key or "",
+                status_url=submitted.status_url,
+                requested_by=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, f"The document processor accepted {source_name}: job {job.job_id}.")
+            return HttpResponseRedirect(reverse("admin:documents_processingjob_change", args=[job.pk]))
+        document = services.record_known_document(info=submitted)
+        messages.info(
+            request, f"{source_name} is already processed: it is stored as document {document.document_key}."
+        )
+        return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
+
+    def _form_page(
+        self, request: HttpRequest, form: Any, *, title: str, multipart: bool = False
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": title,
+            "multipart": multipart,
+        }
+        return TemplateResponse(request, "admin/documents/processingjob/submit.html", context)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class ScrapeStatusQuery(serializers.Serializer):  # type: ignore[type-arg]
+    job_id = serializers.RegexField(
+        r"^[A-Za-z0-9_.:-]+$",
+        max_length=100,
+        required=False,
+        help_text="A scrape job's id; without it, the latest job.",
+    )
+
+
+class AnalyticsSummaryQuery(serializers.Serializer):  # type: ignore[type-arg]
+    # A short token keeps the cache's key space small; the analytics service decides what it means.
+    period = serializers.RegexField(
+        r"^[A-Za-z0-9_-]+$",
+        max_length=16,
+        required=False,
+        default="7d",
+        help_text="The period the analytics service summarises, e.g. 24h, 7d, 30d.",
+    )
+
+
+class DashboardTokenSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    token = serializers.CharField(help_text="HS256 JWT, iss=core, aud=analytics-dashboard.")
+    token_type = serializers.CharField(default="Bearer")
+    audience = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds until it expires.")
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,61 @@
+"""Reads proxied from the scraper and the analytics service, cached briefly in Redis.
+
+A cached answer spares the peer a burst of identical reads (every visitor's page polls the same
+status); only successes are cached, so an outage is not remembered once the peer is back. Redis
+itself failing only costs the cache: the read still goes to the peer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from config.upstreams import call
+from portfolio_shared.clients import AnalyticsClient, ScraperClient
+
+logger = logging.getLogger(__name__)
+
+SCRAPE_STATUS_TTL = 15
+ANALYTICS_SUMMARY_TTL = 30
+
+
+def _cached(key: str, ttl: int, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        hit = cache.get(key)
+    except RedisError:
+        logger.warning("proxy cache unavailable; reading %s from upstream", key, exc_info=True)
+        hit = None
+    if hit is not None:
+        return dict(hit)
+    value = fetch()
+    try:
+        cache.set(key, value, ttl)
+    except RedisError:
+        logger.warning("proxy cache unavailable; %s not cached", key, exc_info=True)
+    return value
+
+
+def scrape_status(*, job_id: str | None = None) -> dict[str, Any]:
+    """The scraper's ``GET /scrape/status`` (latest job, or ``job_id``) as JSON."""
+
+    def fetch() -> dict[str, Any]:
+        job = call(ScraperClient, lambda c: c.status(job_id), deadline=settings.PROXY_DEADLINE_SECONDS)
+        return job.model_dump(mode="json")
+
+    key = f"insights:scrape-status:job={job_id}" if job_id else "insights:scrape-status:latest"
+    return _cached(key, SCRAPE_STATUS_TTL, fetch)
+
+
+def analytics_summary(*, period: str) -> dict[str, Any]:
+    """The analytics service's ``GET /metrics/summary?period=`` as JSON (its camelCase keys)."""
+
+    def fetch() -> dict[str, Any]:
+        summary = call(AnalyticsClient, lambda c: c.summary(period), deadline=settings.PROXY_DEADLINE_SECONDS)
+        return summary.model_dump(mode="json", by_alias=True)
+
+    return _cached(f"insights:analytics-summary:{period}", ANALYTICS_SUMMARY_TTL, fetch)

@@ -1,0 +1,171 @@
+"""HTTP views of the papers API; the logic is in ``papers.selectors`` and ``papers.services``."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from pydantic import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from papers import selectors
+from papers.api.openapi import openapi30_schema
+from papers.api.pagination import TOTAL, PaperPagination, with_total
+from papers.api.serializers import (
+    BULK_REQUEST_DESCRIPTION,
+    PUBLIC_FIELDS,
+    PaperListQuerySerializer,
+    PapersBulkResultSerializer,
+    PaperSerializer,
+)
+from papers.feeds import PapersAtomFeed
+from papers.services import upsert_papers
+from portfolio_shared.auth.drf import IsService, ServiceTokenAuthentication
+from portfolio_shared.errors import PayloadTooLarge, ValidationFailed
+from portfolio_shared.schemas import PapersBulk
+
+#: A full batch of 2,000 papers is a few MB; this bound only stops a runaway body.
+MAX_BULK_BODY_BYTES = 64 * 1024 * 1024
+#: At most this many pydantic errors are echoed back.
+MAX_REPORTED_ERRORS = 50
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int, OpenApiResponse]:
+    # config.openapi's postprocessing hook gives every error response the envelope as its body.
+    return {status: OpenApiResponse(description=text) for status, text in descriptions.items()}
+
+
+class PaperListView(ListAPIView):  # type: ignore[type-arg]
+    serializer_class = PaperSerializer
+    pagination_class = PaperPagination
+
+    @extend_schema(
+        operation_id="papers_list",
+        parameters=[PaperListQuerySerializer],
+        responses={
+            200: PaperSerializer(many=True),
+            **error_responses({404: "No such page", 422: "A filter value does not validate"}),
+        },
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = PaperListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.to_filters()
+        searching = bool(filters.search.strip())
+        # The trigram fallback of a search sets its threshold for the current transaction only.
+        with transaction.atomic() if searching else nullcontext():
+            papers = selectors.paper_list(filters)
+            if searching:
+                papers = with_total(papers)
+            page = self.paginate_queryset(papers.values(*PUBLIC_FIELDS, *([TOTAL] if searching else [])))
+            data = self.get_serializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+
+class PaperDetailView(APIView):
+    @extend_schema(
+        operation_id="papers_retrieve",
+        parameters=[
+            OpenApiParameter(
+                "arxiv_id",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="Version-less arXiv id, either style (2401.12345, hep-th/9901001); "
+                "a version suffix (v2) is accepted and ignored.",
+            )
+        ],
+        responses={200: PaperSerializer, **error_responses({404: "No such paper, or hidden"})},
+    )
+    def get(self, request: Request, arxiv_id: str) -> Response:
+        return Response(PaperSerializer(selectors.visible_paper(arxiv_id)).data)
+
+
+class AtomRenderer(BaseRenderer):
+    """Lets a feed reader's ``Accept: application/atom+xml`` through content negotiation."""
+
+    media_type = "application/atom+xml"
+    format = "atom"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        # The feed itself is an HttpResponse already; only an error body reaches a renderer.
+        return json.dumps(data).encode()
+
+
+class PaperFeedView(APIView):
+    renderer_classes = [JSONRenderer, AtomRenderer]
+
+    @extend_schema(
+        operation_id="papers_feed",
+        parameters=[OpenApiParameter("topic", OpenApiTypes.STR, description="Only papers with this topic.")],
+        responses={
+            (200, "application/atom+xml"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Atom 1.0 feed of the best visible papers of the last 7 days, pinned first, "
+                "then by relevance.",
+            )
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return PapersAtomFeed()(request._request)
+
+
+class PapersBulkView(APIView):
+    """The scraper's bulk upsert; service auth (caller ``scraper``) only."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [IsService.allowing("scraper")]
+    parser_classes = []  # the raw body is validated by the shared pydantic schema in one pass
+
+    @extend_schema(
+        operation_id="papers_bulk_upsert",
+        description="Upserts papers idempotently; see papers.merge for the merge rules. "
+        + BULK_REQUEST_DESCRIPTION,
+        request={"application/json": openapi30_schema(PapersBulk)},
+        responses={
+            200: PapersBulkResultSerializer,
+            **error_responses(
+                {
+                    401: "Missing or invalid service token",
+                    403: "The calling service may not upsert papers",
+                    413: "Body too large",
+                    422: "The body does not validate (more than 2,000 papers, a bad field, a duplicate id)",
+                }
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        bulk = _parse_bulk(_read_body(request))
+        return Response(upsert_papers(papers=bulk.papers).model_dump())
+
+
+def _read_body(request: Request) -> bytes:
+    # Read the stream ourselves: Django's request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
+    # less than a full batch.
+    stream = request.stream
+    body = stream.read(MAX_BULK_BODY_BYTES + 1) if stream is not None else b""
+    if len(body) > MAX_BULK_BODY_BYTES:
+        raise PayloadTooLarge(f"The body exceeds {MAX_BULK_BODY_BYTES} bytes.")
+    return body
+
+
+def _parse_bulk(body: bytes) -> PapersBulk:
+    try:
+        return PapersBulk.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise ValidationFailed(
+            "The papers do not validate.",
+            details={"errors": errors[:MAX_REPORTED_ERRORS], "error_count": len(errors)},
+        ) from None

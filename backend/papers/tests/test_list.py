@@ -1,0 +1,126 @@
+"""GET /api/papers/: pagination, filters, orderings, pinned first, hidden never."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from papers.models import Paper
+from papers.tests.conftest import NOW, payload, store
+
+pytestmark = pytest.mark.django_db
+URL = "/api/papers/"
+
+
+def ids(api: APIClient, **params: str) -> list[str]:
+    response = api.get(URL, params)
+    assert response.status_code == 200, response.content
+    return [paper["arxiv_id"] for paper in response.json()["results"]]
+
+
+@pytest.fixture
+def papers() -> None:
+    day = timedelta(days=1)
+    store(
+        payload("2401.00001", relevance=90, hf_upvotes=1, published=(NOW - 5 * day).isoformat(),
+                updated=None, topics=["llm"], categories=["cs.CL"], tags=["survey"]),
+        payload("2401.00002", relevance=10, hf_upvotes=50, published=(NOW - 1 * day).isoformat(),
+                updated=None, topics=["vision"], categories=["cs.CV", "cs.LG"], github_repo="org/code",
+                sources=["arxiv", "huggingface"]),
+        payload("2401.00003", relevance=50, hf_upvotes=None, published=(NOW - 3 * day).isoformat(),
+                updated=None, topics=["llm", "agents"], categories=["cs.AI"], sources=["pwc"]),
+        payload("2401.00004", relevance=99, hf_upvotes=99, published=(NOW - 2 * day).isoformat(),
+                updated=None, topics=["llm"]),
+    )  # fmt: skip
+    Paper.objects.filter(arxiv_id="2401.00004").update(hidden=True)
+
+
+def test_the_list_is_paginated_and_ordered_by_relevance(api: APIClient, papers: None) -> None:
+    body = api.get(URL, {"page_size": 2}).json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 3
+    assert [p["arxiv_id"] for p in body["results"]] == ["2401.00001", "2401.00003"]
+    assert body["next"] is not None and body["previous"] is None
+    first = body["results"][0]
+    assert "hidden" not in first and "search_vector" not in first
+    assert first["authors"] == ["Ada Lovelace", "Alan Turing"] and first["pinned"] is False
+
+
+def test_page_size_is_capped_at_200(api: APIClient, papers: None) -> None:
+    store(*[payload(f"2403.{n:05d}") for n in range(1, 206)])
+    assert len(ids(api, page_size="500")) == 200
+
+
+def test_hidden_papers_never_appear(api: APIClient, papers: None) -> None:
+    assert "2401.00004" not in ids(api)
+    assert "2401.00004" not in ids(api, ordering="-upvotes")
+    assert "2401.00004" not in ids(api, topic="llm")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("-relevance", ["2401.00001", "2401.00003", "2401.00002"]),
+        ("-published", ["2401.00002", "2401.00003", "2401.00001"]),
+        ("-upvotes", ["2401.00002", "2401.00001", "2401.00003"]),  # unknown upvotes last
+    ],
+)
+def test_orderings(api: APIClient, papers: None, ordering: str, expected: list[str]) -> None:
+    assert ids(api, ordering=ordering) == expected
+
+
+@pytest.mark.parametrize("ordering", ["-relevance", "-published", "-upvotes"])
+def test_pinned_papers_come_first_whatever_the_ordering(api: APIClient, papers: None, ordering: str) -> None:
+    Paper.objects.filter(arxiv_id="2401.00003").update(pinned=True)
+    result = ids(api, ordering=ordering)
+    assert result[0] == "2401.00003"
+    assert len(result) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"topic": "llm"}, {"2401.00001", "2401.00003"}),
+        ({"topic": "agents"}, {"2401.00003"}),
+        ({"category": "cs.LG"}, {"2401.00002"}),
+        ({"tag": "survey"}, {"2401.00001"}),
+        ({"source": "huggingface"}, {"2401.00002"}),
+        ({"source": "pwc"}, {"2401.00003"}),
+        ({"has_code": "true"}, {"2401.00002"}),
+        ({"has_code": "false"}, {"2401.00001", "2401.00003"}),
+        ({"published_after": (NOW - timedelta(days=3)).date().isoformat()}, {"2401.00002", "2401.00003"}),
+        ({"topic": "llm", "published_after": (NOW - timedelta(days=3)).date().isoformat()}, {"2401.00003"}),
+        ({"topic": "nothing"}, set()),
+    ],
+)
+def test_filters(api: APIClient, papers: None, params: dict[str, str], expected: set[str]) -> None:
+    assert set(ids(api, **params)) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"published_after": "yesterday"}, "published_after"),
+        ({"ordering": "title"}, "ordering"),
+        ({"ordering": "relevance"}, "ordering"),
+        ({"source": "twitter"}, "source"),
+        ({"has_code": "maybe"}, "has_code"),
+        ({"search": "x" * 201}, "search"),
+    ],
+)
+def test_bad_filter_values_get_422_with_the_envelope(
+    api: APIClient, params: dict[str, str], field: str
+) -> None:
+    response = api.get(URL, params)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["details"]["fields"]
+
+
+def test_a_page_past_the_end_is_404_with_the_envelope(api: APIClient, papers: None) -> None:
+    response = api.get(URL, {"page": 9})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
