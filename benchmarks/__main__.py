@@ -2,7 +2,10 @@
 
 Starts the real services (throwaway databases, free ports) and bare baselines served the same way
 (gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
-and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms).
+and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
+papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
+and the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
+to searchable).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks import documents, papers
 from benchmarks.load import Result, measure
 from scripts.stack import ROOT, free_port, running, services_running, wait_for
 
@@ -63,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--document-chunks", type=int, default=100_000, help="chunks stored for /search")
     args = parser.parse_args()
     load = {"requests": args.requests, "concurrency": args.concurrency}
 
@@ -82,6 +87,8 @@ def main() -> int:
             results = [
                 (label, measure(env[key] + path, **load), base) for label, key, path, base in ENDPOINTS
             ]
+        papers_report = papers.run(tmp / "papers", requests=args.requests)
+        documents_report = documents.run(chunks=args.document_chunks)
 
     print(f"\n{args.requests} GETs per endpoint over {args.concurrency} connections; target p99 ≤ 200 ms\n")
     print(f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>8} {'errors':>6}  target")
@@ -89,6 +96,8 @@ def main() -> int:
         print(row(f"baseline: bare {name}", result, None))
     for label, result, base in results:
         print(row(label, result, baselines[base]))
+    print("\n".join(papers_report))
+    print("\n".join(documents_report))
     return 0
 
 

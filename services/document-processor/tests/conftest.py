@@ -1,5 +1,9 @@
 """Real dependencies for the document processor's tests: a migrated database of its own, a Chroma
-server on a free port, and a Celery worker subprocess on a Redis db and queue of its own."""
+server on a free port, and a Celery worker subprocess on a Redis db and queue of its own.
+
+Everything this session writes is namespaced: its own database, Celery queue, Chroma collection
+prefix and media directory; the queue's Redis keys are removed at the end.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +20,34 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
+from sqlalchemy import Engine
+from sqlalchemy import create_engine as create_sync_engine
 
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.migrate import SCRIPT_LOCATION
-from portfolio_shared.sql import run_migrations
+from portfolio_shared.auth import issue_token
+from portfolio_shared.settings import DEV_SECRET
+from portfolio_shared.sql import run_migrations, sqlalchemy_url
 from portfolio_shared.testing import temporary_database
 
 DATABASE_PREFIX = "test_portfolio_documents"
 REDIS_URL = os.environ.get("TEST_DOCUMENTS_REDIS_URL", "redis://127.0.0.1:6379/14")
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
+#: Short, so a message whose worker vanished comes back quickly (the crash test relies on redelivery).
+VISIBILITY_TIMEOUT = 20
+SESSION_TAG = uuid.uuid4().hex[:8]
+QUEUE = f"test-documents-{SESSION_TAG}"
+COLLECTION_PREFIX = f"t{SESSION_TAG}"
+
+
+def auth_headers(
+    caller: str = "core", secret: str = DEV_SECRET, audience: str = "documents"
+) -> dict[str, str]:
+    """A service token from ``caller`` to the document processor."""
+    return {"Authorization": f"Bearer {issue_token(issuer=caller, audience=audience, secret=secret)}"}
 
 
 def free_port() -> int:
@@ -86,20 +107,51 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_queue() -> Iterator[None]:
+    """Remove this session's Celery queue from the test Redis db at the end."""
+    yield
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.delete(QUEUE, *client.keys(f"{QUEUE}*"))
+    finally:
+        client.close()
+
+
 @dataclass(frozen=True)
 class Worker:
     queue: str
     redis_url: str
     log: Path
+    pid: int
 
 
 @pytest.fixture(scope="session")
-def celery_worker(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
-    """``celery -A portfolio_documents.worker worker --pool prefork -c 1`` on a queue of its own."""
-    queue = f"test-documents-{uuid.uuid4().hex[:8]}"
+def celery_worker(
+    database_url: str, chroma_url: str, media_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """``celery -A portfolio_documents.worker worker --pool prefork -c 1`` on this session's queue,
+    with the real local embedder, this session's Chroma prefix and a short visibility timeout."""
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     log = log_path.open("wb")
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "DATABASE_URL": database_url, "ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "test",
+        "CHROMA_URL": chroma_url,
+        "CHROMA_COLLECTION_PREFIX": COLLECTION_PREFIX,
+        "MEDIA_ROOT": str(media_root),
+        "CELERY_QUEUE": QUEUE,
+        "BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "OUTBOUND_ALLOW_PRIVATE": "true",
+        "EMBEDDING_PROVIDER": "local",
+    }
     process = subprocess.Popen(
         [
             str(BIN / "celery"),
@@ -111,7 +163,7 @@ def celery_worker(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
             "-c",
             "1",
             "-Q",
-            queue,
+            QUEUE,
             "--without-gossip",
             "--without-mingle",
             "--loglevel",
@@ -124,16 +176,33 @@ def celery_worker(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         start_new_session=True,
     )
     try:
-        yield Worker(queue=queue, redis_url=REDIS_URL, log=log_path)
+        yield Worker(queue=QUEUE, redis_url=REDIS_URL, log=log_path, pid=process.pid)
     finally:
         stop(process)
         log.close()
 
 
+@pytest.fixture(scope="session")
+def sync_engine(database_url: str) -> Iterator[Engine]:
+    engine = create_sync_engine(sqlalchemy_url(database_url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def settings(database_url: str, chroma_url: str) -> DocumentsSettings:
+def settings(database_url: str, chroma_url: str, media_root: Path) -> DocumentsSettings:
     return DocumentsSettings(
-        DATABASE_URL=database_url, REDIS_URL=REDIS_URL, CHROMA_URL=chroma_url, ENVIRONMENT="test"
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        CHROMA_URL=chroma_url,
+        ENVIRONMENT="test",
+        CHROMA_COLLECTION_PREFIX=COLLECTION_PREFIX,
+        MEDIA_ROOT=str(media_root),
+        CELERY_QUEUE=QUEUE,
+        OUTBOUND_ALLOW_PRIVATE=True,
+        EMBEDDING_PROVIDER="local",
     )
 
 

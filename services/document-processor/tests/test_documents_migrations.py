@@ -16,7 +16,7 @@ from portfolio_shared.testing import migration_round_trip, public_tables, run_mo
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_PREFIX = "test_portfolio_documents"
-TABLES = {"alembic_version", "processing_job", "document", "outbox_message", "outbox_attempt"}
+TABLES = {"alembic_version", "processing_job", "document", "chunk", "outbox_message", "outbox_attempt"}
 
 
 def test_upgrade_downgrade_upgrade() -> None:

@@ -41,10 +41,43 @@ class DocumentsSettings(ServiceSettings):
 
     #: Hard limit of one Celery task; the soft limit (the task may clean up) comes 30 s earlier.
     task_time_limit: int = Field(default=900, ge=60, alias="TASK_TIME_LIMIT")
+    #: Seconds before Redis hands an unacknowledged message to another worker (default: twice the
+    #: hard time limit, so a running task is never redelivered; tests use a short one).
+    broker_visibility_timeout: int | None = Field(default=None, ge=1, alias="BROKER_VISIBILITY_TIMEOUT")
+    #: A child process is replaced after this many tasks, so leaks from PDF libraries cannot pile up.
+    worker_max_tasks_per_child: int = Field(default=50, ge=1, alias="WORKER_MAX_TASKS_PER_CHILD")
+    #: Address-space limit of each worker child (RLIMIT_AS), in MiB: a decompression bomb fails one task.
+    worker_memory_limit_mb: int = Field(default=4096, ge=256, alias="WORKER_MEMORY_LIMIT_MB")
+    #: The Celery queue the API sends jobs to and the worker consumes.
+    celery_queue: str = Field(default="documents", min_length=1, alias="CELERY_QUEUE")
+    #: A job redelivered more often than this (its worker died each time) fails as ``worker_lost``.
+    max_job_attempts: int = Field(default=3, ge=1, alias="MAX_JOB_ATTEMPTS")
+
+    #: Chroma collections are named ``<prefix>-<embedding model>``; tests and benchmarks use their own.
+    chroma_collection_prefix: str = Field(
+        default="chunks",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
+        alias="CHROMA_COLLECTION_PREFIX",
+    )
+    #: Texts per call to the embedding provider (progress is reported per batch).
+    embedding_batch_size: int = Field(default=32, ge=1, le=512, alias="EMBEDDING_BATCH_SIZE")
+    summary_provider: Literal["local", "vertex"] = Field(default="local", alias="SUMMARY_PROVIDER")
+    google_cloud_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
+    google_cloud_location: str | None = Field(default=None, alias="GOOGLE_CLOUD_LOCATION")
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def visibility_timeout(self) -> int:
+        return self.broker_visibility_timeout or self.task_time_limit * 2
+
+    @property
+    def worker_memory_limit_bytes(self) -> int:
+        return self.worker_memory_limit_mb * 1024 * 1024
 
     @property
     def chroma_heartbeat_url(self) -> str:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from portfolio_documents import __doc__ as package_doc
+from portfolio_documents.api import ROUTERS
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
+from portfolio_documents.worker import create_celery
+from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
 from portfolio_shared.health import http_check, postgres_check, redis_check
 from portfolio_shared.sql.fastapi import database_lifespan
@@ -18,7 +21,7 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings."""
     settings = settings or get_settings()
 
-    return create_service_app(
+    app = create_service_app(
         service=SERVICE,
         settings=settings,
         title="Document processor",
@@ -29,7 +32,12 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
             http_check(settings.chroma_heartbeat_url, name="chroma"),
         ],
         lifespan=database_lifespan(settings.database_url),
+        routers=ROUTERS,
     )
+    app.state.service_authenticator = authenticator_from_settings(settings)
+    # Only sends messages (by task name); the worker's code is never imported by the API.
+    app.state.celery = create_celery(settings)
+    return app
 
 
 app = create_app()

@@ -8,8 +8,12 @@ Configured the way thin, safe tasks need (STYLE.md habit 7):
   queued jobs that an idle sibling could take.
 - Time limits on every task: a soft limit (the task may record the failure) 30 s before the hard one.
 - ``acks_late`` stays off by default and is switched on per task, only for tasks that are
-  idempotent (re-running them after a crash does no harm). With it, a message whose worker died is
-  redelivered after the broker's visibility timeout, which therefore exceeds the hard time limit.
+  idempotent (re-running them after a crash does no harm). With it and
+  ``task_reject_on_worker_lost``, a message whose child process died is handed back to the queue,
+  and one whose whole worker vanished is redelivered after the broker's visibility timeout
+  (``BROKER_VISIBILITY_TIMEOUT``, by default twice the hard time limit).
+- Every child gets an address-space limit (``RLIMIT_AS``) when it starts and is replaced after
+  ``WORKER_MAX_TASKS_PER_CHILD`` tasks: a hostile PDF costs one task, never the worker.
 """
 
 from __future__ import annotations
@@ -17,12 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init
 
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
 from portfolio_shared.log import configure_logging
-
-QUEUE = "documents"
 
 
 def create_celery(settings: DocumentsSettings) -> Celery:
@@ -43,9 +45,10 @@ def create_celery(settings: DocumentsSettings) -> Celery:
         task_reject_on_worker_lost=True,
         task_time_limit=settings.task_time_limit,
         task_soft_time_limit=settings.task_time_limit - 30,
-        broker_transport_options={"visibility_timeout": settings.task_time_limit * 2},
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         result_expires=3600,
-        task_default_queue=QUEUE,
+        task_default_queue=settings.celery_queue,
         task_track_started=True,
         broker_connection_retry_on_startup=True,
         # Our JSON handler stays in charge of logging (see _configure_logging below).
@@ -63,3 +66,11 @@ app = create_celery(get_settings())
 def _configure_logging(**_: Any) -> None:
     # Connecting to setup_logging stops Celery from installing its own handlers.
     configure_logging(f"{SERVICE}-worker", get_settings().log_level)
+
+
+@worker_process_init.connect
+def _limit_child(**_: Any) -> None:
+    # Each prefork child, before its first task: a decompression bomb hits this limit, not the host.
+    from portfolio_documents.processing.extract import apply_child_limits
+
+    apply_child_limits(get_settings().worker_memory_limit_bytes)

@@ -1,4 +1,10 @@
-"""HTTP routes, one router per resource (``/process/...``, ``/jobs``, ``/documents``, ``/search``).
+"""The document processor's HTTP API, one router per resource: processing (intake), jobs, documents
+(with search). Every route needs a service token (core, scraper or admin)."""
 
-Routes only translate HTTP and enqueue Celery tasks. Empty until the document-processing issue.
-"""
+from portfolio_documents.api.documents import router as documents_router
+from portfolio_documents.api.jobs import router as jobs_router
+from portfolio_documents.api.processing import router as processing_router
+
+ROUTERS = (processing_router, jobs_router, documents_router)
+
+__all__ = ["ROUTERS"]
