@@ -31,7 +31,7 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 #: The development default of SERVICE_TOKEN_SECRET and the webhook secrets (refused in production).
-DEV_SECRET = "dev-insecure-secret"  # noqa: S105 - the placeholder itself, refused outside development
+DEV_SECRET = "dev-insecure-secret-for-local-runs-only"  # noqa: S105 - the placeholder itself, refused outside development
 
 
 class PlaceholderSecretError(ValueError):
