@@ -4,8 +4,9 @@ Starts the real services (throwaway databases, free ports) and bare baselines se
 (gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
 papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
-and the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
-to searchable).
+the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
+to searchable) and the scraper's (benchmarks/scraper_parse.py: arXiv Atom parsing; benchmarks/scraper.py:
+merge, enrich, score and deliver 1,500 papers to a real core).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import documents, papers
+from benchmarks import documents, papers, scraper, scraper_parse
 from benchmarks.load import Result, measure
 from scripts.stack import ROOT, free_port, running, services_running, wait_for
 
@@ -89,6 +90,7 @@ def main() -> int:
             ]
         papers_report = papers.run(tmp / "papers", requests=args.requests)
         documents_report = documents.run(chunks=args.document_chunks)
+        scraper_report = scraper_parse.run() + scraper.run(tmp / "scraper")
 
     print(f"\n{args.requests} GETs per endpoint over {args.concurrency} connections; target p99 ≤ 200 ms\n")
     print(f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>8} {'errors':>6}  target")
@@ -98,6 +100,7 @@ def main() -> int:
         print(row(label, result, baselines[base]))
     print("\n".join(papers_report))
     print("\n".join(documents_report))
+    print("\n".join(scraper_report))
     return 0
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,14 +132,12 @@ class Worker:
     pid: int
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    database_url: str, chroma_url: str, media_root: Path, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_worker(
+    queue: str, log_path: Path, *, database_url: str, chroma_url: str, media_root: Path, allow_private: bool
 ) -> Iterator[Worker]:
-    """``celery -A portfolio_documents.worker worker --pool prefork -c 1`` on this session's queue,
-    with the real local embedder, this session's Chroma prefix and a short visibility timeout."""
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    log = log_path.open("wb")
+    """``celery -A portfolio_documents.worker worker --pool prefork -c 1`` on ``queue``, with the real
+    local embedder, this session's Chroma prefix and a short visibility timeout; stopped by its pid."""
     env = {
         **os.environ,
         "REDIS_URL": REDIS_URL,
@@ -147,39 +146,39 @@ def celery_worker(
         "CHROMA_URL": chroma_url,
         "CHROMA_COLLECTION_PREFIX": COLLECTION_PREFIX,
         "MEDIA_ROOT": str(media_root),
-        "CELERY_QUEUE": QUEUE,
+        "CELERY_QUEUE": queue,
         "BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "OUTBOUND_ALLOW_PRIVATE": "true",
+        "OUTBOUND_ALLOW_PRIVATE": "true" if allow_private else "false",
         "EMBEDDING_PROVIDER": "local",
     }
-    process = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "-A",
-            "portfolio_documents.worker",
-            "worker",
-            "--pool",
-            "prefork",
-            "-c",
-            "1",
-            "-Q",
-            QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield Worker(queue=QUEUE, redis_url=REDIS_URL, log=log_path, pid=process.pid)
-    finally:
-        stop(process)
-        log.close()
+    command = [str(BIN / "celery"), "-A", "portfolio_documents.worker", "worker", "--pool", "prefork"]
+    command += ["-c", "1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]
+    command += ["--loglevel", "INFO"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield Worker(queue=queue, redis_url=REDIS_URL, log=log_path, pid=process.pid)
+        finally:
+            stop(process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    database_url: str, chroma_url: str, media_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """A worker that may fetch from local servers (``OUTBOUND_ALLOW_PRIVATE=true``)."""
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with running_worker(
+        QUEUE,
+        log_path,
+        database_url=database_url,
+        chroma_url=chroma_url,
+        media_root=media_root,
+        allow_private=True,
+    ) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="session")

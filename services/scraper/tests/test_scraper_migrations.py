@@ -12,7 +12,14 @@ from portfolio_shared.testing import migration_round_trip, public_tables, run_mo
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_PREFIX = "test_portfolio_scraper"
-TABLES = {"alembic_version", "scrape_job", "outbox_message", "outbox_attempt"}
+TABLES = {
+    "alembic_version",
+    "scrape_job",
+    "scrape_job_source",
+    "seen_paper",
+    "outbox_message",
+    "outbox_attempt",
+}
 
 
 def test_upgrade_downgrade_upgrade() -> None:
@@ -35,7 +42,7 @@ def test_migrate_command_creates_the_database_from_the_repo_root() -> None:
             "alembic", "-c", "services/scraper/alembic.ini", "current", env=env, cwd=REPO_ROOT
         )
         assert current.returncode == 0, current.stderr
-        assert "0001 (head)" in current.stdout
+        assert "0002 (head)" in current.stdout
 
 
 def test_migrate_command_says_when_postgres_is_down() -> None:

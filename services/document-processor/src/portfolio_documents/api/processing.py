@@ -29,6 +29,7 @@ from portfolio_documents.api.uploads import read_pdf_upload
 from portfolio_documents.deps import SessionDep, SettingsDep
 from portfolio_documents.models import ProcessingJob
 from portfolio_documents.processing import sources
+from portfolio_documents.processing.safe_http import precheck_url
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import BadRequest, PortfolioError, ValidationFailed
 from portfolio_shared.errors.fastapi import error_responses
@@ -143,6 +144,16 @@ async def process_text(
     },
 )
 async def process_pdf(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """Upload a PDF (multipart, field `file`) or name one by URL (JSON `{"url"}`); the worker fetches it.
+
+    A URL is checked twice. Here, without any DNS lookup, a URL that could never be fetched is
+    refused at once with 422 `url_not_allowed`: not http(s), credentials in it, or a host that is a
+    loopback, private, link-local (cloud metadata) or unique-local IP literal (shorthand IPv4 such as
+    `2130706433` included) or a `localhost` name. A host name passes here; the worker resolves it and
+    refuses it (the job fails with `url_not_allowed`) when any of its addresses is not public, on
+    every redirect hop too, because only the addresses checked at fetch time are ever dialled.
+    `OUTBOUND_ALLOW_PRIVATE=true` (local runs, tests) lifts the address checks, never the others.
+    """
     intake.check_content_length(request, settings)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -163,6 +174,7 @@ async def process_pdf(request: Request, session: SessionDep, settings: SettingsD
         return await _start(request, session, source)
     if content_type.startswith("application/json"):
         body: PdfUrlRequest = _parse(PdfUrlRequest, await request.body())
+        precheck_url(body.url, allow_private=settings.outbound_allow_private)
         source = sources.pdf_url_source(
             body.url, document_key=body.document_key, title=body.title, metadata=body.metadata
         )
@@ -189,6 +201,8 @@ async def process_github(item: GithubJobRequest, request: Request, session: Sess
 async def process_batch(
     batch: BatchRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:
+    """One job per item under a batch job. Items are checked as their own routes check them; a PDF
+    URL refused at intake (see `POST /process/pdf`) refuses the whole batch with 422."""
     intake.check_content_length(request, settings)
     model_id = await asyncio.to_thread(_model_id, settings)
     planned: list[tuple[int, sources.Source | None, DocumentInfo | None]] = []
@@ -200,6 +214,8 @@ async def process_batch(
                 (index, None, intake.document_info(existing)) if existing else (index, source, None)
             )
         elif isinstance(item, PdfUrlItem):
+            # As for POST /process/pdf: an unfetchable URL refuses the whole batch (422 url_not_allowed).
+            precheck_url(item.url, allow_private=settings.outbound_allow_private)
             url_source = sources.pdf_url_source(
                 item.url, document_key=item.document_key, title=item.title, metadata=item.metadata
             )

@@ -117,6 +117,29 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+#: Names that mean this machine whatever a resolver answers (RFC 6761 reserves ``.localhost``).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def obviously_private(host: str) -> str | None:
+    """The non-public address ``host`` stands for, known without asking DNS, or None.
+
+    Covers IP literals, the shorthand IPv4 spellings the system resolver reads as numbers (``127.1``,
+    ``2130706433``, ``0x7f.1``: ``inet_aton``'s forms) and the ``localhost`` names. None says only
+    that no DNS-free answer exists: a name must still be resolved and checked before connecting.
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return "127.0.0.1"
+    literal = _literal(name)
+    if literal is None:
+        try:
+            literal = ipaddress.IPv4Address(socket.inet_aton(name))
+        except (OSError, UnicodeError):
+            return None
+    return None if is_public_address(literal) else str(literal)
+
+
 def checked_addresses(
     host: str, port: int, *, allow_private: bool, resolver: Resolver | None = None
 ) -> list[str]:

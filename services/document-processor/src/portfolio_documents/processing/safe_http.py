@@ -27,6 +27,7 @@ from portfolio_documents.processing.netguard import (
     ResolutionFailed,
     Resolver,
     checked_addresses,
+    obviously_private,
 )
 from portfolio_shared.errors import PortfolioError
 
@@ -127,6 +128,22 @@ def parse_url(url: str) -> httpx.URL:
     if parsed.userinfo:
         raise fetch_error("url_not_allowed", "URLs with credentials may not be fetched.")
     return parsed
+
+
+def precheck_url(url: str, *, allow_private: bool) -> None:
+    """Refuse, without any DNS lookup, a URL that :func:`safe_get` would refuse anyway: not http(s),
+    credentials in it, or (unless ``allow_private``) a host that is a non-public IP literal or a
+    ``localhost`` name (:func:`~.netguard.obviously_private`). For callers that answer a client
+    at once (the API's intake). Passing proves nothing about a name: the fetch checks it again."""
+    parsed = parse_url(url)
+    if allow_private:
+        return
+    host = parsed.raw_host.decode("ascii")
+    address = obviously_private(host)
+    if address is not None:
+        raise fetch_error(
+            "url_not_allowed", "The URL's host is not a public address.", host=host, address=address
+        )
 
 
 class _Body:

@@ -1,4 +1,2 @@
-"""Delivery to core and the document processor through the outbox (bulk papers, the job webhook).
-
-Empty until the scraper issue.
-"""
+"""Delivery to core and the document processor through the outbox (bulk papers, PDFs, the job webhook),
+and the record of what was already sent (``seen``)."""

@@ -1,0 +1,158 @@
+"""``/scrape``: start a job (service auth), follow it, list past ones. Routes only translate HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from portfolio_scraper.deps import SessionDep
+from portfolio_scraper.jobs import report
+from portfolio_scraper.jobs.report import ScrapeHistoryPage, ScrapeJobReport
+from portfolio_scraper.jobs.runner import JobRunner
+from portfolio_scraper.jobs.store import JobConflict
+from portfolio_scraper.models import ScrapeJob
+from portfolio_shared.auth import ServicePrincipal
+from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
+from portfolio_shared.errors import Conflict, ErrorEnvelope, NotFound
+from portfolio_shared.errors.fastapi import error_responses
+from portfolio_shared.schemas import JobAccepted, JobState, ScrapeRequest, ScrapeSource, StrictModel
+
+#: Who may start a scrape: Cloud Scheduler, core (the admin's "scrape now"), an operator.
+CALLERS = ("scheduler", "core", "admin")
+
+router = APIRouter(prefix="/scrape", tags=["scrape"])
+
+_STARTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": JobAccepted, "description": "Accepted: follow the job at `status_url`."},
+    409: {
+        "model": ErrorEnvelope,
+        "description": "A job is already running for one of these sources; `details.job_id` names it.",
+    },
+    **SERVICE_AUTH_RESPONSES,
+    **error_responses(422),
+}
+
+
+class SourceScrapeRequest(StrictModel):
+    """Body of ``POST /scrape/{source}``: how many days back (1..30)."""
+
+    days: int = Field(default=1, ge=1, le=30)
+
+
+def get_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.runner
+    return runner
+
+
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+CallerDep = Annotated[ServicePrincipal, Depends(require_service(*CALLERS))]
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+async def _start(
+    request: Request, runner: JobRunner, caller: ServicePrincipal, source: str, days: int
+) -> JSONResponse:
+    # A retried request (same caller, same Idempotency-Key) gets the job the first one created.
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    scoped = f"{caller.caller}:{key}" if key else None
+    if scoped is not None and (job := await runner.find(scoped)) is not None:
+        return _accepted(request, job, source, days)
+    try:
+        job_id = await runner.submit(source, days=days, trigger="api", idempotency_key=scoped)
+    except JobConflict:
+        if scoped is not None and (job := await runner.find(scoped)) is not None:
+            return _accepted(request, job, source, days)
+        raise
+    runner.start(job_id)
+    return _response(request, job_id)
+
+
+def _accepted(request: Request, job: ScrapeJob, source: str, days: int) -> JSONResponse:
+    if job.source != source or job.params.get("days") != days:
+        raise Conflict(
+            "This Idempotency-Key was used for another request.",
+            code="idempotency_key_reused",
+            details={"job_id": str(job.id)},
+        )
+    return _response(request, job.id)
+
+
+def _response(request: Request, job_id: uuid.UUID) -> JSONResponse:
+    status_url = f"{request.url_for('scrape_status').path}?job_id={job_id}"
+    accepted = JobAccepted(job_id=str(job_id), status_url=status_url)
+    return JSONResponse(accepted.model_dump(), status_code=202, headers={"Location": status_url})
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_STARTED,
+    summary="Start a scrape of every source (or one) over the last `days` days",
+)
+async def start_scrape(
+    request: Request,
+    runner: RunnerDep,
+    caller: CallerDep,
+    body: Annotated[ScrapeRequest | None, Body()] = None,
+) -> JSONResponse:
+    """Send ``Idempotency-Key`` to make a retry return the job of the first attempt."""
+    body = body or ScrapeRequest()
+    return await _start(request, runner, caller, body.source, body.days)
+
+
+@router.post(
+    "/{source}",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_STARTED,
+    summary="Start a scrape of one source over the last `days` days",
+)
+async def start_source_scrape(
+    request: Request,
+    runner: RunnerDep,
+    caller: CallerDep,
+    source: Literal["arxiv", "huggingface", "pwc"],
+    body: Annotated[SourceScrapeRequest | None, Body()] = None,
+) -> JSONResponse:
+    """Send ``Idempotency-Key`` to make a retry return the job of the first attempt."""
+    body = body or SourceScrapeRequest()
+    return await _start(request, runner, caller, source, body.days)
+
+
+@router.get(
+    "/status",
+    name="scrape_status",
+    response_model=ScrapeJobReport,
+    responses=error_responses(404, 422),
+    summary="The latest job, or `job_id`, with per-source progress",
+)
+async def scrape_status(session: SessionDep, job_id: uuid.UUID | None = None) -> ScrapeJobReport:
+    found = await report.get_report(session, job_id)
+    if found is None:
+        if job_id is None:
+            raise NotFound("No scrape job has run yet.", code="no_scrape_job")
+        raise NotFound(
+            f"No scrape job {job_id}.", code="scrape_job_not_found", details={"job_id": str(job_id)}
+        )
+    return found
+
+
+@router.get(
+    "/history",
+    response_model=ScrapeHistoryPage,
+    responses=error_responses(422),
+    summary="Past jobs, newest first (paged with `limit` and `offset`)",
+)
+async def scrape_history(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    source: ScrapeSource | None = None,
+    state: JobState | None = None,
+) -> ScrapeHistoryPage:
+    return await report.history(session, limit=limit, offset=offset, source=source, state=state)
