@@ -179,3 +179,13 @@ def test_has_code_is_true_when_any_source_says_so() -> None:
 def test_sources_listed_on_drafts_are_kept_and_unknown_ones_dropped() -> None:
     [paper] = merge_drafts([arxiv(sources=["arxiv", "semantic-scholar"]), pwc(sources=["huggingface"])])
     assert paper.sources == ["arxiv", "huggingface", "pwc"]
+
+
+def test_a_paper_without_an_arxiv_record_gets_its_arxiv_pages_so_it_can_be_ingested() -> None:
+    [derived] = merge_drafts([hf("hep-th/9901001", title="Strings")])
+    assert derived.abs_url == "https://arxiv.org/abs/hep-th/9901001"
+    assert derived.pdf_url == "https://arxiv.org/pdf/hep-th/9901001"
+    [kept] = merge_drafts([pwc("2502.00002", title="Kept", pdf_url="https://mirror.example/2502.00002.pdf")])
+    assert kept.pdf_url == "https://mirror.example/2502.00002.pdf"
+    [from_arxiv] = merge_drafts([arxiv("2502.00003", pdf_url=None)])
+    assert from_arxiv.pdf_url is None  # an arXiv record says what it has

@@ -65,6 +65,10 @@ _SCALAR_FIELDS = tuple(
 )
 
 
+#: arXiv's public site: the abstract and PDF pages of any paper id live under it.
+ARXIV_SITE = "https://arxiv.org"
+
+
 def _unique(items: Iterable[str], *, fold_case: bool = False) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
@@ -137,6 +141,9 @@ def _merge_group(group: list[PaperDraft]) -> PaperDraft:
     if not arxiv:
         # HF and PwC know no version; the highest any draft claims is the best guess.
         values["version"] = max((d.version for d in group if d.version), default=None)
+        # Every arXiv id has these pages; without them an HF-only paper could never be ingested.
+        values["abs_url"] = values["abs_url"] or f"{ARXIV_SITE}/abs/{base.arxiv_id}"
+        values["pdf_url"] = values["pdf_url"] or f"{ARXIV_SITE}/pdf/{base.arxiv_id}"
     for name in _COUNTS:
         values[name] = max((v for d in group if (v := getattr(d, name)) is not None), default=None)
     claims = [d.has_code for d in group if d.has_code is not None]
