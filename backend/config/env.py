@@ -32,6 +32,16 @@ class CoreSettings(ServiceSettings):
     #: Public papers responses stay cached (in Redis) at most this long; any papers write invalidates
     #: them at once. 0 turns the cache off.
     papers_cache_seconds: int = Field(default=600, ge=0, alias="PAPERS_CACHE_SECONDS")
+    #: The chatbot's answer provider: "extractive" (offline, default) or "vertex" (Gemini on Vertex AI).
+    llm_provider: str = Field(default="extractive", pattern="^(extractive|vertex)$", alias="LLM_PROVIDER")
+    vertex_project: str = Field(default="", alias="VERTEX_PROJECT")
+    vertex_location: str = Field(default="us-central1", alias="VERTEX_LOCATION")
+    #: Replaces Vertex's regional endpoint (a proxy, or a local fake server); empty: Google's own.
+    vertex_base_url: str = Field(default="", alias="VERTEX_BASE_URL")
+    vertex_chat_model: str = Field(default="gemini-2.5-flash", alias="VERTEX_CHAT_MODEL")
+    #: Chatbot questions one visitor (client address) may ask per window.
+    chatbot_rate_limit: int = Field(default=20, ge=1, alias="CHATBOT_RATE_LIMIT")
+    chatbot_rate_window_seconds: int = Field(default=60, ge=1, alias="CHATBOT_RATE_WINDOW_SECONDS")
     webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
     webhook_secrets_documents: SecretStr = Field(
         default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/", include("insights.api.urls")),
     path("api/", include("papers.api.urls")),
     path("api/", include("documents.api.urls")),
+    path("api/", include("chatbot.api.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "papers",
     "documents",
     "insights",
+    "chatbot",
 ]
 
 MIDDLEWARE = [
@@ -165,3 +166,22 @@ READINESS_CHECKS = ["config.readiness.database"]
 
 configure_logging(SERVICE_NAME, env.log_level)
 LOGGING_CONFIG = None  # our JSON handler is installed above; Django must not replace it
+
+# The chatbot (chatbot/): provider, Vertex AI, deadlines, relevance floor, rate limit, memory.
+CHATBOT_PROVIDER = env.llm_provider
+CHATBOT_VERTEX = {
+    "project": env.vertex_project,
+    "location": env.vertex_location,
+    "base_url": env.vertex_base_url or None,
+    "model": env.vertex_chat_model,
+}
+CHATBOT_SEARCH_DEADLINE_SECONDS = 3.0
+CHATBOT_LLM_DEADLINE_SECONDS = 15.0
+# A hit counts as relevant when the keyword side matched it or its cosine similarity reaches this.
+CHATBOT_VECTOR_FLOOR = 0.5
+# Without per-side scores (an older /search), the fused RRF score must reach this.
+CHATBOT_FUSED_FLOOR = 0.0
+CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
+CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
+CHATBOT_CONVERSATION_TURNS = 5
+CHATBOT_CONVERSATION_TTL_SECONDS = 3600
