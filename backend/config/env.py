@@ -34,8 +34,8 @@ class CoreSettings(ServiceSettings):
     papers_cache_seconds: int = Field(default=600, ge=0, alias="PAPERS_CACHE_SECONDS")
     #: The chatbot's answer provider: "extractive" (offline, default) or "vertex" (Gemini on Vertex AI).
     llm_provider: str = Field(default="extractive", pattern="^(extractive|vertex)$", alias="LLM_PROVIDER")
-    vertex_project: str = Field(default="", alias="VERTEX_PROJECT")
-    vertex_location: str = Field(default="us-central1", alias="VERTEX_LOCATION")
+    vertex_project: str = Field(default="", alias="GOOGLE_CLOUD_PROJECT")
+    vertex_location: str = Field(default="us-central1", alias="GOOGLE_CLOUD_LOCATION")
     #: Replaces Vertex's regional endpoint (a proxy, or a local fake server); empty: Google's own.
     vertex_base_url: str = Field(default="", alias="VERTEX_BASE_URL")
     vertex_chat_model: str = Field(default="gemini-2.5-flash", alias="VERTEX_CHAT_MODEL")
