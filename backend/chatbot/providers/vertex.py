@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from chatbot.providers.base import Answer, Mode, cite, declined
 from chatbot.retrieval import Passage
-from portfolio_shared.embeddings.vertex import genai_client
 from portfolio_shared.errors import ServiceUnavailable
+from portfolio_shared.vertex import genai_client
 
 if TYPE_CHECKING:
     import google.auth.credentials

@@ -28,12 +28,11 @@ import numpy as np
 
 from portfolio_shared.embeddings.base import l2_normalise
 from portfolio_shared.errors import UpstreamError
-from portfolio_shared.log import REQUEST_ID_HEADER, get_request_id
+from portfolio_shared.vertex import genai_client, request_http_options
 
 if TYPE_CHECKING:
     import google.auth.credentials
     from google import genai
-    from google.genai import types
 
 DEFAULT_MODEL = "text-embedding-005"
 DEFAULT_DIMENSION = 768
@@ -56,47 +55,6 @@ def approximate_token_count(text: str) -> int:
     if not text or text.isspace():
         return 0
     return max(math.ceil(len(text) / 4), math.ceil(len(text.split()) * 1.3))
-
-
-def genai_client(
-    *,
-    project: str,
-    location: str,
-    base_url: str | None = None,
-    credentials: google.auth.credentials.Credentials | None = None,
-    timeout_s: float = 60.0,
-    retry_attempts: int = 3,
-    retry_initial_delay: float = 1.0,
-) -> genai.Client:
-    """A google-genai client for Vertex AI in ``project``/``location``.
-
-    ``base_url`` replaces Google's regional endpoint (a proxy, or a local fake server in tests);
-    the request path stays the real one. Retries 408/429/5xx with exponential backoff and jitter.
-    """
-    from google import genai
-    from google.genai import types
-
-    retry = types.HttpRetryOptions(
-        attempts=max(1, retry_attempts),
-        initial_delay=retry_initial_delay,
-        max_delay=max(retry_initial_delay, 10.0),
-        jitter=retry_initial_delay,
-        http_status_codes=[408, 429, 500, 502, 503, 504],
-    )
-    http_options = types.HttpOptions(
-        base_url=base_url, timeout=int(timeout_s * 1000), retry_options=retry
-    )  # the SDK's timeout is in milliseconds
-    return genai.Client(
-        vertexai=True, project=project, location=location, credentials=credentials, http_options=http_options
-    )
-
-
-def request_http_options() -> types.HttpOptions | None:
-    """Per-call options carrying the current request id, so Vertex calls show up in our traces."""
-    from google.genai import types
-
-    request_id = get_request_id()
-    return types.HttpOptions(headers={REQUEST_ID_HEADER: request_id}) if request_id else None
 
 
 def vertex_error(exc: Exception, what: str) -> UpstreamError:
