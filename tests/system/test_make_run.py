@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ def test_make_run_in_a_fresh_clone_brings_up_every_service(tmp_path: Path) -> No
         with running(["make", "run"], env, clone, log) as proc:
             try:
                 wait_for(urls, proc, timeout=900)
+                # The table is printed once make run itself has seen every service answer.
+                deadline = time.monotonic() + 120
+                while "AI Platform Portfolio is running" not in log.read_text():
+                    assert time.monotonic() < deadline, "make run never printed its URL table"
+                    time.sleep(0.5)
             except AssertionError:
                 print(log.read_text()[-6000:])
                 raise

@@ -180,10 +180,10 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
                 {"path": WEBHOOK, "attempts": 2, "last_status": 200},
             ]
             # The document processor is not running: its PDF requests wait, they are not lost.
-            # (Every paper with a PDF link is above the threshold of 0; the Hub-only one has none.)
+            # (Every paper is above the threshold of 0 and has a PDF link: the Hub-only one gets arXiv's.)
             pdfs = query(scraper_db, "SELECT payload FROM outbox_message WHERE destination = 'documents'")
             with_pdf = sorted(i for i, p in sent.items() if p["pdf_url"])
-            assert with_pdf == ["2611.00001", "2611.00002", "2611.00003"]
+            assert with_pdf == WORLD_IDS
             assert sorted(p["payload"]["url"] for p in pdfs) == sorted(sent[i]["pdf_url"] for i in with_pdf)
             assert sorted(p["payload"]["document_key"] for p in pdfs) == [f"paper:{i}" for i in with_pdf]
             assert len(pending(scraper_db, "documents")) == len(with_pdf)
