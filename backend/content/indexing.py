@@ -35,17 +35,9 @@ from django.db.backends.utils import CursorWrapper
 
 from content import index_documents as docs
 from content.models import IndexRecord, JourneyEntry, Profile, Project, TechStack
-from portfolio_shared.outbox import enqueue
+from portfolio_shared.outbox import discard_pending, enqueue
 
 DESTINATION = "documents"
-
-# Only messages of the content's own keys: /process/text and /process/github carry the key in
-# their body, DELETE /documents/{key} in its path.
-_SUPERSEDE = """
-DELETE FROM outbox_message
-WHERE destination = %s AND delivered_at IS NULL AND NOT dead AND locked_by IS NULL
-  AND ((method = 'POST' AND payload->>'document_key' = %s) OR (method = 'DELETE' AND path = %s))
-"""
 
 
 @dataclass
@@ -64,7 +56,8 @@ class SyncResult:
 
 
 def _send(cursor: CursorWrapper, document_key: str, request: docs.DocumentRequest) -> None:
-    cursor.execute(_SUPERSEDE, [DESTINATION, document_key, docs.delete_request(document_key).path])
+    delete_path = docs.delete_request(document_key).path
+    discard_pending(cursor, destination=DESTINATION, document_key=document_key, path=delete_path)
     enqueue(
         cursor,
         destination=DESTINATION,

@@ -11,7 +11,7 @@ import pytest
 from test_outbox_support import message, temp_database, truncate
 
 from portfolio_shared.log import request_id_var
-from portfolio_shared.outbox import OUTBOX_CHANNEL, enqueue, outbox_backlog
+from portfolio_shared.outbox import OUTBOX_CHANNEL, discard_pending, enqueue, outbox_backlog
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +170,21 @@ def test_backlog_counts_pending_dead_and_oldest_age(db: str) -> None:
     assert (backlog.pending, backlog.dead) == (2, 1)
     assert backlog.oldest_pending_age_seconds is not None
     assert 3500 < backlog.oldest_pending_age_seconds < 3700
+
+
+def test_discard_pending_drops_only_unsent_unclaimed_messages_about_the_key(db: str) -> None:
+    def rest(cur: Any, path: str, method: str = "POST", key: str | None = None) -> str:
+        payload = {"document_key": key} if key else {}
+        return enqueue(cur, destination="documents", path=path, method=method, payload=payload, kind="rest")
+
+    with psycopg.connect(db) as conn, conn.cursor() as cur:
+        old_text = rest(cur, "/process/text", key="project:a")
+        old_delete = rest(cur, "/documents/project:a", method="DELETE")
+        claimed = rest(cur, "/process/text", key="project:a")
+        other_key = rest(cur, "/process/text", key="project:b")
+        cur.execute("UPDATE outbox_message SET locked_by = 'd1' WHERE msg_id = %s", (claimed,))
+        discard_pending(cur, destination="documents", document_key="project:a", path="/documents/project:a")
+    with psycopg.connect(db) as conn:
+        left = {row[0] for row in conn.execute("SELECT msg_id FROM outbox_message")}
+    assert left == {claimed, other_key}
+    assert old_text not in left and old_delete not in left

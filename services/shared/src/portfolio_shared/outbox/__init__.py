@@ -27,7 +27,7 @@ from portfolio_shared.outbox.backlog import Backlog, outbox_backlog
 from portfolio_shared.outbox.backoff import backoff_cap, backoff_delay, full_jitter, parse_retry_after
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
-from portfolio_shared.outbox.enqueue import Kind, enqueue, new_message_id, webhook_body
+from portfolio_shared.outbox.enqueue import Kind, discard_pending, enqueue, new_message_id, webhook_body
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL, OUTBOX_DDL, OUTBOX_DROP_DDL
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "TokenProvider",
     "backoff_cap",
     "backoff_delay",
+    "discard_pending",
     "enqueue",
     "full_jitter",
     "new_message_id",

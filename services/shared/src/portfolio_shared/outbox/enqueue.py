@@ -113,3 +113,24 @@ def enqueue(
         # Delivered by Postgres only on commit, so a dispatcher never wakes for a rolled-back row.
         cursor.execute(f"NOTIFY {OUTBOX_CHANNEL}")
     return msg_id
+
+
+# Unclaimed, undelivered, live messages to ``destination`` that carry ``document_key`` in their JSON
+# body or go to ``path``. Rows a dispatcher holds (``locked_by`` set) are left alone; the row lock
+# this DELETE takes makes a concurrent claim skip a row until the caller commits.
+_DISCARD_PENDING = """
+DELETE FROM outbox_message
+WHERE destination = %s AND delivered_at IS NULL AND NOT dead AND locked_by IS NULL
+  AND ((method = 'POST' AND payload->>'document_key' = %s) OR (method = 'DELETE' AND path = %s))
+"""
+
+
+def discard_pending(cursor: Cursor, *, destination: str, document_key: str, path: str) -> None:
+    """Drop the not-yet-sent messages about ``document_key`` before enqueueing a newer one.
+
+    For senders whose every message carries the item's complete current state: an older message
+    still waiting would only re-send stale data and, retried after the newer one, overwrite it.
+    Matches POSTs whose body has ``document_key`` and DELETEs of ``path``.
+    Runs in the caller's transaction.
+    """
+    cursor.execute(_DISCARD_PENDING, [destination, document_key, path])
