@@ -36,9 +36,16 @@ def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
     """A complete environment for a stack on free ports, its own databases, Redis db and data dir."""
     base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_URL", "_DATABASE_URL"))}
     base.update({key: str(free_port()) for key in devstack.PORTS})
-    base["PORTFOLIO_DB_SUFFIX"] = "_sys_" + uuid.uuid4().hex[:8]
+    suffix = "_sys_" + uuid.uuid4().hex[:8]
+    base["PORTFOLIO_DB_SUFFIX"] = suffix
     base["DATA_DIR"] = str(tmp / "data")
     base["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+    # Stacks running at once share that Redis db: each gets its own Celery queue, cache keys,
+    # analytics keys and Socket.IO channel, so no worker takes another stack's task.
+    base["CELERY_QUEUE"] = "documents" + suffix
+    base["CACHE_KEY_PREFIX"] = "core" + suffix
+    base["ANALYTICS_REDIS_PREFIX"] = "an" + suffix
+    base["REALTIME_CHANNEL"] = "portfolio-analytics-realtime" + suffix
     base.update(overrides)
     return devstack.build_env(base)
 

@@ -19,6 +19,8 @@ from portfolio_shared.clients import DocumentsClient
 from portfolio_shared.errors import NotFound, UpstreamError
 
 SEARCH_K = 6
+#: How the document processor marks a page break inside a PDF chunk's text.
+PAGE_BREAK = "\f"
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,26 @@ def _relevant(hit: dict[str, Any]) -> bool:
     return float(hit.get("score", 0.0)) >= settings.CHATBOT_FUSED_FLOOR
 
 
-def _passage(hit: dict[str, Any]) -> Passage:
+def _passages(hit: dict[str, Any]) -> list[Passage]:
+    """The hit as passages, one per PDF page it covers, so a citation names the page its sentence
+    stands on. The processor marks each page break in a chunk with one form feed (PAGE_BREAK)."""
     metadata = hit.get("metadata") or {}
     page = hit.get("page") if hit.get("page") is not None else metadata.get("page_start")
-    return Passage(
-        text=str(hit.get("text") or ""),
-        title=str(hit.get("title") or metadata.get("title") or hit.get("document_key") or "Untitled"),
-        url=hit.get("source_url") or metadata.get("source_url") or metadata.get("abs_url"),
-        source_type=hit.get("source_type") or metadata.get("source_type"),
-        page=int(page) if page is not None else None,
-        score=float(hit.get("score", 0.0)),
-    )
+    text = str(hit.get("text") or "")
+    pieces = text.split(PAGE_BREAK) if page is not None else [text.replace(PAGE_BREAK, " ")]
+    first = int(page) if page is not None else None
+    return [
+        Passage(
+            text=piece.strip(),
+            title=str(hit.get("title") or metadata.get("title") or hit.get("document_key") or "Untitled"),
+            url=hit.get("source_url") or metadata.get("source_url") or metadata.get("abs_url"),
+            source_type=hit.get("source_type") or metadata.get("source_type"),
+            page=first + offset if first is not None else None,
+            score=float(hit.get("score", 0.0)),
+        )
+        for offset, piece in enumerate(pieces)
+        if piece.strip()
+    ]
 
 
 def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
@@ -79,7 +90,8 @@ def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH
     answer = call(DocumentsClient, operation, deadline=settings.CHATBOT_SEARCH_DEADLINE_SECONDS)
     if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
         raise UpstreamError("The document processor answered /search in an unexpected shape.")
-    return [_passage(hit) for hit in answer["results"] if isinstance(hit, dict) and _relevant(hit)]
+    hits = [hit for hit in answer["results"] if isinstance(hit, dict) and _relevant(hit)]
+    return [passage for hit in hits for passage in _passages(hit)]
 
 
 def retrieve(query: str, *, paper_id: str | None = None) -> list[Passage]:

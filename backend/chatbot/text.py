@@ -32,22 +32,15 @@ _SUFFIXES = (
     "fulness",
     "ousness",
     "iveness",
-    "ations",
     "ation",
-    "ments",
     "ment",
     "ness",
-    "ings",
     "ing",
-    "ies",
     "ied",
-    "ers",
     "er",
     "ed",
-    "es",
     "ly",
     "al",
-    "s",
 )
 
 
@@ -63,12 +56,19 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A crude suffix stripper: ``retrieval``/``retrieved``/``retrieving`` and plurals meet."""
+    """A crude stemmer: plurals first (``compresses``/``compress``, ``queries``/``query``, but not
+    ``analysis``), then one derivational suffix, so ``retrieval``/``retrieved``/``retrieving`` meet."""
+    if word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def key_terms(text: str) -> list[str]:

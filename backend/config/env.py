@@ -29,6 +29,8 @@ class CoreSettings(ServiceSettings):
     site_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:5173"), alias="SITE_URL")
     #: Uploaded files (profile photo, CV, project images); default backend/media.
     media_root: str | None = Field(default=None, alias="MEDIA_ROOT")
+    #: Prefix of core's keys in the Redis cache (several cores may share one Redis database).
+    cache_key_prefix: str = Field(default="core", min_length=1, alias="CACHE_KEY_PREFIX")
     #: Public papers responses stay cached (in Redis) at most this long; any papers write invalidates
     #: them at once. 0 turns the cache off.
     papers_cache_seconds: int = Field(default=600, ge=0, alias="PAPERS_CACHE_SECONDS")
@@ -39,6 +41,8 @@ class CoreSettings(ServiceSettings):
     #: Replaces Vertex's regional endpoint (a proxy, or a local fake server); empty: Google's own.
     vertex_base_url: str = Field(default="", alias="VERTEX_BASE_URL")
     vertex_chat_model: str = Field(default="gemini-2.5-flash", alias="VERTEX_CHAT_MODEL")
+    #: Reverse proxies in front of core that append to X-Forwarded-For (Cloud Run: 1; 0: the peer is the client).
+    trusted_proxy_count: int = Field(default=0, ge=0, alias="TRUSTED_PROXY_COUNT")
     #: Chatbot questions one visitor (client address) may ask per window.
     chatbot_rate_limit: int = Field(default=20, ge=1, alias="CHATBOT_RATE_LIMIT")
     chatbot_rate_window_seconds: int = Field(default=60, ge=1, alias="CHATBOT_RATE_WINDOW_SECONDS")

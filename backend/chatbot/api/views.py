@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.views import APIView
 
 from chatbot import services
 from chatbot.api.serializers import ChatRequestSerializer, ChatResponseSerializer
+from portfolio_shared.client_ip import client_ip
 
 
 class ChatView(APIView):
@@ -46,6 +48,10 @@ class ChatView(APIView):
             message=data["message"],
             conversation_id=data.get("conversation_id"),
             paper_id=data.get("paper_id"),
-            visitor=request.META.get("REMOTE_ADDR") or "unknown",
+            visitor=client_ip(
+                request.META.get("REMOTE_ADDR"),
+                request.META.get("HTTP_X_FORWARDED_FOR"),
+                settings.TRUSTED_PROXY_COUNT,
+            ),
         )
         return Response(ChatResponseSerializer(answer).data)

@@ -1,8 +1,9 @@
 """The offline provider: the retrieved sentences that best match the question, each cited.
 
 Sentences are scored by the share of the question's stems they contain, weighted by how well their
-passage ranked; the best few (2-4) are quoted in reading order, each followed by its ``[n]``
-marker. Retrieved text is only ever quoted, never interpreted, so an instruction inside it has no
+passage ranked; the best few (at most four, and none scoring under half the best: a sentence that
+shares one word with the question is no answer to it) are quoted in reading order, each followed by
+its ``[n]`` marker. Retrieved text is only ever quoted, never interpreted, so an instruction inside it has no
 effect beyond being a sentence that may or may not match the question.
 """
 
@@ -17,6 +18,8 @@ from chatbot.text import split_sentences, stems
 MAX_SENTENCES = 4
 MAX_SENTENCE_CHARS = 400
 LEAD_SENTENCES = 2
+#: A quoted sentence scores at least this share of the best sentence's score.
+MIN_RELATIVE_SCORE = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class ExtractiveProvider:
                 if overlap and wanted:
                     candidates.append(Scored(overlap / len(wanted) * rank_weight, number, position, sentence))
         best = sorted(candidates, key=lambda c: (-c.score, c.passage, c.position))[:MAX_SENTENCES]
+        best = [c for c in best if c.score >= MIN_RELATIVE_SCORE * best[0].score]
         if not best:
             best = self._lead(passages)
         if not best:

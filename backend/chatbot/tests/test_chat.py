@@ -101,6 +101,26 @@ def test_paper_id_restricts_retrieval_to_that_papers_chunks(
     assert "sparse vectors" in body["answer"]
 
 
+def test_a_chunk_spanning_a_page_break_cites_the_page_its_sentence_stands_on(
+    api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
+) -> None:
+    # The processor marks each page break inside a PDF chunk with one form feed.
+    corpus.chunks.append(
+        Chunk(
+            document_key="paper:2401.00003",
+            title="Gated Routing",
+            source_type="pdf",
+            page=4,
+            text="Routing is learned end to end.\n\f\n\n\f\nThe gate picks exactly two experts per token.",
+        )
+    )
+
+    body = ask(api, visitor, message="How many experts does the gate pick per token?").json()
+
+    assert [(c["title"], c["page"]) for c in body["citations"]] == [("Gated Routing", 6)]
+    assert "\f" not in body["answer"] and "\f" not in body["citations"][0]["snippet"]
+
+
 def test_paper_id_falls_back_to_the_abstract_when_the_pdf_was_never_ingested(
     api: APIClient, documents: StandIn, visitor: dict[str, str]
 ) -> None:
@@ -173,6 +193,23 @@ def test_the_rate_limit_answers_429_with_retry_after(
     assert ask(api, {"REMOTE_ADDR": "192.0.2.77"}, message="Tell me about Chroma").status_code == 200
 
 
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client_not_the_proxy(
+    api: APIClient, documents: StandIn, visitor: dict[str, str], settings: Any
+) -> None:
+    settings.CHATBOT_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = visitor["REMOTE_ADDR"]
+    first = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.10"}
+    # Same proxy, another visitor: a limit keyed on the peer would refuse this one.
+    second = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": f"{proxy}, 198.51.100.11"}
+    forged = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.1, 198.51.100.10"}
+
+    assert ask(api, first, message="Tell me about Chroma").status_code == 200
+    assert ask(api, second, message="Tell me about Chroma").status_code == 200
+    # A forged leftmost entry does not make the first visitor someone else.
+    assert ask(api, forged, message="Tell me about Chroma").status_code == 429
+
+
 def test_the_document_processor_down_is_a_503(api: APIClient, settings: Any, visitor: dict[str, str]) -> None:
     settings.DOCUMENTS_URL = closed_port_url()
 
@@ -205,3 +242,21 @@ def test_the_endpoint_is_documented(api: APIClient) -> None:
     assert {"200", "404", "422", "429", "503"} <= set(operation["responses"])
     request_schema = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert request_schema.endswith("ChatRequest")
+
+
+def test_a_sentence_sharing_a_word_or_two_with_the_question_is_not_quoted() -> None:
+    from chatbot.providers.extractive import ExtractiveProvider
+    from chatbot.retrieval import Passage
+
+    passage = Passage(
+        text="Gated experts are popular. The learned gate sends every token to exactly two experts.",
+        title="Routing",
+        url=None,
+        source_type="pdf",
+        page=2,
+        score=0.03,
+    )
+
+    answer = ExtractiveProvider().answer("How many experts does the learned gate send every token to?", [passage])
+
+    assert answer.answer == "The learned gate sends every token to exactly two experts. [1]"

@@ -88,7 +88,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.redis_url,
-        "KEY_PREFIX": "core",
+        "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
     }
 }
@@ -181,6 +181,8 @@ CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 CHATBOT_VECTOR_FLOOR = 0.5
 # Without per-side scores (an older /search), the fused RRF score must reach this.
 CHATBOT_FUSED_FLOOR = 0.0
+# The chatbot's rate limit counts per client address, read behind this many proxies (client_ip).
+TRUSTED_PROXY_COUNT = env.trusted_proxy_count
 CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
 CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
 CHATBOT_CONVERSATION_TURNS = 5

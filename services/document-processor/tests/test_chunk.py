@@ -184,7 +184,7 @@ def test_pages_are_tracked_across_page_breaks() -> None:
     assert_slices_back(text, chunks)
     assert all(COUNT(c.text) <= 120 and c.heading_path == [] for c in chunks)
 
-    spanning = [c for c in chunks if "continued across the\n\npage break" in c.text]
+    spanning = [c for c in chunks if "continued across the\n\f\npage break" in c.text]
     assert spanning and all((c.page_start, c.page_end) == (1, 2) for c in spanning)
 
     for chunk in chunks:
@@ -207,7 +207,14 @@ def test_page_numbers_are_the_pages_own() -> None:
     pages = [PageText(7, "Seventh page text."), PageText(9, "Ninth page text.")]
     (chunk,) = chunk_pages(pages, count_tokens=COUNT)
     assert (chunk.page_start, chunk.page_end) == (7, 9)
-    assert chunk.text == "Seventh page text.\n\nNinth page text."
+    assert chunk.text == "Seventh page text.\n\f\nNinth page text."
+
+
+def test_each_page_break_is_one_form_feed_so_positions_map_to_pages() -> None:
+    pages = [PageText(1, "One.\fstray feed"), PageText(2, ""), PageText(3, "Three.")]
+    (chunk,) = chunk_pages(pages, count_tokens=COUNT)
+    assert chunk.text.count("\f") == chunk.page_end - chunk.page_start == 2
+    assert chunk.text.split("\f")[2].strip() == "Three."
 
 
 def test_bad_limits_are_refused() -> None:

@@ -6,7 +6,9 @@ heading path (``["Project X", "Architecture"]``); each section then goes through
 length measured in the embedder's own tokens: at most ``max_tokens`` per chunk (the local model
 reads 256, special tokens included) and about ``overlap_ratio`` of that carried over between
 neighbours. PDF pages are joined with :data:`PAGE_SEPARATOR` and chunked as one text, so a passage
-running over a page break stays whole and gets ``page_start``/``page_end``.
+running over a page break stays whole and gets ``page_start``/``page_end``; the form feed inside
+the separator stays in the chunk's text, so a reader (the chatbot citing a sentence) can tell on
+which page each part of it stands.
 
 Every chunk's text is an exact slice of its input: ``text[chunk.char_start:chunk.char_end] ==
 chunk.text``, where ``text`` is the Markdown given, or :func:`join_pages` of the pages. The result
@@ -30,10 +32,13 @@ TokenCounter = Callable[[str], int]
 
 DEFAULT_MAX_TOKENS = 240
 DEFAULT_OVERLAP_RATIO = 0.15
-#: What joins PDF pages: a page break is a paragraph break for the splitter.
-PAGE_SEPARATOR = "\n\n"
+#: What joins PDF pages: a form feed (the page break of plain text) between paragraph breaks. Every
+#: page adds exactly one, so the page of a position in a chunk is its ``page_start`` plus the form
+#: feeds before it. The splitter prefers to cut there.
+PAGE_BREAK = "\f"
+PAGE_SEPARATOR = f"\n{PAGE_BREAK}\n"
 #: Coarse to fine; a separator stays at the end of the piece before it (a sentence keeps its period).
-SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+SEPARATORS = [PAGE_SEPARATOR, "\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -55,8 +60,9 @@ class Section:
 
 
 def join_pages(pages: Sequence[PageText]) -> str:
-    """The text :func:`chunk_pages` offsets point into."""
-    return PAGE_SEPARATOR.join(page.text for page in pages)
+    """The text :func:`chunk_pages` offsets point into (a form feed inside a page becomes a space,
+    so the only form feeds are page breaks)."""
+    return PAGE_SEPARATOR.join(page.text.replace(PAGE_BREAK, " ") for page in pages)
 
 
 def chunk_markdown(

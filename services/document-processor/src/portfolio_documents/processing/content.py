@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from portfolio_documents.processing.chunk import join_pages
 from portfolio_documents.processing.sources import indexable_text
 from portfolio_documents.processing.storage import Storage
 from portfolio_shared.errors import ValidationFailed
@@ -148,7 +149,7 @@ def extract(fetched: Fetched, limits: FetchLimits) -> Content:
         assert fetched.pdf is not None
         extracted = extract_pdf(fetched.pdf, max_pages=limits.max_pages)
         pages = list(extracted.pages)
-        full_text = "\n\n".join(page.text for page in pages)  # as chunk.join_pages: offsets match
+        full_text = join_pages(pages)  # chunk offsets point into it
         title = fetched.title or extracted.title or (fetched.source_url and _url_title(fetched.source_url))
         content = Content(
             title=title or "Untitled PDF",
