@@ -57,7 +57,7 @@ def _bin(name: str) -> str:
 
 
 @contextmanager
-def _core(env: dict[str, str], tmp: Path, name: str, **overrides: str) -> Iterator[str]:
+def core_server(env: dict[str, str], tmp: Path, name: str, **overrides: str) -> Iterator[str]:
     """One gunicorn sync worker serving core, as the Procfile starts it; yields its URL."""
     port = free_port()
     cmd = [_bin("gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
@@ -69,7 +69,7 @@ def _core(env: dict[str, str], tmp: Path, name: str, **overrides: str) -> Iterat
         yield url
 
 
-def _migrate_core(env: dict[str, str]) -> None:
+def migrate_core(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT / "backend",
@@ -125,7 +125,7 @@ def run(tmp: Path, *, requests: int = 2000) -> list[str]:
     gets: list[tuple[str, Result]] = []
     try:
         devstack.create_databases(env)
-        _migrate_core(env)
+        migrate_core(env)
 
         port = free_port()
         base = f"http://127.0.0.1:{port}/health"
@@ -141,12 +141,12 @@ def run(tmp: Path, *, requests: int = 2000) -> list[str]:
             wait_for([base], proc, timeout=60)
             baseline = measure(base, requests=requests, concurrency=CONCURRENCY)
 
-        with _core(env, tmp, "core-cached") as url:
+        with core_server(env, tmp, "core-cached") as url:
             bulks = _load_and_upsert(url, secret, env["CORE_DATABASE_URL"])
             for label, path in GETS:
                 result = measure(url + path, requests=requests, concurrency=CONCURRENCY)
                 gets.append((f"{label} (cached)", result))
-        with _core(env, tmp, "core-uncached", PAPERS_CACHE_SECONDS="0") as url:
+        with core_server(env, tmp, "core-uncached", PAPERS_CACHE_SECONDS="0") as url:
             for label, path in GETS:
                 result = measure(url + path, requests=uncached_requests, concurrency=CONCURRENCY)
                 gets.append((f"{label} (no cache)", result))

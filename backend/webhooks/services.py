@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from portfolio_shared import webhooks as signing
-from portfolio_shared.errors import BadRequest, ValidationFailed
+from portfolio_shared.errors import BadRequest, ValidationFailed, WebhookVerificationError
+from portfolio_shared.metrics import WEBHOOK_VERIFICATION_FAILURES
 from webhooks.models import WebhookReceipt
 
 #: (sender, event type) -> handler run inside the receipt's transaction. ``ping`` needs none.
@@ -42,7 +43,11 @@ def receive_webhook(*, sender: str, headers: Mapping[str, str], body: bytes) -> 
     Raises the shared exceptions: 401 for a failed verification (with the failure's code), 400 for a
     body that is not JSON, 422 for an event this endpoint does not handle.
     """
-    webhook_id = signing.verify(settings.WEBHOOK_SECRETS.get(sender, []), headers, body)
+    try:
+        webhook_id = signing.verify(settings.WEBHOOK_SECRETS.get(sender, []), headers, body)
+    except WebhookVerificationError as exc:
+        WEBHOOK_VERIFICATION_FAILURES.labels(sender, exc.error_code).inc()
+        raise
     try:
         event = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -167,7 +167,7 @@ def test_deploy_gaps_are_reported(broken: checks.Workflows) -> None:
 def test_background_process_missing_from_cloud_run_is_reported(broken: checks.Workflows) -> None:
     pools = broken["deploy.yml"]["jobs"]["deploy"]["strategy"]["matrix"]["include"]
     broken["deploy.yml"]["jobs"]["deploy"]["strategy"]["matrix"]["include"] = [
-        e for e in pools if e["name"] != "scraper-outbox"
+        e for e in pools if e["name"] != "portfolio-scraper-outbox"
     ]
     problems = checks.check_deploy(broken, load_compose(ROOT / "docker-compose.yml"), ROOT)
     assert any(p.startswith("deploy.yml: deploys nothing like compose's scraper-outbox") for p in problems)

@@ -157,7 +157,10 @@ def indexed(stack: dict[str, str], documents: httpx.Client) -> dict[str, str]:
         documents.post(
             "/process/pdf",
             files={"file": ("gated-routing.pdf", paper_pdf(), "application/pdf")},
-            data={"document_key": f"paper:{PAPER_ID}", "title": "Gated expert routing for sparse transformers"},
+            data={
+                "document_key": f"paper:{PAPER_ID}",
+                "title": "Gated expert routing for sparse transformers",
+            },
         ),
     )
     for key, title, text in [
@@ -169,7 +172,9 @@ def indexed(stack: dict[str, str], documents: httpx.Client) -> dict[str, str]:
 
     def project_searchable() -> bool:
         found = documents.post("/search", json={"query": "zephyrine", "k": 3})
-        return found.status_code == 200 and any(SLUG in hit["document_key"] for hit in found.json()["results"])
+        return found.status_code == 200 and any(
+            SLUG in hit["document_key"] for hit in found.json()["results"]
+        )
 
     wait_until(project_searchable)
     return stack
@@ -214,7 +219,9 @@ def test_a_follow_up_is_resolved_through_the_conversation(ask: Callable[..., htt
     first = answered(ask("What is Zephyrine edge search?"))
     assert first["citations"][0]["url"].endswith(f"/projects/{SLUG}")
 
-    follow_up = answered(ask("And how does it compress embeddings?", conversation_id=first["conversation_id"]))
+    follow_up = answered(
+        ask("And how does it compress embeddings?", conversation_id=first["conversation_id"])
+    )
 
     assert follow_up["conversation_id"] == first["conversation_id"]
     assert follow_up["citations"][0]["url"].endswith(f"/projects/{SLUG}"), follow_up
@@ -263,7 +270,9 @@ def test_an_unrelated_question_is_declined_without_citations(ask: Callable[..., 
     assert "[1]" not in body["answer"]
 
 
-def test_an_instruction_inside_a_retrieved_passage_changes_nothing(ask: Callable[..., httpx.Response]) -> None:
+def test_an_instruction_inside_a_retrieved_passage_changes_nothing(
+    ask: Callable[..., httpx.Response],
+) -> None:
     body = answered(ask("How long does the Lumora cache keep query embeddings?"))
 
     assert body["citations"] and body["citations"][0]["title"] == "Lumora cache"

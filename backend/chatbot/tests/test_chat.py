@@ -257,6 +257,8 @@ def test_a_sentence_sharing_a_word_or_two_with_the_question_is_not_quoted() -> N
         score=0.03,
     )
 
-    answer = ExtractiveProvider().answer("How many experts does the learned gate send every token to?", [passage])
+    answer = ExtractiveProvider().answer(
+        "How many experts does the learned gate send every token to?", [passage]
+    )
 
     assert answer.answer == "The learned gate sends every token to exactly two experts. [1]"

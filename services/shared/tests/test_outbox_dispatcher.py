@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
 from test_outbox_support import (
     SECRETS,
     Arrival,
@@ -21,7 +21,7 @@ from test_outbox_support import (
     truncate,
 )
 
-from portfolio_shared.outbox import Dispatcher, enqueue
+from portfolio_shared.outbox import Dispatcher, enqueue, psycopg_cursors, register_outbox_collector
 
 MakeDispatcher = Callable[..., Dispatcher]
 
@@ -241,8 +241,10 @@ def test_dead_after_max_attempts_and_kept_for_inspection(
     assert message(db, other)["dead"] is True
     backlog = d.backlog()
     assert (backlog.pending, backlog.dead) == (0, 2)
-    assert REGISTRY.get_sample_value("outbox_backlog") == 0
-    assert REGISTRY.get_sample_value("outbox_dead_messages") == 2
+    registry = CollectorRegistry()
+    register_outbox_collector(psycopg_cursors(db), registry)
+    assert registry.get_sample_value("outbox_backlog") == 0
+    assert registry.get_sample_value("outbox_dead_messages") == 2
     assert len(receiver.arrivals) == 6  # three attempts each, none after giving up
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from portfolio_documents import __doc__ as package_doc
 from portfolio_documents.api import ROUTERS
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
+from portfolio_documents.metrics import register_collectors
 from portfolio_documents.worker import create_celery
 from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
@@ -37,6 +38,10 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     app.state.service_authenticator = authenticator_from_settings(settings)
     # Only sends messages (by task name); the worker's code is never imported by the API.
     app.state.celery = create_celery(settings)
+    # Job counts, queue depth and outbox backlog, read at each /internal/metrics scrape.
+    register_collectors(
+        database_url=settings.database_url, redis_url=settings.redis_url, queue=settings.celery_queue
+    )
     return app
 
 

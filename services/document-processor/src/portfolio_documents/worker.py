@@ -25,6 +25,7 @@ from celery.signals import setup_logging, worker_process_init
 
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
 from portfolio_shared.log import configure_logging
+from portfolio_shared.tracing import configure_tracing, instrument_celery
 
 
 def create_celery(settings: DocumentsSettings) -> Celery:
@@ -74,3 +75,11 @@ def _limit_child(**_: Any) -> None:
     from portfolio_documents.processing.extract import apply_child_limits
 
     apply_child_limits(get_settings().worker_memory_limit_bytes)
+
+
+@worker_process_init.connect
+def _trace_child(**_: Any) -> None:
+    # In the child, not the parent: the span exporter's thread and connection do not survive a fork.
+    # Each task's run span continues the trace whose context the API put in the task headers.
+    if configure_tracing(f"{SERVICE}-worker"):
+        instrument_celery()

@@ -25,6 +25,7 @@ from portfolio_scraper.schedule import CronSchedule, run_schedule
 from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
 from portfolio_shared.health import postgres_check
+from portfolio_shared.outbox import psycopg_cursors, register_outbox_collector
 from portfolio_shared.sql.fastapi import database_lifespan
 
 logger = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ def create_app(
     )
     app.state.service_authenticator = authenticator_from_settings(settings)
     app.state.runner_options = dict(runner_options or {})
+    # The outbox backlog gauges, read from the scraper's outbox table at each scrape.
+    register_outbox_collector(psycopg_cursors(settings.database_url))
     return app
 
 

@@ -34,6 +34,7 @@ from portfolio_shared.health import ReadinessCheck, run_check
 from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, configure_logging, request_id_var
 from portfolio_shared.metrics import METRICS_PATH, UNMATCHED_ROUTE, observe_request, render_latest
 from portfolio_shared.settings import ServiceSettings
+from portfolio_shared.tracing import configure_tracing, instrument_fastapi
 
 access_logger = logging.getLogger("portfolio.access")
 
@@ -190,7 +191,9 @@ def probe_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
         return {"status": "ready", "service": service, "checks": report}
 
     @router.get(METRICS_PATH, include_in_schema=False)
-    async def metrics() -> Response:
+    def metrics() -> Response:
+        # A plain def runs in the thread pool: scrape-time collectors (outbox backlog, queue depth)
+        # query Postgres or Redis, which must not block the event loop.
         body, content_type = render_latest()
         return Response(content=body, media_type=content_type)
 
@@ -214,6 +217,7 @@ def create_service_app(
     with the envelope (code ``not_ready``, ``details.checks`` the same report).
     """
     configure_logging(service, settings.log_level)
+    configure_tracing(service)  # only when OTEL_EXPORTER_OTLP_ENDPOINT is set
     # RequestIdMiddleware writes the access line (with duration and request id); uvicorn's would repeat it.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     app = FastAPI(
@@ -233,6 +237,8 @@ def create_service_app(
         app.include_router(router)
     app.state.service = service
     app.state.settings = settings
+    # Outermost, so the access log line and every handler run inside the request's server span.
+    instrument_fastapi(app)
     return app
 
 

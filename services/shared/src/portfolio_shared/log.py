@@ -1,20 +1,26 @@
 """JSON logging to stdout, configured once per process, with the request id of the current request.
 
 Each line is one JSON object in Cloud Logging's shape: ``severity``, ``message``, ``time``,
-``service``, ``logger``, ``request_id`` (when inside a request) and every ``extra=`` field given to
-the log call. The request id lives in a context variable set by the request-id middleware of each
-framework and read by outbound clients, so it follows a request across services.
+``service``, ``logger``, ``request_id`` (when inside a request), the trace fields Cloud Logging
+links to Cloud Trace (``logging.googleapis.com/trace``, ``.../spanId``, ``.../trace_sampled`` and a
+plain ``trace_id``, when tracing is on and a span is active: see :mod:`portfolio_shared.tracing`)
+and every ``extra=`` field given to the log call. The request id lives in a context variable set by
+the request-id middleware of each framework and read by outbound clients, so it follows a request
+across services.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from portfolio_shared.tracing import log_fields
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -51,9 +57,11 @@ def accept_request_id(incoming: str | None) -> str:
 class JsonFormatter(logging.Formatter):
     """Formats records as one JSON object per line."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, project: str | None = None) -> None:
         super().__init__()
         self.service = service
+        #: Cloud Logging wants the trace as ``projects/<project>/traces/<id>``.
+        self.project = project if project is not None else os.environ.get("GOOGLE_CLOUD_PROJECT") or None
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -66,6 +74,7 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None) or request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        entry.update(log_fields(self.project))
         for key, value in record.__dict__.items():
             if key not in _RESERVED and key not in entry and not key.startswith("_"):
                 entry[key] = value

@@ -23,6 +23,13 @@ HTTP_LATENCY = Histogram(
 )
 UNMATCHED_ROUTE = "<unmatched>"
 
+#: The receiver's side of webhook failures (the sender's is ``outbox_failed_total``).
+WEBHOOK_VERIFICATION_FAILURES = Counter(
+    "webhook_verification_failures_total",
+    "Incoming webhooks rejected by signature or timestamp verification, by sender and error code.",
+    ["sender", "code"],
+)
+
 
 def observe_request(service: str, route: str, method: str, status: int, seconds: float) -> None:
     """Record one handled request."""

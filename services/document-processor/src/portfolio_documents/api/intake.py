@@ -21,6 +21,7 @@ from portfolio_documents.api.schemas import DocumentInfo, JobAccepted
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing.sources import Source
+from portfolio_shared import tracing
 from portfolio_shared.errors import PayloadTooLarge, ServiceUnavailable
 
 logger = logging.getLogger("portfolio_documents.api")
@@ -116,7 +117,12 @@ async def enqueue(request: Request, session: AsyncSession, job_ids: Sequence[uui
 
     def send() -> None:
         for job_id in job_ids:
-            celery.send_task(PROCESS_JOB, args=[str(job_id)], queue=settings.celery_queue)
+            # The task headers carry this request's trace to the worker's run span (no-op untraced).
+            with tracing.span(f"publish {PROCESS_JOB}", kind="producer", attributes={"job_id": str(job_id)}):
+                headers = dict(tracing.inject_context({}))
+                celery.send_task(
+                    PROCESS_JOB, args=[str(job_id)], queue=settings.celery_queue, headers=headers or None
+                )
 
     try:
         await asyncio.to_thread(send)

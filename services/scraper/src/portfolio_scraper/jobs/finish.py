@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from portfolio_scraper.delivery.outbox import enqueue_job_completed, enqueue_papers, enqueue_pdfs
 from portfolio_scraper.delivery.seen import SourceHashes, classify, remember
 from portfolio_scraper.jobs.locks import SEEN_PAPERS_LOCK
+from portfolio_scraper.jobs.metrics import record_source_counts
 from portfolio_scraper.models import ScrapeJob, ScrapeJobSource
 from portfolio_shared.schemas import Paper, ScrapeCounts, ScraperJobCompleted
 
@@ -183,4 +184,7 @@ def complete_job(
         }
     )
     enqueue_job_completed(cursor, event)
+    # Counted as the job's transaction ends: a failed commit fails the job, whose counts then lie by
+    # one job's papers, which a counter shrugs off better than a missed success would.
+    record_source_counts(per_source)
     return state

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from portfolio_scraper.config import ScraperSettings
 from portfolio_scraper.delivery.seen import draft_hashes
 from portfolio_scraper.interests import Interests, load_interests
-from portfolio_scraper.jobs import store
+from portfolio_scraper.jobs import metrics, store
 from portfolio_scraper.jobs.finish import JobOutcome, SourceOutcome, complete_job
 from portfolio_scraper.jobs.locks import JobLocks
 from portfolio_scraper.jobs.pipeline import DefaultEnricher, Enricher, Fetcher, Window, default_fetchers
@@ -276,6 +276,8 @@ class JobRunner:
             if interests_task is not None and not interests_task.done():
                 interests_task.cancel()
         logger.info("scrape job finished", extra={"job_id": str(job_id), "state": state})
+        if state is not None:
+            metrics.record_job(state)
         self._emit(ProgressEvent(job_id, None, state or "failed", 100))
         return state
 

@@ -28,6 +28,7 @@ from portfolio_shared.outbox.backoff import backoff_cap, backoff_delay, full_jit
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
 from portfolio_shared.outbox.enqueue import Kind, discard_pending, enqueue, new_message_id, webhook_body
+from portfolio_shared.outbox.metrics import OutboxCollector, psycopg_cursors, register_outbox_collector
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL, OUTBOX_DDL, OUTBOX_DROP_DDL
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Backlog",
     "Dispatcher",
     "Kind",
+    "OutboxCollector",
     "TokenProvider",
     "backoff_cap",
     "backoff_delay",
@@ -46,5 +48,7 @@ __all__ = [
     "new_message_id",
     "outbox_backlog",
     "parse_retry_after",
+    "psycopg_cursors",
+    "register_outbox_collector",
     "webhook_body",
 ]

@@ -30,6 +30,7 @@ from portfolio_shared.auth import TARGET_SERVICES, audience_for, token_provider_
 from portfolio_shared.log import configure_logging
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
+from portfolio_shared.outbox.metrics import psycopg_cursors, register_outbox_collector
 from portfolio_shared.settings import (
     DEV_SECRET,
     PlaceholderSecretError,
@@ -37,6 +38,7 @@ from portfolio_shared.settings import (
     is_placeholder,
     webhook_secrets,
 )
+from portfolio_shared.tracing import configure_tracing
 
 logger = logging.getLogger("portfolio_shared.outbox")
 
@@ -154,7 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one dispatcher until SIGTERM or SIGINT; return the process exit status."""
     config = resolve_config(argv)
     configure_logging(f"{config.sender}-outbox", config.log_level)
+    # Before the dispatcher builds its HTTP client, so deliveries get client spans and a traceparent.
+    configure_tracing(f"{config.sender}-outbox")
     if config.metrics_port is not None:
+        register_outbox_collector(psycopg_cursors(config.database_url))
         start_http_server(config.metrics_port)
     stop = threading.Event()
 

@@ -13,6 +13,7 @@ import httpx
 
 from portfolio_shared.log import REQUEST_ID_HEADER
 from portfolio_shared.outbox.backoff import parse_retry_after
+from portfolio_shared.tracing import inject_context
 from portfolio_shared.webhooks import sign_headers
 
 #: Statuses whose ``Retry-After`` is honoured.
@@ -91,6 +92,8 @@ class Courier:
             raise _ConfigError(f"unknown target {m.destination!r}")
         url = f"{base}/{m.path.lstrip('/')}"
         headers = dict(m.headers)
+        # The delivery span's context replaces the stored one (its parent) when tracing is on.
+        inject_context(headers)
         if m.request_id:
             headers[REQUEST_ID_HEADER] = m.request_id
         body = b""

@@ -55,6 +55,7 @@ from portfolio_shared.outbox.queries import (
     RELEASE,
 )
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
+from portfolio_shared.tracing import span
 
 logger = logging.getLogger("portfolio_shared.outbox")
 
@@ -203,7 +204,14 @@ class Dispatcher:
     def _deliver(self, m: Message) -> bool:
         started_at = self._clock() if self._clock is not None else datetime.now(UTC)
         t0 = time.perf_counter()
-        result = self.courier.send(m)
+        # A child of the span that enqueued the message (its traceparent is in the stored headers).
+        with span(
+            f"outbox deliver {m.destination}",
+            kind="producer",
+            parent_headers=m.headers,
+            attributes={"outbox.msg_id": m.msg_id, "outbox.attempt": m.attempt, "outbox.path": m.path},
+        ):
+            result = self.courier.send(m)
         elapsed = time.perf_counter() - t0
         metrics.DELIVERY_SECONDS.labels(m.destination).observe(elapsed)
         attempt_row: dict[str, Any] = {
@@ -259,13 +267,9 @@ class Dispatcher:
     # -- the loop ------------------------------------------------------------------------------
 
     def backlog(self) -> Backlog:
-        """The current backlog; also refreshes the backlog gauges."""
+        """The current backlog (the gauges read it at scrape time: see ``outbox.metrics``)."""
         with self._db().cursor(row_factory=tuple_row) as cur:
-            result = outbox_backlog(cur)
-        metrics.BACKLOG.set(result.pending)
-        metrics.DEAD_MESSAGES.set(result.dead)
-        metrics.OLDEST_AGE.set(result.oldest_pending_age_seconds or 0.0)
-        return result
+            return outbox_backlog(cur)
 
     def stop(self) -> None:
         """Ask :meth:`run_forever` to return after the message in flight."""
@@ -303,9 +307,7 @@ class Dispatcher:
 
     def _pass(self) -> bool:
         """One batch; True when it was full and everything in it arrived (more is likely waiting)."""
-        delivered = self.run_once()
-        self.backlog()
-        return delivered == self.batch_size
+        return self.run_once() == self.batch_size
 
     def _drop_connections(self) -> None:
         for conn in (self._conn, self._listen_conn):

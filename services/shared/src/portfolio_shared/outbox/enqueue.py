@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 
 from portfolio_shared.log import get_request_id
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
+from portfolio_shared.tracing import inject_context
 
 Kind = Literal["webhook", "rest"]
 _METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "GET"})
@@ -77,7 +78,9 @@ def enqueue(
     ``DELETE``/``GET``) and the id is sent as ``Idempotency-Key``.
 
     A caller-chosen ``msg_id`` makes enqueue idempotent: the same id again adds nothing. The request
-    id defaults to the one of the request being handled, so the delivery carries ``X-Request-ID``.
+    id defaults to the one of the request being handled, so the delivery carries ``X-Request-ID``;
+    with tracing on, the current span's ``traceparent`` is stored in ``headers`` too, so the
+    delivery continues the trace of the request that enqueued it.
     """
     if kind not in ("webhook", "rest"):
         raise ValueError(f"unknown outbox message kind {kind!r}")
@@ -104,7 +107,7 @@ def enqueue(
             method,
             event_type,
             json.dumps(body, default=_json_default),
-            json.dumps(dict(headers or {})),
+            json.dumps(dict(inject_context(dict(headers or {})))),
             request_id or get_request_id(),
             created_at,
         ),
