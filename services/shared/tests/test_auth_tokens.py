@@ -474,3 +474,20 @@ def test_oidc_mode_without_callers_or_audience_fails_fast() -> None:
     callers = ServiceAuthSettings.model_validate({"OIDC_CALLERS": "core=core@p.iam.gserviceaccount.com"})
     with pytest.raises(ValueError, match="SERVICE_AUDIENCE is required"):
         authenticator_from_settings(settings(SERVICE_AUTH_MODE="oidc", service_name="worker"), callers)
+
+
+def test_a_secret_list_signs_with_the_first_and_accepts_any_so_rotation_has_no_gap() -> None:
+    old, new = "o" * 40, "n" * 40
+    from_old_caller = issue_token(issuer="core", audience="documents", secret=old)
+    from_rotated_caller = issue_token(issuer="core", audience="documents", secret=f"{new}, {old}")
+
+    # A receiver mid-rotation accepts tokens from callers on either side of it.
+    for token in (from_old_caller, from_rotated_caller):
+        principal = verify_token(token, audience="documents", secret=f"{new},{old}", allowed_issuers=None)
+        assert principal.caller == "core"
+    # The rotated caller signs with the new secret only: once the old one is dropped it still passes.
+    principal = verify_token(from_rotated_caller, audience="documents", secret=new, allowed_issuers=None)
+    assert principal.caller == "core"
+    with pytest.raises(AuthenticationFailed) as refused:
+        verify_token(from_old_caller, audience="documents", secret=new, allowed_issuers=None)
+    assert refused.value.error_code == "token_invalid_signature"

@@ -48,7 +48,7 @@ from portfolio_shared.auth.providers import (
     HS256TokenProvider,
     TokenProvider,
 )
-from portfolio_shared.auth.tokens import issue_token, verify_token
+from portfolio_shared.auth.tokens import issue_token, token_secrets, verify_token
 
 __all__ = [
     "DEFAULT_LEEWAY",
@@ -74,6 +74,7 @@ __all__ = [
     "issue_token",
     "parse_oidc_callers",
     "token_provider_from_settings",
+    "token_secrets",
     "verify_oidc_token",
     "verify_token",
 ]

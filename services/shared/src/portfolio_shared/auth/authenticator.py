@@ -36,7 +36,7 @@ from portfolio_shared.auth.providers import (
     HS256TokenProvider,
     TokenProvider,
 )
-from portfolio_shared.auth.tokens import verify_token
+from portfolio_shared.auth.tokens import token_secrets, verify_token
 from portfolio_shared.settings import ServiceSettings
 
 #: RFC 7518 §3.2: an HS256 key should be at least as long as the hash.
@@ -157,8 +157,11 @@ def _own_audience(settings: ServiceSettings) -> str:
 
 def _token_secret(settings: ServiceSettings) -> str:
     secret = settings.service_token_secret.get_secret_value()
-    if settings.environment == "production" and len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ValueError(f"SERVICE_TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes in production")
+    keys = token_secrets(secret)
+    if not keys:
+        raise ValueError("SERVICE_TOKEN_SECRET is empty")
+    if settings.environment == "production" and any(len(k.encode()) < MIN_SECRET_BYTES for k in keys):
+        raise ValueError(f"each SERVICE_TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes in production")
     return secret
 
 
