@@ -41,7 +41,7 @@ class CoreSettings(ServiceSettings):
     #: Replaces Vertex's regional endpoint (a proxy, or a local fake server); empty: Google's own.
     vertex_base_url: str = Field(default="", alias="VERTEX_BASE_URL")
     vertex_chat_model: str = Field(default="gemini-2.5-flash", alias="VERTEX_CHAT_MODEL")
-    #: Reverse proxies in front of core that append to X-Forwarded-For (Cloud Run: 1; 0: the peer is the client).
+    #: Proxies in front of core appending to X-Forwarded-For (Cloud Run: 1; 0: the peer is the client).
     trusted_proxy_count: int = Field(default=0, ge=0, alias="TRUSTED_PROXY_COUNT")
     #: Chatbot questions one visitor (client address) may ask per window.
     chatbot_rate_limit: int = Field(default=20, ge=1, alias="CHATBOT_RATE_LIMIT")

@@ -234,7 +234,10 @@ def test_wrong_peer_url_or_probe_host_is_reported(broken: m.Manifests, iam: dict
     _set_env(broken, "portfolio-backend", "ALLOWED_HOSTS", "${CORE_DOMAIN}")
     problems = checks.check_urls(broken, iam)
     assert any(p.startswith("portfolio-core-outbox: DOCUMENTS_URL=") for p in problems)
-    assert "portfolio-backend: ALLOWED_HOSTS lacks localhost" in problems
+    assert (
+        "portfolio-backend: ALLOWED_HOSTS lacks portfolio-backend-${PROJECT_NUMBER}.${REGION}.run.app"
+        in problems
+    )
 
 
 def test_image_or_deploy_workflow_mismatch_is_reported(broken: m.Manifests, iam: dict[str, Any]) -> None:

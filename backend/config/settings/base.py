@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "portfolio_shared.django.middleware.RequestIdMiddleware",
     "portfolio_shared.django.middleware.MetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # /health, /ready, /internal/metrics: answered before host checks and the HTTPS redirect.
+    "portfolio_shared.django.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

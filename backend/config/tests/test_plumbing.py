@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,6 +14,16 @@ def test_health_answers_without_touching_dependencies(api: APIClient) -> None:
     response = api.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "service": "core"}
+
+
+def test_probes_answer_whatever_the_host_header_while_the_api_still_checks_it(
+    api: APIClient, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["backend.example.org"]
+    # Cloud Run's probes and a metrics sidecar reach the container by address, not by public name.
+    for path in ("/health", "/ready", "/internal/metrics"):
+        assert api.get(path, HTTP_HOST="10.8.0.7:8080").status_code == 200, path
+    assert api.get("/api/profile/", HTTP_HOST="10.8.0.7:8080").status_code == 400
 
 
 def test_ready_checks_the_real_database(api: APIClient) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import resolve
 
 from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, request_id_var
 from portfolio_shared.metrics import UNMATCHED_ROUTE, observe_request
@@ -62,4 +63,28 @@ class MetricsMiddleware:
         observe_request(
             self.service, route, request.method or "GET", response.status_code, time.perf_counter() - start
         )
+        return response
+
+
+class ProbeMiddleware:
+    """Answers ``GET /health``, ``/ready`` and ``/internal/metrics`` before host validation and
+    the HTTPS redirect run.
+
+    Probes and metric scrapes reach the container by address (Cloud Run's startup and liveness
+    probes, a kubelet, a Prometheus sidecar on ``localhost``), with a ``Host`` that is no public
+    name in ``ALLOWED_HOSTS`` and without ``X-Forwarded-Proto``: Django would refuse them 400 or
+    redirect them. Put it after the request-id and metrics middleware, before Django's own.
+    """
+
+    PATHS = frozenset({"/health", "/ready", "/internal/metrics"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info not in self.PATHS or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        # The view the URLconf names, resolved here so the metrics keep their route label.
+        request.resolver_match = resolve(request.path_info)
+        response: HttpResponse = request.resolver_match.func(request)
         return response
