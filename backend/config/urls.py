@@ -3,11 +3,10 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
-from django.views.static import serve as serve_file
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import openapi  # noqa: F401 - registers the schema's authentication extensions
-from config.env import get_settings
+from config.media import serve_media
 from config.robots import robots_txt
 from config.sitemaps import SITEMAPS
 from portfolio_shared.django import views as shared_views
@@ -42,13 +41,4 @@ urlpatterns = [
     ),
 ]
 
-if get_settings().environment == "development":
-    # Uploaded media straight from MEDIA_ROOT for `make run`; production keeps uploads in object storage.
-    urlpatterns.append(
-        re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-            serve_file,
-            {"document_root": settings.MEDIA_ROOT},
-            name="media",
-        )
-    )
+urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve_media, name="media"))

@@ -51,6 +51,11 @@ def test_profile_shape_with_absolute_media_urls(api: APIClient) -> None:
     assert body["links"] == [{"label": "GitHub", "url": "https://github.com/someone"}]
     assert body["photo"].startswith("http://testserver/media/profile/") and body["photo"].endswith(".png")
     assert body["cv"].startswith("http://testserver/media/profile/cv")
+    # The URLs answer, in every environment: core serves its uploads itself, cacheably.
+    photo = api.get(body["photo"].removeprefix("http://testserver"))
+    assert photo.status_code == 200 and b"".join(photo.streaming_content) == png_bytes()
+    assert photo["Cache-Control"] == "public, max-age=86400"
+    assert api.get("/media/../config/settings/base.py").status_code in (400, 404)  # never the file
 
 
 def test_profile_without_files_has_null_media(api: APIClient) -> None:
