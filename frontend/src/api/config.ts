@@ -6,6 +6,8 @@ export const DEFAULT_ANALYTICS_URL = "http://127.0.0.1:8002";
 export interface ApiConfig {
   readonly coreUrl: string;
   readonly analyticsUrl: string;
+  /** Django admin, where the owner logs in to see the dashboard (core's DJANGO_ADMIN_PATH). */
+  readonly adminUrl: string;
 }
 
 // A trailing slash would double up when joined with paths that start with one.
@@ -15,9 +17,11 @@ function baseUrl(value: string | undefined, fallback: string): string {
 }
 
 export function readConfig(env: Partial<ImportMetaEnv> = import.meta.env): ApiConfig {
+  const coreUrl = baseUrl(env.VITE_CORE_URL, DEFAULT_CORE_URL);
   return {
-    coreUrl: baseUrl(env.VITE_CORE_URL, DEFAULT_CORE_URL),
+    coreUrl,
     analyticsUrl: baseUrl(env.VITE_ANALYTICS_URL, DEFAULT_ANALYTICS_URL),
+    adminUrl: `${baseUrl(env.VITE_ADMIN_URL, `${coreUrl}/admin`)}/`,
   };
 }
 

@@ -27,3 +27,16 @@ export async function fetchJson<T>(baseUrl: string, path: string, init: RequestI
     throw new ApiError(response.status, "invalid_response", "The service answered with a body that is not JSON.");
   }
 }
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+/** `?a=1&b=x` from the defined, non-empty values (in the given order), or "" when there are none. */
+export function queryString(params: { [key: string]: QueryValue }): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === "") continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}

@@ -1,45 +1,65 @@
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { config } from "../api/config";
-import { jsonResponse, renderRoute } from "../test/render";
+import { errorResponse, page, stubApi } from "../test/api";
+import { journey, profile, project, techStack } from "../test/fixtures";
+import { renderRoute } from "../test/render";
 
-// Resolves the stubbed fetch only when the test says so, to observe the loading state first.
-function deferredFetch() {
-  let resolve: (response: Response) => void = () => {};
-  const promise = new Promise<Response>((r) => {
-    resolve = r;
-  });
-  const fetchMock = vi.fn(() => promise);
-  vi.stubGlobal("fetch", fetchMock);
-  return { fetchMock, resolve };
-}
+const content = {
+  "/api/profile/": profile,
+  "/api/tech-stack/": page(techStack),
+  "/api/journey/": page(journey),
+  "/api/projects/": page([project]),
+};
 
 describe("Home", () => {
-  it("shows the site name and the loading state, then that core is up", async () => {
-    const { fetchMock, resolve } = deferredFetch();
+  it("shows the profile, the tech stack by category, the journey and the featured projects", async () => {
+    const api = stubApi(content);
     renderRoute("/");
 
-    expect(screen.getByRole("heading", { level: 1, name: "AI Platform Portfolio" })).toBeInTheDocument();
-    expect(screen.getByRole("status")).toHaveTextContent("Checking Core…");
-    expect(screen.getByRole("status")).toHaveAttribute("data-state", "loading");
-    expect(fetchMock).toHaveBeenCalledWith(`${config.coreUrl}/health`, expect.anything());
+    expect(await screen.findByRole("heading", { level: 1, name: "Vasu Kapoor" })).toBeInTheDocument();
+    expect(screen.getByText("AI/ML engineer")).toBeInTheDocument();
+    // The bio is core's sanitised HTML, rendered as HTML.
+    expect(screen.getByText("retrieval").tagName).toBe("STRONG");
 
-    resolve(jsonResponse({ status: "ok", service: "core" }));
-    expect(await screen.findByText("Core is up")).toHaveAttribute("data-state", "up");
+    const stack = screen.getByRole("region", { name: "Tech stack" });
+    const languages = await within(stack).findByRole("region", { name: "Languages" });
+    expect(
+      within(languages)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(["Python", "TypeScript"]);
+    expect(within(stack).getByRole("region", { name: "ML & AI" })).toHaveTextContent("PyTorch");
+
+    const timeline = screen.getByRole("region", { name: "Journey" });
+    expect(await within(timeline).findByRole("heading", { name: /ML Engineer/ })).toBeInTheDocument();
+    expect(within(timeline).getByText(/now/)).toBeInTheDocument();
+
+    const featured = screen.getByRole("region", { name: "Featured projects" });
+    expect(await within(featured).findByRole("link", { name: "RAG Bot" })).toHaveAttribute("href", "/projects/rag-bot");
+    expect(api.calls("/api/projects/")[0]?.url).toContain("featured=true");
+
+    expect(document.title).toBe("Vasu Kapoor — AI/ML engineer · AI Platform Portfolio");
+    expect(document.querySelector('meta[property="og:title"]')).toHaveAttribute("content", document.title);
   });
 
-  it("shows the envelope's message when core answers an error", async () => {
-    const { resolve } = deferredFetch();
+  it("explains an empty profile and shows a message for each failed request", async () => {
+    stubApi({
+      "/api/profile/": errorResponse(404, "not_found", "No profile has been written yet."),
+      "/api/tech-stack/": errorResponse(503, "service_unavailable", "Database is down."),
+      "/api/journey/": page([]),
+      "/api/projects/": page([]),
+    });
     renderRoute("/");
-    expect(screen.getByRole("status")).toHaveAttribute("data-state", "loading");
 
-    resolve(jsonResponse({ error: { code: "service_unavailable", message: "Core is starting.", details: {} } }, 503));
-    const status = await screen.findByText(/not answering/);
-    expect(status).toHaveTextContent("Core is not answering: Core is starting.");
-    expect(status).toHaveAttribute("data-state", "down");
+    expect(await screen.findByText(/No profile has been written yet/)).toBeInTheDocument();
+    expect((await screen.findByText(/Could not load the tech stack/)).closest('[role="alert"]')).toHaveTextContent(
+      "The core service is unavailable right now (Database is down.)",
+    );
+    expect(await screen.findByText("No journey entries yet.")).toBeInTheDocument();
+    expect(await screen.findByText("No featured projects yet.")).toBeInTheDocument();
   });
 
-  it("shows that core is unreachable when the request fails", async () => {
+  it("says core is not answering when it cannot be reached", async () => {
     vi.stubGlobal(
       "fetch",
       vi.fn(async () => {
@@ -47,7 +67,8 @@ describe("Home", () => {
       }),
     );
     renderRoute("/");
-    const status = await screen.findByText(/not answering/);
-    expect(status).toHaveTextContent("The service could not be reached");
+    const alerts = await screen.findAllByRole("alert");
+    expect(alerts[0]).toHaveTextContent("The core service is not answering right now.");
+    expect(screen.getAllByRole("button", { name: "Try again" }).length).toBeGreaterThan(0);
   });
 });

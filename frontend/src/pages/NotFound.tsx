@@ -1,12 +1,13 @@
 import { Link } from "react-router";
-import { SITE_NAME } from "../components/Layout";
+import { usePageMeta } from "../hooks/usePageMeta";
 
-export default function NotFound() {
+/** The 404 page; also shown by a detail page whose item does not exist. */
+export default function NotFound({ what }: { what?: string }) {
+  usePageMeta({ title: "Page not found", description: "There is nothing at this address." });
   return (
     <section>
-      <title>{`Page not found · ${SITE_NAME}`}</title>
       <h1>Page not found</h1>
-      <p>There is nothing at this address.</p>
+      <p>{what ? `There is no such ${what}.` : "There is nothing at this address."}</p>
       <p>
         <Link to="/">Back to the home page</Link>
       </p>

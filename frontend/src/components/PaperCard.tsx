@@ -1,0 +1,43 @@
+import { Link } from "react-router";
+import { type Paper, paperPath } from "../api/core";
+import { formatAuthors, formatDate } from "../format";
+import { paperProps, trackClick } from "../tracking/tracker";
+import { PaperLinks } from "./PaperLinks";
+import { RelevanceScore } from "./RelevanceScore";
+import { TopicList } from "./TopicList";
+
+/**
+ * One paper in the list: title (to its page), authors, date, topics, tags, score and links.
+ * Opening it is a `result` click (it carries the search id); the paper page's own pageview is what
+ * counts the paper as viewed, so a view is not counted twice.
+ */
+export function PaperCard({ paper }: { paper: Paper }) {
+  const headingId = `paper-${paper.arxiv_id.replace(/[^A-Za-z0-9]/g, "-")}`;
+  return (
+    <article className="card paper-card" aria-labelledby={headingId}>
+      <h2 id={headingId}>
+        {paper.pinned && <span className="badge">Pinned</span>}
+        <Link
+          to={`/papers/${paperPath(paper.arxiv_id)}`}
+          onClick={() => trackClick({ target: paper.arxiv_id, kind: "result", props: paperProps(paper) })}
+        >
+          {paper.title}
+        </Link>
+      </h2>
+      <p className="paper-meta">
+        <span>{formatAuthors(paper.authors)}</span>
+        {paper.published && (
+          <>
+            {" · "}
+            <time dateTime={paper.published}>{formatDate(paper.published)}</time>
+          </>
+        )}
+        {paper.hf_upvotes ? ` · ${paper.hf_upvotes} upvotes` : ""}
+      </p>
+      <TopicList label={`Topics of ${paper.title}`} items={paper.topics} filter="topic" />
+      <TopicList label={`Tags of ${paper.title}`} items={paper.tags} filter="tag" />
+      <RelevanceScore paper={paper} />
+      <PaperLinks paper={paper} />
+    </article>
+  );
+}

@@ -1,0 +1,99 @@
+import { useMemo } from "react";
+import { useSearchParams } from "react-router";
+import { EmptyState } from "../components/EmptyState";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { Loading } from "../components/Loading";
+import { PaperCard } from "../components/PaperCard";
+import { PaperFiltersForm } from "../components/PaperFiltersForm";
+import { ScrapeStatusNote } from "../components/ScrapeStatusNote";
+import { usePageMeta } from "../hooks/usePageMeta";
+import { useScrapeStatus } from "../hooks/usePaper";
+import { EMPTY_FILTERS, filtersFromParams, filtersToParams, type PaperFilters, usePapers } from "../hooks/usePapers";
+
+function isUnfiltered(filters: PaperFilters): boolean {
+  return JSON.stringify(filters) === JSON.stringify(EMPTY_FILTERS);
+}
+
+export default function Papers() {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFromParams(params), [params]);
+  const papers = usePapers(filters);
+  const list = useMemo(() => papers.data?.pages.flatMap((page) => page.results) ?? [], [papers.data]);
+  const count = papers.data?.pages[0]?.count ?? 0;
+  const noPapersAtAll = papers.isSuccess && count === 0 && isUnfiltered(filters);
+  const scrape = useScrapeStatus(noPapersAtAll);
+  usePageMeta({
+    title: filters.topic ? `Papers on ${filters.topic}` : "AI papers",
+    description:
+      "New AI papers from arXiv, Hugging Face and Papers with Code, scored for relevance every day, with topics, tags and links to code.",
+  });
+
+  const suggestions = useMemo(() => {
+    const topics = new Set<string>();
+    const tags = new Set<string>();
+    for (const paper of list) {
+      for (const topic of paper.topics) topics.add(topic);
+      for (const tag of paper.tags) tags.add(tag);
+    }
+    return { topics: [...topics].sort(), tags: [...tags].sort() };
+  }, [list]);
+
+  return (
+    <section aria-labelledby="papers-heading">
+      <h1 id="papers-heading">AI papers</h1>
+      <p className="lead">
+        New papers in AI, machine learning and language, gathered every day and scored for relevance to the owner's
+        interests.
+      </p>
+      <PaperFiltersForm
+        filters={filters}
+        onChange={(next) => setParams(filtersToParams(next))}
+        topics={suggestions.topics}
+        tags={suggestions.tags}
+      />
+      {papers.isPending && <Loading label="Loading papers…" />}
+      {papers.error && !papers.isFetchNextPageError && (
+        <ErrorMessage what="the papers" error={papers.error} onRetry={() => papers.refetch()} />
+      )}
+      {papers.isSuccess && (
+        <p className="result-count" role="status" aria-live="polite">
+          {count === 1 ? "1 paper" : `${count} papers`}
+          {filters.search.trim() ? ` for “${filters.search.trim()}”` : ""}
+        </p>
+      )}
+      {noPapersAtAll && (
+        <EmptyState>
+          <p>
+            No papers yet. They arrive from the daily scrape of arXiv, Hugging Face and Papers with Code; the first ones
+            appear here after it has run.
+          </p>
+          <ScrapeStatusNote status={scrape} />
+        </EmptyState>
+      )}
+      {papers.isSuccess && count === 0 && !noPapersAtAll && (
+        <EmptyState>
+          <p>No papers match these filters.</p>
+        </EmptyState>
+      )}
+      {list.length > 0 && (
+        <ol className="paper-list">
+          {list.map((paper) => (
+            <li key={paper.arxiv_id}>
+              <PaperCard paper={paper} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {papers.hasNextPage && (
+        <p>
+          <button type="button" onClick={() => papers.fetchNextPage()} disabled={papers.isFetchingNextPage}>
+            {papers.isFetchingNextPage ? "Loading more papers…" : "Load more papers"}
+          </button>
+        </p>
+      )}
+      {papers.isFetchNextPageError && papers.error && (
+        <ErrorMessage what="more papers" error={papers.error} onRetry={() => papers.fetchNextPage()} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+"""The whole stack for the browser end-to-end suite (`frontend/e2e/`), started once per Playwright run.
+
+Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N --state FILE``:
+
+1. builds the SPA with ``VITE_CORE_URL``/``VITE_ANALYTICS_URL``/``VITE_ADMIN_URL`` pointing at this
+   stack (while the services start, on ports chosen up front);
+2. starts every Procfile process but the dev server on free ports with throwaway databases
+   (:func:`scripts.stack.services_running`), ``ALLOWED_ORIGINS`` naming the SPA's origin, and
+   analytics' Redis keys under a prefix of this run's own;
+3. seeds the sample content and the owner account (``manage.py seed_dev``) and the papers of
+   ``frontend/e2e/fixtures/papers.json`` through core's real ``POST /api/internal/papers/bulk/``
+   with a scraper service token, then warms the document processor's search up;
+4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
+   writes the URLs and the owner's credentials to ``--state`` for the tests;
+5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
+   the databases, deletes its Redis keys and copies the processes' logs to ``--log-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import redis
+
+from portfolio_shared.auth import issue_token
+from portfolio_shared.settings import DEV_SECRET
+from scripts import devstack
+from scripts.stack import free_port, running, services_running, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+FRONTEND = ROOT / "frontend"
+PAPERS = FRONTEND / "e2e" / "fixtures" / "papers.json"
+#: Every Procfile process but ``frontend`` (the dev server): the SPA is the production build here.
+PROCESSES = [
+    "chroma",
+    "core",
+    "core-outbox",
+    "scraper",
+    "scraper-outbox",
+    "analytics",
+    "documents",
+    "worker",
+    "documents-outbox",
+]
+#: The system tests' Redis db (as scripts.stack.stack_env); this run's keys have their own prefix.
+REDIS_URL = "redis://127.0.0.1:6379/13"
+ADMIN_PATH = "owner-e2e/"  # not the default, so the tests prove they follow DJANGO_ADMIN_PATH
+
+
+class Stopped(Exception):
+    """A stop signal arrived, or the Playwright runner that started us is gone."""
+
+
+def log(message: str) -> None:
+    # stderr: Playwright shows the webServer's stderr, which is where start-up failures must show.
+    print(f"[e2e stack] {message}", file=sys.stderr, flush=True)
+
+
+def on_signal(signum: int, _frame: FrameType | None) -> None:
+    # One stop is enough: ignore repeats (uv forwards the signal our process group also received).
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def spa_build(env: dict[str, str], out_dir: Path, log_file: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``vite build`` into ``out_dir`` in the background (its own process group, stopped on exit)."""
+    cmd = ["npx", "vite", "build", "--outDir", str(out_dir), "--emptyOutDir", "--logLevel", "warn"]
+    with running(cmd, env, FRONTEND, log_file) as proc:
+        yield proc
+
+
+def load_papers(env: dict[str, str]) -> dict[str, Any]:
+    """Upsert the fixture papers through core's bulk endpoint, as the scraper does."""
+    secret = env.get("SERVICE_TOKEN_SECRET") or DEV_SECRET
+    token = issue_token(issuer="scraper", audience="core", secret=secret)
+    request = urllib.request.Request(  # noqa: S310 - our own local core
+        f"{env['CORE_URL']}/api/internal/papers/bulk/",
+        data=PAPERS.read_bytes(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return dict(json.loads(response.read()))
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"bulk upsert answered {exc.code}: {exc.read()[:2000]!r}") from None
+
+
+def warm_up_search(env: dict[str, str]) -> None:
+    """One search, so the document processor loads its embedder now: core gives the chatbot's search
+    only a few seconds, less than a cold start takes on a loaded machine."""
+    secret = env.get("SERVICE_TOKEN_SECRET") or DEV_SECRET
+    token = issue_token(issuer="core", audience="documents", secret=secret)
+    request = urllib.request.Request(  # noqa: S310 - our own local document processor
+        f"{env['DOCUMENTS_URL']}/search",
+        data=json.dumps({"query": "warm up", "k": 1}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+        response.read()
+
+
+def delete_redis_keys(prefix: str) -> None:
+    """Remove this run's analytics keys (never a flush: other suites share the Redis db)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=500):
+            client.delete(key)
+    except redis.RedisError as exc:
+        log(f"could not delete the Redis keys under {prefix}: {exc}")
+    finally:
+        client.close()
+
+
+def state(env: dict[str, str], frontend_url: str) -> dict[str, Any]:
+    core = env["CORE_URL"]
+    return {
+        "frontendUrl": frontend_url,
+        "coreUrl": core,
+        "analyticsUrl": env["ANALYTICS_URL"],
+        "adminUrl": f"{core}/{env['DJANGO_ADMIN_PATH'].strip('/')}/",
+        "adminUser": env["DEV_ADMIN_USER"],
+        "adminPassword": env["DEV_ADMIN_PASSWORD"],
+        "papersFile": str(PAPERS),
+    }
+
+
+def serve(args: argparse.Namespace, tmp: Path) -> None:
+    core_port, analytics_port = free_port(), free_port()
+    host = "http://127.0.0.1"
+    overrides = {
+        "CORE_PORT": str(core_port),
+        "ANALYTICS_PORT": str(analytics_port),
+        "FRONTEND_PORT": str(args.frontend_port),
+        "ENVIRONMENT": "development",
+        "DJANGO_ADMIN_PATH": ADMIN_PATH,
+        "DEV_ADMIN_USER": "owner",
+        "DEV_ADMIN_PASSWORD": secrets.token_urlsafe(12),
+        "LLM_PROVIDER": "extractive",
+        "EMBEDDING_PROVIDER": "local",
+        "ANALYTICS_DASHBOARD_PUBLIC": "false",
+        "SCRAPE_SCHEDULE": "",  # no scrape of the (unreachable) real upstreams mid-run
+        "REDIS_URL": REDIS_URL,
+        # Analytics state of this run only, under its own Redis key prefix and pub/sub channel.
+        "ANALYTICS_REDIS_PREFIX": args.redis_prefix,
+        "REALTIME_CHANNEL": f"{args.redis_prefix}-realtime",
+        # Every browser of the suite reaches analytics from 127.0.0.1: one client address for its rate limit.
+        "ANALYTICS_RATE_LIMIT_BURST": "100000",
+        "OUTBOX_POLL_INTERVAL": "0.5",
+        "OUTBOX_BACKOFF_BASE": "0.5",
+    }
+    build_env = {
+        **os.environ,
+        "VITE_CORE_URL": f"{host}:{core_port}",
+        "VITE_ANALYTICS_URL": f"{host}:{analytics_port}",
+        "VITE_ADMIN_URL": f"{host}:{core_port}/{ADMIN_PATH}",
+    }
+    dist = tmp / "dist"
+    frontend_url = f"{host}:{args.frontend_port}"
+    with ExitStack() as stack:
+        log(f"building the SPA for core {build_env['VITE_CORE_URL']}, starting {', '.join(PROCESSES)}")
+        build = stack.enter_context(spa_build(build_env, dist, tmp / "vite-build.log"))
+        env = stack.enter_context(services_running(tmp, PROCESSES, **overrides))
+        log("services ready; loading the sample content and the owner account")
+        devstack.seed(env)
+        result = load_papers(env)
+        log(f"papers loaded: {result}")
+        warm_up_search(env)
+        if build.wait() != 0:
+            raise RuntimeError(f"vite build failed (exit {build.returncode}); see vite-build.log")
+        # The state file comes first: Playwright starts the tests as soon as the preview answers.
+        args.state.parent.mkdir(parents=True, exist_ok=True)
+        args.state.write_text(json.dumps(state(env, frontend_url), indent=2))
+        preview_cmd = ["npx", "vite", "preview", "--outDir", str(dist), "--host", "127.0.0.1"]
+        preview_cmd += ["--port", str(args.frontend_port), "--strictPort"]
+        preview = stack.enter_context(running(preview_cmd, env, FRONTEND, tmp / "vite-preview.log"))
+        wait_for([frontend_url + "/"], preview, timeout=120)
+        log(f"ready: {frontend_url} (state in {args.state})")
+        while True:
+            if args.parent_pid and not alive(args.parent_pid):
+                raise Stopped("the Playwright runner is gone")
+            if preview.poll() is not None:
+                raise RuntimeError(f"vite preview exited with {preview.returncode}")
+            time.sleep(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--frontend-port", type=int, required=True, help="where vite preview serves the SPA")
+    parser.add_argument("--state", type=Path, required=True, help="JSON file the tests read the URLs from")
+    parser.add_argument("--log-dir", type=Path, default=FRONTEND / "test-results" / "e2e-stack")
+    parser.add_argument("--parent-pid", type=int, default=0, help="stop when this process is gone")
+    args = parser.parse_args(argv)
+    args.redis_prefix = f"e2e-{secrets.token_hex(4)}"
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    tmp = Path(tempfile.mkdtemp(prefix="portfolio-e2e-"))
+    code = 0
+    try:
+        serve(args, tmp)
+    except Stopped as stop:
+        log(f"stopping ({stop})")
+    except Exception:  # any start-up failure: report it, then clean up all the same
+        log("failed:\n" + traceback.format_exc())
+        code = 1
+    finally:
+        args.state.unlink(missing_ok=True)
+        delete_redis_keys(args.redis_prefix)
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+        for path in tmp.glob("*.log"):
+            shutil.copy(path, args.log_dir / path.name)
+        shutil.rmtree(tmp, ignore_errors=True)
+        log(f"stopped; logs in {args.log_dir}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
