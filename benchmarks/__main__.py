@@ -5,8 +5,12 @@ Starts the real services (throwaway databases, free ports) and bare baselines se
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
 papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
 the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
-to searchable) and the scraper's (benchmarks/scraper_parse.py: arXiv Atom parsing; benchmarks/scraper.py:
-merge, enrich, score and deliver 1,500 papers to a real core).
+to searchable; then benchmarks/chatbot.py: the chatbot's p50/p95 against those chunks) and the
+scraper's (benchmarks/scraper_parse.py: arXiv Atom parsing; benchmarks/scraper.py:
+merge, enrich, score and deliver 1,500 papers to a real core), analytics ingestion beside a bare
+endpoint, the summary at 1,000,000 events and Redis memory per million events
+(benchmarks/analytics.py), and the analytics realtime push latency idle and under ingestion load
+(benchmarks/analytics_realtime.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import documents, papers, scraper, scraper_parse
+from benchmarks import analytics, analytics_realtime, chatbot, documents, papers, scraper, scraper_parse
 from benchmarks.load import Result, measure
 from scripts.stack import ROOT, free_port, running, services_running, wait_for
 
@@ -89,8 +93,13 @@ def main() -> int:
                 (label, measure(env[key] + path, **load), base) for label, key, path, base in ENDPOINTS
             ]
         papers_report = papers.run(tmp / "papers", requests=args.requests)
-        documents_report = documents.run(chunks=args.document_chunks)
+        documents_report = documents.run(
+            chunks=args.document_chunks,
+            then=lambda env, where: chatbot.run_with(env, where, chunks=args.document_chunks),
+        )
         scraper_report = scraper_parse.run() + scraper.run(tmp / "scraper")
+        analytics_report = analytics.run()
+        realtime_report = analytics_realtime.run()
 
     print(f"\n{args.requests} GETs per endpoint over {args.concurrency} connections; target p99 ≤ 200 ms\n")
     print(f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>8} {'errors':>6}  target")
@@ -101,6 +110,8 @@ def main() -> int:
     print("\n".join(papers_report))
     print("\n".join(documents_report))
     print("\n".join(scraper_report))
+    print("\n".join(analytics_report))
+    print("\n".join(realtime_report))
     return 0
 
 

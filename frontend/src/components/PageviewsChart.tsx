@@ -30,8 +30,22 @@ export function PageviewsChart({ points, interval }: { points: readonly TimePoin
                 <YAxis allowDecimals={false} stroke="var(--muted)" />
                 <Tooltip contentStyle={{ background: "var(--surface)", borderColor: "var(--border)" }} />
                 <Legend />
-                <Line type="linear" dataKey="pageViews" name="Page views" stroke="var(--accent)" dot={false} />
-                <Line type="linear" dataKey="visitors" name="Visitors" stroke="var(--accent-2)" dot={false} />
+                <Line
+                  type="linear"
+                  dataKey="pageViews"
+                  name="Page views"
+                  stroke="var(--accent)"
+                  dot={{ r: 2 }}
+                  isAnimationActive={false}
+                />
+                <Line
+                  type="linear"
+                  dataKey="visitors"
+                  name="Visitors"
+                  stroke="var(--accent-2)"
+                  dot={{ r: 2 }}
+                  isAnimationActive={false}
+                />
               </LineChart>
             </ResponsiveContainer>
           </div>

@@ -28,7 +28,7 @@ export function RankedChart({ title, rows, valueLabel, empty }: RankedChartProps
                 <XAxis type="number" allowDecimals={false} stroke="var(--muted)" />
                 <YAxis type="category" dataKey="label" width={140} stroke="var(--muted)" tick={{ fontSize: 12 }} />
                 <Tooltip contentStyle={{ background: "var(--surface)", borderColor: "var(--border)" }} />
-                <Bar dataKey="value" name={valueLabel} fill="var(--accent)" maxBarSize={28} />
+                <Bar dataKey="value" name={valueLabel} fill="var(--accent)" maxBarSize={28} isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>
           </div>

@@ -10,17 +10,23 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
 
 REDIS_URL = os.environ.get("TEST_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
 REPO_ROOT = Path(__file__).resolve().parents[3]
+#: The token secret of the subprocess servers, so tests can mint dashboard and service tokens.
+SERVER_SECRET = "test-analytics-token-secret-0123456789abcdef"
+#: The one browser origin the subprocess servers allow (CORS and the Socket.IO origin check).
+DASHBOARD_ORIGIN = "http://dashboard.test:5173"
 
 
 def free_port() -> int:
@@ -50,16 +56,20 @@ class Server:
     url: str
     redis_url: str
     channel: str
+    #: The Redis key prefix (``ANALYTICS_REDIS_PREFIX``) of this server; unique per test session.
+    prefix: str = "an"
+    #: The ``SERVICE_TOKEN_SECRET`` the server verifies tokens with.
+    secret: str = SERVER_SECRET
 
 
-@pytest.fixture(scope="session")
-def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``uvicorn portfolio_analytics.main:app`` as a subprocess, with the Redis client manager on."""
-    port = free_port()
-    channel = f"test-analytics-{uuid.uuid4().hex[:8]}"
-    log_path = tmp_path_factory.mktemp("analytics") / "uvicorn.log"
+@contextmanager
+def uvicorn_process(
+    env_overrides: dict[str, str], log_path: Path, *, port: int | None = None, args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """``uvicorn portfolio_analytics.main:app`` on a free port; yields its URL once /health answers,
+    and stops exactly this process afterwards."""
+    port = port or free_port()
     log = log_path.open("wb")
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "REALTIME_CHANNEL": channel, "ENVIRONMENT": "development"}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -70,9 +80,10 @@ def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
             "127.0.0.1",
             "--port",
             str(port),
+            *args,
         ],
         cwd=REPO_ROOT,
-        env=env,
+        env={**os.environ, **env_overrides},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -90,7 +101,7 @@ def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
             if time.monotonic() > deadline:
                 raise RuntimeError(f"analytics did not start within 90 s: {log_path.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield Server(url=url, redis_url=REDIS_URL, channel=channel)
+        yield url
     finally:
         if process.poll() is None:
             process.terminate()
@@ -100,3 +111,40 @@ def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
                 process.kill()
                 process.wait(timeout=10)
         log.close()
+
+
+def delete_prefix(redis_url: str, prefix: str) -> None:
+    """Delete this test's keys (never a flush: the db is shared)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    finally:
+        client.close()
+
+
+def server_env(channel: str, prefix: str) -> dict[str, str]:
+    """The environment of a test analytics server: Redis manager on, private dashboard."""
+    return {
+        "REDIS_URL": REDIS_URL,
+        "REALTIME_CHANNEL": channel,
+        "ENVIRONMENT": "development",
+        "ANALYTICS_REDIS_PREFIX": prefix,
+        "SERVICE_TOKEN_SECRET": SERVER_SECRET,
+        "ANALYTICS_DASHBOARD_PUBLIC": "false",
+        "ALLOWED_ORIGINS": DASHBOARD_ORIGIN,
+    }
+
+
+@pytest.fixture(scope="session")
+def analytics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``uvicorn portfolio_analytics.main:app`` as a subprocess, with the Redis client manager on."""
+    channel = f"test-analytics-{uuid.uuid4().hex[:8]}"
+    prefix = f"test-an-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path_factory.mktemp("analytics") / "uvicorn.log"
+    try:
+        with uvicorn_process(server_env(channel, prefix), log_path) as url:
+            yield Server(url=url, redis_url=REDIS_URL, channel=channel, prefix=prefix)
+    finally:
+        delete_prefix(REDIS_URL, prefix)

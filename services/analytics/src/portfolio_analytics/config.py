@@ -25,6 +25,31 @@ class AnalyticsSettings(ServiceSettings):
     #: Redis pub/sub channel shared by the Socket.IO servers of every worker (pub/sub ignores db numbers).
     realtime_channel: str = Field(default="portfolio-analytics-realtime", alias="REALTIME_CHANNEL")
 
+    # --- ingestion and metrics (events/, metrics/; the Redis layout is in the service README) ---
+    #: Every Redis key starts with ``<prefix>:``; tests use a unique prefix each, so nothing is flushed.
+    redis_prefix: str = Field(default="an", min_length=1, alias="ANALYTICS_REDIS_PREFIX")
+    #: Mixed into the visitor hash, so two sites sharing a Redis never share visitor ids.
+    site_id: str = Field(default="portfolio", alias="ANALYTICS_SITE_ID")
+    #: Browsers that may post events (CORS allow-list); the same variable core reads.
+    allowed_origins: str = Field(
+        default="http://127.0.0.1:5173,http://localhost:5173", alias="ALLOWED_ORIGINS"
+    )
+    #: Also drop ``DNT: 1`` visitors (``Sec-GPC: 1`` is always honoured).
+    honor_dnt: bool = Field(default=True, alias="ANALYTICS_HONOR_DNT")
+    #: Per-visitor token bucket: events a visitor may send at once, and refilled per second.
+    rate_limit_burst: int = Field(default=120, ge=1, alias="ANALYTICS_RATE_LIMIT_BURST")
+    rate_limit_per_second: float = Field(default=2.0, gt=0, alias="ANALYTICS_RATE_LIMIT_PER_SECOND")
+    #: Seconds ``/metrics/*`` answers are cached in the process; 0 turns the cache off.
+    summary_cache_seconds: float = Field(default=5.0, ge=0, alias="ANALYTICS_SUMMARY_CACHE_SECONDS")
+    #: Days the daily aggregates (counters, sorted sets, HyperLogLogs) are kept.
+    aggregate_retention_days: int = Field(default=400, ge=31, alias="ANALYTICS_AGGREGATE_RETENTION_DAYS")
+    #: Approximate cap on one day's raw event stream (``XADD MAXLEN ~``).
+    raw_stream_maxlen: int = Field(default=2_000_000, ge=1000, alias="ANALYTICS_RAW_STREAM_MAXLEN")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
+
 
 @lru_cache
 def get_settings() -> AnalyticsSettings:

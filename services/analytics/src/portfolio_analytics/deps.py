@@ -1,7 +1,12 @@
-"""FastAPI dependencies of the analytics routes (``Annotated`` aliases, one per resource)."""
+"""FastAPI dependencies of the analytics routes (``Annotated`` aliases, one per resource).
+
+All ``async def``: FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop per
+dependency per request for what is an attribute read.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,15 +15,25 @@ from redis.asyncio import Redis
 from portfolio_analytics.config import AnalyticsSettings
 
 
-def get_app_settings(request: Request) -> AnalyticsSettings:
+async def get_app_settings(request: Request) -> AnalyticsSettings:
     settings: AnalyticsSettings = request.app.state.settings
     return settings
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
 
 SettingsDep = Annotated[AnalyticsSettings, Depends(get_app_settings)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
+
+
+async def get_now_ms(request: Request) -> int:
+    """Epoch milliseconds from ``app.state.clock`` (seconds, like ``time.time``), which tests
+    replace to script days, sessions and midnights without sleeping."""
+    clock = getattr(request.app.state, "clock", time.time)
+    return int(clock() * 1000)
+
+
+NowMsDep = Annotated[int, Depends(get_now_ms)]

@@ -6,16 +6,23 @@ else (and the lifespan) to the FastAPI app, so one server process serves both.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import socketio
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from fastapi.middleware.cors import CORSMiddleware
 
 from portfolio_analytics import __doc__ as package_doc
+from portfolio_analytics.api import events, export, metrics
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
+from portfolio_analytics.events.geo import GeoLocator
+from portfolio_analytics.events.intake import Intake
+from portfolio_analytics.realtime.feed import RealtimeFeed
+from portfolio_analytics.realtime.socket import install_realtime, redis_snapshot, room_push
+from portfolio_analytics.redis_faults import REDIS_CONNECT_TIMEOUT, connect_redis, install_redis_fault_handler
+from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
 from portfolio_shared.health import redis_check
 
@@ -27,13 +34,18 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        app.state.redis = connect_redis(settings.redis_url)
+        feed: RealtimeFeed | None = getattr(app.state, "realtime", None)
+        if feed is not None:
+            await feed.start()
         try:
             yield
         finally:
+            if feed is not None:
+                await feed.stop()
             await app.state.redis.aclose()
 
-    return create_service_app(
+    api = create_service_app(
         service=SERVICE,
         settings=settings,
         title="Analytics",
@@ -41,6 +53,23 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
         checks=[redis_check(settings.redis_url)],
         lifespan=lifespan,
     )
+    # Service tokens (export; core's summary proxy) and dashboard access both verify with it.
+    api.state.service_authenticator = authenticator_from_settings(settings)
+    install_redis_fault_handler(api)
+    api.include_router(export.router)
+    events.install(api)
+    api.include_router(metrics.router)
+    api.state.intake = Intake(settings, GeoLocator(settings.geoip_db_path))
+    # Browsers post events from the SPA's origin; no cookies, so no credentials.
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+        expose_headers=["X-Analytics-Dropped", "X-Request-ID"],
+        max_age=600,
+    )
+    return api
 
 
 def create_socketio(settings: AnalyticsSettings) -> socketio.AsyncServer:
@@ -49,16 +78,17 @@ def create_socketio(settings: AnalyticsSettings) -> socketio.AsyncServer:
     manager = (
         None
         if settings.environment == "test"
-        else socketio.AsyncRedisManager(settings.redis_url, channel=settings.realtime_channel)
+        else socketio.AsyncRedisManager(
+            settings.redis_url,
+            channel=settings.realtime_channel,
+            redis_options={"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
+        )
     )
-    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
-
-    @sio.event
-    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-        # The dashboard token check comes with the analytics issue; nothing is broadcast yet.
-        return True
-
-    return sio
+    # Browsers apply no CORS to websockets: engine.io checks Origin itself. An empty list would turn
+    # that check off, so no configured origin means same-origin only (None).
+    return socketio.AsyncServer(
+        async_mode="asgi", client_manager=manager, cors_allowed_origins=settings.cors_origins or None
+    )
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> socketio.ASGIApp:
@@ -67,6 +97,21 @@ def create_app(settings: AnalyticsSettings | None = None) -> socketio.ASGIApp:
     api = create_api(settings)
     sio = create_socketio(settings)
     api.state.sio = sio
+    # Ingestion calls api.state.realtime.notify(events); the feed pushes to the dashboard room.
+    redis_of_app = lambda: api.state.redis  # noqa: E731 - the client exists once the lifespan runs
+    app_clock = lambda: getattr(api.state, "clock", time.time)()  # noqa: E731 - tests may script time
+    api.state.realtime = RealtimeFeed(
+        push=room_push(sio),
+        snapshot=redis_snapshot(redis_of_app, settings.redis_prefix, app_clock),
+    )
+    install_realtime(
+        sio,
+        settings=settings,
+        get_authenticator=lambda: api.state.service_authenticator,
+        get_redis=redis_of_app,
+        prefix=settings.redis_prefix,
+        feed=api.state.realtime,
+    )
     return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKETIO_PATH)
 
 

@@ -1,3 +1,7 @@
-"""Aggregations read from Redis: summary, popular and trending pages, time series, retention of raw
-events (``RAW_EVENT_RETENTION_DAYS``). Framework-free. Empty until the analytics issue.
+"""Aggregations read from Redis: the summary, popular papers, trending topics and queries, and the
+realtime snapshot. Framework-free; the layout they read is in the service README.
 """
+
+from portfolio_analytics.metrics.realtime import realtime_snapshot
+
+__all__ = ["realtime_snapshot"]

@@ -1,0 +1,170 @@
+"""``POST /events/pageview|click|search|engagement|batch``: the browser's beacon endpoints.
+
+Bodies are read by hand rather than as a FastAPI body parameter because ``navigator.sendBeacon``
+posts JSON as ``text/plain`` (no CORS preflight) and because the size limit must hold before the
+whole body is buffered. Every request answers 202, including dropped ones, which carry
+``X-Analytics-Dropped: opted_out|bot|rate_limited``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from pydantic import ValidationError
+from starlette.routing import Route
+
+from portfolio_analytics.deps import get_now_ms
+from portfolio_analytics.events.intake import Context, Intake
+from portfolio_analytics.events.schemas import ADAPTERS, BatchIn, EventIn
+from portfolio_shared.errors import BadRequest, PayloadTooLarge, PortfolioError, ValidationFailed
+from portfolio_shared.errors.fastapi import error_responses
+
+MAX_BODY = 16 * 1024
+DROPPED_HEADER = "X-Analytics-Dropped"
+ACCEPTED_TYPES = ("application/json", "text/plain")
+
+
+class UnsupportedMediaType(PortfolioError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Send the event as application/json or text/plain."
+
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+async def read_body(request: Request) -> bytes:
+    content_type = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise UnsupportedMediaType(details={"accepted": list(ACCEPTED_TYPES)})
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+    return bytes(body)
+
+
+def parse(name: str, body: bytes) -> list[EventIn]:
+    try:
+        parsed = ADAPTERS[name].validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        invalid = next((e for e in errors if e["type"] == "json_invalid"), None)
+        if invalid is not None:
+            raise BadRequest("The request body is not valid JSON.", code="invalid_json") from None
+        details = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
+        raise ValidationFailed(details={"errors": details}) from None
+    return list(parsed.events) if isinstance(parsed, BatchIn) else [parsed]
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema with its ``$defs`` substituted in place, for an inline OpenAPI request body."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]))
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return dict(resolve(schema))
+
+
+async def receive(name: str, request: Request) -> Response:
+    """One ingestion request: parse, hand to the intake, answer 202, pass the events on."""
+    events = parse(name, await read_body(request))
+    state = request.app.state
+    intake: Intake = state.intake
+    client = request.client
+    now_ms = await get_now_ms(request)
+    context = Context(peer=client.host if client else None, headers=request.headers, now_ms=now_ms)
+    outcome = await intake.accept(state.redis, events, context)
+    if outcome.dropped:
+        return Response(
+            f'{{"accepted":0,"dropped":"{outcome.dropped}"}}',
+            status_code=202,
+            media_type="application/json",
+            headers={DROPPED_HEADER: outcome.dropped},
+        )
+    feed = getattr(state, "realtime", None)
+    if feed is not None:
+        feed.notify(outcome.recorded)
+    return Response(f'{{"accepted":{len(outcome.recorded)}}}', status_code=202, media_type="application/json")
+
+
+ROUTES = {
+    "pageview": "A page was viewed (`url` or `path`, `referrer`, `title`)",
+    "click": "A click: a paper, a share, an outbound link (`target`, `kind`, `search_id`)",
+    "search": "A search (`query`, `results_count`, `search_id`)",
+    "engagement": "Time spent on a page, sent when it is hidden (`engaged_ms`)",
+    "batch": 'Up to 100 events of any type (`{"events": [...]}`)',
+}
+
+
+def _documented(name: str, summary: str) -> None:
+    schema = _inline(ADAPTERS[name].json_schema())
+
+    async def endpoint(request: Request) -> Response:
+        return await receive(name, request)
+
+    router.add_api_route(
+        f"/{name}",
+        endpoint,
+        methods=["POST"],
+        status_code=202,
+        summary=summary,
+        response_class=Response,
+        responses={
+            202: {
+                "description": "Accepted (or dropped: see the `X-Analytics-Dropped` header).",
+                "content": {"application/json": {"example": {"accepted": 1}}},
+            },
+            **error_responses(400, 413, 422, 503),
+            415: {"description": "Neither application/json nor text/plain."},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": schema}, "text/plain": {"schema": schema}},
+            }
+        },
+        name=f"events_{name}",
+    )
+
+
+for _name, _summary in ROUTES.items():
+    _documented(_name, _summary)
+
+
+def _fast_route(name: str) -> Route:
+    path = f"{router.prefix}/{name}"
+
+    async def endpoint(request: Request) -> Response:
+        # The metrics middleware labels requests by the matched route, which Starlette leaves unset.
+        request.scope["route"] = route
+        return await receive(name, request)
+
+    route = Route(path, endpoint, methods=["POST"], name=f"events_{name}_fast", include_in_schema=False)
+    return route
+
+
+def install(app: FastAPI) -> None:
+    """Serve ``/events/*`` on ``app``.
+
+    FastAPI's route machinery costs more than the ingestion itself (measured in process: ~530 µs
+    against ~330 µs a request through a plain Starlette route with the same handler), so plain
+    routes placed first serve the requests; the FastAPI routes behind them document the endpoints
+    in OpenAPI (and would answer the same way). Errors still go through the app's handlers.
+    """
+    app.router.routes.extend(_fast_route(name) for name in ROUTES)
+    app.include_router(router)

@@ -1,0 +1,88 @@
+"""``GET /metrics/summary|popular|trending``: the dashboard's reads, behind the dashboard access
+rule (``api/access.py``) and a few seconds of cache."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDep
+from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
+from portfolio_analytics.metrics.cache import ShortCache
+from portfolio_analytics.metrics.periods import Period
+from portfolio_analytics.metrics.summary import popular, summary
+from portfolio_analytics.metrics.trending import trending
+from portfolio_shared.errors.fastapi import error_responses
+
+router = APIRouter(prefix="/metrics", tags=["metrics"])
+
+PeriodQuery = Annotated[Period, Query(description="Whole UTC days ending today.")]
+LimitQuery = Annotated[int, Query(ge=1, le=100, description="Entries per ranked list.")]
+RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
+
+
+def _cache(request: Request, seconds: float) -> ShortCache:
+    cache: ShortCache | None = getattr(request.app.state, "metrics_cache", None)
+    if cache is None:
+        cache = request.app.state.metrics_cache = ShortCache(seconds)
+    return cache
+
+
+@router.get(
+    "/summary",
+    summary="Page views, visits, papers, searches, geography, realtime, time series",
+    responses=RESPONSES,
+)
+async def get_summary(
+    request: Request,
+    viewer: DashboardDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    now_ms: NowMsDep,
+    period: PeriodQuery = "7d",
+    limit: LimitQuery = 10,
+) -> dict[str, Any]:
+    cache = _cache(request, settings.summary_cache_seconds)
+    result: dict[str, Any] = await cache.get(
+        ("summary", period, limit), lambda: summary(redis, settings.redis_prefix, period, now_ms, limit)
+    )
+    return result
+
+
+@router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)
+async def get_popular(
+    request: Request,
+    viewer: DashboardDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    now_ms: NowMsDep,
+    period: PeriodQuery = "7d",
+    limit: LimitQuery = 10,
+) -> dict[str, Any]:
+    cache = _cache(request, settings.summary_cache_seconds)
+    result: dict[str, Any] = await cache.get(
+        ("popular", period, limit), lambda: popular(redis, settings.redis_prefix, period, now_ms, limit)
+    )
+    return result
+
+
+@router.get(
+    "/trending",
+    summary="Topics and queries rising against their baseline, with the ratio",
+    responses=RESPONSES,
+)
+async def get_trending(
+    request: Request,
+    viewer: DashboardDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    now_ms: NowMsDep,
+    period: PeriodQuery = "today",
+    limit: LimitQuery = 10,
+) -> dict[str, Any]:
+    cache = _cache(request, settings.summary_cache_seconds)
+    result: dict[str, Any] = await cache.get(
+        ("trending", period, limit), lambda: trending(redis, settings.redis_prefix, period, now_ms, limit)
+    )
+    return result

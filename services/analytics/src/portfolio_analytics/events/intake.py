@@ -1,0 +1,209 @@
+"""From validated events and a request's context to recorded events: the intake pipeline.
+
+Order: opted out (``Sec-GPC``/``DNT``) → bot → visitor id (daily salt) → normalise (path,
+referrer host, country, query) → one recorder write, which also applies the visitor's token
+bucket. Dropped requests write nothing. The export shape built here is what the raw stream holds,
+what ``GET /export`` serves and what the realtime feed receives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from redis.asyncio import Redis
+
+from portfolio_analytics import keys
+from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.events.bots import is_bot
+from portfolio_analytics.events.geo import GeoLocator
+from portfolio_analytics.events.privacy import Salts, client_ip, opted_out, visitor_id
+from portfolio_analytics.events.recorder import RECORDED_AS_OLD, REFUSED, Group, Recorder
+from portfolio_analytics.events.schemas import ClickIn, EngagementIn, EventIn, PageviewIn, SearchIn
+
+DIRECT = "(direct)"
+#: Stands for the visitor id in the raw JSON until the writer knows it. The visitor is the record's
+#: third key, after two the service writes, so the first occurrence in the JSON text is this one.
+_VISITOR = "\u0000visitor\u0000"
+_VISITOR_JSON = json.dumps(_VISITOR)[1:-1]
+#: Drop reasons, sent back in ``X-Analytics-Dropped``.
+OPTED_OUT, BOT, RATE_LIMITED = "opted_out", "bot", "rate_limited"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the intake needs from an HTTP request (lower-case header names)."""
+
+    peer: str | None
+    headers: Mapping[str, str]
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    recorded: list[dict[str, Any]]
+    dropped: str | None = None
+
+
+def iso(epoch_ms: int) -> str:
+    return (
+        datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host.removeprefix("www.")
+
+
+def _path(url: str | None, path: str | None) -> str:
+    raw = path if path is not None else (urlsplit(url).path if url else "")
+    # Query strings and fragments are dropped: they fragment the page list and may carry personal data.
+    raw = raw.split("?", 1)[0].split("#", 1)[0]
+    return raw or "/"
+
+
+def normalise_query(query: str) -> str:
+    return " ".join(query.lower().split())[:200]
+
+
+def _topics(props: Mapping[str, Any] | None) -> list[str] | None:
+    topics = (props or {}).get("topics")
+    if isinstance(topics, str):
+        topics = [topics]
+    if not isinstance(topics, list):
+        return None
+    cleaned = sorted({" ".join(str(t).lower().split()) for t in topics} - {""})
+    return cleaned or None
+
+
+class Intake:
+    def __init__(self, settings: AnalyticsSettings, geo: GeoLocator) -> None:
+        self.settings = settings
+        self.geo = geo
+        self.salts = Salts(settings.redis_prefix)
+        self.recorder = Recorder(settings)
+
+    async def accept(self, redis: Redis, events: list[EventIn], ctx: Context) -> Outcome:
+        if opted_out(ctx.headers, self.settings.honor_dnt):
+            return Outcome([], OPTED_OUT)
+        user_agent = ctx.headers.get("user-agent", "")
+        if is_bot(user_agent):
+            return Outcome([], BOT)
+        ip = client_ip(ctx.peer, ctx.headers.get("x-forwarded-for"), self.settings.trusted_proxy_count)
+        visitor, old_visitor = await self._visitors(ip, user_agent, ctx.now_ms, redis)
+        country, city = self.geo.locate(ip)
+        site_host = _host(ctx.headers.get("origin"))
+        exported: list[dict[str, Any]] = []
+        lua: list[dict[str, Any]] = []
+        for event in events:
+            record, item = self._normalise(event, ctx.now_ms, country, city, site_host)
+            exported.append(record)
+            lua.append(item)
+        # The writer picks the id (today's, or yesterday's for a visit still open) in the same call.
+        result = await self.recorder.record(redis, Group(visitor, old_visitor, ctx.now_ms, lua))
+        if result == REFUSED:
+            return Outcome([], RATE_LIMITED)
+        chosen = old_visitor if result == RECORDED_AS_OLD else visitor
+        for record in exported:
+            record["visitor"] = chosen
+        return Outcome(exported)
+
+    async def _visitors(self, ip: str, user_agent: str, now_ms: int, redis: Redis) -> tuple[str, str | None]:
+        """Today's id and, in the first session window of a day, the id under yesterday's salt."""
+        site = self.settings.site_id
+        salt, yesterdays = await self.salts.for_time(redis, now_ms)
+        old = visitor_id(yesterdays, site, ip, user_agent) if yesterdays is not None else None
+        return visitor_id(salt, site, ip, user_agent), old
+
+    def _normalise(
+        self,
+        event: EventIn,
+        now_ms: int,
+        country: str,
+        city: str | None,
+        site_host: str | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        day, hour = keys.day_of(now_ms), keys.hour_of(now_ms)
+        props = dict(event.props) if event.props else None
+        record: dict[str, Any] = {
+            "type": event.type,
+            "ts": iso(now_ms),
+            "visitor": _VISITOR,
+            "path": None,
+            "title": None,
+            "referrer": None,
+            "country": country,
+            "city": city,
+            "target": None,
+            "kind": None,
+            "query": None,
+            "results_count": None,
+            "search_id": None,
+            "engaged_ms": None,
+            "props": props,
+        }
+        item: dict[str, Any] = {"t": event.type, "ts": now_ms, "d": day, "h": hour}
+        paper: str | None = None
+        topics: list[str] | None = None
+        if isinstance(event, PageviewIn):
+            path = _path(event.url, event.path)
+            page_host = _host(event.url) or site_host
+            referrer = _host(event.referrer)
+            if referrer is not None and referrer == page_host:
+                referrer = None  # a move inside the site, not a source
+            record.update(path=path, title=event.title, referrer=referrer)
+            item.update(p=path, ref=referrer or DIRECT, c=country)
+            if city:
+                item["city"] = city
+            paper_id = (props or {}).get("paper_id")
+            paper = paper_id if isinstance(paper_id, str) and paper_id else None
+            topics = _topics(props)
+        elif isinstance(event, ClickIn):
+            record.update(
+                path=_path(None, event.path) if event.path else None,
+                target=event.target,
+                kind=event.kind,
+                search_id=event.search_id,
+            )
+            if event.kind == "paper":
+                paper = event.target
+                topics = _topics(props)
+            elif event.kind == "share":
+                item["share"] = event.target
+            if event.search_id:
+                item["sid"] = event.search_id
+        elif isinstance(event, SearchIn):
+            query = normalise_query(event.query)
+            record.update(
+                path=_path(None, event.path) if event.path else None,
+                query=query,
+                results_count=event.results_count,
+                search_id=event.search_id,
+            )
+            item["q"] = query
+            if event.search_id:
+                item["sid"] = event.search_id
+        elif isinstance(event, EngagementIn):
+            record.update(path=_path(None, event.path) if event.path else None, engaged_ms=event.engaged_ms)
+            item["ms"] = event.engaged_ms
+        if paper:
+            item["paper"] = paper
+        if topics:
+            item["topics"] = topics
+        # The writer splices the visitor id it settles on between these two halves.
+        item["rh"], item["rt"] = json.dumps(record, separators=(",", ":"), ensure_ascii=False).split(
+            _VISITOR_JSON, 1
+        )
+        return record, item

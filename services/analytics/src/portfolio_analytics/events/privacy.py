@@ -1,0 +1,86 @@
+"""Privacy: who is counted and under which id, without cookies and without storing an IP.
+
+The visitor id is ``HMAC-SHA256(salt of the UTC day, site \\n IP \\n User-Agent)``, cut to 64 bits.
+The salt is random, created by the first event of the day (``SET NX``) and expires 48 hours later;
+nothing else can recompute an id, so once a salt is gone the ids of its day are anonymous. Only
+in the first 30 minutes of a day is yesterday's salt used too: a visitor whose session under
+yesterday's id is still open keeps it (``events/record.lua`` decides), so a visit crossing
+midnight stays one visit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+
+from redis.asyncio import Redis
+
+from portfolio_analytics import keys
+
+SALT_TTL_SECONDS = 48 * 3600
+SESSION_WINDOW_MS = 30 * 60 * 1000
+DAY_MS = 86_400_000
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
+    """The client's address: the socket peer, or behind ``trusted_proxies`` proxies the address the
+    outermost trusted one saw (each appends its peer to ``X-Forwarded-For``; entries further left
+    are the client's own claims and are not trusted)."""
+    if trusted_proxies > 0 and forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        if hops:
+            return hops[-trusted_proxies] if len(hops) >= trusted_proxies else hops[0]
+    return peer or ""
+
+
+def opted_out(headers: Mapping[str, str], honor_dnt: bool) -> bool:
+    """``Sec-GPC: 1`` (Global Privacy Control) always, ``DNT: 1`` when configured."""
+    if headers.get("sec-gpc", "").strip() == "1":
+        return True
+    return honor_dnt and headers.get("dnt", "").strip() == "1"
+
+
+def visitor_id(salt: str, site: str, ip: str, user_agent: str) -> str:
+    digest = hmac.new(salt.encode(), f"{site}\n{ip}\n{user_agent}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+class Salts:
+    """Per-day salts from Redis, remembered in the process for the day (a salt never changes once
+    set). Holds at most today's and yesterday's."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._known: dict[str, str | None] = {}
+        # One fetch at a time: at the start of a day every concurrent request misses the cache.
+        self._lock = asyncio.Lock()
+
+    async def for_time(self, redis: Redis, now_ms: float) -> tuple[str, str | None]:
+        """Today's salt (created if missing) and, during the first session window of the day,
+        yesterday's (``None`` otherwise or when it is gone)."""
+        today = keys.day_of(now_ms)
+        need_yesterday = now_ms % DAY_MS < SESSION_WINDOW_MS
+        yesterday = keys.day_of(now_ms - DAY_MS)
+        cached = self._cached(today, yesterday, need_yesterday)
+        if cached is not None:
+            return cached
+        async with self._lock:
+            cached = self._cached(today, yesterday, need_yesterday)
+            if cached is not None:
+                return cached
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.set(keys.salt(self.prefix, today), secrets.token_hex(32), nx=True, ex=SALT_TTL_SECONDS)
+                pipe.get(keys.salt(self.prefix, today))
+                pipe.get(keys.salt(self.prefix, yesterday))
+                _, salt, old = await pipe.execute()
+            self._known = {today: salt, yesterday: old}
+            return salt, old if need_yesterday else None
+
+    def _cached(self, today: str, yesterday: str, need_yesterday: bool) -> tuple[str, str | None] | None:
+        salt = self._known.get(today)
+        if salt is None or (need_yesterday and yesterday not in self._known):
+            return None
+        return salt, self._known.get(yesterday) if need_yesterday else None

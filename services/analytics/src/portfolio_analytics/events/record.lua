@@ -1,0 +1,188 @@
+-- Records groups of events (one group = one accepted request of one visitor) in one call, so a
+-- request costs one round trip and concurrent requests' writes can share it (events/recorder.py).
+-- Keys are built here from the prefix; the layout is documented in the service README and the
+-- names mirror portfolio_analytics/keys.py. Not cluster-safe (keys are not declared): one Redis.
+--
+-- ARGV[1]: prefix; ARGV[2]: JSON {"cfg": {...}, "groups": [{"v", "now", "n", "ev": [...]}]}.
+-- Returns one integer per group: 0 refused by the visitor's token bucket, 1 recorded under `v`,
+-- 2 recorded under `vo` (yesterday's id). An event's raw JSON is `rh .. visitor .. rt`.
+
+local P = ARGV[1]
+local payload = cjson.decode(ARGV[2])
+local cfg = payload.cfg
+local WINDOW = cfg.window_ms
+local ttl = {}  -- key -> seconds, applied once at the end
+
+local function keep(key, seconds)
+  ttl[key] = seconds
+end
+
+local function day_key(day)
+  local k = P .. ':day:' .. day
+  keep(k, cfg.day_ttl)
+  return k
+end
+
+-- Period keys ({p}:period:7d:{day}:{set}) exist once a reader merged that period on that day
+-- (metrics/period_read.lua); from then on each event of the day is added to them too.
+local period_exists = {}
+local function add_to_periods(day, name, member, hll)
+  for _, period in ipairs(cfg.periods) do
+    local k = P .. ':period:' .. period .. ':' .. day .. ':' .. name
+    local exists = period_exists[k]
+    if exists == nil then
+      exists = redis.call('EXISTS', k) == 1
+      period_exists[k] = exists
+    end
+    if exists then
+      if hll then redis.call('PFADD', k, member) else redis.call('ZINCRBY', k, 1, member) end
+    end
+  end
+end
+
+local function day_set(day, name, member)
+  local k = P .. ':day:' .. day .. ':' .. name
+  redis.call('ZINCRBY', k, 1, member)
+  keep(k, cfg.day_ttl)
+  if name ~= 'topics' then add_to_periods(day, name, member, false) end
+end
+
+local function hour_set(hour, name, member)
+  local k = P .. ':hour:' .. hour .. ':' .. name
+  redis.call('ZINCRBY', k, 1, member)
+  keep(k, cfg.hour_ttl)
+end
+
+local results = {}
+local latest = 0
+
+for gi, g in ipairs(payload.groups) do
+  -- Just after midnight `vo` is the visitor's id under yesterday's salt: a visit still open under
+  -- it goes on with it (events/privacy.py).
+  local v, code = g.v, 1
+  if g.vo then
+    local last_old = tonumber(redis.call('HGET', P .. ':sess:' .. g.vo, 'l'))
+    if last_old and g.now - last_old <= WINDOW then v, code = g.vo, 2 end
+  end
+  local now = g.now
+  if now > latest then latest = now end
+
+  -- Token bucket per visitor: `burst` events at once, refilled at `rate` a second.
+  local rk = P .. ':rl:' .. v
+  local bucket = redis.call('HMGET', rk, 't', 'a')
+  local tokens = tonumber(bucket[1]) or cfg.burst
+  local at = tonumber(bucket[2]) or now
+  tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
+  if tokens < g.n then
+    results[gi] = 0
+  else
+    redis.call('HSET', rk, 't', tokens - g.n, 'a', now)
+    redis.call('PEXPIRE', rk, cfg.bucket_ttl_ms)
+
+    local sk = P .. ':sess:' .. v
+    local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd')
+    local start, last, views, vday = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]) or 0, s[4]
+    local page = nil
+
+    for _, e in ipairs(g.ev) do
+      local ts = e.ts
+      local open = last ~= nil and ts - last <= WINDOW
+      local counters = day_key(e.d)
+      if e.t == 'pageview' then
+        if not open then
+          -- A new visit: its day owns its visit, bounce, duration, referrer and country.
+          start, last, views, vday = ts, ts, 1, e.d
+          local vk = day_key(vday)
+          redis.call('HINCRBY', vk, 'visits', 1)
+          redis.call('HINCRBY', vk, 'bounces', 1)
+          day_set(vday, 'referrers', e.ref)
+          day_set(vday, 'countries', e.c)
+          if e.city then day_set(vday, 'cities', e.c .. '/' .. e.city) end
+        else
+          views = views + 1
+          if views == 2 then redis.call('HINCRBY', day_key(vday), 'bounces', -1) end
+          redis.call('HINCRBY', day_key(vday), 'duration_ms', math.max(0, ts - last))
+          last = math.max(last, ts)
+        end
+        redis.call('HINCRBY', counters, 'pageviews', 1)
+        redis.call('HINCRBY', counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
+        local dv = P .. ':day:' .. e.d .. ':visitors'
+        redis.call('PFADD', dv, v)
+        keep(dv, cfg.day_ttl)
+        add_to_periods(e.d, 'visitors', v, true)
+        local hv = P .. ':hour:' .. e.h .. ':visitors'
+        redis.call('PFADD', hv, v)
+        keep(hv, cfg.hour_ttl)
+        day_set(e.d, 'pages', e.p)
+        page = e.p
+      elseif open then
+        -- Other events extend an open visit but never start one.
+        redis.call('HINCRBY', day_key(vday), 'duration_ms', math.max(0, ts - last))
+        last = math.max(last, ts)
+      end
+
+      if e.paper then day_set(e.d, 'papers:viewed', e.paper) end
+      if e.topics then
+        for _, topic in ipairs(e.topics) do
+          day_set(e.d, 'topics', topic)
+          hour_set(e.h, 'topics', topic)
+        end
+      end
+
+      if e.t == 'click' then
+        redis.call('HINCRBY', counters, 'clicks', 1)
+        if e.share then day_set(e.d, 'papers:shared', e.share) end
+        if e.sid then
+          -- Click-through: the first click carrying a recent search's id counts, on the search's day.
+          local qk = P .. ':search:' .. e.sid
+          local seen = redis.call('GET', qk)
+          if seen then
+            local sep = string.find(seen, '|', 1, true)
+            local sday, sts = string.sub(seen, 1, sep - 1), tonumber(string.sub(seen, sep + 1))
+            if ts - sts <= WINDOW then
+              redis.call('HINCRBY', day_key(sday), 'searches_clicked', 1)
+            end
+            redis.call('DEL', qk)
+          end
+        end
+      elseif e.t == 'search' then
+        redis.call('HINCRBY', counters, 'searches', 1)
+        day_set(e.d, 'queries', e.q)
+        hour_set(e.h, 'queries', e.q)
+        if e.sid then
+          redis.call('SET', P .. ':search:' .. e.sid, e.d .. '|' .. string.format('%d', ts), 'NX', 'PX', cfg.search_ttl_ms)
+        end
+      elseif e.t == 'engagement' then
+        redis.call('HINCRBY', counters, 'engaged_ms', e.ms)
+        redis.call('HINCRBY', counters, 'engagements', 1)
+      end
+
+      local rawk = P .. ':raw:' .. e.d
+      redis.call('XADD', rawk, 'MAXLEN', '~', cfg.raw_maxlen, '*', 'e', e.rh .. v .. e.rt)
+      keep(rawk, cfg.raw_ttl)
+    end
+
+    if last ~= nil then
+      redis.call('HSET', sk, 's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday)
+      redis.call('PEXPIRE', sk, cfg.session_ttl_ms)
+    end
+    -- Any event makes the visitor active; only a pageview changes their current page.
+    redis.call('ZADD', P .. ':active', now, v)
+    if page then redis.call('HSET', P .. ':active:page', v, page) end
+    results[gi] = code
+  end
+end
+
+for key, seconds in pairs(ttl) do
+  redis.call('EXPIRE', key, seconds)
+end
+
+-- Forget visitors idle for the realtime window (a bounded sweep per call).
+local ak = P .. ':active'
+local idle = redis.call('ZRANGEBYSCORE', ak, '-inf', '(' .. string.format('%d', latest - cfg.active_ms), 'LIMIT', 0, 500)
+if #idle > 0 then
+  redis.call('ZREM', ak, unpack(idle))
+  redis.call('HDEL', P .. ':active:page', unpack(idle))
+end
+
+return results

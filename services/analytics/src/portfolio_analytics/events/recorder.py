@@ -1,0 +1,143 @@
+"""Writes accepted events to Redis: one Lua call (``record.lua``) per flush, group commit across
+concurrent requests.
+
+Every request awaits its own write before it answers 202, so nothing acknowledged is lost. While
+calls are in flight (at most two), requests that arrive queue up and the next call carries all of
+them: under load the number of round trips falls with the number of waiting requests instead of
+growing with it. A Redis error fails every request of that flush (the caller answers 503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+from portfolio_analytics import keys
+from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.events.privacy import SESSION_WINDOW_MS
+
+LUA = files("portfolio_analytics.events").joinpath("record.lua").read_text(encoding="utf-8")
+
+ACTIVE_WINDOW_MS = 5 * 60 * 1000
+REFUSED, RECORDED, RECORDED_AS_OLD = 0, 1, 2
+#: Hourly keys serve "today" and trending over the last 24 hours (against the 24 before).
+HOUR_TTL_SECONDS = 3 * 86_400
+#: A search can be clicked through for one session window; its marker then expires.
+SEARCH_TTL_MS = SESSION_WINDOW_MS
+#: The session hash outlives the session window a little (the window itself is checked in Lua
+#: against event times, so an injected clock works); it only garbage-collects.
+SESSION_TTL_MS = 2 * SESSION_WINDOW_MS
+#: Most groups a single Lua call carries; a flush of more is split (keeps one call short).
+MAX_GROUPS_PER_CALL = 256
+#: Calls in flight at once: while Redis runs one, the next is already encoded and sent.
+MAX_IN_FLIGHT = 2
+
+
+@dataclass
+class Group:
+    """One request's events for one visitor: Lua-ready dicts (see ``intake.py``)."""
+
+    visitor: str
+    #: The id under yesterday's salt, during the first session window of a day.
+    old_visitor: str | None
+    now_ms: int
+    events: list[dict[str, Any]]
+    future: asyncio.Future[int] = field(init=False)
+
+
+class Recorder:
+    def __init__(self, settings: AnalyticsSettings) -> None:
+        self.prefix = settings.redis_prefix
+        self.config = json.dumps(
+            {
+                "window_ms": SESSION_WINDOW_MS,
+                "active_ms": ACTIVE_WINDOW_MS,
+                "day_ttl": settings.aggregate_retention_days * 86_400,
+                "hour_ttl": HOUR_TTL_SECONDS,
+                # A day's stream lives its retention period counted from the end of that day.
+                "raw_ttl": (settings.raw_event_retention_days + 1) * 86_400,
+                "raw_maxlen": settings.raw_stream_maxlen,
+                "burst": settings.rate_limit_burst,
+                "rate": settings.rate_limit_per_second,
+                "bucket_ttl_ms": int(settings.rate_limit_burst / settings.rate_limit_per_second * 1000)
+                + 1000,
+                "search_ttl_ms": SEARCH_TTL_MS,
+                "session_ttl_ms": SESSION_TTL_MS,
+                "periods": list(keys.PERIODS),
+            }
+        )
+        self._pending: list[Group] = []
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references while they run
+        self._sha: str | None = None
+
+    async def record(self, redis: Redis, group: Group) -> int:
+        """Write ``group``: :data:`REFUSED` (the visitor's token bucket; nothing written),
+        :data:`RECORDED`, or :data:`RECORDED_AS_OLD` (under ``old_visitor``)."""
+        group.future = asyncio.get_running_loop().create_future()
+        self._pending.append(group)
+        if self._in_flight < MAX_IN_FLIGHT:
+            self._in_flight += 1
+            task = asyncio.get_running_loop().create_task(self._flush(redis))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await group.future
+
+    async def _flush(self, redis: Redis) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[:MAX_GROUPS_PER_CALL]
+                del self._pending[:MAX_GROUPS_PER_CALL]
+                try:
+                    results = await self._call(redis, batch)
+                except BaseException as exc:  # every waiting request gets it
+                    for group in batch:
+                        if not group.future.done():
+                            group.future.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for group, result in zip(batch, results, strict=True):
+                    if not group.future.done():
+                        group.future.set_result(int(result))
+        finally:
+            self._in_flight -= 1
+
+    async def _call(self, redis: Redis, batch: list[Group]) -> list[int]:
+        body = (
+            '{"cfg":'
+            + self.config
+            + ',"groups":'
+            + json.dumps(
+                [_group(g) for g in batch],
+                separators=(",", ":"),
+            )
+            + "}"
+        )
+        if self._sha is None:
+            self._sha = await redis.script_load(LUA)
+        try:
+            results: list[int] = await redis.evalsha(self._sha, 0, self.prefix, body)
+        except NoScriptError:
+            # Redis restarted (or SCRIPT FLUSH): load it again once.
+            self._sha = await redis.script_load(LUA)
+            results = await redis.evalsha(self._sha, 0, self.prefix, body)
+        return results
+
+
+def _group(group: Group) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "v": group.visitor,
+        "now": group.now_ms,
+        "n": len(group.events),
+        "ev": group.events,
+    }
+    if group.old_visitor is not None:
+        payload["vo"] = group.old_visitor  # absent rather than null: cjson's null is truthy in Lua
+    return payload

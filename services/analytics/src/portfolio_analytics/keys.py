@@ -1,0 +1,98 @@
+"""Redis key names, in one place: the writer (``events/record.lua``), the readers (``metrics/``) and
+the realtime feed all build keys here. The layout is written down in the service README.
+
+Days and hours are UTC: ``day`` is ``YYYY-MM-DD``, ``hour`` is ``YYYY-MM-DDTHH``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+#: Sorted sets kept per UTC day (member → count).
+DAILY_SETS = (
+    "pages",
+    "referrers",
+    "countries",
+    "cities",
+    "papers:viewed",
+    "papers:shared",
+    "topics",
+    "queries",
+)
+#: Periods of several days whose merged sets the writer keeps current once a reader created them.
+PERIODS = ("7d", "30d")
+#: Sorted sets also kept per UTC hour, for trending over the last 24 hours.
+HOURLY_SETS = ("topics", "queries")
+
+
+def salt(prefix: str, day: str) -> str:
+    return f"{prefix}:salt:{day}"
+
+
+def session(prefix: str, visitor: str) -> str:
+    return f"{prefix}:sess:{visitor}"
+
+
+def active(prefix: str) -> str:
+    return f"{prefix}:active"
+
+
+def active_pages(prefix: str) -> str:
+    return f"{prefix}:active:page"
+
+
+def raw_stream(prefix: str, day: str) -> str:
+    return f"{prefix}:raw:{day}"
+
+
+def day_counters(prefix: str, day: str) -> str:
+    return f"{prefix}:day:{day}"
+
+
+def day_visitors(prefix: str, day: str) -> str:
+    return f"{prefix}:day:{day}:visitors"
+
+
+def day_set(prefix: str, day: str, name: str) -> str:
+    return f"{prefix}:day:{day}:{name}"
+
+
+def period_set(prefix: str, period: str, last_day: str, name: str) -> str:
+    """A period's merged sorted set (or HyperLogLog, ``name="visitors"``), kept current by the writer."""
+    return f"{prefix}:period:{period}:{last_day}:{name}"
+
+
+def hour_visitors(prefix: str, hour: str) -> str:
+    return f"{prefix}:hour:{hour}:visitors"
+
+
+def hour_set(prefix: str, hour: str, name: str) -> str:
+    return f"{prefix}:hour:{hour}:{name}"
+
+
+@lru_cache(maxsize=64)
+def _day(index: int) -> str:
+    return datetime.fromtimestamp(index * 86_400, UTC).strftime("%Y-%m-%d")
+
+
+def day_of(epoch_ms: float) -> str:
+    # Cached per day number: every event needs it and strftime is comparatively slow.
+    return _day(int(epoch_ms // 86_400_000))
+
+
+def hour_of(epoch_ms: float) -> str:
+    hour = int(epoch_ms // 3_600_000)
+    return f"{_day(hour // 24)}T{hour % 24:02d}"
+
+
+def days_back(epoch_ms: float, count: int) -> list[str]:
+    """The ``count`` UTC days ending with the day of ``epoch_ms``, oldest first."""
+    today = datetime.fromtimestamp(epoch_ms / 1000, UTC).date()
+    return [(today - timedelta(days=n)).isoformat() for n in range(count - 1, -1, -1)]
+
+
+def hours_back(epoch_ms: float, count: int) -> list[str]:
+    """The ``count`` UTC hours ending with the hour of ``epoch_ms``, oldest first."""
+    now = datetime.fromtimestamp(epoch_ms / 1000, UTC).replace(minute=0, second=0, microsecond=0)
+    return [(now - timedelta(hours=n)).strftime("%Y-%m-%dT%H") for n in range(count - 1, -1, -1)]

@@ -1,0 +1,128 @@
+"""Periods of the dashboard (``today``, ``7d``, ``30d``: whole UTC days ending today) and the
+sorted-set reads they share (merged over the period's days in Redis, top N back)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from importlib.resources import files
+from typing import Any, Literal
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
+
+from portfolio_analytics import keys
+
+Period = Literal["today", "7d", "30d"]
+PERIOD_DAYS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30}
+#: Seconds a merged temporary set may outlive a crashed request.
+TMP_TTL_SECONDS = 30
+
+
+def period_days(period: str, now_ms: float) -> list[str]:
+    return keys.days_back(now_ms, PERIOD_DAYS[period])
+
+
+class TopReads:
+    """Queues "top N of a set merged over several keys" reads on a pipeline.
+
+    One key is read directly; several are merged with ``ZUNIONSTORE`` into a temporary key that the
+    same pipeline deletes afterwards. :meth:`take` consumes the replies in queue order.
+    """
+
+    def __init__(self, pipe: Pipeline, prefix: str) -> None:
+        self.pipe = pipe
+        self.prefix = prefix
+        self.tmp = f"{prefix}:tmp:{uuid.uuid4().hex}"
+        self._shapes: list[bool] = []  # per queued read: merged (3 replies) or direct (1)
+        self._count = 0
+
+    def merged_key(self, sources: list[str]) -> str:
+        """Queue the merge of ``sources`` (or nothing for one) and return the key to read."""
+        if len(sources) == 1:
+            return sources[0]
+        self._count += 1
+        key = f"{self.tmp}:{self._count}"
+        self.pipe.zunionstore(key, sources)
+        self.pipe.expire(key, TMP_TTL_SECONDS)
+        return key
+
+    def top(self, sources: list[str], limit: int) -> None:
+        key = self.merged_key(sources)
+        self.pipe.zrange(key, 0, limit - 1, desc=True, withscores=True)
+        merged = len(sources) > 1
+        if merged:
+            self.pipe.delete(key)
+        self._shapes.append(merged)
+
+    @staticmethod
+    def take(replies: list[Any], merged: bool) -> list[tuple[str, int]]:
+        """Pop one read's replies from the front of ``replies``: ``[(member, count)]`` by count,
+        ties by member (Redis orders ties in reverse, which would make the order surprising)."""
+        if merged:
+            del replies[:2]  # ZUNIONSTORE, EXPIRE
+        rows: list[tuple[str, float]] = replies.pop(0)
+        if merged:
+            del replies[:1]  # DEL
+        return sorted(((member, int(score)) for member, score in rows), key=lambda row: (-row[1], row[0]))
+
+    def take_all(self, replies: list[Any]) -> list[list[tuple[str, int]]]:
+        return [self.take(replies, merged) for merged in self._shapes]
+
+
+PERIOD_READ = files("portfolio_analytics.metrics").joinpath("period_read.lua").read_text(encoding="utf-8")
+#: Period keys are written during their last day only; they go a little after it.
+PERIOD_TTL_SECONDS = 26 * 3600
+
+
+class PeriodReads:
+    """Queues ``period_read.lua`` calls on a pipeline: the top members of a daily sorted set over a
+    period and unique visitors over a period, each one call that reads (and on the day's first
+    read creates) the period key the writer keeps up to date. Run the pipeline with
+    :func:`execute`, which loads the script when Redis lacks it."""
+
+    sha: str | None = None
+
+    def __init__(self, pipe: Pipeline, prefix: str, period: str, days: list[str]) -> None:
+        self.pipe = pipe
+        self.prefix = prefix
+        self.period = period
+        self.days = days
+
+    def _queue(self, mode: str, name: str, keys_of_days: list[str], limit: int) -> None:
+        assert PeriodReads.sha is not None
+        period_key = keys.period_set(self.prefix, self.period, self.days[-1], name)
+        self.pipe.evalsha(PeriodReads.sha, 0, mode, period_key, limit, PERIOD_TTL_SECONDS, *keys_of_days)
+
+    def top(self, name: str, limit: int) -> None:
+        self._queue("top", name, [keys.day_set(self.prefix, day, name) for day in self.days], limit)
+
+    def unique(self) -> None:
+        self._queue("unique", "visitors", [keys.day_visitors(self.prefix, day) for day in self.days], 0)
+
+    @staticmethod
+    def rows(reply: list[Any], limit: int) -> list[tuple[str, int]]:
+        """``[(member, count)]`` by count, ties by member, without the period key's marker."""
+        rows = [(member, int(score)) for member, score in zip(reply[::2], reply[1::2], strict=True)]
+        rows = [row for row in rows if row[1] > 0]
+        return sorted(rows, key=lambda row: (-row[1], row[0]))[:limit]
+
+
+async def execute(redis: Redis, build: Callable[[Pipeline], Any]) -> list[Any]:
+    """Build a pipeline with ``build(pipe)`` and run it; when Redis does not know
+    ``period_read.lua`` (first use, or Redis restarted) load it and run the pipeline again."""
+    for attempt in range(2):
+        if PeriodReads.sha is None:
+            PeriodReads.sha = await redis.script_load(PERIOD_READ)
+        async with redis.pipeline(transaction=False) as pipe:
+            build(pipe)
+            try:
+                replies: list[Any] = await pipe.execute()
+            except NoScriptError:
+                if attempt:
+                    raise
+                PeriodReads.sha = None
+                continue
+            return replies
+    raise AssertionError("unreachable")

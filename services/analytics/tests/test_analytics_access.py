@@ -1,0 +1,160 @@
+"""The dashboard access rule (``DashboardDep``): public, core's dashboard token, or a core/admin
+service token; everything else a 401/403 envelope. Tokens are minted the way core mints them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from portfolio_analytics.api.access import DASHBOARD_AUDIENCE, DashboardDep
+from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.main import create_app
+from portfolio_shared.auth import HS256TokenProvider, issue_token
+from portfolio_shared.clients import AnalyticsClient
+
+SECRET = "access-test-secret-0123456789abcdef0123"
+
+
+def dashboard_token(*, issuer: str = "core", secret: str = SECRET, now: float | None = None) -> str:
+    # What core's insights.services.issue_dashboard_token mints.
+    return issue_token(issuer=issuer, audience=DASHBOARD_AUDIENCE, secret=secret, ttl=300, now=now)
+
+
+async def app_client(public: bool) -> AsyncIterator[httpx.AsyncClient]:
+    settings = AnalyticsSettings(
+        ENVIRONMENT="test",
+        SERVICE_TOKEN_SECRET=SECRET,
+        ANALYTICS_DASHBOARD_PUBLIC=public,
+        REDIS_URL="redis://127.0.0.1:6379/13",
+    )
+    app = create_app(settings)
+    api = app.other_asgi_app
+
+    @api.get("/test-dashboard-probe")
+    async def probe(viewer: DashboardDep) -> dict[str, Any]:
+        return {"kind": viewer.kind, "caller": viewer.caller}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as client:
+        yield client
+
+
+@pytest.fixture
+async def private() -> AsyncIterator[httpx.AsyncClient]:
+    async for client in app_client(public=False):
+        yield client
+
+
+@pytest.fixture
+async def public() -> AsyncIterator[httpx.AsyncClient]:
+    async for client in app_client(public=True):
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def get(client: httpx.AsyncClient, headers: dict[str, str] | None = None) -> httpx.Response:
+    return await client.get("/test-dashboard-probe", headers=headers or {})
+
+
+async def test_a_public_dashboard_needs_no_token(public: httpx.AsyncClient) -> None:
+    response = await get(public)
+    assert response.status_code == 200
+    assert response.json() == {"kind": "public", "caller": None}
+    # Even a junk token does not matter when the dashboard is public.
+    assert (await get(public, bearer("junk"))).status_code == 200
+
+
+async def test_a_private_dashboard_without_a_token_is_401(private: httpx.AsyncClient) -> None:
+    response = await get(private)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_missing"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_core_dashboard_token_is_accepted(private: httpx.AsyncClient) -> None:
+    response = await get(private, bearer(dashboard_token()))
+    assert response.status_code == 200
+    assert response.json() == {"kind": "dashboard", "caller": "core"}
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        (lambda: dashboard_token(now=time.time() - 1000), "token_expired"),
+        (lambda: dashboard_token(secret="another-secret-0123456789abcdef0123"), "token_invalid_signature"),
+        (lambda: dashboard_token(issuer="scraper"), "token_unknown_issuer"),
+        (lambda: "not-a-jwt", "token_malformed"),
+        # A service token for another service is neither a dashboard token nor ours.
+        (
+            lambda: issue_token(issuer="core", audience="documents", secret=SECRET),
+            "token_wrong_audience",
+        ),
+    ],
+    ids=["expired", "bad-signature", "not-from-core", "malformed", "other-audience"],
+)
+async def test_bad_tokens_are_401_with_their_code(private: httpx.AsyncClient, token: Any, code: str) -> None:
+    response = await get(private, bearer(token()))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == code
+
+
+async def test_another_scheme_is_401(private: httpx.AsyncClient) -> None:
+    response = await get(private, {"Authorization": "Basic dXNlcjpwYXNz"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_malformed"
+
+
+async def test_core_service_token_is_accepted_for_the_summary_proxy(private: httpx.AsyncClient) -> None:
+    token = issue_token(issuer="core", audience="analytics", secret=SECRET)
+    response = await get(private, bearer(token))
+    assert response.status_code == 200
+    assert response.json() == {"kind": "service", "caller": "core"}
+
+
+async def test_a_service_that_may_not_read_the_dashboard_is_403(private: httpx.AsyncClient) -> None:
+    token = issue_token(issuer="scraper", audience="analytics", secret=SECRET)
+    response = await get(private, bearer(token))
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "caller_not_allowed"
+
+
+async def test_openapi_documents_the_bearer_scheme(private: httpx.AsyncClient) -> None:
+    schemes = (await private.get("/openapi.json")).json()["components"]["securitySchemes"]
+    assert schemes["DashboardToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["DashboardToken"]["description"],
+    }
+
+
+async def test_core_summary_proxy_reads_a_private_dashboard_with_its_service_token() -> None:
+    # What core's insights.selectors.analytics_summary does: the shared client, core's HS256
+    # service token for audience "analytics", GET /metrics/summary.
+    settings = AnalyticsSettings(
+        ENVIRONMENT="test",
+        SERVICE_TOKEN_SECRET=SECRET,
+        ANALYTICS_DASHBOARD_PUBLIC=False,
+        REDIS_URL="redis://127.0.0.1:6379/13",
+        ANALYTICS_REDIS_PREFIX=f"test-access-{uuid.uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    api = app.other_asgi_app
+    async with api.router.lifespan_context(api):
+        client = AnalyticsClient(
+            "http://analytics",
+            caller="core",
+            token_provider=HS256TokenProvider("core", SECRET),
+            transport=httpx.ASGITransport(app=app),
+        )
+        async with client:
+            summary = await client.summary("7d")
+    assert summary.page_views.total == 0
+    assert summary.realtime.active_users == 0
