@@ -42,42 +42,6 @@ def analytics_schema() -> dict[str, Any]:
     return schema
 
 
-def drop_dangling_mappings(node: Any, root: dict[str, Any]) -> Any:
-    """Remove discriminator mappings whose target is not in the document.
-
-    A pydantic JSON schema inlined into an OpenAPI body keeps ``discriminator.mapping`` values such
-    as ``#/$defs/ClickIn`` after its ``$defs`` are substituted; openapi-typescript refuses such a
-    document. The mapping only names the variants the ``oneOf`` already lists, so nothing is lost.
-    """
-    if isinstance(node, dict):
-        discriminator = node.get("discriminator")
-        mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
-        if isinstance(discriminator, dict) and isinstance(mapping, dict):
-            kept = {key: ref for key, ref in mapping.items() if _resolves(root, ref)}
-            if kept:
-                discriminator["mapping"] = kept
-            else:
-                discriminator.pop("mapping")
-        for value in node.values():
-            drop_dangling_mappings(value, root)
-    elif isinstance(node, list):
-        for item in node:
-            drop_dangling_mappings(item, root)
-    return node
-
-
-def _resolves(root: dict[str, Any], ref: object) -> bool:
-    if not isinstance(ref, str) or not ref.startswith("#/"):
-        return False
-    node: Any = root
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
-
-
 def dump(out_dir: Path) -> list[Path]:
     """Write ``core.json`` and ``analytics.json`` into ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +50,6 @@ def dump(out_dir: Path) -> list[Path]:
         path = out_dir / f"{name}.json"
         # drf-spectacular's YAML-friendly objects (lazy strings, OrderedDicts) serialise with default=str.
         schema = build()
-        drop_dangling_mappings(schema, schema)
         text = json.dumps(schema, indent=2, ensure_ascii=False, default=str)
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)

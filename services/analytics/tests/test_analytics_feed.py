@@ -149,3 +149,29 @@ def test_a_dashboard_never_sees_the_visitor() -> None:
         "props": {"topics": ["llm"]},
         "country": "DE",
     }
+
+
+async def test_stop_returns_even_when_a_push_swallows_its_cancellation() -> None:
+    """A client manager retrying its Redis publish may ignore one cancellation; shutdown must not hang."""
+    entered = asyncio.Event()
+    released = False
+
+    async def stubborn_push(payload: dict[str, Any]) -> None:
+        entered.set()
+        while not released:
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                continue  # what a retrying client does with a cancellation it takes for a hiccup
+
+    async def snapshot() -> dict[str, Any]:
+        return {"activeUsers": 0, "currentPages": []}
+
+    feed = RealtimeFeed(push=stubborn_push, snapshot=snapshot, interval=0.01)
+    await feed.start()
+    feed.notify([{"type": "pageview", "path": "/"}])
+    await asyncio.wait_for(entered.wait(), 5)
+
+    await asyncio.wait_for(feed.stop(grace=0.2), 5)
+    released = True  # let the abandoned task end before the test's loop closes
+    await asyncio.sleep(0.2)

@@ -278,3 +278,42 @@ async def test_ingestion_routes_are_documented_and_measured(h: Harness) -> None:
     assert (wrong_method.status_code, error_code(wrong_method)) == (405, "method_not_allowed")
     metrics = (await h.client.get("/internal/metrics")).text
     assert 'route="/events/pageview",service="analytics",status="202"' in metrics
+
+
+async def test_a_beacon_cut_off_mid_body_is_a_quiet_400_and_records_nothing(h: Harness) -> None:
+    """``sendBeacon`` from a closing page can lose its connection before the body has arrived."""
+    messages = iter(
+        [
+            {"type": "http.request", "body": b'{"path": "/pap', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/events/pageview",
+        "raw_path": b"/events/pageview",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"text/plain"), (b"user-agent", CHROME.encode())],
+        "client": ("203.0.113.5", 50000),
+        "server": ("analytics", 80),
+    }
+    await h.api(scope, receive, send)
+
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 400
+    assert json.loads(body)["error"]["code"] == "client_disconnected"
+    assert await raw_events(h) == []

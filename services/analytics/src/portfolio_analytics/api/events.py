@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from portfolio_analytics.deps import get_now_ms
@@ -43,10 +44,16 @@ async def read_body(request: Request) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise PayloadTooLarge(
+                    f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY}
+                )
+    except ClientDisconnect:
+        # A beacon cut off as its page closed: nothing arrived whole, nothing to record or report.
+        raise BadRequest("The client left before its body arrived.", code="client_disconnected") from None
     return bytes(body)
 
 
@@ -72,7 +79,12 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
             ref = node.get("$ref", "")
             if ref.startswith("#/$defs/"):
                 return resolve(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]))
-            return {key: resolve(value) for key, value in node.items()}
+            resolved = {key: resolve(value) for key, value in node.items()}
+            discriminator = resolved.get("discriminator")
+            if isinstance(discriminator, dict):
+                # Its mapping points into the removed $defs; the oneOf lists the same variants.
+                discriminator.pop("mapping", None)
+            return resolved
         if isinstance(node, list):
             return [resolve(item) for item in node]
         return node

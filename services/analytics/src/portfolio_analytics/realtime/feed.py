@@ -111,13 +111,22 @@ class RealtimeFeed:
             self._wakeup.set()
         self._task = asyncio.create_task(self._run(), name="realtime-feed")
 
-    async def stop(self) -> None:
-        """Stop the task; events still pending are dropped (they are live-only)."""
+    async def stop(self, grace: float = 2.0) -> None:
+        """Stop the task; events still pending are dropped (they are live-only).
+
+        A push caught mid-way in the client manager's Redis publish may swallow the cancellation
+        and retry; shutdown waits ``grace`` seconds for the task, then leaves it to the loop's end.
+        """
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            logger.warning("realtime feed did not stop within %.1f s; leaving it behind", grace)
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            task.result()
 
     async def payload(self, events: list[dict[str, Any]], *, dropped: int = 0) -> dict[str, Any]:
         """A ``realtime`` payload: the snapshot plus ``events`` (oldest first)."""
