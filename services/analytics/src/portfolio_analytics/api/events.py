@@ -175,8 +175,9 @@ def install(app: FastAPI) -> None:
 
     FastAPI's route machinery costs more than the ingestion itself (measured in process: ~530 µs
     against ~330 µs a request through a plain Starlette route with the same handler), so plain
-    routes placed first (ahead of every other route) serve the requests; the FastAPI routes behind them document the endpoints
-    in OpenAPI (and would answer the same way). Errors still go through the app's handlers.
+    routes placed first (ahead of every other route) serve the requests; the FastAPI routes behind
+    them document the endpoints in OpenAPI (and would answer the same way). Errors still go through
+    the app's handlers.
     """
     app.router.routes[0:0] = [_fast_route(name) for name in ROUTES]
     app.include_router(router)
