@@ -14,9 +14,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -24,6 +25,7 @@ from psycopg import sql
 from scripts import devstack
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -77,6 +79,17 @@ def wait_for(urls: Sequence[str], proc: subprocess.Popen[bytes], timeout: float 
             raise AssertionError(f"not answering after {timeout}s: {pending}")
         pending = [u for u in pending if http_status(u) != 200]
         time.sleep(0.5)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float = 180, interval: float = 0.5) -> T:
+    """``predicate()``'s first truthy value, polled every ``interval`` s; AssertionError at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s")
 
 
 @contextmanager

@@ -17,7 +17,6 @@ import itertools
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from fpdf import FPDF
 
 from portfolio_shared.auth import issue_token
 from portfolio_shared.settings import DEV_SECRET
-from scripts.stack import services_running
+from scripts.stack import services_running, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE_LIMIT = 6
@@ -94,16 +93,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         CHATBOT_RATE_WINDOW_SECONDS="3600",
     ) as env:
         yield env
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 180) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ webhook through the outbox, and found again by `/search` by meaning and by a rar
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 
 from portfolio_shared.auth import issue_token
 from portfolio_shared.settings import DEV_SECRET
-from scripts.stack import services_running
+from scripts.stack import services_running, wait_until
 
 TEXT = """# Vector search at the edge
 
@@ -55,16 +54,6 @@ def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
-
-
-def wait_until(predicate: Any, timeout: float = 180) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 def test_text_is_processed_announced_to_core_and_searchable(stack: dict[str, str]) -> None:
