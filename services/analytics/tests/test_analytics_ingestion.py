@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ingest_support import (
     CHROME,
@@ -317,3 +318,20 @@ async def test_a_beacon_cut_off_mid_body_is_a_quiet_400_and_records_nothing(h: H
     assert start["status"] == 400
     assert json.loads(body)["error"]["code"] == "client_disconnected"
     assert await raw_events(h) == []
+
+
+async def test_the_short_path_and_the_documented_routes_answer_alike(h: Harness) -> None:
+    """Beacons skip the FastAPI stack (api/short_path.py); the app's own routes must agree with it."""
+    through_app = httpx.AsyncClient(transport=httpx.ASGITransport(app=h.api), base_url="http://analytics")
+    async with through_app:
+        for body in (b'{"path": "/a"}', b"{not json", b'{"path": 5}', b"[]"):
+            headers = {"content-type": "text/plain", "user-agent": CHROME, "x-forwarded-for": IP_LONDON}
+            short = await h.client.post("/events/pageview", content=body, headers=headers)
+            routed = await through_app.post("/events/pageview", content=body, headers=headers)
+            assert (short.status_code, short.json()) == (routed.status_code, routed.json()), body
+        wrong_method = await h.client.get("/events/pageview")
+        assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+        assert (
+            wrong_method.json()["error"]["code"]
+            == (await through_app.get("/events/pageview")).json()["error"]["code"]
+        )

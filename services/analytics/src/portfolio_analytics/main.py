@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import socketio
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from portfolio_analytics import __doc__ as package_doc
 from portfolio_analytics.api import events, export, metrics
+from portfolio_analytics.api.short_path import EventsShortPath
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
 from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Intake
@@ -27,6 +29,17 @@ from portfolio_shared.fastapi_app import create_service_app
 from portfolio_shared.health import redis_check
 
 SOCKETIO_PATH = "/ws/realtime"
+
+
+def cors_options(settings: AnalyticsSettings) -> dict[str, Any]:
+    """CORS for browsers posting beacons and reading the dashboard (no cookies, no credentials)."""
+    return {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["Content-Type", "Authorization", "X-Request-ID"],
+        "expose_headers": ["X-Analytics-Dropped", "X-Request-ID"],
+        "max_age": 600,
+    }
 
 
 def create_api(settings: AnalyticsSettings) -> FastAPI:
@@ -61,14 +74,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
     api.include_router(metrics.router)
     api.state.intake = Intake(settings, GeoLocator(settings.geoip_db_path))
     # Browsers post events from the SPA's origin; no cookies, so no credentials.
-    api.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
-        expose_headers=["X-Analytics-Dropped", "X-Request-ID"],
-        max_age=600,
-    )
+    api.add_middleware(CORSMiddleware, **cors_options(settings))
     return api
 
 
@@ -91,8 +97,9 @@ def create_socketio(settings: AnalyticsSettings) -> socketio.AsyncServer:
     )
 
 
-def create_app(settings: AnalyticsSettings | None = None) -> socketio.ASGIApp:
-    """Socket.IO at ``/ws/realtime`` in front of the FastAPI app."""
+def create_app(settings: AnalyticsSettings | None = None) -> EventsShortPath:
+    """Socket.IO at ``/ws/realtime`` in front of the FastAPI app, and the beacons' short path in
+    front of both (``other_asgi_app`` is the FastAPI app)."""
     settings = settings or get_settings()
     api = create_api(settings)
     sio = create_socketio(settings)
@@ -112,7 +119,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> socketio.ASGIApp:
         prefix=settings.redis_prefix,
         feed=api.state.realtime,
     )
-    return socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKETIO_PATH)
+    app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path=SOCKETIO_PATH)
+    return EventsShortPath(app, api, service=SERVICE, cors=cors_options(settings))
 
 
 app = create_app()
