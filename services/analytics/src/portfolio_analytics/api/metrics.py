@@ -3,11 +3,14 @@ rule (``api/access.py``) and a few seconds of cache."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from redis.asyncio import Redis
 
 from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDep
+from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
 from portfolio_analytics.metrics.cache import ShortCache
 from portfolio_analytics.metrics.periods import Period
@@ -22,11 +25,26 @@ LimitQuery = Annotated[int, Query(ge=1, le=100, description="Entries per ranked 
 RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
 
 
-def _cache(request: Request, seconds: float) -> ShortCache:
+Reader = Callable[[Redis, str, Period, int, int], Awaitable[dict[str, Any]]]
+
+
+async def _cached(
+    request: Request,
+    settings: AnalyticsSettings,
+    read: Reader,
+    redis: Redis,
+    period: Period,
+    now_ms: int,
+    limit: int,
+) -> dict[str, Any]:
+    """``read``'s answer, from the app's few-seconds cache when a recent one is there."""
     cache: ShortCache | None = getattr(request.app.state, "metrics_cache", None)
     if cache is None:
-        cache = request.app.state.metrics_cache = ShortCache(seconds)
-    return cache
+        cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
+    result: dict[str, Any] = await cache.get(
+        (read.__name__, period, limit), lambda: read(redis, settings.redis_prefix, period, now_ms, limit)
+    )
+    return result
 
 
 @router.get(
@@ -43,11 +61,7 @@ async def get_summary(
     period: PeriodQuery = "7d",
     limit: LimitQuery = 10,
 ) -> dict[str, Any]:
-    cache = _cache(request, settings.summary_cache_seconds)
-    result: dict[str, Any] = await cache.get(
-        ("summary", period, limit), lambda: summary(redis, settings.redis_prefix, period, now_ms, limit)
-    )
-    return result
+    return await _cached(request, settings, summary, redis, period, now_ms, limit)
 
 
 @router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)
@@ -60,11 +74,7 @@ async def get_popular(
     period: PeriodQuery = "7d",
     limit: LimitQuery = 10,
 ) -> dict[str, Any]:
-    cache = _cache(request, settings.summary_cache_seconds)
-    result: dict[str, Any] = await cache.get(
-        ("popular", period, limit), lambda: popular(redis, settings.redis_prefix, period, now_ms, limit)
-    )
-    return result
+    return await _cached(request, settings, popular, redis, period, now_ms, limit)
 
 
 @router.get(
@@ -81,8 +91,4 @@ async def get_trending(
     period: PeriodQuery = "today",
     limit: LimitQuery = 10,
 ) -> dict[str, Any]:
-    cache = _cache(request, settings.summary_cache_seconds)
-    result: dict[str, Any] = await cache.get(
-        ("trending", period, limit), lambda: trending(redis, settings.redis_prefix, period, now_ms, limit)
-    )
-    return result
+    return await _cached(request, settings, trending, redis, period, now_ms, limit)
