@@ -58,6 +58,9 @@ def error_code(response: Any) -> str:
         ),
         (json.dumps({"path": "/", "props": {"nested": {"no": "objects"}}}).encode(), 422, "validation_error"),
         (json.dumps({"path": "/", "type": "click"}).encode(), 422, "validation_error"),
+        # JSON has no NaN or Infinity; Python's parser reads them, and a stored raw event must stay JSON.
+        (b'{"path": "/", "props": {"n": NaN}}', 422, "validation_error"),
+        (b'{"path": "/", "props": {"n": 1e400}}', 422, "validation_error"),
     ],
 )
 async def test_bad_pageview_bodies(h: Harness, body: bytes, status: int, code: str) -> None:
@@ -78,6 +81,13 @@ async def test_field_errors_are_listed(h: Harness) -> None:
     assert (await h.post("engagement", {"engaged_ms": -1})).status_code == 422
     assert (await h.post("engagement", {"engaged_ms": 10**9})).status_code == 422
     assert (await h.post("search", {"query": "ok", "search_id": "has spaces"})).status_code == 422
+
+
+async def test_prop_values_are_stored_as_sent(h: Harness) -> None:
+    props = {"s": "text", "b": True, "i": -(2**53 - 1), "f": 0.25, "topics": ["llm", "agents"]}
+    assert (await h.post("pageview", {"path": "/p", "props": {**props, "big": 10**30}})).status_code == 202
+    # An integer beyond JavaScript's safe range is read as a float (the raw event stays valid JSON).
+    assert (await raw_events(h))[0]["props"] == {**props, "big": 1e30}
 
 
 async def test_batch_limits(h: Harness) -> None:

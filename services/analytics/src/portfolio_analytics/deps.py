@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
+from starlette.datastructures import State
 
 from portfolio_analytics.config import AnalyticsSettings
 
@@ -29,11 +30,15 @@ SettingsDep = Annotated[AnalyticsSettings, Depends(get_app_settings)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
-async def get_now_ms(request: Request) -> int:
+def now_ms_of(state: State) -> int:
     """Epoch milliseconds from ``app.state.clock`` (seconds, like ``time.time``), which tests
     replace to script days, sessions and midnights without sleeping."""
-    clock = getattr(request.app.state, "clock", time.time)
+    clock = getattr(state, "clock", time.time)
     return int(clock() * 1000)
+
+
+async def get_now_ms(request: Request) -> int:
+    return now_ms_of(request.app.state)
 
 
 NowMsDep = Annotated[int, Depends(get_now_ms)]

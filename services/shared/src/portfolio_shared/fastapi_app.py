@@ -55,6 +55,27 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def log_access(method: str, path: str, status: int, started: float, request_id: str) -> None:
+    """The access line of one request (``started``: its ``time.perf_counter()``)."""
+    level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+    if not access_logger.isEnabledFor(level):
+        return
+    access_logger.log(
+        level,
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "request_id": request_id,
+        },
+    )
+
+
 class RequestIdMiddleware:
     """Sets the request id for the request, echoes it on the response, logs one access line.
 
@@ -93,21 +114,7 @@ class RequestIdMiddleware:
                 raise  # too late for an envelope; the server closes the connection
             await internal_error_response()(scope, receive, send_with_id)
         finally:
-            path = scope.get("path", "")
-            access_logger.log(
-                logging.DEBUG if path in QUIET_PATHS else logging.INFO,
-                "%s %s %s",
-                scope.get("method"),
-                path,
-                status,
-                extra={
-                    "method": scope.get("method"),
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request_id,
-                },
-            )
+            log_access(scope.get("method", ""), scope.get("path", ""), status, started, request_id)
             request_id_var.reset(token)
 
 

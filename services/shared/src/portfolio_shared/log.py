@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sys
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -43,8 +43,8 @@ def get_request_id() -> str | None:
 
 
 def new_request_id() -> str:
-    """A fresh request id."""
-    return uuid.uuid4().hex
+    """A fresh request id: 32 random hex digits (a uuid4's entropy, without building a UUID)."""
+    return secrets.token_hex(16)
 
 
 def accept_request_id(incoming: str | None) -> str:

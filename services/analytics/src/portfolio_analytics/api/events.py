@@ -9,13 +9,15 @@ whole body is buffered. Every request answers 202, including dropped ones, which
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import ValidationError
-from starlette.requests import ClientDisconnect
+from starlette.datastructures import State
+from starlette.types import Receive, Scope
 
-from portfolio_analytics.deps import get_now_ms
+from portfolio_analytics.deps import now_ms_of
 from portfolio_analytics.events.intake import Context, Intake
 from portfolio_analytics.events.schemas import ADAPTERS, BatchIn, EventIn
 from portfolio_shared.errors import BadRequest, PayloadTooLarge, PortfolioError, ValidationFailed
@@ -35,25 +37,30 @@ class UnsupportedMediaType(PortfolioError):
 router = APIRouter(prefix="/events", tags=["events"])
 
 
-async def read_body(request: Request) -> bytes:
-    content_type = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name, the first of repeated ones (as Starlette reads them)."""
+    return {key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(scope["headers"])}
+
+
+async def read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
+    """The whole body, refused (415/413) before it is buffered when its type or size is wrong."""
+    content_type = headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
     if content_type not in ACCEPTED_TYPES:
         raise UnsupportedMediaType(details={"accepted": list(ACCEPTED_TYPES)})
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
-    body = bytearray()
-    try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise PayloadTooLarge(
-                    f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY}
-                )
-    except ClientDisconnect:
-        # A beacon cut off as its page closed: nothing arrived whole, nothing to record or report.
-        raise BadRequest("The client left before its body arrived.", code="client_disconnected") from None
-    return bytes(body)
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            # A beacon cut off as its page closed: nothing arrived whole, nothing to record or report.
+            raise BadRequest("The client left before its body arrived.", code="client_disconnected")
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY:
+            raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+        if not message.get("more_body", False):
+            return body
 
 
 def parse(name: str, body: bytes) -> list[EventIn]:
@@ -91,26 +98,40 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     return dict(resolve(schema))
 
 
-async def receive(name: str, request: Request) -> Response:
-    """One ingestion request: parse, hand to the intake, answer 202, pass the events on."""
-    events = parse(name, await read_body(request))
-    state = request.app.state
+async def ingest(
+    name: str, state: State, headers: Mapping[str, str], peer: str | None, receive: Receive
+) -> tuple[bytes, str | None]:
+    """One ingestion request: read and parse the body, hand the events to the intake, pass the
+    recorded ones to the live feed. The 202 answer's body and the drop reason, if dropped; a bad
+    request raises the error to answer with."""
+    events = parse(name, await read_body(receive, headers))
     intake: Intake = state.intake
-    client = request.client
-    now_ms = await get_now_ms(request)
-    context = Context(peer=client.host if client else None, headers=request.headers, now_ms=now_ms)
+    context = Context(peer=peer, headers=headers, now_ms=now_ms_of(state))
     outcome = await intake.accept(state.redis, events, context)
     if outcome.dropped:
-        return Response(
-            f'{{"accepted":0,"dropped":"{outcome.dropped}"}}',
-            status_code=202,
-            media_type="application/json",
-            headers={DROPPED_HEADER: outcome.dropped},
-        )
+        return f'{{"accepted":0,"dropped":"{outcome.dropped}"}}'.encode(), outcome.dropped
     feed = getattr(state, "realtime", None)
     if feed is not None:
         feed.notify(outcome.recorded)
-    return Response(f'{{"accepted":{len(outcome.recorded)}}}', status_code=202, media_type="application/json")
+    return f'{{"accepted":{len(outcome.recorded)}}}'.encode(), None
+
+
+async def receive(name: str, request: Request) -> Response:
+    """:func:`ingest` behind the FastAPI app's routes, answered with a Response."""
+    client = request.client
+    body, dropped = await ingest(
+        name,
+        request.app.state,
+        request_headers(request.scope),
+        client.host if client else None,
+        request.receive,
+    )
+    return Response(
+        body,
+        status_code=202,
+        media_type="application/json",
+        headers={DROPPED_HEADER: dropped} if dropped else None,
+    )
 
 
 ROUTES = {

@@ -11,7 +11,6 @@ midnight stays one visit.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
@@ -44,8 +43,7 @@ def opted_out(headers: Mapping[str, str], honor_dnt: bool) -> bool:
 
 
 def visitor_id(salt: str, site: str, ip: str, user_agent: str) -> str:
-    digest = hmac.new(salt.encode(), f"{site}\n{ip}\n{user_agent}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:16]
+    return hmac.digest(salt.encode(), f"{site}\n{ip}\n{user_agent}".encode(), "sha256")[:8].hex()
 
 
 class Salts:

@@ -67,20 +67,16 @@ for gi, g in ipairs(payload.groups) do
   local now = g.now
   if now > latest then latest = now end
 
-  -- Token bucket per visitor: `burst` events at once, refilled at `rate` a second.
-  local rk = P .. ':rl:' .. v
-  local bucket = redis.call('HMGET', rk, 't', 'a')
-  local tokens = tonumber(bucket[1]) or cfg.burst
-  local at = tonumber(bucket[2]) or now
+  -- The visitor's hash: the open visit (s, l, n, d) and the token bucket (t tokens, a refilled
+  -- at), `burst` events at once, refilled at `rate` a second.
+  local sk = P .. ':sess:' .. v
+  local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd', 't', 'a')
+  local tokens = tonumber(s[5]) or cfg.burst
+  local at = tonumber(s[6]) or now
   tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
   if tokens < g.n then
     results[gi] = 0
   else
-    redis.call('HSET', rk, 't', tokens - g.n, 'a', now)
-    redis.call('PEXPIRE', rk, cfg.bucket_ttl_ms)
-
-    local sk = P .. ':sess:' .. v
-    local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd')
     local start, last, views, vday = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]) or 0, s[4]
     local page = nil
 
@@ -163,9 +159,12 @@ for gi, g in ipairs(payload.groups) do
     end
 
     if last ~= nil then
-      redis.call('HSET', sk, 's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday)
-      redis.call('PEXPIRE', sk, cfg.session_ttl_ms)
+      redis.call('HSET', sk, 't', tokens - g.n, 'a', now,
+        's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday)
+    else
+      redis.call('HSET', sk, 't', tokens - g.n, 'a', now)
     end
+    redis.call('PEXPIRE', sk, cfg.session_ttl_ms)
     -- Any event makes the visitor active; only a pageview changes their current page.
     redis.call('ZADD', P .. ':active', now, v)
     if page then redis.call('HSET', P .. ':active:page', v, page) end

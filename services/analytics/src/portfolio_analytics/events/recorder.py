@@ -10,11 +10,11 @@ growing with it. A Redis error fails every request of that flush (the caller ans
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
@@ -30,8 +30,9 @@ REFUSED, RECORDED, RECORDED_AS_OLD = 0, 1, 2
 HOUR_TTL_SECONDS = 3 * 86_400
 #: A search can be clicked through for one session window; its marker then expires.
 SEARCH_TTL_MS = SESSION_WINDOW_MS
-#: The session hash outlives the session window a little (the window itself is checked in Lua
-#: against event times, so an injected clock works); it only garbage-collects.
+#: The visitor's hash (open visit and token bucket) outlives the session window a little (the
+#: window itself is checked in Lua against event times, so an injected clock works); it only
+#: garbage-collects. A bucket that would take longer to refill keeps it longer.
 SESSION_TTL_MS = 2 * SESSION_WINDOW_MS
 #: Most groups a single Lua call carries; a flush of more is split (keeps one call short).
 MAX_GROUPS_PER_CALL = 256
@@ -54,7 +55,8 @@ class Group:
 class Recorder:
     def __init__(self, settings: AnalyticsSettings) -> None:
         self.prefix = settings.redis_prefix
-        self.config = json.dumps(
+        refill_ms = int(settings.rate_limit_burst / settings.rate_limit_per_second * 1000)
+        self.config = orjson.dumps(
             {
                 "window_ms": SESSION_WINDOW_MS,
                 "active_ms": ACTIVE_WINDOW_MS,
@@ -65,10 +67,8 @@ class Recorder:
                 "raw_maxlen": settings.raw_stream_maxlen,
                 "burst": settings.rate_limit_burst,
                 "rate": settings.rate_limit_per_second,
-                "bucket_ttl_ms": int(settings.rate_limit_burst / settings.rate_limit_per_second * 1000)
-                + 1000,
                 "search_ttl_ms": SEARCH_TTL_MS,
-                "session_ttl_ms": SESSION_TTL_MS,
+                "session_ttl_ms": max(SESSION_TTL_MS, refill_ms + 1000),
                 "periods": list(keys.PERIODS),
             }
         )
@@ -110,16 +110,7 @@ class Recorder:
             self._in_flight -= 1
 
     async def _call(self, redis: Redis, batch: list[Group]) -> list[int]:
-        body = (
-            '{"cfg":'
-            + self.config
-            + ',"groups":'
-            + json.dumps(
-                [_group(g) for g in batch],
-                separators=(",", ":"),
-            )
-            + "}"
-        )
+        body = b'{"cfg":' + self.config + b',"groups":' + orjson.dumps([_group(g) for g in batch]) + b"}"
         if self._sha is None:
             self._sha = await redis.script_load(LUA)
         try:

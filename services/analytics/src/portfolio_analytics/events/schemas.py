@@ -29,8 +29,9 @@ Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"
 PropValue = (
     Annotated[str, StringConstraints(max_length=300)]
     | bool
-    | int
-    | float
+    # JavaScript's safe integers (a larger one is read as a float), finite floats: JSON can hold them.
+    | Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]
+    | Annotated[float, Field(allow_inf_nan=False)]
     | Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=30)]
 )
 Props = Annotated[
