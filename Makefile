@@ -43,6 +43,9 @@ lint: ## ruff, mypy (strict for portfolio_shared), biome + tsc for the frontend
 	npm --prefix frontend run typecheck
 
 bench: install ## benchmarks: figures and ratios against a baseline measured in the same run
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+		echo "wrk is missing (apt-get install wrk, brew install wrk): the ingestion benchmark is skipped"
 	$(UV) run --no-sync python -m benchmarks
 
 up: ## the whole platform in Docker (needs a Docker engine)

@@ -1,6 +1,7 @@
 """Privacy: who is counted and under which id, without cookies and without storing an IP.
 
-The visitor id is ``HMAC-SHA256(salt of the UTC day, site \\n IP \\n User-Agent)``, cut to 64 bits.
+The visitor id is the keyed BLAKE2b hash of ``site \\n IP \\n User-Agent`` under the salt of the UTC day,
+64 bits (BLAKE2's keyed mode is a MAC, as HMAC-SHA256 would be, for a third of its cost).
 The salt is random, created by the first event of the day (``SET NX``) and expires 48 hours later;
 nothing else can recompute an id, so once a salt is gone the ids of its day are anonymous. Only
 in the first 30 minutes of a day is yesterday's salt used too: a visitor whose session under
@@ -11,7 +12,7 @@ midnight stays one visit.
 from __future__ import annotations
 
 import asyncio
-import hmac
+import hashlib
 import secrets
 from collections.abc import Mapping
 
@@ -43,7 +44,10 @@ def opted_out(headers: Mapping[str, str], honor_dnt: bool) -> bool:
 
 
 def visitor_id(salt: str, site: str, ip: str, user_agent: str) -> str:
-    return hmac.digest(salt.encode(), f"{site}\n{ip}\n{user_agent}".encode(), "sha256")[:8].hex()
+    # The salt is 64 hex digits: BLAKE2b's largest key.
+    return hashlib.blake2b(
+        f"{site}\n{ip}\n{user_agent}".encode(), key=salt.encode(), digest_size=8
+    ).hexdigest()
 
 
 class Salts:

@@ -75,7 +75,7 @@ class RealtimeFeed:
         self._push = push
         self._snapshot = snapshot
         self.interval = interval
-        self._pending: deque[dict[str, Any]] = deque(maxlen=max_events)
+        self._pending: deque[Mapping[str, Any]] = deque(maxlen=max_events)
         self._dropped = 0
         self._wakeup: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,11 +88,13 @@ class RealtimeFeed:
 
     def notify(self, events: Iterable[Mapping[str, Any]]) -> None:
         """Queue recorded events for the next push. Never blocks, never raises for a stopped feed."""
+        # Kept as given (callers hand over their own dicts); reduced to what a dashboard may see at
+        # push time, when only the last ``max_events`` are left.
         added = 0
         for event in events:
             if len(self._pending) == self._pending.maxlen:
                 self._dropped += 1
-            self._pending.append(public_event(event))
+            self._pending.append(event)
             added += 1
         if added and self._wakeup is not None and self._loop is not None:
             if threading.get_ident() == self._loop_thread:
@@ -148,7 +150,7 @@ class RealtimeFeed:
             if delay > 0:
                 await asyncio.sleep(delay)
             self._wakeup.clear()
-            events, dropped = list(self._pending), self._dropped
+            events, dropped = [public_event(event) for event in self._pending], self._dropped
             self._pending.clear()
             self._dropped = 0
             try:
