@@ -196,6 +196,7 @@ async def bulk_load(settings: AnalyticsSettings, total: int, days: int = 30) -> 
                 written += sum(len(o.recorded) for o in outcomes)
             print(f"  loading: {written:,} events", end="\r", file=sys.stderr, flush=True)
     finally:
+        await intake.aclose()
         await redis.aclose()
     return written, time.perf_counter() - started
 

@@ -56,6 +56,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
         finally:
             if feed is not None:
                 await feed.stop()
+            await app.state.intake.aclose()
             await app.state.redis.aclose()
 
     api = create_service_app(

@@ -105,6 +105,9 @@ class Intake:
         self.salts = Salts(settings.redis_prefix)
         self.recorder = Recorder(settings)
 
+    async def aclose(self) -> None:
+        await self.recorder.aclose()
+
     async def accept(self, redis: Redis, events: list[EventIn], ctx: Context) -> Outcome:
         if opted_out(ctx.headers, self.settings.honor_dnt):
             return Outcome([], OPTED_OUT)
