@@ -17,6 +17,40 @@ local function keep(key, seconds)
   ttl[key] = seconds
 end
 
+-- Counter increments, sorted-set increments and HyperLogLog members are summed over the whole call
+-- and written once per key and field (or member) at the end: a call carries many requests, and
+-- most touch the same counters (the day's page views and visitors, the hour's topics). Nothing in
+-- this script reads them back, so the stored result is the same as writing each at once.
+local hash_incr, zset_incr, hll_add = {}, {}, {}
+
+local function hincr(key, field, n)
+  local fields = hash_incr[key]
+  if fields == nil then fields = {}; hash_incr[key] = fields end
+  fields[field] = (fields[field] or 0) + n
+end
+
+local function zincr(key, member)
+  local members = zset_incr[key]
+  if members == nil then members = {}; zset_incr[key] = members end
+  members[member] = (members[member] or 0) + 1
+end
+
+local function pfadd(key, member)
+  local members = hll_add[key]
+  if members == nil then members = {}; hll_add[key] = members end
+  members[member] = true
+end
+
+-- Calls a variadic command with `args` after `head`, at most 1,000 at a time (Lua's unpack is
+-- bounded).
+local function in_chunks(head, args)
+  for i = 1, #args, 1000 do
+    local chunk = {unpack(head)}
+    for j = i, math.min(#args, i + 999) do chunk[#chunk + 1] = args[j] end
+    redis.call(unpack(chunk))
+  end
+end
+
 local function day_key(day)
   local k = P .. ':day:' .. day
   keep(k, cfg.day_ttl)
@@ -35,26 +69,28 @@ local function add_to_periods(day, name, member, hll)
       period_exists[k] = exists
     end
     if exists then
-      if hll then redis.call('PFADD', k, member) else redis.call('ZINCRBY', k, 1, member) end
+      if hll then pfadd(k, member) else zincr(k, member) end
     end
   end
 end
 
 local function day_set(day, name, member)
   local k = P .. ':day:' .. day .. ':' .. name
-  redis.call('ZINCRBY', k, 1, member)
+  zincr(k, member)
   keep(k, cfg.day_ttl)
   if name ~= 'topics' then add_to_periods(day, name, member, false) end
 end
 
 local function hour_set(hour, name, member)
   local k = P .. ':hour:' .. hour .. ':' .. name
-  redis.call('ZINCRBY', k, 1, member)
+  zincr(k, member)
   keep(k, cfg.hour_ttl)
 end
 
 local results = {}
 local latest = 0
+-- The active visitors' last event time and current page, written once at the end as well.
+local active, active_pages = {}, {}
 
 for gi, g in ipairs(payload.groups) do
   -- Just after midnight `vo` is the visitor's id under yesterday's salt: a visit still open under
@@ -89,31 +125,31 @@ for gi, g in ipairs(payload.groups) do
           -- A new visit: its day owns its visit, bounce, duration, referrer and country.
           start, last, views, vday = ts, ts, 1, e.d
           local vk = day_key(vday)
-          redis.call('HINCRBY', vk, 'visits', 1)
-          redis.call('HINCRBY', vk, 'bounces', 1)
+          hincr(vk, 'visits', 1)
+          hincr(vk, 'bounces', 1)
           day_set(vday, 'referrers', e.ref)
           day_set(vday, 'countries', e.c)
           if e.city then day_set(vday, 'cities', e.c .. '/' .. e.city) end
         else
           views = views + 1
-          if views == 2 then redis.call('HINCRBY', day_key(vday), 'bounces', -1) end
-          redis.call('HINCRBY', day_key(vday), 'duration_ms', math.max(0, ts - last))
+          if views == 2 then hincr(day_key(vday), 'bounces', -1) end
+          hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
           last = math.max(last, ts)
         end
-        redis.call('HINCRBY', counters, 'pageviews', 1)
-        redis.call('HINCRBY', counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
+        hincr(counters, 'pageviews', 1)
+        hincr(counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
         local dv = P .. ':day:' .. e.d .. ':visitors'
-        redis.call('PFADD', dv, v)
+        pfadd(dv, v)
         keep(dv, cfg.day_ttl)
         add_to_periods(e.d, 'visitors', v, true)
         local hv = P .. ':hour:' .. e.h .. ':visitors'
-        redis.call('PFADD', hv, v)
+        pfadd(hv, v)
         keep(hv, cfg.hour_ttl)
         day_set(e.d, 'pages', e.p)
         page = e.p
       elseif open then
         -- Other events extend an open visit but never start one.
-        redis.call('HINCRBY', day_key(vday), 'duration_ms', math.max(0, ts - last))
+        hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
         last = math.max(last, ts)
       end
 
@@ -126,7 +162,7 @@ for gi, g in ipairs(payload.groups) do
       end
 
       if e.t == 'click' then
-        redis.call('HINCRBY', counters, 'clicks', 1)
+        hincr(counters, 'clicks', 1)
         if e.share then day_set(e.d, 'papers:shared', e.share) end
         if e.sid then
           -- Click-through: the first click carrying a recent search's id counts, on the search's day.
@@ -136,21 +172,21 @@ for gi, g in ipairs(payload.groups) do
             local sep = string.find(seen, '|', 1, true)
             local sday, sts = string.sub(seen, 1, sep - 1), tonumber(string.sub(seen, sep + 1))
             if ts - sts <= WINDOW then
-              redis.call('HINCRBY', day_key(sday), 'searches_clicked', 1)
+              hincr(day_key(sday), 'searches_clicked', 1)
             end
             redis.call('DEL', qk)
           end
         end
       elseif e.t == 'search' then
-        redis.call('HINCRBY', counters, 'searches', 1)
+        hincr(counters, 'searches', 1)
         day_set(e.d, 'queries', e.q)
         hour_set(e.h, 'queries', e.q)
         if e.sid then
           redis.call('SET', P .. ':search:' .. e.sid, e.d .. '|' .. string.format('%d', ts), 'NX', 'PX', cfg.search_ttl_ms)
         end
       elseif e.t == 'engagement' then
-        redis.call('HINCRBY', counters, 'engaged_ms', e.ms)
-        redis.call('HINCRBY', counters, 'engagements', 1)
+        hincr(counters, 'engaged_ms', e.ms)
+        hincr(counters, 'engagements', 1)
       end
 
       local rawk = P .. ':raw:' .. e.d
@@ -166,15 +202,41 @@ for gi, g in ipairs(payload.groups) do
     end
     redis.call('PEXPIRE', sk, cfg.session_ttl_ms)
     -- Any event makes the visitor active; only a pageview changes their current page.
-    redis.call('ZADD', P .. ':active', now, v)
-    if page then redis.call('HSET', P .. ':active:page', v, page) end
+    active[v] = now
+    if page then active_pages[v] = page end
     results[gi] = code
   end
 end
 
+for key, fields in pairs(hash_incr) do
+  for field, n in pairs(fields) do
+    if n ~= 0 then redis.call('HINCRBY', key, field, n) end
+  end
+end
+for key, members in pairs(zset_incr) do
+  for member, n in pairs(members) do redis.call('ZINCRBY', key, n, member) end
+end
+for key, members in pairs(hll_add) do
+  local list = {}
+  for member in pairs(members) do list[#list + 1] = member end
+  in_chunks({'PFADD', key}, list)
+end
+-- After the writes: EXPIRE does nothing to a key that does not exist yet.
 for key, seconds in pairs(ttl) do
   redis.call('EXPIRE', key, seconds)
 end
+
+local scored, paged = {}, {}
+for v, at in pairs(active) do
+  scored[#scored + 1] = at
+  scored[#scored + 1] = v
+end
+for v, page in pairs(active_pages) do
+  paged[#paged + 1] = v
+  paged[#paged + 1] = page
+end
+if #scored > 0 then in_chunks({'ZADD', P .. ':active'}, scored) end
+if #paged > 0 then in_chunks({'HSET', P .. ':active:page'}, paged) end
 
 -- Forget visitors idle for the realtime window (a bounded sweep per call).
 local ak = P .. ':active'
