@@ -291,3 +291,35 @@ async def test_period_keys_follow_events_recorded_after_their_first_read(h: Harn
     assert week["geography"]["countries"] == [{"country": "GB", "visits": 2}, {"country": "DE", "visits": 1}]
     month = await h.summary("30d")
     assert month["pageViews"]["unique"] == 3 and month["visits"] == 3
+
+
+async def test_realtime_counts_each_active_visitor_on_their_last_page(h: Harness) -> None:
+    """More visitors than one Redis call takes at a time (the writer and the reader split at 1,000),
+    more pages than a snapshot lists, ties ordered by path, and idle visitors left out."""
+    h.clock.set(f"{D1}T12:00")
+    idle = await h.post("pageview", {"path": "/idle"}, ip="198.51.100.1")
+    assert idle.status_code == 202
+    h.clock.set(f"{D1}T12:06")
+    pages: dict[str, str] = {}
+    for n in range(1200):
+        path = f"/p{n % 25 if n % 3 else n % 7}"
+        ip = f"10.{n // 250}.{n % 250}.1"
+        events = [{"type": "pageview", "path": "/first"}, {"type": "pageview", "path": path}]
+        if n % 2:
+            events.append({"type": "click", "target": "x", "kind": "outbound"})  # not a page change
+        response = await h.post("batch", {"events": events}, ip=ip)
+        assert response.json() == {"accepted": len(events)}
+        pages[ip] = path
+    counts: dict[str, int] = {}
+    for path in pages.values():
+        counts[path] = counts.get(path, 0) + 1
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20]
+    assert len(counts) > 20 and len({n for _, n in expected}) < len(expected)  # cut, and ties
+
+    realtime = (await h.summary())["realtime"]
+    assert realtime == {
+        "activeUsers": 1200,
+        "currentPages": [{"path": path, "visitors": n} for path, n in expected],
+    }
+    h.clock.advance(minutes=6)
+    assert (await h.summary())["realtime"] == {"activeUsers": 0, "currentPages": []}

@@ -6,7 +6,6 @@ dependency per request for what is an attribute read.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,8 +32,7 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 def now_ms_of(state: State) -> int:
     """Epoch milliseconds from ``app.state.clock`` (seconds, like ``time.time``), which tests
     replace to script days, sessions and midnights without sleeping."""
-    clock = getattr(state, "clock", time.time)
-    return int(clock() * 1000)
+    return int(state.clock() * 1000)
 
 
 async def get_now_ms(request: Request) -> int:

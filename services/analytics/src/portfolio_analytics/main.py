@@ -74,6 +74,8 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
     events.install(api)
     api.include_router(metrics.router)
     api.state.intake = Intake(settings, GeoLocator(settings.geoip_db_path))
+    # Seconds since the epoch; tests replace it to script days (``deps.now_ms_of``).
+    api.state.clock = time.time
     # Browsers post events from the SPA's origin; no cookies, so no credentials.
     api.add_middleware(CORSMiddleware, **cors_options(settings))
     return api
@@ -107,7 +109,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> EventsShortPath:
     api.state.sio = sio
     # Ingestion calls api.state.realtime.notify(events); the feed pushes to the dashboard room.
     redis_of_app = lambda: api.state.redis  # noqa: E731 - the client exists once the lifespan runs
-    app_clock = lambda: getattr(api.state, "clock", time.time)()  # noqa: E731 - tests may script time
+    app_clock = lambda: api.state.clock()  # noqa: E731 - tests may script time
     api.state.realtime = RealtimeFeed(
         push=room_push(sio),
         snapshot=redis_snapshot(redis_of_app, settings.redis_prefix, app_clock),

@@ -71,7 +71,23 @@ class TopReads:
         return [self.take(replies, merged) for merged in self._shapes]
 
 
-PERIOD_READ = files("portfolio_analytics.metrics").joinpath("period_read.lua").read_text(encoding="utf-8")
+class ReadScript:
+    """A Lua read script of this package, queued on pipelines by its SHA. :func:`execute` loads
+    every one Redis does not know yet (first use, or Redis restarted)."""
+
+    registry: list[ReadScript] = []
+
+    def __init__(self, filename: str) -> None:
+        self.text = files("portfolio_analytics.metrics").joinpath(filename).read_text(encoding="utf-8")
+        self.sha: str | None = None
+        ReadScript.registry.append(self)
+
+    def queue(self, pipe: Pipeline, *args: Any) -> None:
+        assert self.sha is not None, "run the pipeline with execute()"
+        pipe.evalsha(self.sha, 0, *args)
+
+
+PERIOD_READ = ReadScript("period_read.lua")
 #: Period keys are written during their last day only; they go a little after it.
 PERIOD_TTL_SECONDS = 26 * 3600
 
@@ -82,8 +98,6 @@ class PeriodReads:
     read creates) the period key the writer keeps up to date. Run the pipeline with
     :func:`execute`, which loads the script when Redis lacks it."""
 
-    sha: str | None = None
-
     def __init__(self, pipe: Pipeline, prefix: str, period: str, days: list[str]) -> None:
         self.pipe = pipe
         self.prefix = prefix
@@ -91,9 +105,8 @@ class PeriodReads:
         self.days = days
 
     def _queue(self, mode: str, name: str, keys_of_days: list[str], limit: int) -> None:
-        assert PeriodReads.sha is not None
         period_key = keys.period_set(self.prefix, self.period, self.days[-1], name)
-        self.pipe.evalsha(PeriodReads.sha, 0, mode, period_key, limit, PERIOD_TTL_SECONDS, *keys_of_days)
+        PERIOD_READ.queue(self.pipe, mode, period_key, limit, PERIOD_TTL_SECONDS, *keys_of_days)
 
     def top(self, name: str, limit: int) -> None:
         self._queue("top", name, [keys.day_set(self.prefix, day, name) for day in self.days], limit)
@@ -110,11 +123,12 @@ class PeriodReads:
 
 
 async def execute(redis: Redis, build: Callable[[Pipeline], Any]) -> list[Any]:
-    """Build a pipeline with ``build(pipe)`` and run it; when Redis does not know
-    ``period_read.lua`` (first use, or Redis restarted) load it and run the pipeline again."""
+    """Build a pipeline with ``build(pipe)`` and run it; when Redis does not know a read script
+    (first use, or Redis restarted) load the scripts and run the pipeline again."""
     for attempt in range(2):
-        if PeriodReads.sha is None:
-            PeriodReads.sha = await redis.script_load(PERIOD_READ)
+        for script in ReadScript.registry:
+            if script.sha is None:
+                script.sha = await redis.script_load(script.text)
         async with redis.pipeline(transaction=False) as pipe:
             build(pipe)
             try:
@@ -122,7 +136,8 @@ async def execute(redis: Redis, build: Callable[[Pipeline], Any]) -> list[Any]:
             except NoScriptError:
                 if attempt:
                     raise
-                PeriodReads.sha = None
+                for script in ReadScript.registry:
+                    script.sha = None
                 continue
             return replies
     raise AssertionError("unreachable")

@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
-from portfolio_analytics import keys
+from portfolio_analytics.metrics.periods import ReadScript, execute
 
 ACTIVE_WINDOW_MS = 5 * 60 * 1000
 #: Pages listed in a snapshot (the busiest first).
 TOP_PAGES = 20
+#: Counts the active visitors' pages in Redis: only the top pages come back, however many visit.
+REALTIME_READ = ReadScript("realtime.lua")
+
+
+def queue_snapshot(pipe: Pipeline, prefix: str, now_ms: float) -> None:
+    """Queue the snapshot's read on ``pipe`` (run it with :func:`execute`)."""
+    REALTIME_READ.queue(pipe, prefix, int(now_ms - ACTIVE_WINDOW_MS), TOP_PAGES)
+
+
+def snapshot_of(reply: list[Any]) -> dict[str, Any]:
+    """``{"activeUsers": int, "currentPages": [{"path", "visitors"}, ...]}`` from the read's reply."""
+    return {
+        "activeUsers": int(reply[0]),
+        "currentPages": [
+            {"path": path, "visitors": int(visitors)}
+            for path, visitors in zip(reply[1::2], reply[2::2], strict=True)
+        ],
+    }
 
 
 async def realtime_snapshot(redis: Redis, prefix: str, now_ms: float) -> dict[str, Any]:
-    """``{"activeUsers": int, "currentPages": [{"path", "visitors"}, ...]}`` at ``now_ms``.
-
-    One round trip. ``{p}:active:page`` only holds visitors the writer has not swept yet, so it
-    is filtered by the active set rather than trusted.
-    """
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.zrangebyscore(keys.active(prefix), int(now_ms - ACTIVE_WINDOW_MS), "+inf")
-        pipe.hgetall(keys.active_pages(prefix))
-        active, pages = await pipe.execute()
-    return snapshot_of(active, pages)
-
-
-def snapshot_of(active: list[str], pages: Mapping[str, str]) -> dict[str, Any]:
-    """The snapshot from the active visitors and the visitor → page hash."""
-    counts = Counter(pages[visitor] for visitor in active if visitor in pages)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_PAGES]
-    return {
-        "activeUsers": len(active),
-        "currentPages": [{"path": path, "visitors": visitors} for path, visitors in ranked],
-    }
+    """The snapshot at ``now_ms``, in one round trip."""
+    replies = await execute(redis, lambda pipe: queue_snapshot(pipe, prefix, now_ms))
+    return snapshot_of(replies[0])

@@ -2,7 +2,8 @@
 
 One Redis round trip: the period's daily counter hashes, one ``PFCOUNT`` over its daily
 HyperLogLogs (the union: unique visitors of the period), one per day (or per hour for today) for
-the time series, the top members of its daily sorted sets (merged in Redis) and the realtime keys.
+the time series, the top members of its daily sorted sets (merged in Redis) and the realtime
+snapshot (counted in Redis).
 
 Unique visitors over several days: the visitor id changes with the daily salt, so a visitor who
 came on three days of the period counts three times (as in other cookieless counters); within a
@@ -20,7 +21,7 @@ from redis.asyncio.client import Pipeline
 from portfolio_analytics import keys
 from portfolio_analytics.events.intake import iso
 from portfolio_analytics.metrics.periods import PeriodReads, execute, period_days
-from portfolio_analytics.metrics.realtime import ACTIVE_WINDOW_MS, snapshot_of
+from portfolio_analytics.metrics.realtime import queue_snapshot, snapshot_of
 
 COUNTERS = (
     "pageviews",
@@ -66,8 +67,7 @@ async def summary(redis: Redis, prefix: str, period: str, now_ms: int, limit: in
             )
         for name in sets:
             reads.top(name, limit)
-        pipe.zrangebyscore(keys.active(prefix), int(now_ms - ACTIVE_WINDOW_MS), "+inf")
-        pipe.hgetall(keys.active_pages(prefix))
+        queue_snapshot(pipe, prefix, now_ms)
 
     replies = await execute(redis, build)
     hashes: list[dict[str, str]] = [replies.pop(0) for _ in days]
@@ -76,8 +76,7 @@ async def summary(redis: Redis, prefix: str, period: str, now_ms: int, limit: in
     pages, referrers, countries, cities, viewed, shared, queries = (
         PeriodReads.rows(replies.pop(0), limit) for _ in sets
     )
-    active: list[str] = replies.pop(0)
-    active_pages: dict[str, str] = replies.pop(0)
+    realtime = snapshot_of(replies.pop(0))
     totals = _sum_counters(hashes)
 
     if period == "today":
@@ -130,7 +129,7 @@ async def summary(redis: Redis, prefix: str, period: str, now_ms: int, limit: in
                 for place, n in cities
             ],
         },
-        "realtime": snapshot_of(active, active_pages),
+        "realtime": realtime,
         "timeseries": {"interval": "hour" if period == "today" else "day", "points": points},
     }
 
