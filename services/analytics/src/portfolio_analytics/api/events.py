@@ -56,7 +56,8 @@ async def read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
         if message["type"] == "http.disconnect":
             # A beacon cut off as its page closed: nothing arrived whole, nothing to record or report.
             raise BadRequest("The client left before its body arrived.", code="client_disconnected")
-        body += message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
+        body += chunk
         if len(body) > MAX_BODY:
             raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
         if not message.get("more_body", False):

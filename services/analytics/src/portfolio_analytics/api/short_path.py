@@ -14,6 +14,7 @@ takes the usual way.
 
 from __future__ import annotations
 
+import inspect
 import time
 from typing import Any
 
@@ -133,7 +134,7 @@ class EventsShortPath:
         for cls in type(exc).__mro__:
             handler = handlers.get(cls)
             if handler is not None and cls is not Exception:
-                answer: Response = await handler(request, exc)
-                return answer
+                answer = handler(request, exc)  # the app's handlers are coroutines
+                return await answer if inspect.isawaitable(answer) else answer
         log_unhandled(exc, request.method, request.url.path)
         return internal_error_response()
