@@ -264,7 +264,17 @@ async def delete_prefix(redis_url: str, prefix: str) -> None:
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
-    return [str(BIN / "uvicorn"), app, "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    # As the service runs (Procfile, Dockerfile): the app reads X-Forwarded-For itself.
+    return [
+        str(BIN / "uvicorn"),
+        app,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--no-proxy-headers",
+    ]
 
 
 def _rate_line(label: str, result: wrk.WrkResult, events_per_request: int = 1, extra: str = "") -> str:

@@ -210,7 +210,7 @@ def run(seconds: float = 10.0, concurrency: int = 16, batch: int = 10, probe_rat
     }
     cmd = [
         sys.executable, "-m", "uvicorn", "portfolio_analytics.main:app",
-        "--port", str(port), "--no-access-log", "--log-level", "warning",
+        "--port", str(port), "--no-access-log", "--log-level", "warning", "--no-proxy-headers",
     ]  # fmt: skip
     try:
         with (

@@ -80,6 +80,7 @@ def uvicorn_process(
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",
             *args,
         ],
         cwd=REPO_ROOT,
