@@ -22,9 +22,10 @@ from portfolio_analytics import keys
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.events.bots import is_bot
 from portfolio_analytics.events.geo import GeoLocator
-from portfolio_analytics.events.privacy import Salts, client_ip, opted_out, visitor_id
+from portfolio_analytics.events.privacy import Salts, opted_out, visitor_id
 from portfolio_analytics.events.recorder import RECORDED_AS_OLD, REFUSED, Group, Recorder
 from portfolio_analytics.events.schemas import ClickIn, EngagementIn, EventIn, PageviewIn, SearchIn
+from portfolio_shared.client_ip import client_ip
 
 DIRECT = "(direct)"
 #: Stands for the visitor id in the raw JSON until the writer knows it. The visitor is the record's

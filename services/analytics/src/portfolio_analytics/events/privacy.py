@@ -25,17 +25,6 @@ SESSION_WINDOW_MS = 30 * 60 * 1000
 DAY_MS = 86_400_000
 
 
-def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
-    """The client's address: the socket peer, or behind ``trusted_proxies`` proxies the address the
-    outermost trusted one saw (each appends its peer to ``X-Forwarded-For``; entries further left
-    are the client's own claims and are not trusted)."""
-    if trusted_proxies > 0 and forwarded_for:
-        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-        if hops:
-            return hops[-trusted_proxies] if len(hops) >= trusted_proxies else hops[0]
-    return peer or ""
-
-
 def opted_out(headers: Mapping[str, str], honor_dnt: bool) -> bool:
     """``Sec-GPC: 1`` (Global Privacy Control) always, ``DNT: 1`` when configured."""
     if headers.get("sec-gpc", "").strip() == "1":
