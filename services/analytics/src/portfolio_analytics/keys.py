@@ -1,5 +1,6 @@
-"""Redis key names, in one place: the writer (``events/record.lua``), the readers (``metrics/``) and
-the realtime feed all build keys here. The layout is written down in the service README.
+"""Redis key names the Python side reads and writes. The Lua scripts (``events/record.lua``,
+``metrics/*.lua``) build theirs from the prefix with the same names; the whole layout is written
+down in the service README.
 
 Days and hours are UTC: ``day`` is ``YYYY-MM-DD``, ``hour`` is ``YYYY-MM-DDTHH``.
 """
@@ -28,18 +29,6 @@ HOURLY_SETS = ("topics", "queries")
 
 def salt(prefix: str, day: str) -> str:
     return f"{prefix}:salt:{day}"
-
-
-def session(prefix: str, visitor: str) -> str:
-    return f"{prefix}:sess:{visitor}"
-
-
-def active(prefix: str) -> str:
-    return f"{prefix}:active"
-
-
-def active_pages(prefix: str) -> str:
-    return f"{prefix}:active:page"
 
 
 def raw_stream(prefix: str, day: str) -> str:
