@@ -39,16 +39,6 @@ def _read_env(path: Path) -> dict[str, str]:
     return dict(render.read_env_file(path))
 
 
-@pytest.fixture(scope="module")
-def manifests() -> m.Manifests:
-    return m.load()
-
-
-@pytest.fixture(scope="module")
-def iam() -> dict[str, Any]:
-    return m.load_iam()
-
-
 @pytest.fixture
 def broken(manifests: m.Manifests) -> m.Manifests:
     return copy.deepcopy(manifests)

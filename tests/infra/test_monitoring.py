@@ -16,11 +16,6 @@ def monitoring() -> checks.Monitoring:
     return checks.load()
 
 
-@pytest.fixture(scope="module")
-def manifests() -> m.Manifests:
-    return m.load()
-
-
 @pytest.fixture
 def broken(monitoring: checks.Monitoring) -> checks.Monitoring:
     return copy.deepcopy(monitoring)

@@ -18,16 +18,6 @@ def job() -> checks.Job:
     return checks.load()
 
 
-@pytest.fixture(scope="module")
-def manifests() -> m.Manifests:
-    return m.load()
-
-
-@pytest.fixture(scope="module")
-def iam() -> dict[str, Any]:
-    return m.load_iam()
-
-
 @pytest.fixture
 def broken(job: checks.Job) -> checks.Job:
     return copy.deepcopy(job)

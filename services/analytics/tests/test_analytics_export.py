@@ -65,6 +65,10 @@ async def record(client: httpx.AsyncClient, kind: str, body: dict[str, Any]) -> 
     assert "x-analytics-dropped" not in response.headers
 
 
+#: The types :func:`record_one_of_each` records, in order.
+RECORDED_TYPES = ["pageview", "click", "search", "engagement", "pageview", "click"]
+
+
 async def record_one_of_each(client: httpx.AsyncClient) -> int:
     await record(
         client,
@@ -143,14 +147,7 @@ async def test_every_exported_line_matches_the_bigquery_schema(client: httpx.Asy
     schema = json.loads(SCHEMA_PATH.read_text())
     for line in lines:
         assert schema_violations(line, schema) == [], line
-    assert [line["type"] for line in lines] == [
-        "pageview",
-        "click",
-        "search",
-        "engagement",
-        "pageview",
-        "click",
-    ]
+    assert [line["type"] for line in lines] == RECORDED_TYPES
     assert len({line["event_id"] for line in lines}) == expected
     assert all(line["ts"].startswith(DAY) for line in lines)
     # No IP, no raw User-Agent leaves the service; the visitor is the day's hash.
@@ -224,14 +221,7 @@ async def test_core_typed_client_reads_the_export(app: Any, client: httpx.AsyncC
     )
     async with analytics:
         events = [event async for event in analytics.export(date.fromisoformat(DAY))]
-    assert [event["type"] for event in events] == [
-        "pageview",
-        "click",
-        "search",
-        "engagement",
-        "pageview",
-        "click",
-    ]
+    assert [event["type"] for event in events] == RECORDED_TYPES
 
 
 async def test_openapi_documents_the_export(client: httpx.AsyncClient) -> None:

@@ -121,8 +121,10 @@ class Intake:
         site_host = _host(ctx.headers.get("origin"))
         exported: list[dict[str, Any]] = []
         lua: list[dict[str, Any]] = []
+        # Every event of a request has the request's time.
+        moment = (ctx.now_ms, iso(ctx.now_ms), keys.day_of(ctx.now_ms), keys.hour_of(ctx.now_ms))
         for event in events:
-            record, item = self._normalise(event, ctx.now_ms, country, city, site_host)
+            record, item = self._normalise(event, moment, country, city, site_host)
             exported.append(record)
             lua.append(item)
         # The writer picks the id (today's, or yesterday's for a visit still open) in the same call.
@@ -144,16 +146,18 @@ class Intake:
     def _normalise(
         self,
         event: EventIn,
-        now_ms: int,
+        moment: tuple[int, str, str, str],
         country: str,
         city: str | None,
         site_host: str | None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        day, hour = keys.day_of(now_ms), keys.hour_of(now_ms)
+        """The export record and the writer's item of ``event``; ``moment`` is the request's time as
+        (epoch ms, ISO timestamp, day, hour)."""
+        now_ms, timestamp, day, hour = moment
         props = dict(event.props) if event.props else None
         record: dict[str, Any] = {
             "type": event.type,
-            "ts": iso(now_ms),
+            "ts": timestamp,
             "visitor": _VISITOR,
             "path": None,
             "title": None,
