@@ -37,7 +37,7 @@ from fastapi import FastAPI, Response
 from redis.asyncio import Redis
 
 from benchmarks import wrk
-from benchmarks.load import measure
+from benchmarks.load import Result, measure
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Context, Intake
@@ -94,7 +94,7 @@ def _requests(host: str, path: str, bodies: list[bytes]) -> list[bytes]:
     ]
 
 
-def _post_load(base: str, path: str, bodies: list[bytes], seconds: float, concurrency: int) -> wrk.WrkResult:
+def _post_load(base: str, path: str, bodies: list[bytes], seconds: float, concurrency: int) -> Result:
     return wrk.run(
         base,
         _requests(base.removeprefix("http://"), path, bodies),
@@ -277,18 +277,18 @@ def _uvicorn(app: str, port: int) -> list[str]:
     ]
 
 
-def _rate_line(label: str, result: wrk.WrkResult, events_per_request: int = 1, extra: str = "") -> str:
-    rate = result.rate * events_per_request
+def _rate_line(label: str, result: Result, events_per_request: int = 1, extra: str = "") -> str:
+    rate = result.rps * events_per_request
     latency = f"p50 {result.p50_ms:5.1f} ms  p99 {result.p99_ms:5.1f} ms"
     return f"    {label:<28}{rate:8.0f} events/s  {latency}{extra}"
 
 
-def ingestion_lines(base: str, bare: wrk.WrkResult, seconds: float, concurrency: int) -> list[str]:
+def ingestion_lines(base: str, bare: Result, seconds: float, concurrency: int) -> list[str]:
     """Single-event and batched ingestion against the running service, beside the bare figures."""
     single = _post_load(base, "/events/pageview", _pageview_bodies(), seconds, concurrency)
     batched = _post_load(base, "/events/batch", _batch_bodies(), seconds, concurrency)
-    ratio = single.rate / bare.rate
-    met = single.rate >= TARGET_RATE and single.p99_ms <= TARGET_INGEST_P99_MS and ratio >= TARGET_BARE_RATIO
+    ratio = single.rps / bare.rps
+    met = single.rps >= TARGET_RATE and single.p99_ms <= TARGET_INGEST_P99_MS and ratio >= TARGET_BARE_RATIO
     target = f"target ≥ {TARGET_RATE:,.0f}/s, p99 ≤ {TARGET_INGEST_P99_MS:.0f} ms"
     target += f", ≥ {TARGET_BARE_RATIO:.0%} of bare"
     clean = not (single.errors or single.flagged)

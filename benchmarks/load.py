@@ -18,6 +18,8 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
+    #: Answers that came back as expected but carried a flag header (``benchmarks/wrk.py``).
+    flagged: int = 0
 
     @property
     def rps(self) -> float:

@@ -17,8 +17,9 @@ import json
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.load import Result
 
 WRK_MISSING = "wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)"
 
@@ -65,22 +66,6 @@ end
 """
 
 
-@dataclass(frozen=True)
-class WrkResult:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    #: Connection errors and timeouts, plus answers whose status was not the expected one.
-    errors: int
-    #: Expected answers carrying the ``flag`` header.
-    flagged: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
 def available() -> bool:
     return shutil.which("wrk") is not None
 
@@ -113,7 +98,7 @@ def run(
     expected_status: int = 200,
     flag_header: str | None = None,
     warmup_seconds: float = 2.0,
-) -> WrkResult:
+) -> Result:
     """Send ``requests`` (from :func:`raw_post`) in turn for ``seconds`` after a warm-up."""
     if not available():
         raise RuntimeError(WRK_MISSING)
@@ -138,11 +123,12 @@ def run(
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{output}")
     figures = json.loads(line.removeprefix("WRK-RESULT "))
-    return WrkResult(
+    return Result(
+        url=base_url,
         requests=figures["requests"],
+        errors=figures["socket_errors"] + figures["unexpected"],
         seconds=figures["duration_us"] / 1e6,
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
-        errors=figures["socket_errors"] + figures["unexpected"],
         flagged=figures["flagged"],
     )
