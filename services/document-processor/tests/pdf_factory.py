@@ -75,13 +75,19 @@ def with_table(before: str, rows: Sequence[Sequence[str]], after: str) -> bytes:
 
 def unicode_text(paragraphs: Sequence[str]) -> bytes:
     """Text in an embedded TrueType font (subset, with its ToUnicode map)."""
+    return unicode_pages([paragraphs])
+
+
+def unicode_pages(pages: Sequence[Sequence[str]]) -> bytes:
+    """One page per list of paragraphs, in an embedded TrueType font (subset, with its ToUnicode map)."""
     pdf = _new()
     pdf.add_font("DejaVu", fname=str(dejavu_sans()))
     pdf.set_font("DejaVu", size=12)
-    pdf.add_page()
-    for paragraph in paragraphs:
-        pdf.multi_cell(0, 8, paragraph)
-        pdf.ln(2)
+    for paragraphs in pages:
+        pdf.add_page()
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 8, paragraph)
+            pdf.ln(2)
     return _out(pdf)
 
 

@@ -254,14 +254,14 @@ class _Splitter:
             keep_separator="end",
             chunk_size=size,
             chunk_overlap=0,
-            length_function=self.count,
+            length_function=self._split_length,
             strip_whitespace=True,
         )
         cores: list[tuple[int, int]] = []
         cursor = 0
         for piece in splitter.split_text(region):
             found = region.find(piece, cursor)
-            if found < 0:  # the splitter only ever returns slices of its input
+            if found < 0:  # pieces are disjoint slices of the region, in order (see _split_length)
                 raise RuntimeError("the text splitter returned text that is not part of its input")
             piece_start, piece_end = start + found, start + found + len(piece)
             # Token counts of joined pieces are not exactly additive: check the merged piece itself.
@@ -271,6 +271,17 @@ class _Splitter:
                 cores.append((piece_start, piece_end))
             cursor = found + len(piece)
         return cores
+
+    def _split_length(self, piece: str) -> int:
+        """Tokens of a split as the recursive splitter sees them: at least one for any character.
+
+        The tokenizer drops some characters altogether (combining marks, soft hyphens, bidi and
+        zero-width marks, controls). A split of only those measures 0 tokens, and langchain's merge,
+        which empties its window by subtracting lengths until the total is 0, then leaves it in the
+        window: the split ends one piece and starts the next too. Overlapping pieces break the
+        slicing below, which then raises (or, in repetitive text, finds a later copy and drops text).
+        """
+        return max(self.count(piece), 1) if piece else 0
 
     def _overlap_start(self, text: str, previous_start: int, core_start: int, core_end: int) -> int:
         """Where a chunk whose own text is ``text[core_start:core_end]`` starts, overlap included."""
