@@ -59,6 +59,7 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("DATA_DIR", str(ROOT / ".data"))
     env.setdefault("ENVIRONMENT", "development")
     env.setdefault("OUTBOUND_ALLOW_PRIVATE", "true")  # local runs talk to local upstreams
+    env.setdefault("OUTBOUND_ALLOWED_PORTS", "*")  # ... on whatever ports they listen
     suffix = env.get("PORTFOLIO_DB_SUFFIX", "")
     for service, name in DATABASES.items():
         env.setdefault(f"{service}_DATABASE_URL", f"{env['POSTGRES_URL'].rstrip('/')}/{name}{suffix}")

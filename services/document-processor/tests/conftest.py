@@ -149,6 +149,7 @@ def running_worker(
         "CELERY_QUEUE": queue,
         "BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         "OUTBOUND_ALLOW_PRIVATE": "true" if allow_private else "false",
+        "OUTBOUND_ALLOWED_PORTS": "*",  # fake upstreams listen on free ports
         "EMBEDDING_PROVIDER": "local",
     }
     command = [str(BIN / "celery"), "-A", "portfolio_documents.worker", "worker", "--pool", "prefork"]
@@ -201,6 +202,7 @@ def settings(database_url: str, chroma_url: str, media_root: Path) -> DocumentsS
         MEDIA_ROOT=str(media_root),
         CELERY_QUEUE=QUEUE,
         OUTBOUND_ALLOW_PRIVATE=True,
+        OUTBOUND_ALLOWED_PORTS="*",  # fake upstreams listen on free ports
         EMBEDDING_PROVIDER="local",
     )
 

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from portfolio_documents.config import DocumentsSettings
+from portfolio_documents.runtime import fetch_limits
 
 VARIABLES = (
     "GITHUB_API_URL",
@@ -47,3 +48,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_embedding_provider_is_refused() -> None:
     with pytest.raises(ValidationError):
         DocumentsSettings(EMBEDDING_PROVIDER="openai")
+
+
+def test_outbound_fetches_dial_80_and_443_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OUTBOUND_ALLOWED_PORTS", raising=False)
+    assert fetch_limits(DocumentsSettings()).allowed_ports == {80, 443}
+    assert DocumentsSettings(OUTBOUND_ALLOWED_PORTS="443, 8443").outbound_ports == {443, 8443}
+    monkeypatch.setenv("OUTBOUND_ALLOWED_PORTS", "*")
+    assert fetch_limits(DocumentsSettings()).allowed_ports is None
+    for wrong in ("", "http", "80,", "0", "70000", "80;443"):
+        with pytest.raises(ValidationError, match="OUTBOUND_ALLOWED_PORTS"):
+            DocumentsSettings(OUTBOUND_ALLOWED_PORTS=wrong)

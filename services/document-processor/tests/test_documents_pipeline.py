@@ -65,7 +65,11 @@ def pipeline(
     sync_engine: Engine, store: ChunkStore, embedder: HashingEmbedder, tmp_path: Path, recorder: Recorder
 ) -> Pipeline:
     limits = FetchLimits(
-        max_bytes=1024 * 1024, max_pages=50, allow_private=True, github_api_url="http://unused"
+        max_bytes=1024 * 1024,
+        max_pages=50,
+        allow_private=True,
+        allowed_ports=None,
+        github_api_url="http://unused",
     )
     return Pipeline(
         engine=sync_engine,
@@ -294,7 +298,13 @@ def test_a_github_repository_through_a_local_api(
         "/repos/octo/repo/contents/docs/install.md": contents("docs/install.md", guide),
     }
     with fake_upstream(routes) as api:
-        limits = FetchLimits(max_bytes=1024 * 1024, max_pages=50, allow_private=True, github_api_url=api.url)
+        limits = FetchLimits(
+            max_bytes=1024 * 1024,
+            max_pages=50,
+            allow_private=True,
+            allowed_ports=None,
+            github_api_url=api.url,
+        )
         pipeline.config = PipelineConfig(limits=limits, embedding_batch_size=8, chunk_max_tokens=60)
         job_id = new_job(sync_engine, sources.github_source("octo", "repo", include_docs=True))
         assert pipeline.run(job_id) == "succeeded", job(sync_engine, job_id).error

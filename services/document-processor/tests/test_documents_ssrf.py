@@ -171,6 +171,23 @@ async def test_the_api_refuses_a_literal_private_host_at_intake(
     assert jobs_for(sync_engine, url) == before
 
 
+async def test_the_api_refuses_a_port_other_than_80_and_443_at_intake(
+    settings: DocumentsSettings, sync_engine: Engine
+) -> None:
+    url = f"http://files.example.org:6379/{uuid.uuid4().hex}.pdf"  # a public name: only the port is wrong
+    production = settings.model_copy(
+        update={"celery_queue": STRICT_QUEUE, "outbound_allowed_ports": "80,443"}
+    )
+    async with documents_api(production) as api:
+        response = await api.post("/process/pdf", json={"url": url}, headers=AUTH)
+        batch = await api.post("/process/batch", json={"items": [{"type": "pdf", "url": url}]}, headers=AUTH)
+    for answer in (response, batch):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] == "url_not_allowed"
+        assert answer.json()["error"]["details"]["port"] == 6379
+    assert jobs_for(sync_engine, url) == 0
+
+
 async def test_a_batch_holding_a_private_pdf_url_is_refused_whole(
     strict_api: httpx.AsyncClient, sync_engine: Engine
 ) -> None:
@@ -237,7 +254,13 @@ def test_a_redirect_to_a_private_address_fails_the_job(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    limits = FetchLimits(max_bytes=1024**2, max_pages=50, allow_private=False, github_api_url="http://unused")
+    limits = FetchLimits(
+        max_bytes=1024**2,
+        max_pages=50,
+        allow_private=False,
+        allowed_ports=None,
+        github_api_url="http://unused",
+    )
     embedder = HashingEmbedder()
     pipeline = Pipeline(
         engine=sync_engine,

@@ -55,6 +55,7 @@ def github(upstream: FakeUpstream, **kwargs: Any) -> Any:
         kwargs.pop("repo", f"{OWNER}/{NAME}"),
         api_url=upstream.url,
         allow_private=True,
+        allowed_ports=None,  # the fake upstream listens on a free port
         max_bytes=LIMIT,
         **kwargs,
     )
@@ -237,6 +238,13 @@ def test_the_token_is_not_sent_to_another_origin() -> None:
 
 def test_the_api_url_is_guarded_like_any_url(api: FakeUpstream) -> None:
     with pytest.raises(FetchError) as caught:
-        fetch_github(f"{OWNER}/{NAME}", api_url=api.url, token=None, allow_private=False, max_bytes=LIMIT)
+        fetch_github(
+            f"{OWNER}/{NAME}",
+            api_url=api.url,
+            token=None,
+            allow_private=False,
+            allowed_ports=None,
+            max_bytes=LIMIT,
+        )
     assert caught.value.error_code == "url_not_allowed"
     assert api.seen == []

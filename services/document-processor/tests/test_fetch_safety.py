@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime
 import gzip
 import ssl
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpcore
 import pytest
@@ -21,13 +24,22 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fake_upstream import FakeUpstream, Reply, fake_upstream
 
-from portfolio_documents.processing.fetch import FetchError, fetch_pdf
+from portfolio_documents.processing import fetch as fetching
+from portfolio_documents.processing.fetch import FetchError
 from portfolio_documents.processing.netguard import is_public_address
+from portfolio_documents.processing.safe_http import precheck_url, safe_get
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PUBLIC_IP = "93.184.216.34"
 OTHER_PUBLIC_IP = "93.184.216.35"
 LIMIT = 64 * 1024
+
+
+def fetch_pdf(url: str, **kwargs: Any) -> bytes:
+    """The fetch under test with any port allowed (fake upstreams listen on free ports), unless the
+    test passes ``allowed_ports`` itself."""
+    kwargs.setdefault("allowed_ports", None)
+    return fetching.fetch_pdf(url, **kwargs)
 
 
 class FakeResolver:
@@ -73,6 +85,7 @@ def refused(url: str, **kwargs: object) -> FetchError:
         "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "240.0.0.1",
         "::1", "::", "fd00::1", "fc00::5", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
         "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "fe80::1%eth0",
+        "64:ff9b:1::a00:1", "64:ff9b:1:a9fe:a9:fe00::",  # local-use NAT64 (RFC 8215), any embedding
     ],
 )  # fmt: skip
 def test_non_public_addresses_are_recognised(address: str) -> None:
@@ -269,6 +282,80 @@ def test_a_server_error_is_an_upstream_failure() -> None:
     assert (caught.value.error_code, caught.value.status, caught.value.details["status"]) == (
         "fetch_failed", 502, 503,
     )  # fmt: skip
+
+
+# --- Ports: 80 and 443 unless configured otherwise, on every hop -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://files.example.test:6379/a.pdf", "https://files.example.test:22/a.pdf", "http://[fd00::1]:25/"],
+)
+def test_other_ports_are_refused_before_any_lookup(url: str) -> None:
+    resolver = FakeResolver({"files.example.test": [[PUBLIC_IP]]})
+    error = refused(url, resolver=resolver, allowed_ports=fetching.DEFAULT_ALLOWED_PORTS)
+    assert (error.error_code, error.status) == ("url_not_allowed", 422)
+    assert error.details["allowed_ports"] == [80, 443]
+    assert resolver.calls == []
+    with pytest.raises(FetchError) as caught:
+        precheck_url(url, allow_private=True)  # the API's intake: the port, whatever the address
+    assert caught.value.details["port"] == error.details["port"]
+
+
+def test_the_default_ports_are_dialled_and_a_redirect_to_another_port_is_refused() -> None:
+    with fake_upstream({"/paper.pdf": Reply(body=PDF)}) as upstream:
+        upstream.routes["/go"] = Reply(302, headers={"Location": "http://files.example.test:6379/paper.pdf"})
+        resolver = FakeResolver({"files.example.test": [[PUBLIC_IP]]})
+        dialler = Dialler(upstream)  # dials port 80 or 443 as asked, reaches the fake server instead
+        ports = fetching.DEFAULT_ALLOWED_PORTS
+        common: dict[str, Any] = {"resolver": resolver, "connector": dialler, "allowed_ports": ports}
+        assert fetch_pdf(
+            "http://files.example.test/paper.pdf", **common, max_bytes=LIMIT, allow_private=False
+        )
+        error = refused("http://files.example.test/go", **common)
+    assert dialler.dialled == [(PUBLIC_IP, 80), (PUBLIC_IP, 80)]
+    assert error.error_code == "url_not_allowed" and error.details["port"] == 6379
+    assert upstream.paths() == ["/paper.pdf", "/go"]  # the hop to port 6379 was never made
+
+
+def test_configured_ports_are_allowed() -> None:
+    with fake_upstream({"/paper.pdf": Reply(body=PDF)}) as upstream:
+        url = f"{upstream.url}/paper.pdf"
+        assert fetch_pdf(url, max_bytes=LIMIT, allow_private=True, allowed_ports={upstream.port}) == PDF
+        with pytest.raises(FetchError) as caught:
+            fetch_pdf(url, max_bytes=LIMIT, allow_private=True, allowed_ports={upstream.port + 1})
+    assert caught.value.error_code == "url_not_allowed"
+    assert upstream.paths() == ["/paper.pdf"]
+
+
+# --- DNS counts against the fetch's deadline ------------------------------------------------------
+
+
+class HangingResolver:
+    """A resolver that answers only once released: a DNS server that never replies."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def __call__(self, host: str, port: int) -> Sequence[str]:
+        self.release.wait(30)
+        return [PUBLIC_IP]
+
+
+@pytest.mark.parametrize("limits", [{"timeout": 0.3}, {"timeout": 20, "total_timeout": 0.3}])
+def test_a_resolver_that_never_answers_costs_the_fetch_its_deadline(limits: dict[str, float]) -> None:
+    resolver = HangingResolver()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError) as caught:
+            safe_get(
+                "http://slow-dns.example.test/a.pdf", max_bytes=LIMIT, allow_private=False,
+                resolver=resolver, connector=Dialler(), **limits,
+            )  # fmt: skip
+    finally:
+        resolver.release.set()
+    assert time.monotonic() - started < 2
+    assert (caught.value.error_code, caught.value.status) == ("fetch_timeout", 504)
 
 
 # --- HTTPS: the pinned IP is dialled, while SNI and the certificate check use the name -------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from portfolio_shared.settings import DEV_SECRET, ServiceSettings, webhook_secrets
 
@@ -21,6 +21,9 @@ class DocumentsSettings(ServiceSettings):
     github_api_url: str = Field(default="https://api.github.com", alias="GITHUB_API_URL")
     #: Optional: unauthenticated GitHub allows 60 requests an hour.
     github_token: SecretStr | None = Field(default=None, alias="GITHUB_TOKEN")
+    #: Ports a fetch of a URL a client names (a PDF, GitHub) may dial, comma-separated; ``*`` allows
+    #: any (local runs and tests, whose upstreams listen on free ports).
+    outbound_allowed_ports: str = Field(default="80,443", alias="OUTBOUND_ALLOWED_PORTS")
     #: Local storage shared by the API and the worker (the default backend).
     media_root: str = Field(default="var/media", alias="MEDIA_ROOT")
     #: When set, files go to this Google Cloud Storage bucket instead of MEDIA_ROOT.
@@ -66,6 +69,23 @@ class DocumentsSettings(ServiceSettings):
     summary_provider: Literal["local", "vertex"] = Field(default="local", alias="SUMMARY_PROVIDER")
     google_cloud_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
     google_cloud_location: str | None = Field(default=None, alias="GOOGLE_CLOUD_LOCATION")
+
+    @field_validator("outbound_allowed_ports")
+    @classmethod
+    def _ports_or_any(cls, value: str) -> str:
+        value = value.strip()
+        if value != "*":
+            ports = [p.strip() for p in value.split(",")]
+            if not all(p.isdigit() and 1 <= int(p) <= 65535 for p in ports):
+                raise ValueError("OUTBOUND_ALLOWED_PORTS is * or comma-separated ports (1-65535)")
+        return value
+
+    @property
+    def outbound_ports(self) -> frozenset[int] | None:
+        """The ports outbound fetches may dial; ``None`` allows any."""
+        if self.outbound_allowed_ports == "*":
+            return None
+        return frozenset(int(p) for p in self.outbound_allowed_ports.split(","))
 
     @property
     def max_upload_bytes(self) -> int:

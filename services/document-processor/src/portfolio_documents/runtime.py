@@ -87,6 +87,7 @@ def fetch_limits(settings: DocumentsSettings) -> FetchLimits:
         max_bytes=settings.max_upload_bytes,
         max_pages=settings.max_pdf_pages,
         allow_private=settings.outbound_allow_private,
+        allowed_ports=settings.outbound_ports,
         github_api_url=settings.github_api_url,
         github_token=settings.github_token.get_secret_value() if settings.github_token else None,
     )

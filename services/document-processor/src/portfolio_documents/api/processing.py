@@ -147,12 +147,14 @@ async def process_pdf(request: Request, session: SessionDep, settings: SettingsD
     """Upload a PDF (multipart, field `file`) or name one by URL (JSON `{"url"}`); the worker fetches it.
 
     A URL is checked twice. Here, without any DNS lookup, a URL that could never be fetched is
-    refused at once with 422 `url_not_allowed`: not http(s), credentials in it, or a host that is a
-    loopback, private, link-local (cloud metadata) or unique-local IP literal (shorthand IPv4 such as
-    `2130706433` included) or a `localhost` name. A host name passes here; the worker resolves it and
-    refuses it (the job fails with `url_not_allowed`) when any of its addresses is not public, on
-    every redirect hop too, because only the addresses checked at fetch time are ever dialled.
-    `OUTBOUND_ALLOW_PRIVATE=true` (local runs, tests) lifts the address checks, never the others.
+    refused at once with 422 `url_not_allowed`: not http(s), credentials in it, a port other than
+    80 and 443 (unless `OUTBOUND_ALLOWED_PORTS` allows it), or a host that is a loopback, private,
+    link-local (cloud metadata) or unique-local IP literal (shorthand IPv4 such as `2130706433`
+    included) or a `localhost` name. A host name passes here; the worker resolves it and refuses it
+    (the job fails with `url_not_allowed`) when any of its addresses is not public, on every
+    redirect hop too (the port is checked again there), because only the addresses checked at
+    fetch time are ever dialled. `OUTBOUND_ALLOW_PRIVATE=true` (local runs, tests) lifts the
+    address checks, never the others.
     """
     intake.check_content_length(request, settings)
     content_type = request.headers.get("content-type", "")
@@ -174,7 +176,9 @@ async def process_pdf(request: Request, session: SessionDep, settings: SettingsD
         return await _start(request, session, source)
     if content_type.startswith("application/json"):
         body: PdfUrlRequest = _parse(PdfUrlRequest, await request.body())
-        precheck_url(body.url, allow_private=settings.outbound_allow_private)
+        precheck_url(
+            body.url, allow_private=settings.outbound_allow_private, allowed_ports=settings.outbound_ports
+        )
         source = sources.pdf_url_source(
             body.url, document_key=body.document_key, title=body.title, metadata=body.metadata
         )
@@ -215,7 +219,9 @@ async def process_batch(
             )
         elif isinstance(item, PdfUrlItem):
             # As for POST /process/pdf: an unfetchable URL refuses the whole batch (422 url_not_allowed).
-            precheck_url(item.url, allow_private=settings.outbound_allow_private)
+            precheck_url(
+                item.url, allow_private=settings.outbound_allow_private, allowed_ports=settings.outbound_ports
+            )
             url_source = sources.pdf_url_source(
                 item.url, document_key=item.document_key, title=item.title, metadata=item.metadata
             )

@@ -39,6 +39,8 @@ class FetchLimits:
     max_bytes: int
     max_pages: int
     allow_private: bool
+    #: Ports a fetch may dial (``OUTBOUND_ALLOWED_PORTS``); ``None``: any.
+    allowed_ports: frozenset[int] | None
     github_api_url: str
     github_token: str | None = None
 
@@ -105,7 +107,12 @@ def fetch(source: Mapping[str, Any], storage: Storage, limits: FetchLimits) -> F
         from portfolio_documents.processing.fetch import fetch_pdf
 
         url = str(source["url"])
-        data = fetch_pdf(url, max_bytes=limits.max_bytes, allow_private=limits.allow_private)
+        data = fetch_pdf(
+            url,
+            max_bytes=limits.max_bytes,
+            allow_private=limits.allow_private,
+            allowed_ports=limits.allowed_ports,
+        )
         return Fetched(
             kind="pdf",
             pdf=data,
@@ -122,6 +129,7 @@ def fetch(source: Mapping[str, Any], storage: Storage, limits: FetchLimits) -> F
             token=limits.github_token,
             include_docs=bool(source.get("include_docs")),
             allow_private=limits.allow_private,
+            allowed_ports=limits.allowed_ports,
             max_bytes=limits.max_bytes,
         )
         sections = [Section(repo.readme.text)]

@@ -1,7 +1,7 @@
 """Fetching what a job names: a PDF by URL, a GitHub repository's README and ``docs/`` Markdown.
 
-Everything goes through :func:`~.safe_http.safe_get` (public addresses only, pinned connections,
-bounded size and time). GitHub is read through its REST API at a configurable base URL
+Everything goes through :func:`~.safe_http.safe_get` (public addresses and allowed ports only,
+pinned connections, bounded size and time). GitHub is read through its REST API at a configurable base URL
 (``GITHUB_API_URL``): ``GET /repos/{owner}/{name}/readme`` and ``/contents/...``, whose JSON
 carries the file base64-encoded; files too large for that (``encoding: "none"``) are asked for
 again as ``application/vnd.github.raw+json``.
@@ -15,12 +15,14 @@ import json
 import re
 import ssl
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from portfolio_documents.processing.netguard import Connector, Resolver
 from portfolio_documents.processing.safe_http import (
+    DEFAULT_ALLOWED_PORTS,
     FetchError,
     FetchRefused,
     FetchTimeout,
@@ -72,6 +74,7 @@ def fetch_pdf(
     *,
     max_bytes: int,
     allow_private: bool,
+    allowed_ports: Collection[int] | None = DEFAULT_ALLOWED_PORTS,
     timeout: float = 20,
     resolver: Resolver | None = None,
     connector: Connector | None = None,
@@ -82,6 +85,7 @@ def fetch_pdf(
         url,
         max_bytes=max_bytes,
         allow_private=allow_private,
+        allowed_ports=allowed_ports,
         timeout=timeout,
         headers={"Accept": "application/pdf, */*;q=0.5"},
         magic=b"%PDF-",
@@ -222,6 +226,7 @@ def fetch_github(
     token: str | None,
     include_docs: bool = False,
     allow_private: bool,
+    allowed_ports: Collection[int] | None = DEFAULT_ALLOWED_PORTS,
     max_bytes: int,
     max_docs: int = 50,
     max_directories: int = 20,
@@ -239,7 +244,8 @@ def fetch_github(
     owner, name = parse_repo(repo)
     api = _GithubApi(
         owner, name, api_url=api_url, token=token, max_bytes=max_bytes, allow_private=allow_private,
-        timeout=timeout, resolver=resolver, connector=connector, ssl_context=ssl_context,
+        allowed_ports=allowed_ports, timeout=timeout, resolver=resolver, connector=connector,
+        ssl_context=ssl_context,
     )  # fmt: skip
     readme = api.file(api.json("readme"), "README.md")
     docs: list[GithubFile] = []

@@ -6,6 +6,8 @@ resolves the host once and refuses it if ANY of its addresses is not public. The
 pinned to exactly those addresses: :class:`PinnedBackend` is the ``httpcore`` network backend of
 the request, and its ``connect_tcp`` connects to the checked IPs instead of resolving the name
 again, so a DNS answer that changes between the check and the connect (rebinding) is never used.
+Resolution gets a time limit (the fetch's remaining deadline): a resolver that never answers costs
+the fetch its deadline, not a worker its task.
 
 Only the TCP connect is redirected: the URL keeps its host name, so the ``Host`` header, TLS SNI and
 certificate verification all still use the name. That is why pinning lives in the network backend
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -51,6 +54,7 @@ _BLOCKED_NETWORKS = tuple(
         "::/128",
         "::1/128",
         "100::/64",
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a gateway translates it to any IPv4, private too
         "2001::/23",  # IETF protocol assignments (Teredo, ...)
         "2001:db8::/32",
         "fc00::/7",  # unique-local
@@ -75,6 +79,10 @@ class AddressRefused(Exception):
 
 class ResolutionFailed(Exception):
     """The host name does not resolve."""
+
+
+class ResolutionTimeout(ResolutionFailed):
+    """The resolver did not answer within the time left."""
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -140,20 +148,56 @@ def obviously_private(host: str) -> str | None:
     return None if is_public_address(literal) else str(literal)
 
 
+def resolve_within(resolver: Resolver, host: str, port: int, timeout: float | None) -> Sequence[str]:
+    """``resolver(host, port)``, or :class:`ResolutionTimeout` once ``timeout`` seconds have passed.
+
+    ``getaddrinfo`` cannot be interrupted, so the lookup runs in a daemon thread that is left to
+    finish on its own (the system resolver gives up eventually); a new thread per lookup stays
+    correct in forked worker children, where a pool created by the parent has no threads.
+    """
+    if timeout is None:
+        return resolver(host, port)
+    outcome: list[Sequence[str] | BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(resolver(host, port))
+        except BaseException as exc:  # handed to the caller below
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"resolve {host}", daemon=True).start()
+    if not done.wait(max(timeout, 0.0)):
+        raise ResolutionTimeout(f"{host} did not resolve within {timeout:.1f} s")
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 def checked_addresses(
-    host: str, port: int, *, allow_private: bool, resolver: Resolver | None = None
+    host: str,
+    port: int,
+    *,
+    allow_private: bool,
+    resolver: Resolver | None = None,
+    timeout: float | None = None,
 ) -> list[str]:
     """The addresses to connect to for ``host``: all of them public unless ``allow_private``.
 
-    An IP literal is its own (only) address; a name is resolved once, here, and the caller must
-    connect to the returned addresses only (see :class:`PinnedBackend`).
+    An IP literal is its own (only) address; a name is resolved once, here, within ``timeout``
+    seconds (:func:`resolve_within`), and the caller must connect to the returned addresses only
+    (see :class:`PinnedBackend`).
     """
     literal = _literal(host)
     if literal is not None:
         addresses = [str(literal)]
     else:
         try:
-            addresses = [a.split("%", 1)[0] for a in (resolver or system_resolver)(host, port)]
+            answers = resolve_within(resolver or system_resolver, host, port, timeout)
+            addresses = [a.split("%", 1)[0] for a in answers]
         except ResolutionFailed:
             raise
         except OSError as exc:

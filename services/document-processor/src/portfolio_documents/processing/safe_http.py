@@ -1,5 +1,5 @@
 """One outbound GET that cannot be turned against us: checked addresses, pinned connections,
-redirects followed by hand (each hop checked again), bounded size and time.
+redirects followed by hand (each hop checked again), allowed ports only, bounded size and time.
 
 :func:`safe_get` is the only way the document processor reaches a URL it was given. It speaks
 ``httpcore`` directly so that the network backend (:class:`~.netguard.PinnedBackend`) is ours, sends
@@ -13,7 +13,7 @@ import functools
 import ssl
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from portfolio_documents.processing.netguard import (
     Connector,
     PinnedBackend,
     ResolutionFailed,
+    ResolutionTimeout,
     Resolver,
     checked_addresses,
     obviously_private,
@@ -33,6 +34,9 @@ from portfolio_shared.errors import PortfolioError
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: The ports a fetch may dial unless configured otherwise (``OUTBOUND_ALLOWED_PORTS``); ``None``
+#: stands for any port (local runs and tests, whose upstreams listen on free ports).
+DEFAULT_ALLOWED_PORTS: frozenset[int] = frozenset(DEFAULT_PORTS.values())
 USER_AGENT = "portfolio-documents/0.1 (+document processor)"
 # The PDF header may follow a little leading junk; PDF readers look for it in the first KiB.
 MAGIC_WINDOW = 1024
@@ -44,13 +48,14 @@ class FetchError(PortfolioError):
     ======================  ======  ==========================================================
     code                    status  meaning
     ======================  ======  ==========================================================
-    url_not_allowed         422     not http(s), credentials in the URL, or a non-public address
+    url_not_allowed         422     not http(s), credentials in the URL, a port not allowed, or a
+                                    non-public address
     invalid_repo            422     not ``owner/name`` nor a GitHub repository URL
     not_found               422     the URL or repository does not exist (404/410 upstream)
     too_large               422     larger than the limit (``Content-Length`` or while streaming)
     not_a_pdf               422     the body does not start with ``%PDF-``
     fetch_failed            502     connection error, bad status, too many redirects
-    fetch_timeout           504     connect/read timeout or the overall deadline
+    fetch_timeout           504     DNS, connect or read timeout, or the overall deadline
     upstream_rate_limited   503     GitHub's rate limit; ``Retry-After`` and the reset in details
     ======================  ======  ==========================================================
     """
@@ -130,12 +135,30 @@ def parse_url(url: str) -> httpx.URL:
     return parsed
 
 
-def precheck_url(url: str, *, allow_private: bool) -> None:
+def check_port(url: httpx.URL, allowed_ports: Collection[int] | None) -> int:
+    """The port ``url`` dials, or :class:`FetchRefused` when it is not in ``allowed_ports``
+    (``None``: any port)."""
+    port = url.port or DEFAULT_PORTS[url.scheme]
+    if allowed_ports is not None and port not in allowed_ports:
+        raise fetch_error(
+            "url_not_allowed",
+            f"Port {port} may not be fetched.",
+            port=port,
+            allowed_ports=sorted(allowed_ports),
+        )
+    return port
+
+
+def precheck_url(
+    url: str, *, allow_private: bool, allowed_ports: Collection[int] | None = DEFAULT_ALLOWED_PORTS
+) -> None:
     """Refuse, without any DNS lookup, a URL that :func:`safe_get` would refuse anyway: not http(s),
-    credentials in it, or (unless ``allow_private``) a host that is a non-public IP literal or a
-    ``localhost`` name (:func:`~.netguard.obviously_private`). For callers that answer a client
-    at once (the API's intake). Passing proves nothing about a name: the fetch checks it again."""
+    credentials in it, a port not in ``allowed_ports``, or (unless ``allow_private``) a host that
+    is a non-public IP literal or a ``localhost`` name (:func:`~.netguard.obviously_private`). For
+    callers that answer a client at once (the API's intake). Passing proves nothing about a name:
+    the fetch checks it again."""
     parsed = parse_url(url)
+    check_port(parsed, allowed_ports)
     if allow_private:
         return
     host = parsed.raw_host.decode("ascii")
@@ -203,6 +226,7 @@ def safe_get(
     *,
     max_bytes: int,
     allow_private: bool,
+    allowed_ports: Collection[int] | None = DEFAULT_ALLOWED_PORTS,
     timeout: float = 20.0,
     total_timeout: float | None = None,
     headers: Mapping[str, str] | None = None,
@@ -214,12 +238,13 @@ def safe_get(
 ) -> HttpResult:
     """GET ``url`` safely and return the final response (any status; the caller judges it).
 
-    Every hop's host is resolved and checked (:func:`~.netguard.checked_addresses`; ``allow_private``
-    lifts only that check) and the connection pinned to the checked addresses. At most
-    ``max_redirects`` redirects are followed, ``Authorization`` only to the same origin. The body
-    may not exceed ``max_bytes`` (``Content-Length`` refused up front, the stream counted).
-    ``timeout`` bounds connecting and each read; ``total_timeout`` (default ``6 * timeout``) the
-    whole fetch. ``magic``, when given, must appear at the start of a 2xx body (``not_a_pdf``).
+    Every hop's port must be in ``allowed_ports`` (``None``: any) and its host is resolved and
+    checked (:func:`~.netguard.checked_addresses`; ``allow_private`` lifts only that check), and
+    the connection pinned to the checked addresses. At most ``max_redirects`` redirects are
+    followed, ``Authorization`` only to the same origin. The body may not exceed ``max_bytes``
+    (``Content-Length`` refused up front, the stream counted). ``timeout`` bounds resolving,
+    connecting and each read; ``total_timeout`` (default ``6 * timeout``) the whole fetch, DNS
+    included. ``magic``, when given, must appear at the start of a 2xx body (``not_a_pdf``).
     """
     deadline = time.monotonic() + (total_timeout if total_timeout is not None else 6 * timeout)
     context = ssl_context or _default_ssl_context()
@@ -227,7 +252,7 @@ def safe_get(
     request_headers = {"User-Agent": USER_AGENT, **(headers or {}), "Accept-Encoding": "identity"}
     for hop in range(max_redirects + 1):
         result = _get_once(
-            current, request_headers, max_bytes, allow_private, timeout, deadline, magic,
+            current, request_headers, max_bytes, allow_private, allowed_ports, timeout, deadline, magic,
             resolver, connector, context,
         )  # fmt: skip
         if isinstance(result, HttpResult):
@@ -241,11 +266,21 @@ def safe_get(
     raise fetch_error("fetch_failed", "Too many redirects.", max_redirects=max_redirects)
 
 
+def _time_left(timeout: float, deadline: float) -> float:
+    """The next step's time limit: ``timeout``, or less when the deadline is nearer; none left is
+    ``fetch_timeout``."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise fetch_error("fetch_timeout", "The fetch took longer than its deadline.")
+    return min(timeout, remaining)
+
+
 def _get_once(
     url: httpx.URL,
     headers: dict[str, str],
     max_bytes: int,
     allow_private: bool,
+    allowed_ports: Collection[int] | None,
     timeout: float,
     deadline: float,
     magic: bytes | None,
@@ -255,19 +290,20 @@ def _get_once(
 ) -> HttpResult | str:
     """One request: the final :class:`HttpResult`, or the ``Location`` of a redirect."""
     host = url.raw_host.decode("ascii").lower()
-    port = url.port or DEFAULT_PORTS[url.scheme]
+    port = check_port(url, allowed_ports)
     try:
-        addresses = checked_addresses(host, port, allow_private=allow_private, resolver=resolver)
+        addresses = checked_addresses(
+            host, port, allow_private=allow_private, resolver=resolver, timeout=_time_left(timeout, deadline)
+        )
     except AddressRefused as exc:
         raise fetch_error(
             "url_not_allowed", "The URL's host is not a public address.", host=exc.host, address=exc.address
         ) from exc
+    except ResolutionTimeout as exc:
+        raise fetch_error("fetch_timeout", str(exc), host=host) from exc
     except ResolutionFailed as exc:
         raise fetch_error("fetch_failed", str(exc), host=host) from exc
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise fetch_error("fetch_timeout", "The fetch took longer than its deadline.")
-    step = min(timeout, remaining)
+    step = _time_left(timeout, deadline)
     backend = PinnedBackend({(host, port): addresses}, connector)
     target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path)
     sent = {**headers, "Host": url.netloc.decode("ascii")}
