@@ -1,4 +1,9 @@
-"""The Atom feed of the best papers of the last week (``GET /api/papers/feed.xml``, ``?topic=``)."""
+"""The Atom feed of the best papers of the last week (``GET /api/papers/feed.xml``, ``?topic=``).
+
+Django's XML writer raises on a control character (XML 1.0 cannot hold one), which would answer 500:
+every string the feed writes, the request's topic included, loses them first (a row stored before
+the scraper stripped them, say).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,27 @@ from django.utils.html import escape
 
 from papers import selectors
 from papers.models import Paper
+from portfolio_shared.text import strip_control_characters
 
 MAX_AUTHORS = 10
+
+
+def _xml_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_control_characters(value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
+class XmlSafeAtom1Feed(Atom1Feed):
+    """Atom 1.0 whose every string, the feed's and each entry's, drops what XML 1.0 cannot hold."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*_xml_safe(args), **{key: _xml_safe(value) for key, value in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*_xml_safe(args), **{key: _xml_safe(value) for key, value in kwargs.items()})
 
 
 @dataclass(frozen=True)
@@ -27,11 +51,11 @@ class FeedScope:
 
 
 class PapersAtomFeed(Feed):  # type: ignore[type-arg]
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     item_guid_is_permalink = False
 
     def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> FeedScope:
-        topic = request.GET.get("topic", "").strip() or None
+        topic = strip_control_characters(request.GET.get("topic", "")).strip() or None
         return FeedScope(topic=topic, base=request.build_absolute_uri("/").rstrip("/"))
 
     def _query(self, scope: FeedScope) -> str:

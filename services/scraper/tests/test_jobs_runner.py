@@ -161,3 +161,28 @@ async def test_a_source_alone_holds_and_scrapes_only_that_source(settings: Scrap
         assert await runner.run(job_id) == "succeeded"
     assert set(source_rows(settings.database_url, job_id)) == {"huggingface"}
     assert sorted(sent_papers(settings.database_url)) == ["2611.00001", "2611.00077"]
+
+
+async def test_control_characters_from_upstream_are_stripped_before_storage_and_delivery(
+    settings: ScraperSettings, upstream: FakeUpstreams
+) -> None:
+    # JSON upstreams can carry NUL and, as "\ud800" escapes, lone surrogates: Postgres takes neither.
+    hub = upstream.hf.days[next(iter(upstream.hf.days))]
+    hub[1]["paper"]["title"] = "Only On The Hub:\x00 Diffusion\ud800 For\x0bVideo\x07"
+    hub[1]["paper"]["summary"] = "A video\x1b[31m diffusion model.\x00"
+    hub[1]["paper"]["authors"][0]["name"] = "Ada\x00 Lovelace"
+    hub[1]["paper"]["projectPage"] = "https://example.org/\x00video"
+    upstream.pwc.recent[0]["title"] = "Sparse\x00 Attention at Scale"
+    async with job_runner(settings) as runner:
+        job_id = await runner.submit("all", days=2)
+        assert await runner.run(job_id) == "succeeded"
+
+    papers = sent_papers(settings.database_url)
+    assert sorted(papers) == WORLD_IDS  # the odd paper is delivered with the rest
+    odd = papers["2611.00077"]
+    assert (odd["title"], odd["abstract"]) == (
+        "Only On The Hub: Diffusion For Video",
+        "A video[31m diffusion model.",
+    )
+    assert odd["authors"] == ["Ada Lovelace"]
+    assert odd["project_url"] is None  # a URL with a control character in it is no URL

@@ -178,6 +178,23 @@ def test_updated_before_published_is_rejected() -> None:
         Paper.model_validate(paper(published=T0, updated=T0 - timedelta(seconds=1)))
 
 
+def test_a_paper_drops_control_characters_and_lone_surrogates_from_every_string() -> None:
+    odd = paper(
+        title="Nul\x00 and\x0bVT\ud800",
+        authors=["Ada\x00 Lovelace", "\x07Grace Hopper"],
+        comment="bell\x07",
+        relevance_components={"key\x00": 1.0},
+    )
+    parsed = Paper.model_validate(odd)
+    assert (parsed.title, parsed.authors, parsed.comment) == (
+        "Nul and VT", ["Ada Lovelace", "Grace Hopper"], "bell",
+    )  # fmt: skip
+    assert parsed.relevance_components == {"key": 1.0}
+    # What core receives: NUL is valid JSON, so it parses, and is dropped the same way.
+    body = json.dumps({"papers": [paper(title="T\u0000itle\u001b")]})
+    assert PapersBulk.model_validate_json(body).papers[0].title == "Title"
+
+
 def test_bulk_takes_up_to_2000_papers() -> None:
     papers = [paper(f"2401.{n:05d}") for n in range(MAX_BULK_PAPERS)]
     assert len(PapersBulk.model_validate({"papers": papers}).papers) == 2000

@@ -1,4 +1,8 @@
-"""Small normalisers the sources share: text, ids, URLs, timestamps, counts."""
+"""Small normalisers the sources share: text, ids, URLs, timestamps, counts.
+
+Upstream strings lose their control characters (NUL included) and lone surrogates here, before
+they reach the scraper's database or a message to core (Postgres refuses both).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from portfolio_shared.schemas.papers import parse_arxiv_id
+from portfolio_shared.text import has_control_characters, strip_control_characters
 
 _GITHUB_PATH = re.compile(r"/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?")
 
 
 def clean_text(value: object) -> str | None:
-    """Collapse every run of whitespace (line breaks included) to one space; ``None`` if nothing is left."""
+    """Without control characters, every run of whitespace (line breaks included) one space; ``None``
+    if nothing is left."""
     if not isinstance(value, str):
         return None
-    text = " ".join(value.split())
+    text = " ".join(strip_control_characters(value).split())
     return text or None
 
 
@@ -30,8 +36,8 @@ def split_arxiv_id(value: object) -> tuple[str, int | None] | None:
 
 
 def http_url(value: object) -> str | None:
-    """``value`` when it is an absolute http(s) URL, else ``None``."""
-    if not isinstance(value, str):
+    """``value`` when it is an absolute http(s) URL (no control characters), else ``None``."""
+    if not isinstance(value, str) or has_control_characters(value):
         return None
     value = value.strip()
     parts = urlsplit(value)

@@ -3,6 +3,11 @@
 Papers are keyed by their *version-less* arXiv id, in either of arXiv's two styles:
 ``2401.12345`` (``YYMM.NNNN`` from 2007-04, ``YYMM.NNNNN`` from 2015-01) or the older
 ``archive[.SC]/YYMMNNN`` (``hep-th/9901001``, ``math.GT/0309136``). The version lives in its own field.
+
+Every string of a paper comes from an upstream API, so a paper drops control characters and lone
+surrogates on the way in (:func:`~portfolio_shared.text.strip_control_characters`), at the scraper
+that builds it and at core that receives it: one odd character in one paper can neither fail a scrape
+job nor make core refuse, and the outbox retry for ever, a whole batch.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from portfolio_shared.schemas._base import HttpUrlStr, NonEmptyStr, PaperSource, ResponseModel, StrictModel
+from portfolio_shared.text import strip_control_characters
 
 #: Most papers one bulk request may carry (DESIGN.md: ≤ 2,000).
 MAX_BULK_PAPERS = 2000
@@ -98,6 +104,11 @@ class Paper(StrictModel):
     relevance: float = Field(default=0.0, ge=0, le=100)
     relevance_components: dict[str, float] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _without_control_characters(cls, data: Any) -> Any:
+        return _clean_strings(data)
+
     @field_validator("updated")
     @classmethod
     def _not_before_published(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
@@ -105,6 +116,17 @@ class Paper(StrictModel):
         if value is not None and published is not None and value < published:
             raise ValueError("updated is earlier than published")
         return value
+
+
+def _clean_strings(value: Any) -> Any:
+    """``value`` with :func:`strip_control_characters` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return strip_control_characters(value)
+    if isinstance(value, dict):
+        return {_clean_strings(key): _clean_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    return value
 
 
 def duplicate_arxiv_ids(papers: Iterable[Paper]) -> list[str]:
