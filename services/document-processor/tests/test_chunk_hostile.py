@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdf_factory import unicode_pages
 
-from portfolio_documents.processing.chunk import PAGE_BREAK, chunk_pages, join_pages
+from portfolio_documents.processing.chunk import PAGE_BREAK, chunk_markdown, chunk_pages, join_pages
 from portfolio_documents.processing.extract import extract_pdf
 from portfolio_documents.processing.types import Chunk, PageText
 from portfolio_shared.embeddings.local import LocalMiniLMProvider
@@ -82,6 +82,21 @@ def test_hostile_pages_chunk_into_slices_within_budget_on_the_right_pages(
     pages = [PageText(number, t) for number, t in enumerate(texts, start=3)]
     chunks = chunk_pages(pages, count_tokens=COUNT, max_tokens=max_tokens, overlap_ratio=overlap)
     assert_chunk_invariants(pages, chunks, max_tokens)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(hostile_piece, st.sampled_from(["# Satz\n", "## Beweis\n", "```\n"])), max_size=60
+    ).map("".join),
+    st.integers(min_value=8, max_value=64),
+)
+def test_hostile_markdown_chunks_into_slices_within_budget(text: str, max_tokens: int) -> None:
+    chunks = chunk_markdown(text, count_tokens=COUNT, max_tokens=max_tokens)
+    for chunk in chunks:
+        assert text[chunk.char_start : chunk.char_end] == chunk.text
+        assert COUNT(chunk.text) <= max_tokens
+    assert all(a.char_start < b.char_start for a, b in itertools.pairwise(chunks))
 
 
 def german_math_pages(count: int) -> list[list[str]]:
