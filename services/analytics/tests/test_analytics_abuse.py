@@ -9,7 +9,7 @@ import string
 from typing import Any
 
 import httpx
-from ingest_support import CHROME, IP_GERMANY, IP_LONDON, Harness, harness, raw_events
+from ingest_support import CHROME, IP_GERMANY, IP_LONDON, REDIS_URL, Harness, harness, raw_events
 
 from portfolio_analytics.events.intake import STORED_TEXT_MAX
 from portfolio_analytics.events.privacy import USER_AGENT_MAX
@@ -169,3 +169,11 @@ async def test_user_agents_are_cut_before_the_bot_check_and_the_visitor_hash() -
         first, second = await raw_events(h)
         assert first["visitor"] == second["visitor"]  # the same browser, as far as anyone can tell
         assert "xxxxxxxx" not in str(await raw_events(h))
+
+
+async def test_analytics_state_goes_to_analytics_redis_url() -> None:
+    # REDIS_URL names a server that does not exist: nothing may use it once ANALYTICS_REDIS_URL is set.
+    async with harness(REDIS_URL="redis://127.0.0.1:1/0", ANALYTICS_REDIS_URL=REDIS_URL) as h:
+        assert dropped(await h.post("pageview", {"path": "/"})) is None
+        assert (await h.client.get("/ready")).status_code == 200
+        assert len(await raw_events(h)) == 1
