@@ -177,3 +177,19 @@ async def test_analytics_state_goes_to_analytics_redis_url() -> None:
         assert dropped(await h.post("pageview", {"path": "/"})) is None
         assert (await h.client.get("/ready")).status_code == 200
         assert len(await raw_events(h)) == 1
+
+
+async def test_retention_of_queries_and_props_is_configurable() -> None:
+    async with harness(ANALYTICS_QUERY_RETENTION_DAYS=60, ANALYTICS_PROPS_RETENTION_DAYS=70) as h:
+        view = {"path": "/papers/1", "props": {"paper_id": "2401.00001", "topics": ["agents"]}}
+        assert dropped(await h.post("pageview", view)) is None
+        assert dropped(await h.post("search", {"query": "agents"})) is None
+        day = h.clock.now.date().isoformat()
+
+        async def days_kept(name: str) -> float:
+            return await h.redis.ttl(f"{h.prefix}:day:{day}:{name}") / 86_400
+
+        assert 59.9 < await days_kept("queries") <= 60
+        assert 69.9 < await days_kept("topics") <= 70
+        assert 69.9 < await days_kept("papers:viewed") <= 70
+        assert 399.9 < await days_kept("pages") <= 400  # ANALYTICS_AGGREGATE_RETENTION_DAYS
