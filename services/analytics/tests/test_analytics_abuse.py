@@ -123,6 +123,9 @@ async def test_each_days_set_holds_at_most_the_cap_and_counts_the_rest_as_other(
         assert {"query": "(other)", "count": 21} in week["searches"]["topQueries"]
         assert {"query": "transformers", "count": 2} in week["searches"]["topQueries"]
         assert {"path": "(other)", "views": 21} in week["pageViews"]["byPage"]
+        # Many different new queries are not one rising query.
+        trending = (await h.client.get("/metrics/trending", params={"period": "today"})).json()
+        assert [row["query"] for row in trending["queries"]] == ["transformers"]
 
 
 async def test_every_stored_string_is_clipped() -> None:

@@ -29,7 +29,7 @@ local hash_incr, zset_incr, hll_add = {}, {}, {}
 -- Distinct members a call adds per sorted set, and the day and set name of each daily set whose
 -- members also go to the periods (written with the day's decision on the cap).
 local zset_new, period_source = {}, {}
-local OTHER = '(other)'
+local OTHER = cfg.other
 
 local function hincr(key, field, n)
   local fields = hash_incr[key]

@@ -78,6 +78,7 @@ class Recorder:
                     **dict.fromkeys(PROPS_SETS, settings.props_retention_days * 86_400),
                 },
                 "distinct": settings.distinct_per_set,
+                "other": keys.OTHER,
                 "hour_ttl": HOUR_TTL_SECONDS,
                 # A day's stream lives its retention period counted from the end of that day.
                 "raw_ttl": (settings.raw_event_retention_days + 1) * 86_400,
