@@ -88,7 +88,7 @@ local function day_set(day, name, member)
   local k = P .. ':day:' .. day .. ':' .. name
   zincr(k, member)
   keep(k, cfg.set_ttl[name] or cfg.day_ttl)
-  if name ~= 'topics' then period_source[k] = {day, name} end
+  if name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
 end
 
 -- Adds `members` (member -> n) to `key`, at most cfg.distinct members per set: once it is full a
