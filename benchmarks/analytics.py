@@ -345,6 +345,9 @@ def run(events: int = 1_000_000, seconds: float = 10.0, concurrency: int = 16) -
         # Batches post ~6 events/s per visitor: a refill above that keeps every bucket from running dry
         # (the bucket is still checked and written on every request).
         "ANALYTICS_RATE_LIMIT_PER_SECOND": "10",
+        # Each visitor has an address of its own (X-Forwarded-For); the address budget is checked and
+        # written on every request as well, and never runs dry.
+        "ANALYTICS_IP_BUDGET_PER_SECOND": "1000",
         "LOG_LEVEL": "WARNING",
         "ENVIRONMENT": "development",
     }

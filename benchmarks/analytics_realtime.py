@@ -204,9 +204,12 @@ def run(seconds: float = 10.0, concurrency: int = 16, batch: int = 10, probe_rat
         "ANALYTICS_DASHBOARD_PUBLIC": "false",
         "ANALYTICS_REDIS_PREFIX": prefix,
         "REALTIME_CHANNEL": f"bench-realtime-{prefix}",
-        # The load is a few hundred visitors posting flat out: no per-visitor rate limit here.
+        # The load is a few hundred visitors posting flat out from one address: no per-visitor or
+        # per-address rate limit here.
         "ANALYTICS_RATE_LIMIT_BURST": "1000000000",
         "ANALYTICS_RATE_LIMIT_PER_SECOND": "1000000000",
+        "ANALYTICS_IP_BUDGET_BURST": "1000000000",
+        "ANALYTICS_IP_BUDGET_PER_SECOND": "1000000000",
     }
     cmd = [
         sys.executable, "-m", "uvicorn", "portfolio_analytics.main:app",

@@ -48,6 +48,8 @@ def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
     base["CACHE_KEY_PREFIX"] = "core" + suffix
     base["ANALYTICS_REDIS_PREFIX"] = "an" + suffix
     base["REALTIME_CHANNEL"] = "portfolio-analytics-realtime" + suffix
+    # Every test's browser and client posts analytics from 127.0.0.1: one address, one budget.
+    base["ANALYTICS_IP_BUDGET_BURST"] = "100000"
     base.update(overrides)
     return devstack.build_env(base)
 

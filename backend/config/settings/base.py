@@ -89,7 +89,7 @@ DATABASES = {
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env.redis_url,
+        "LOCATION": env.cache_redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
     }

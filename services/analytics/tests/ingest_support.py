@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -106,6 +107,12 @@ async def harness(**overrides: Any) -> AsyncIterator[Harness]:
             leftovers = [key async for key in redis.scan_iter(match=f"{prefix}:*", count=1000)]
             if leftovers:
                 await redis.delete(*leftovers)
+
+
+async def raw_events(h: Harness) -> list[dict[str, Any]]:
+    """The events recorded on the harness clock's day, as the raw stream holds them."""
+    day = h.clock.now.date().isoformat()
+    return [json.loads(fields["e"]) for _, fields in await h.redis.xrange(f"{h.prefix}:raw:{day}")]
 
 
 def write_city_mmdb(path: Path) -> Path:

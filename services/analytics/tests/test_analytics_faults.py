@@ -5,11 +5,17 @@ and is started again on the same port, after which the same app answers 202 by i
 from __future__ import annotations
 
 import asyncio
+import random
 import shutil
+import socket
+import string
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,8 +36,8 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="ne
 class ThrowawayRedis:
     """A ``redis-server`` subprocess without persistence, started and stopped by pid."""
 
-    def __init__(self, port: int, directory: Path) -> None:
-        self.port, self.directory = port, directory
+    def __init__(self, port: int, directory: Path, *config: str) -> None:
+        self.port, self.directory, self.config = port, directory, config
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -40,7 +46,7 @@ class ThrowawayRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *self.config],
             cwd=self.directory,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -75,20 +81,28 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
         server.kill()
 
 
-@pytest.fixture
-async def client(throwaway_redis: ThrowawayRedis) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def app_client(redis_url: str, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The analytics app on ``redis_url`` (its lifespan running), called in process."""
     settings = AnalyticsSettings(
-        REDIS_URL=throwaway_redis.url,
+        REDIS_URL=redis_url,
         ENVIRONMENT="test",
         SERVICE_TOKEN_SECRET=SECRET,
         ANALYTICS_DASHBOARD_PUBLIC=True,
         ANALYTICS_SUMMARY_CACHE_SECONDS=0,
+        **overrides,
     )
     app = create_app(settings)
     async with app.other_asgi_app.router.lifespan_context(app.other_asgi_app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://analytics", headers=BROWSER) as c:
             yield c
+
+
+@pytest.fixture
+async def client(throwaway_redis: ThrowawayRedis) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(throwaway_redis.url) as c:
+        yield c
 
 
 def assert_unavailable(response: httpx.Response) -> None:
@@ -127,3 +141,104 @@ async def test_redis_down_is_503_and_back_is_202_without_a_restart(
     assert back.status_code == 202, back.text
     assert (await client.get("/metrics/summary", params={"period": "today"})).status_code == 200
     assert (await client.get("/ready")).status_code == 200
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """A Redis URL whose server accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+async def test_a_redis_that_never_answers_is_a_quick_503(silent_redis: str) -> None:
+    """Every analytics Redis client reads with a 1 s timeout and does not retry a timeout: each
+    request below is answered within about a second (redis-py's defaults would wait without end;
+    the earlier 2 s timeout retried once, ~4 s)."""
+    async with app_client(silent_redis) as client:
+        for method, path, body in [
+            ("POST", "/events/pageview", PAGEVIEW),
+            ("GET", "/metrics/summary?period=today", None),
+        ]:
+            async with asyncio.timeout(3):
+                assert_unavailable(await client.request(method, path, json=body))
+        async with asyncio.timeout(3):
+            assert (await client.get("/ready")).status_code == 503
+
+
+def test_the_socketio_manager_has_the_same_timeouts() -> None:
+    from portfolio_analytics.main import create_socketio
+    from portfolio_analytics.redis_faults import REDIS_TIMEOUTS
+
+    settings = AnalyticsSettings(REDIS_URL="redis://127.0.0.1:6379/13", ENVIRONMENT="development")
+    manager = create_socketio(settings).manager
+    assert manager.redis_options == REDIS_TIMEOUTS
+    assert max(REDIS_TIMEOUTS.values()) <= 1
+
+
+@pytest.fixture
+def full_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
+    """A throwaway Redis configured as production's analytics instance: small and never evicting."""
+    server = ThrowawayRedis(free_port(), tmp_path, "--maxmemory", "3mb", "--maxmemory-policy", "noeviction")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+async def test_a_full_analytics_redis_refuses_writes_and_keeps_the_salt_and_aggregates(
+    full_redis: ThrowawayRedis,
+) -> None:
+    rng = random.Random(7)
+    # Budgets and caps out of the way: this fills the instance on purpose.
+    limits = {"ANALYTICS_IP_BUDGET_BURST": 10**9, "ANALYTICS_DISTINCT_PER_SET": 10**9}
+    async with app_client(full_redis.url, **limits) as client:
+        assert (await client.post("/events/pageview", json=PAGEVIEW)).status_code == 202
+        direct = redis.Redis(port=full_redis.port, decode_responses=True)
+        assert direct.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+        (salt_key,) = direct.keys("an:salt:*")
+        salt = direct.get(salt_key)
+        full, accepted = None, 0
+        for n in range(2000):
+            queries = ["".join(rng.choices(string.ascii_lowercase, k=180)) for _ in range(70)]
+            batch = {"events": [{"type": "search", "query": q} for q in queries]}
+            response = await client.post(
+                "/events/batch", json=batch, headers={"User-Agent": f"{BROWSER['User-Agent']} {n}"}
+            )
+            if response.status_code != 202:
+                full = response
+                break
+            accepted += 70
+        assert full is not None, "3 MB should be full long before 2,000 batches"
+        assert_unavailable(full)
+        assert full.json()["error"]["details"]["reason"] == "OutOfMemoryError"
+        # Nothing was evicted and nothing was half-written: the salt is the day's, and the counters
+        # hold exactly the requests answered 202.
+        assert direct.info("stats")["evicted_keys"] == 0
+        assert direct.get(salt_key) == salt
+        (day_key,) = direct.keys("an:day:????-??-??")
+        assert direct.hget(day_key, "pageviews") == "1"
+        assert direct.hget(day_key, "searches") == str(accepted)
+        summary = (await client.get("/metrics/summary", params={"period": "today"})).json()
+        assert summary["pageViews"]["total"] == 1
+        direct.close()

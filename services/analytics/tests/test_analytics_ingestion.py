@@ -18,6 +18,7 @@ from ingest_support import (
     IP_LONDON,
     Harness,
     harness,
+    raw_events,
     write_city_mmdb,
     write_country_mmdb,
 )
@@ -29,11 +30,6 @@ from portfolio_analytics.events.bots import is_bot
 async def h() -> AsyncIterator[Harness]:
     async with harness() as h:
         yield h
-
-
-async def raw_events(h: Harness) -> list[dict[str, Any]]:
-    day = h.clock.now.date().isoformat()
-    return [json.loads(fields["e"]) for _, fields in await h.redis.xrange(f"{h.prefix}:raw:{day}")]
 
 
 def error_code(response: Any) -> str:

@@ -26,3 +26,15 @@ def test_worker_answers_ping(celery_worker: Any) -> None:
     assert entries, celery_worker.log.read_text()[-2000:]
     assert {entry["service"] for entry in entries} == {"documents-worker"}
     assert any("documents.ping" in entry["message"] for entry in entries)
+
+
+def test_the_broker_is_celery_broker_url_not_redis_url() -> None:
+    settings = DocumentsSettings(
+        REDIS_URL="redis://cache.example:6379/0", CELERY_BROKER_URL="redis://broker.example:6379/2"
+    )
+    client = create_celery(settings)
+    try:
+        assert client.conf.broker_url == "redis://broker.example:6379/2"
+        assert client.conf.result_backend == "redis://broker.example:6379/2"
+    finally:
+        client.close()

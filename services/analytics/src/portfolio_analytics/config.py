@@ -39,10 +39,22 @@ class AnalyticsSettings(ServiceSettings):
     #: Per-visitor token bucket: events a visitor may send at once, and refilled per second.
     rate_limit_burst: int = Field(default=120, ge=1, alias="ANALYTICS_RATE_LIMIT_BURST")
     rate_limit_per_second: float = Field(default=2.0, gt=0, alias="ANALYTICS_RATE_LIMIT_PER_SECOND")
+    #: Per-client-address token bucket, whatever the User-Agent (one address may be an office's NAT):
+    #: events at once, and refilled per second. The bench and the e2e stack raise it.
+    ip_budget_burst: int = Field(default=600, ge=1, alias="ANALYTICS_IP_BUDGET_BURST")
+    ip_budget_per_second: float = Field(default=10.0, gt=0, alias="ANALYTICS_IP_BUDGET_PER_SECOND")
+    #: Distinct members a daily (or hourly) sorted set may hold; later new ones count as ``(other)``.
+    distinct_per_set: int = Field(default=2000, ge=10, alias="ANALYTICS_DISTINCT_PER_SET")
     #: Seconds ``/metrics/*`` answers are cached in the process; 0 turns the cache off.
     summary_cache_seconds: float = Field(default=5.0, ge=0, alias="ANALYTICS_SUMMARY_CACHE_SECONDS")
     #: Days the daily aggregates (counters, sorted sets, HyperLogLogs) are kept.
     aggregate_retention_days: int = Field(default=400, ge=31, alias="ANALYTICS_AGGREGATE_RETENTION_DAYS")
+    #: Days the daily ``queries`` sets (search terms people typed) are kept; 60 covers trending's
+    #: 30 days against the 30 before.
+    query_retention_days: int = Field(default=90, ge=60, alias="ANALYTICS_QUERY_RETENTION_DAYS")
+    #: Days the daily sets built from ``props`` and click targets (``topics``, ``papers:viewed``,
+    #: ``papers:shared``) are kept.
+    props_retention_days: int = Field(default=400, ge=60, alias="ANALYTICS_PROPS_RETENTION_DAYS")
     #: Approximate cap on one day's raw event stream (``XADD MAXLEN ~``).
     raw_stream_maxlen: int = Field(default=2_000_000, ge=1000, alias="ANALYTICS_RAW_STREAM_MAXLEN")
 

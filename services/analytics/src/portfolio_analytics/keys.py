@@ -21,6 +21,8 @@ DAILY_SETS = (
     "topics",
     "queries",
 )
+#: The member that counts a full daily (or hourly) set's new members (``ANALYTICS_DISTINCT_PER_SET``).
+OTHER = "(other)"
 #: Periods of several days whose merged sets the writer keeps current once a reader created them.
 PERIODS = ("7d", "30d")
 #: Sorted sets also kept per UTC hour, for trending over the last 24 hours.

@@ -23,10 +23,15 @@ from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Intake
 from portfolio_analytics.realtime.feed import RealtimeFeed
 from portfolio_analytics.realtime.socket import install_realtime, redis_snapshot, room_push
-from portfolio_analytics.redis_faults import REDIS_CONNECT_TIMEOUT, connect_redis, install_redis_fault_handler
+from portfolio_analytics.redis_faults import (
+    REDIS_SOCKET_TIMEOUT,
+    REDIS_TIMEOUTS,
+    connect_redis,
+    install_redis_fault_handler,
+)
 from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
-from portfolio_shared.health import redis_check
+from portfolio_shared.health import ReadinessCheck, check_redis
 
 SOCKETIO_PATH = "/ws/realtime"
 
@@ -47,7 +52,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.redis = connect_redis(settings.redis_url)
+        app.state.redis = connect_redis(settings.analytics_redis_url)
         feed: RealtimeFeed | None = getattr(app.state, "realtime", None)
         if feed is not None:
             await feed.start()
@@ -64,7 +69,9 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
         settings=settings,
         title="Analytics",
         description=package_doc or "",
-        checks=[redis_check(settings.redis_url)],
+        checks=[
+            ReadinessCheck("redis", lambda: check_redis(settings.analytics_redis_url, REDIS_SOCKET_TIMEOUT))
+        ],
         lifespan=lifespan,
     )
     # Service tokens (export; core's summary proxy) and dashboard access both verify with it.
@@ -88,9 +95,11 @@ def create_socketio(settings: AnalyticsSettings) -> socketio.AsyncServer:
         None
         if settings.environment == "test"
         else socketio.AsyncRedisManager(
-            settings.redis_url,
+            settings.analytics_redis_url,
             channel=settings.realtime_channel,
-            redis_options={"socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
+            # Publishing and subscribing give up as the other clients do; listening for pushes
+            # blocks without a timeout whatever socket_timeout says (redis-py's pub/sub).
+            redis_options=dict(REDIS_TIMEOUTS),
         )
     )
     # Browsers apply no CORS to websockets: engine.io checks Origin itself. An empty list would turn

@@ -1,9 +1,13 @@
 """Redis being down is an answer, not a hang: short timeouts, and 503 with the envelope.
 
 redis-py's defaults (5 s socket timeouts, ten retries with backoff) would hold an ingestion
-request for seconds while Redis is down. The client built here gives up within about a second and
-the handler turns the failure into ``503 redis_unavailable`` with ``Retry-After``. Nothing needs
-restarting when Redis returns: the pool opens fresh connections on the next request.
+request for seconds while Redis is down, and a Redis that accepts connections but never answers
+would hold it without end. Every analytics Redis client (the pool, the writer's connection made
+from it, the readiness check, Socket.IO's ``AsyncRedisManager``) uses :data:`REDIS_TIMEOUTS`, so
+it gives up within about a second, and the handler turns the failure into
+``503 redis_unavailable`` with ``Retry-After``. A Redis over its ``maxmemory`` (the analytics
+instance never evicts) refuses writes: the same 503. Nothing needs restarting when Redis returns:
+the pool opens fresh connections on the next request.
 """
 
 from __future__ import annotations
@@ -16,17 +20,26 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from portfolio_shared.errors.fastapi import error_response
 
-#: Seconds to open a connection / to wait for a reply. Loopback Redis answers in well under 1 ms.
+#: Seconds to open a connection / to wait for a reply. Loopback Redis answers in well under 1 ms,
+#: and the writer's largest call (256 requests) takes a few ms.
 REDIS_CONNECT_TIMEOUT = 1.0
-REDIS_SOCKET_TIMEOUT = 2.0
+REDIS_SOCKET_TIMEOUT = 1.0
+#: The timeouts of every analytics Redis client, as redis-py keyword arguments.
+REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT}
+#: Seconds a request waits for a free pooled connection.
+REDIS_POOL_WAIT = 2.0
 #: Connections per process; a request waits for a free one (loopback commands take microseconds).
 REDIS_MAX_CONNECTIONS = 100
-#: One quick retry covers a connection closed by Redis (restart, idle timeout), not an outage.
-REDIS_RETRY = Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries=1)
+#: One quick retry covers a connection closed by Redis (restart, idle timeout), not an outage; a
+#: timeout is not retried (a Redis that does not answer would only double the wait).
+REDIS_RETRY = Retry(
+    ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries=1, supported_errors=(RedisConnectionError,)
+)
 
 REDIS_UNAVAILABLE = "redis_unavailable"
 
@@ -43,11 +56,10 @@ def connect_redis(url: str) -> Redis:
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=REDIS_MAX_CONNECTIONS,
-        timeout=REDIS_SOCKET_TIMEOUT,
+        timeout=REDIS_POOL_WAIT,
         decode_responses=True,
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
-        socket_timeout=REDIS_SOCKET_TIMEOUT,
         retry=REDIS_RETRY,
+        **REDIS_TIMEOUTS,
         health_check_interval=30,
     )
     return Redis.from_pool(pool)
@@ -65,6 +77,8 @@ async def _redis_unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_redis_fault_handler(app: FastAPI) -> None:
-    """Answer 503 ``redis_unavailable`` for Redis connection failures and timeouts on any route."""
+    """Answer 503 ``redis_unavailable`` for Redis connection failures, timeouts and a full Redis
+    (``OOM command not allowed``) on any route."""
     app.add_exception_handler(RedisConnectionError, _redis_unavailable)
     app.add_exception_handler(RedisTimeoutError, _redis_unavailable)
+    app.add_exception_handler(RedisOutOfMemoryError, _redis_unavailable)

@@ -29,7 +29,7 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
         description=package_doc or "",
         checks=[
             postgres_check(settings.database_url),
-            redis_check(settings.redis_url, name="broker"),
+            redis_check(settings.celery_broker_url, name="broker"),
             http_check(settings.chroma_heartbeat_url, name="chroma"),
         ],
         lifespan=database_lifespan(settings.database_url),
@@ -40,7 +40,7 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     app.state.celery = create_celery(settings)
     # Job counts, queue depth and outbox backlog, read at each /internal/metrics scrape.
     register_collectors(
-        database_url=settings.database_url, redis_url=settings.redis_url, queue=settings.celery_queue
+        database_url=settings.database_url, redis_url=settings.celery_broker_url, queue=settings.celery_queue
     )
     return app
 

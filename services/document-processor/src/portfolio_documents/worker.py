@@ -29,11 +29,11 @@ from portfolio_shared.tracing import configure_tracing, instrument_celery
 
 
 def create_celery(settings: DocumentsSettings) -> Celery:
-    """The Celery app for ``settings`` (its Redis is the broker and the result backend)."""
+    """The Celery app for ``settings`` (``CELERY_BROKER_URL`` is the broker and the result backend)."""
     celery = Celery(
         "portfolio_documents",
-        broker=settings.redis_url,
-        backend=settings.redis_url,
+        broker=settings.celery_broker_url,
+        backend=settings.celery_broker_url,
         include=["portfolio_documents.tasks"],
     )
     celery.conf.update(

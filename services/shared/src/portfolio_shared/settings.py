@@ -34,6 +34,10 @@ PLACEHOLDER_SECRETS = frozenset(
 DEV_SECRET = "dev-insecure-secret-for-local-runs-only"  # noqa: S105 - the placeholder itself, refused outside development
 
 
+#: The settings of Redis's roles, which default to ``redis_url``.
+REDIS_ROLES = ("celery_broker_url", "cache_redis_url", "analytics_redis_url")
+
+
 class PlaceholderSecretError(ValueError):
     """A secret still holds a placeholder value outside development."""
 
@@ -55,6 +59,15 @@ class ServiceSettings(BaseSettings):
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    #: Redis has three roles, each with its own URL, each ``REDIS_URL`` when unset. Development may
+    #: point all three at one server; production keeps the broker on an instance that never evicts,
+    #: because ``maxmemory`` and the eviction policy belong to an instance, not to a db number.
+    #: The Celery broker and result backend (document processor).
+    celery_broker_url: str = Field(default="", alias="CELERY_BROKER_URL")
+    #: Core's Django cache: cached responses and throttle counters (may evict: ``allkeys-lru``).
+    cache_redis_url: str = Field(default="", alias="CACHE_REDIS_URL")
+    #: Analytics' state: aggregates, salts, sessions, raw streams and the Socket.IO channel.
+    analytics_redis_url: str = Field(default="", alias="ANALYTICS_REDIS_URL")
 
     core_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8000"), alias="CORE_URL")
     scraper_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8001"), alias="SCRAPER_URL")
@@ -82,6 +95,13 @@ class ServiceSettings(BaseSettings):
             for name in type(self).model_fields
             if isinstance(value := getattr(self, name), SecretStr)
         }
+
+    @model_validator(mode="after")
+    def _redis_roles_default_to_redis_url(self) -> ServiceSettings:
+        for role in REDIS_ROLES:
+            if not getattr(self, role):
+                setattr(self, role, self.redis_url)
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> ServiceSettings:

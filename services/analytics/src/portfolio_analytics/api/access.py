@@ -57,6 +57,8 @@ class DashboardViewer:
 
     kind: Literal["public", "dashboard", "service"]
     caller: str | None = None
+    #: When the token stops being valid (epoch seconds, its ``exp``); ``None`` for a public dashboard.
+    expires_at: float | None = None
 
 
 PUBLIC_VIEWER = DashboardViewer(kind="public")
@@ -69,12 +71,12 @@ def _verify_dashboard_token(token: str, settings: AnalyticsSettings) -> Dashboar
         secret=settings.service_token_secret.get_secret_value(),
         allowed_issuers=DASHBOARD_ISSUERS,
     )
-    return DashboardViewer(kind="dashboard", caller=principal.caller)
+    return DashboardViewer(kind="dashboard", caller=principal.caller, expires_at=principal.claims.get("exp"))
 
 
 def _service_viewer(authenticator: ServiceAuthenticator, token: str) -> DashboardViewer:
     principal = check_caller(authenticator.verify(token), DASHBOARD_SERVICE_CALLERS)
-    return DashboardViewer(kind="service", caller=principal.caller)
+    return DashboardViewer(kind="service", caller=principal.caller, expires_at=principal.claims.get("exp"))
 
 
 async def authorize_dashboard(

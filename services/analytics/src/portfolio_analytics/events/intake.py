@@ -22,7 +22,7 @@ from portfolio_analytics import keys
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.events.bots import is_bot
 from portfolio_analytics.events.geo import GeoLocator
-from portfolio_analytics.events.privacy import Salts, opted_out, visitor_id
+from portfolio_analytics.events.privacy import Salts, address_id, opted_out, user_agent_of, visitor_id
 from portfolio_analytics.events.recorder import RECORDED_AS_OLD, REFUSED, Group, Recorder
 from portfolio_analytics.events.schemas import ClickIn, EngagementIn, EventIn, PageviewIn, SearchIn
 from portfolio_shared.client_ip import client_ip
@@ -34,6 +34,15 @@ _VISITOR = "\u0000visitor\u0000"
 _VISITOR_JSON = json.dumps(_VISITOR)[1:-1]
 #: Drop reasons, sent back in ``X-Analytics-Dropped``.
 OPTED_OUT, BOT, RATE_LIMITED = "opted_out", "bot", "rate_limited"
+#: Every string a client chooses is cut to this many characters before it is stored (paths,
+#: referrer hosts, titles, click targets, queries, topics, paper ids, prop values): sorted-set
+#: members live for months, and the raw stream holds each event.
+STORED_TEXT_MAX = 200
+
+
+def clip(text: str) -> str:
+    """``text`` as stored: at most :data:`STORED_TEXT_MAX` characters."""
+    return text[:STORED_TEXT_MAX]
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is several times slower
@@ -70,7 +79,7 @@ def _host(url: str | None) -> str | None:
         return None
     if not host:
         return None
-    return host.removeprefix("www.")
+    return clip(host.removeprefix("www."))
 
 
 @lru_cache(maxsize=4096)
@@ -82,11 +91,11 @@ def _path(url: str | None, path: str | None) -> str:
     raw = path if path is not None else (_url_path(url) if url else "")
     # Query strings and fragments are dropped: they fragment the page list and may carry personal data.
     raw = raw.split("?", 1)[0].split("#", 1)[0]
-    return raw or "/"
+    return clip(raw) or "/"
 
 
 def normalise_query(query: str) -> str:
-    return " ".join(query.lower().split())[:200]
+    return clip(" ".join(query.lower().split()))
 
 
 def _topics(props: Mapping[str, Any] | None) -> list[str] | None:
@@ -95,8 +104,20 @@ def _topics(props: Mapping[str, Any] | None) -> list[str] | None:
         topics = [topics]
     if not isinstance(topics, list):
         return None
-    cleaned = sorted({" ".join(str(t).lower().split()) for t in topics} - {""})
+    cleaned = sorted({clip(" ".join(str(t).lower().split())) for t in topics} - {""})
     return cleaned or None
+
+
+def _stored_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` with every string value (and list item) clipped."""
+    stored: dict[str, Any] = {}
+    for name, value in props.items():
+        if isinstance(value, str):
+            value = clip(value)
+        elif isinstance(value, list):
+            value = [clip(item) for item in value]
+        stored[name] = value
+    return stored
 
 
 class Intake:
@@ -112,11 +133,11 @@ class Intake:
     async def accept(self, redis: Redis, events: list[EventIn], ctx: Context) -> Outcome:
         if opted_out(ctx.headers, self.settings.honor_dnt):
             return Outcome([], OPTED_OUT)
-        user_agent = ctx.headers.get("user-agent", "")
+        user_agent = user_agent_of(ctx.headers)
         if is_bot(user_agent):
             return Outcome([], BOT)
         ip = client_ip(ctx.peer, ctx.headers.get("x-forwarded-for"), self.settings.trusted_proxy_count)
-        visitor, old_visitor = await self._visitors(ip, user_agent, ctx.now_ms, redis)
+        visitor, old_visitor, address = await self._visitors(ip, user_agent, ctx.now_ms, redis)
         country, city = self.geo.locate(ip)
         site_host = _host(ctx.headers.get("origin"))
         exported: list[dict[str, Any]] = []
@@ -128,7 +149,7 @@ class Intake:
             exported.append(record)
             lua.append(item)
         # The writer picks the id (today's, or yesterday's for a visit still open) in the same call.
-        result = await self.recorder.record(redis, Group(visitor, old_visitor, ctx.now_ms, lua))
+        result = await self.recorder.record(redis, Group(visitor, old_visitor, address, ctx.now_ms, lua))
         if result == REFUSED:
             return Outcome([], RATE_LIMITED)
         chosen = old_visitor if result == RECORDED_AS_OLD else visitor
@@ -136,12 +157,15 @@ class Intake:
             record["visitor"] = chosen
         return Outcome(exported)
 
-    async def _visitors(self, ip: str, user_agent: str, now_ms: int, redis: Redis) -> tuple[str, str | None]:
-        """Today's id and, in the first session window of a day, the id under yesterday's salt."""
+    async def _visitors(
+        self, ip: str, user_agent: str, now_ms: int, redis: Redis
+    ) -> tuple[str, str | None, str]:
+        """Today's id, in the first session window of a day the id under yesterday's salt, and the
+        address's id (its budget's key)."""
         site = self.settings.site_id
         salt, yesterdays = await self.salts.for_time(redis, now_ms)
         old = visitor_id(yesterdays, site, ip, user_agent) if yesterdays is not None else None
-        return visitor_id(salt, site, ip, user_agent), old
+        return visitor_id(salt, site, ip, user_agent), old, address_id(salt, site, ip)
 
     def _normalise(
         self,
@@ -154,7 +178,7 @@ class Intake:
         """The export record and the writer's item of ``event``; ``moment`` is the request's time as
         (epoch ms, ISO timestamp, day, hour)."""
         now_ms, timestamp, day, hour = moment
-        props = dict(event.props) if event.props else None
+        props = _stored_props(event.props) if event.props else None
         record: dict[str, Any] = {
             "type": event.type,
             "ts": timestamp,
@@ -181,7 +205,9 @@ class Intake:
             referrer = _host(event.referrer)
             if referrer is not None and referrer == page_host:
                 referrer = None  # a move inside the site, not a source
-            record.update(path=path, title=event.title, referrer=referrer)
+            record.update(
+                path=path, title=clip(event.title) if event.title else event.title, referrer=referrer
+            )
             item.update(p=path, ref=referrer or DIRECT, c=country)
             if city:
                 item["city"] = city
@@ -191,15 +217,15 @@ class Intake:
         elif isinstance(event, ClickIn):
             record.update(
                 path=_path(None, event.path) if event.path else None,
-                target=event.target,
+                target=clip(event.target),
                 kind=event.kind,
                 search_id=event.search_id,
             )
             if event.kind == "paper":
-                paper = event.target
+                paper = record["target"]
                 topics = _topics(props)
             elif event.kind == "share":
-                item["share"] = event.target
+                item["share"] = record["target"]
             if event.search_id:
                 item["sid"] = event.search_id
         elif isinstance(event, SearchIn):

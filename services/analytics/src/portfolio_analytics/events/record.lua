@@ -1,11 +1,15 @@
+#!lua
+-- The shebang makes this a flagged script: without `allow-oom`, Redis refuses the whole call when
+-- it is over `maxmemory` (503 redis_full) instead of failing at a write halfway through it.
 -- Records groups of events (one group = one accepted request of one visitor) in one call, so a
 -- request costs one round trip and concurrent requests' writes can share it (events/recorder.py).
 -- Keys are built here from the prefix; the layout is documented in the service README and the
 -- names mirror portfolio_analytics/keys.py. Not cluster-safe (keys are not declared): one Redis.
 --
 -- ARGV[1]: prefix; ARGV[2]: JSON {"cfg": {...}, "groups": [{"v", "now", "n", "ev": [...]}]}.
--- Returns one integer per group: 0 refused by the visitor's token bucket, 1 recorded under `v`,
--- 2 recorded under `vo` (yesterday's id). An event's raw JSON is `rh .. visitor .. rt`.
+-- Returns one integer per group: 0 refused by the visitor's or the address's token bucket, 1
+-- recorded under `v`, 2 recorded under `vo` (yesterday's id). An event's raw JSON is
+-- `rh .. visitor .. rt`.
 
 local P = ARGV[1]
 local payload = cjson.decode(ARGV[2])
@@ -22,6 +26,10 @@ end
 -- most touch the same counters (the day's page views and visitors, the hour's topics). Nothing in
 -- this script reads them back, so the stored result is the same as writing each at once.
 local hash_incr, zset_incr, hll_add = {}, {}, {}
+-- Distinct members a call adds per sorted set, and the day and set name of each daily set whose
+-- members also go to the periods (written with the day's decision on the cap).
+local zset_new, period_source = {}, {}
+local OTHER = cfg.other
 
 local function hincr(key, field, n)
   local fields = hash_incr[key]
@@ -32,7 +40,9 @@ end
 local function zincr(key, member)
   local members = zset_incr[key]
   if members == nil then members = {}; zset_incr[key] = members end
-  members[member] = (members[member] or 0) + 1
+  local n = members[member]
+  if n == nil then zset_new[key] = (zset_new[key] or 0) + 1; n = 0 end
+  members[member] = n + 1
 end
 
 local function pfadd(key, member)
@@ -59,26 +69,53 @@ end
 
 -- Period keys ({p}:period:7d:{day}:{set}) exist once a reader merged that period on that day
 -- (metrics/period_read.lua); from then on each event of the day is added to them too.
-local period_exists = {}
-local function add_to_periods(day, name, member, hll)
-  for _, period in ipairs(cfg.periods) do
-    local k = P .. ':period:' .. period .. ':' .. day .. ':' .. name
-    local exists = period_exists[k]
-    if exists == nil then
-      exists = redis.call('EXISTS', k) == 1
-      period_exists[k] = exists
+local period_keys = {}
+local function existing_periods(day, name)
+  local id = day .. ':' .. name
+  local found = period_keys[id]
+  if found == nil then
+    found = {}
+    for _, period in ipairs(cfg.periods) do
+      local k = P .. ':period:' .. period .. ':' .. id
+      if redis.call('EXISTS', k) == 1 then found[#found + 1] = k end
     end
-    if exists then
-      if hll then pfadd(k, member) else zincr(k, member) end
-    end
+    period_keys[id] = found
   end
+  return found
 end
 
 local function day_set(day, name, member)
   local k = P .. ':day:' .. day .. ':' .. name
   zincr(k, member)
-  keep(k, cfg.day_ttl)
-  if name ~= 'topics' then add_to_periods(day, name, member, false) end
+  keep(k, cfg.set_ttl[name] or cfg.day_ttl)
+  if name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
+end
+
+-- Adds `members` (member -> n) to `key`, at most cfg.distinct members per set: once it is full a
+-- member it does not hold counts as OTHER. Returns what was added. The check costs one ZCARD per
+-- set and call, and a ZSCORE per member only when the call's new members might not fit.
+local function add_capped(key, members)
+  local room = cfg.distinct - redis.call('ZCARD', key)
+  if zset_new[key] <= room then
+    for member, n in pairs(members) do redis.call('ZINCRBY', key, n, member) end
+    return members
+  end
+  local added, other = {}, 0
+  for member, n in pairs(members) do
+    local known = redis.call('ZSCORE', key, member)
+    if known or room > 0 then
+      if not known then room = room - 1 end
+      redis.call('ZINCRBY', key, n, member)
+      added[member] = n
+    else
+      other = other + n
+    end
+  end
+  if other > 0 then
+    redis.call('ZINCRBY', key, other, OTHER)
+    added[OTHER] = (added[OTHER] or 0) + other
+  end
+  return added
 end
 
 local function hour_set(hour, name, member)
@@ -110,9 +147,19 @@ for gi, g in ipairs(payload.groups) do
   local tokens = tonumber(s[5]) or cfg.burst
   local at = tonumber(s[6]) or now
   tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
-  if tokens < g.n then
+  -- The client address's budget, whatever its User-Agent says: `tokens|refilled at ms`.
+  local ik = P .. ':ip:' .. g.ip
+  local ib = redis.call('GET', ik)
+  local itokens, iat = cfg.ip_burst, now
+  if ib then
+    local sep = string.find(ib, '|', 1, true)
+    itokens, iat = tonumber(string.sub(ib, 1, sep - 1)), tonumber(string.sub(ib, sep + 1))
+  end
+  itokens = math.min(cfg.ip_burst, itokens + math.max(0, now - iat) / 1000 * cfg.ip_rate)
+  if tokens < g.n or itokens < g.n then
     results[gi] = 0
   else
+    redis.call('SET', ik, string.format('%.3f|%d', itokens - g.n, now), 'PX', cfg.ip_ttl_ms)
     local start, last, views, vday = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]) or 0, s[4]
     local page = nil
 
@@ -141,7 +188,7 @@ for gi, g in ipairs(payload.groups) do
         local dv = P .. ':day:' .. e.d .. ':visitors'
         pfadd(dv, v)
         keep(dv, cfg.day_ttl)
-        add_to_periods(e.d, 'visitors', v, true)
+        for _, pk in ipairs(existing_periods(e.d, 'visitors')) do pfadd(pk, v) end
         local hv = P .. ':hour:' .. e.h .. ':visitors'
         pfadd(hv, v)
         keep(hv, cfg.hour_ttl)
@@ -213,8 +260,17 @@ for key, fields in pairs(hash_incr) do
     if n ~= 0 then redis.call('HINCRBY', key, field, n) end
   end
 end
+-- Period sets are merges of capped days: the day's decision is what they get.
+local period_incr = {}
 for key, members in pairs(zset_incr) do
-  for member, n in pairs(members) do redis.call('ZINCRBY', key, n, member) end
+  local added = add_capped(key, members)
+  local source = period_source[key]
+  if source then
+    for _, pk in ipairs(existing_periods(source[1], source[2])) do period_incr[pk] = added end
+  end
+end
+for pk, added in pairs(period_incr) do
+  for member, n in pairs(added) do redis.call('ZINCRBY', pk, n, member) end
 end
 for key, members in pairs(hll_add) do
   local list = {}

@@ -43,6 +43,8 @@ MAX_GROUPS_PER_CALL = 256
 #: call carries and cost more than the overlap gained (make bench, wrk: ~4,100 against ~3,600/s).
 #: The writer's single connection relies on it.
 MAX_IN_FLIGHT = 1
+#: Daily sets built from ``props`` and click targets (``ANALYTICS_PROPS_RETENTION_DAYS``).
+PROPS_SETS = ("topics", "papers:viewed", "papers:shared")
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Group:
     visitor: str
     #: The id under yesterday's salt, during the first session window of a day.
     old_visitor: str | None
+    #: The client address's id under today's salt: the key of its budget.
+    address: str
     now_ms: int
     events: list[dict[str, Any]]
     future: asyncio.Future[int] = field(init=False)
@@ -61,17 +65,30 @@ class Recorder:
     def __init__(self, settings: AnalyticsSettings) -> None:
         self.prefix = settings.redis_prefix
         refill_ms = int(settings.rate_limit_burst / settings.rate_limit_per_second * 1000)
+        address_refill_ms = int(settings.ip_budget_burst / settings.ip_budget_per_second * 1000)
+        day_ttl = settings.aggregate_retention_days * 86_400
         self.config = orjson.dumps(
             {
                 "window_ms": SESSION_WINDOW_MS,
                 "active_ms": ACTIVE_WINDOW_MS,
-                "day_ttl": settings.aggregate_retention_days * 86_400,
+                "day_ttl": day_ttl,
+                # Daily sets kept for another period than the other aggregates.
+                "set_ttl": {
+                    "queries": settings.query_retention_days * 86_400,
+                    **dict.fromkeys(PROPS_SETS, settings.props_retention_days * 86_400),
+                },
+                "distinct": settings.distinct_per_set,
+                "other": keys.OTHER,
                 "hour_ttl": HOUR_TTL_SECONDS,
                 # A day's stream lives its retention period counted from the end of that day.
                 "raw_ttl": (settings.raw_event_retention_days + 1) * 86_400,
                 "raw_maxlen": settings.raw_stream_maxlen,
                 "burst": settings.rate_limit_burst,
                 "rate": settings.rate_limit_per_second,
+                "ip_burst": settings.ip_budget_burst,
+                "ip_rate": settings.ip_budget_per_second,
+                # An address's bucket is forgotten once it would be full again.
+                "ip_ttl_ms": address_refill_ms + 1000,
                 "search_ttl_ms": SEARCH_TTL_MS,
                 "session_ttl_ms": max(SESSION_TTL_MS, refill_ms + 1000),
                 "periods": list(keys.PERIODS),
@@ -159,6 +176,7 @@ class Recorder:
 def _group(group: Group) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "v": group.visitor,
+        "ip": group.address,
         "now": group.now_ms,
         "n": len(group.events),
         "ev": group.events,

@@ -4,7 +4,8 @@ in a recent window rose most against the window of the same length just before i
 ``today``: the last 24 hours (hourly sets) against the 24 before; ``7d``/``30d``: the last 7/30 UTC
 days (daily sets) against the 7/30 before. ``ratio = (recent + 1) / (baseline + 1)`` (the +1 keeps
 a brand-new item from dividing by zero and damps tiny counts); items seen fewer than
-``MIN_RECENT`` times in the window are not trends. Two round trips: the window's top items,
+``MIN_RECENT`` times in the window are not trends, nor is ``(other)`` (the new items of full sets).
+Two round trips: the window's top items,
 then their baseline scores.
 """
 
@@ -35,6 +36,10 @@ def windows(period: str, now_ms: int, name: str, prefix: str) -> tuple[list[str]
     return sets[span:], sets[:span]
 
 
+def trend_candidates(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(member, count) for member, count in rows if count >= MIN_RECENT and member != keys.OTHER]
+
+
 async def trending(redis: Redis, prefix: str, period: str, now_ms: int, limit: int = 10) -> dict[str, Any]:
     names = ("topics", "queries")
     async with redis.pipeline(transaction=False) as pipe:
@@ -49,7 +54,7 @@ async def trending(redis: Redis, prefix: str, period: str, now_ms: int, limit: i
 
     async with redis.pipeline(transaction=False) as pipe:
         for rows, baseline in zip(candidates, baselines, strict=True):
-            wanted = [member for member, count in rows if count >= MIN_RECENT]
+            wanted = [member for member, count in trend_candidates(rows)]
             pipe.zmscore(baseline, wanted or ["\x00"])
         # Baselines span 24 hours or 7+ days, so they are always merged temporary keys.
         pipe.delete(*baselines)
@@ -57,7 +62,7 @@ async def trending(redis: Redis, prefix: str, period: str, now_ms: int, limit: i
 
     result: dict[str, Any] = {"period": period, "generatedAt": iso(now_ms)}
     for index, (name, rows) in enumerate(zip(names, candidates, strict=True)):
-        members = [(member, count) for member, count in rows if count >= MIN_RECENT]
+        members = trend_candidates(rows)
         baseline_scores = scores[index] if members else []
         ranked: list[tuple[float, int, int, str]] = []
         for (member, count), base in zip(members, baseline_scores, strict=True):

@@ -1,26 +1,28 @@
 """Socket.IO at ``/ws/realtime``: the dashboard access rule on connect, and the ``realtime`` pushes.
 
-A client connects with its dashboard token in the ``auth`` payload (``{"token": "..."}``), the
-query string (``?token=...``) or an ``Authorization: Bearer`` header; a public dashboard needs
-none. A refused client gets a ``connect_error`` whose ``message`` says why and whose ``data`` is
-``{"code", "status"}`` (the same codes as the HTTP envelope: ``token_missing``, ``token_expired``,
-...). An accepted one joins the ``dashboard`` room and receives a ``realtime`` snapshot at once.
+A client connects with its dashboard token in the ``auth`` payload (``{"token": "..."}``) and
+nowhere else: a token in the query string ends up in access logs and browser history, and a
+browser cannot set headers on a websocket. A public dashboard needs none. A refused client gets a
+``connect_error`` whose ``message`` says why and whose ``data`` is ``{"code", "status"}`` (the same
+codes as the HTTP envelope: ``token_missing``, ``token_expired``, ...). An accepted one joins the
+``dashboard`` room and receives a ``realtime`` snapshot at once.
 
 Pushes are emitted to the room through the server's client manager: with ``AsyncRedisManager``
 (every environment but unit tests) an emit from any worker reaches the clients of every worker.
-The token is checked when the connection opens; a connection outlives its token (as a page
-loaded with a valid session does).
+The token is checked when the connection opens, and the server drops the connection when the
+token expires: a client keeps the feed by connecting again with a fresh token before then (the
+SPA's hook does when its token is refreshed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
-from urllib.parse import parse_qs
 
 import socketio
 from redis.asyncio import Redis
@@ -40,16 +42,10 @@ DASHBOARD_ROOM = "dashboard"
 SNAPSHOT_EVENTS = 20
 
 
-def handshake_token(environ: Mapping[str, Any], auth: Any) -> str | None:
-    """The token a connecting client offers: ``auth.token``, then ``?token=``, then the header."""
+def handshake_token(auth: Any) -> str | None:
+    """The token a connecting client offers in its ``auth`` payload (``{"token": "..."}``)."""
     if isinstance(auth, Mapping) and isinstance(auth.get("token"), str) and auth["token"]:
         return str(auth["token"])
-    query = parse_qs(str(environ.get("QUERY_STRING", "")))
-    if query.get("token") and query["token"][0]:
-        return query["token"][0]
-    scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).strip().partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
     return None
 
 
@@ -109,10 +105,18 @@ def install_realtime(
         payload["snapshot"] = True
         await sio.emit(REALTIME_EVENT, payload, to=sid)
 
+    # The task that drops each connection when its token expires, cancelled if it leaves first.
+    expiries: dict[str, asyncio.Task[None]] = {}
+
+    async def expire(sid: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        expiries.pop(sid, None)
+        await sio.disconnect(sid)
+
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         try:
             viewer: DashboardViewer = await authorize_dashboard(
-                handshake_token(environ, auth), settings=settings, authenticator=get_authenticator()
+                handshake_token(auth), settings=settings, authenticator=get_authenticator()
             )
         except PortfolioError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
@@ -120,11 +124,19 @@ def install_realtime(
             ) from None
         await sio.save_session(sid, {"viewer": viewer.kind, "caller": viewer.caller})
         await sio.enter_room(sid, DASHBOARD_ROOM)
+        if viewer.expires_at is not None:
+            expiries[sid] = asyncio.create_task(expire(sid, max(0.0, viewer.expires_at - time.time())))
         # After the handler returns the server sends CONNECT; the task's first emit comes after it.
         sio.start_background_task(send_snapshot, sid)
         return True
 
+    async def disconnect(sid: str, *_reason: Any) -> None:
+        task = expiries.pop(sid, None)
+        if task is not None:
+            task.cancel()
+
     sio.on("connect", connect)
+    sio.on("disconnect", disconnect)
 
 
 def room_push(sio: socketio.AsyncServer) -> Callable[[dict[str, Any]], Awaitable[None]]:
