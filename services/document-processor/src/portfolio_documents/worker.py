@@ -12,8 +12,10 @@ Configured the way thin, safe tasks need (STYLE.md habit 7):
   ``task_reject_on_worker_lost``, a message whose child process died is handed back to the queue,
   and one whose whole worker vanished is redelivered after the broker's visibility timeout
   (``BROKER_VISIBILITY_TIMEOUT``, by default twice the hard time limit).
-- Every child gets an address-space limit (``RLIMIT_AS``) when it starts and is replaced after
-  ``WORKER_MAX_TASKS_PER_CHILD`` tasks: a hostile PDF costs one task, never the worker.
+- Every child gets an address-space limit (``RLIMIT_AS``, ``WORKER_MEMORY_LIMIT_MB``) when it starts
+  and is replaced after ``WORKER_MAX_TASKS_PER_CHILD`` tasks, or after a task that left it resident
+  past half its limit: a hostile PDF costs one task, never the worker. Every deployment starts the
+  worker with an explicit ``--concurrency`` so that children x limit fits the container.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def create_celery(settings: DocumentsSettings) -> Celery:
         task_time_limit=settings.task_time_limit,
         task_soft_time_limit=settings.task_time_limit - 30,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        # In KiB of resident memory, checked after each task: leaks cannot pile up towards the limit.
+        worker_max_memory_per_child=settings.worker_memory_limit_bytes // 2 // 1024,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         result_expires=3600,
         task_default_queue=settings.celery_queue,
