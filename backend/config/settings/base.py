@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import get_settings
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.log import configure_logging
 from portfolio_shared.settings import webhook_secrets
 
@@ -85,6 +86,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)
 }
+# An unreachable Postgres fails a request within seconds instead of hanging a worker.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_S
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
 CACHES = {
     "default": {
@@ -157,6 +160,8 @@ WEBHOOK_SECRETS = {
     "scraper": webhook_secrets(env.webhook_secrets_scraper.get_secret_value()),
     "documents": webhook_secrets(env.webhook_secrets_documents.get_secret_value()),
 }
+
+WEBHOOK_RECEIPT_RETENTION_DAYS = env.webhook_receipt_retention_days
 
 # Rendered public papers responses (papers/cache.py); invalidated by every papers write.
 PAPERS_CACHE_SECONDS = env.papers_cache_seconds

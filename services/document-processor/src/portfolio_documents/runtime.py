@@ -21,6 +21,7 @@ from portfolio_documents.processing.content import FetchLimits
 from portfolio_documents.processing.pipeline import Pipeline, PipelineConfig, ProgressCallback, Summarizer
 from portfolio_documents.processing.storage import Storage, storage_from_settings
 from portfolio_documents.processing.store import ChunkStore, open_chroma
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.sql import sqlalchemy_url
 
 if TYPE_CHECKING:
@@ -42,7 +43,12 @@ def sync_engine(database_url: str) -> Engine:
     """A small synchronous engine (psycopg 3) for the worker's short transactions."""
     return _cached(  # type: ignore[no-any-return]
         ("engine", database_url),
-        lambda: create_sync_engine(sqlalchemy_url(database_url), pool_pre_ping=True, pool_size=3),
+        lambda: create_sync_engine(
+            sqlalchemy_url(database_url),
+            pool_pre_ping=True,
+            pool_size=3,
+            connect_args={"connect_timeout": DB_CONNECT_TIMEOUT_S},
+        ),
     )
 
 

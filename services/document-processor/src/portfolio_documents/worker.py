@@ -16,6 +16,11 @@ Configured the way thin, safe tasks need (STYLE.md habit 7):
   and is replaced after ``WORKER_MAX_TASKS_PER_CHILD`` tasks, or after a task that left it resident
   past half its limit: a hostile PDF costs one task, never the worker. Every deployment starts the
   worker with an explicit ``--concurrency`` so that children x limit fits the container.
+- A redeploy strands nothing: the image sets ``REMAP_SIGTERM=SIGQUIT``, so SIGTERM starts Celery's
+  cold shutdown: running tasks are handed back to the queue (and prefetched ones restored) and the
+  worker exits within seconds; another worker takes them at once instead of after the visibility
+  timeout, and the job's next attempt redoes it (tasks are idempotent). No soft-shutdown wait: a
+  document takes minutes, Cloud Run waits 10 s.
 """
 
 from __future__ import annotations
