@@ -31,6 +31,9 @@ class DocumentsSettings(ServiceSettings):
 
     #: The Chroma server shared by the API and the worker.
     chroma_url: str = Field(default="http://127.0.0.1:8004", alias="CHROMA_URL")
+    #: Sent as ``Authorization: Bearer`` on every Chroma call when set (production: the token the
+    #: proxy in front of Chroma checks; see infrastructure/kubernetes/chroma.yaml).
+    chroma_auth_token: SecretStr | None = Field(default=None, alias="CHROMA_AUTH_TOKEN")
     #: An embedded Chroma directory, for a single process only (a CLI run, a unit test).
     chroma_path: str | None = Field(default=None, alias="CHROMA_PATH")
     embedding_provider: Literal["local", "vertex"] = Field(default="local", alias="EMBEDDING_PROVIDER")

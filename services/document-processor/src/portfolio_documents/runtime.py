@@ -67,7 +67,11 @@ def chroma(settings: DocumentsSettings, *, embedded: bool = False) -> Any:
     """The Chroma client: the server at ``CHROMA_URL``; the embedded ``CHROMA_PATH`` only when asked
     (a single-process CLI run)."""
     path = settings.chroma_path if embedded else None
-    return _cached(("chroma", settings.chroma_url, path), lambda: open_chroma(settings.chroma_url, path=path))
+    token = settings.chroma_auth_token.get_secret_value() if settings.chroma_auth_token else None
+    return _cached(
+        ("chroma", settings.chroma_url, path, token),
+        lambda: open_chroma(settings.chroma_url, path=path, token=token),
+    )
 
 
 def storage(settings: DocumentsSettings) -> Storage:

@@ -26,6 +26,7 @@ Configured the way thin, safe tasks need (STYLE.md habit 7):
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from celery import Celery
 from celery.signals import setup_logging, worker_process_init
@@ -35,12 +36,27 @@ from portfolio_shared.log import configure_logging
 from portfolio_shared.tracing import configure_tracing, instrument_celery
 
 
+def verified_tls(url: str) -> str:
+    """``url``, with ``ssl_cert_reqs=required`` added to a ``rediss://`` URL that does not say.
+
+    redis-py verifies a TLS server's certificate by default; Celery refuses a ``rediss://`` URL
+    without the parameter. Production (Memorystore with AUTH and in-transit encryption) gives
+    ``rediss://:PASSWORD@host:6378/0?ssl_ca_certs=/path/server-ca.pem``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "rediss" or "ssl_cert_reqs" in parse_qs(parts.query):
+        return url
+    query = "&".join(filter(None, [parts.query, "ssl_cert_reqs=required"]))
+    return urlunsplit(parts._replace(query=query))
+
+
 def create_celery(settings: DocumentsSettings) -> Celery:
     """The Celery app for ``settings`` (its Redis is the broker and the result backend)."""
+    redis_url = verified_tls(settings.redis_url)
     celery = Celery(
         "portfolio_documents",
-        broker=settings.redis_url,
-        backend=settings.redis_url,
+        broker=redis_url,
+        backend=redis_url,
         include=["portfolio_documents.tasks"],
     )
     celery.conf.update(
