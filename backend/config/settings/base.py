@@ -62,6 +62,8 @@ MIDDLEWARE = [
 
 CORS_ALLOWED_ORIGINS = [o.strip() for o in env.allowed_origins.split(",") if o.strip()]
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+# Only the API is for browsers on other origins: the admin, /health, /ready and /internal/ are not.
+CORS_URLS_REGEX = r"^/api/.*$"
 # The SPA's dashboard asks analytics/token/ with the owner's session cookie (allowed origins only).
 CORS_ALLOW_CREDENTIALS = True
 
