@@ -36,15 +36,9 @@ def small_worker(
     database_url: str, chroma_url: str, media_root: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Worker]:
     log_path = tmp_path_factory.mktemp("small-worker") / "worker.log"
-    with running_worker(
-        SMALL_QUEUE,
-        log_path,
-        database_url=database_url,
-        chroma_url=chroma_url,
-        media_root=media_root,
-        allow_private=True,
-        extra_env={"WORKER_MEMORY_LIMIT_MB": str(SMALL_LIMIT_MB), "MAX_JOB_ATTEMPTS": "1"},
-    ) as worker:
+    services = {"database_url": database_url, "chroma_url": chroma_url, "media_root": media_root}
+    limits = {"WORKER_MEMORY_LIMIT_MB": str(SMALL_LIMIT_MB), "MAX_JOB_ATTEMPTS": "1"}
+    with running_worker(SMALL_QUEUE, log_path, allow_private=True, extra_env=limits, **services) as worker:
         yield worker
 
 
