@@ -35,7 +35,7 @@ from psycopg.types.json import Jsonb
 
 from benchmarks.paper_corpus import TERMS, corpus
 from portfolio_shared.auth import issue_token
-from portfolio_shared.health import libpq_url
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S, libpq_url
 from portfolio_shared.sql import run_migrations
 from portfolio_shared.testing import temporary_database
 from scripts.stack import ROOT, free_port, running, wait_for
@@ -214,7 +214,7 @@ def load_chunks(env: dict[str, str], count: int, *, batch: int = 2000) -> float:
     store = ChunkStore(open_chroma(env["CHROMA_URL"]), prefix="bench", model_id=model, dimension=dimension)
     rng = np.random.default_rng(11)
     started = time.perf_counter()
-    with psycopg.connect(libpq_url(env["DATABASE_URL"])) as conn:
+    with psycopg.connect(libpq_url(env["DATABASE_URL"]), connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
         for start in range(0, count, batch):
             papers = corpus(min(batch, count - start), seed=9, start=start)
             rows, ids, metadatas = [], [], []

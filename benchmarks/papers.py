@@ -28,6 +28,7 @@ import psycopg
 from benchmarks.load import Result, measure
 from benchmarks.paper_corpus import COMMON_QUERY, TYPO_QUERY, corpus
 from portfolio_shared.auth import issue_token
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.settings import DEV_SECRET
 from scripts import devstack
 from scripts.stack import ROOT, drop_databases, free_port, running, stack_env, wait_for
@@ -102,7 +103,7 @@ def _load_and_upsert(url: str, secret: str, core_db: str) -> list[Bulk]:
         last = PAPERS - BATCH
         results.append(Bulk(f"bulk 2,000 new (→{PAPERS:,})", seconds, answer))
         # Steady state, as autovacuum would leave it: visibility map and planner statistics.
-        with psycopg.connect(core_db, autocommit=True) as conn:
+        with psycopg.connect(core_db, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
             conn.execute("VACUUM ANALYZE papers_paper")
         seconds, answer = _post_bulk(client, url, secret, _batch(last))
         results.append(Bulk("bulk 2,000 unchanged", seconds, answer))
@@ -111,7 +112,7 @@ def _load_and_upsert(url: str, secret: str, core_db: str) -> list[Bulk]:
         # New titles and abstracts: the search vector is recomputed for every row.
         seconds, answer = _post_bulk(client, url, secret, _batch(last, version=3, seed=8))
         results.append(Bulk("bulk 2,000 newer version, new text", seconds, answer))
-        with psycopg.connect(core_db, autocommit=True) as conn:
+        with psycopg.connect(core_db, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
             conn.execute("VACUUM ANALYZE papers_paper")
     return results
 

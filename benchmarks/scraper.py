@@ -41,6 +41,7 @@ from portfolio_scraper.jobs.runner import JobRunner
 from portfolio_scraper.migrate import SCRIPT_LOCATION
 from portfolio_scraper.sources.types import PaperDraft
 from portfolio_shared.auth import HS256TokenProvider
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.sql import create_engine, run_migrations, session_factory
 from scripts import devstack
@@ -209,7 +210,7 @@ async def measure(settings: ScraperSettings, core_url: str, core_db: str) -> lis
                 await runner.aclose()
     finally:
         await engine.dispose()
-    with psycopg.connect(core_db) as conn:
+    with psycopg.connect(core_db, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
         stored = conn.execute("SELECT count(*) FROM papers_paper").fetchone()
         mirrored = conn.execute("SELECT count(*) FROM papers_scraperjob").fetchone()
     assert stored == (PAPERS * ROUNDS,) and mirrored == (ROUNDS,), (stored, mirrored)

@@ -1,9 +1,30 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defineConfig, loadEnv, type Plugin } from "vite";
+import { type BuildUrls, buildUrls, contentSecurityPolicy } from "./security/headers.mjs";
 
-export default defineConfig({
-  plugins: [react()],
+// Every production build carries its Content-Security-Policy, made for the URLs it is built for, as a
+// meta tag: it holds wherever the files are served (Vercel, nginx, `vite preview` in the e2e tests).
+// The servers add the header form too (frame-ancestors, which a meta tag cannot carry).
+function contentSecurityPolicyMeta(urls: BuildUrls): Plugin {
+  return {
+    name: "content-security-policy",
+    apply: "build",
+    transformIndexHtml: () => [
+      {
+        tag: "meta",
+        attrs: {
+          "http-equiv": "Content-Security-Policy",
+          content: contentSecurityPolicy(urls, { frameAncestors: false }),
+        },
+        injectTo: "head",
+      },
+    ],
+  };
+}
+
+export default defineConfig(({ mode }) => ({
+  plugins: [react(), contentSecurityPolicyMeta(buildUrls(loadEnv(mode, process.cwd(), "VITE_")))],
   server: { port: 5173, strictPort: true },
   preview: { port: 4173 },
   test: {
@@ -13,4 +34,4 @@ export default defineConfig({
     restoreMocks: true,
     unstubGlobals: true,
   },
-});
+}));

@@ -21,6 +21,8 @@ import psycopg
 import redis
 from honcho.environ import parse as parse_env_file
 
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PORTS = {
@@ -111,7 +113,9 @@ def check_redis(env: dict[str, str]) -> None:
 
 
 def create_databases(env: dict[str, str]) -> None:
-    with psycopg.connect(env["POSTGRES_URL"].rstrip("/") + "/postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        env["POSTGRES_URL"].rstrip("/") + "/postgres", autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S
+    ) as conn:
         for service in DATABASES:
             parts = urlsplit(env[f"{service}_DATABASE_URL"])
             name = parts.path.lstrip("/")

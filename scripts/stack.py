@@ -22,6 +22,7 @@ from typing import TypeVar
 import psycopg
 from psycopg import sql
 
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from scripts import devstack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,9 @@ def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
 
 
 def drop_databases(env: dict[str, str]) -> None:
-    with psycopg.connect(env["POSTGRES_URL"].rstrip("/") + "/postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        env["POSTGRES_URL"].rstrip("/") + "/postgres", autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S
+    ) as conn:
         for service in devstack.DATABASES:
             name = env[f"{service}_DATABASE_URL"].rsplit("/", 1)[1]
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -46,6 +46,8 @@ class CoreSettings(ServiceSettings):
     #: Chatbot questions one visitor (client address) may ask per window.
     chatbot_rate_limit: int = Field(default=20, ge=1, alias="CHATBOT_RATE_LIMIT")
     chatbot_rate_window_seconds: int = Field(default=60, ge=1, alias="CHATBOT_RATE_WINDOW_SECONDS")
+    #: Webhook receipts (the dedupe record of each webhook-id) are deleted after this many days.
+    webhook_receipt_retention_days: float = Field(default=30, gt=0, alias="WEBHOOK_RECEIPT_RETENTION_DAYS")
     webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
     webhook_secrets_documents: SecretStr = Field(
         default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"

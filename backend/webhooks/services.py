@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from portfolio_shared import webhooks as signing
 from portfolio_shared.errors import BadRequest, ValidationFailed, WebhookVerificationError
 from portfolio_shared.metrics import WEBHOOK_VERIFICATION_FAILURES
+from webhooks import retention
 from webhooks.models import WebhookReceipt
 
 #: (sender, event type) -> handler run inside the receipt's transaction. ``ping`` needs none.
@@ -72,4 +73,5 @@ def receive_webhook(*, sender: str, headers: Mapping[str, str], body: bytes) -> 
     except IntegrityError:
         # Already received (unique webhook_id): acknowledge without acting twice.
         return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=True)
+    retention.maybe_prune()
     return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=False)

@@ -152,7 +152,7 @@ def test_fixed_port_and_missing_exec_are_reported(tmp_path: Path) -> None:
 
 def test_runtime_on_another_base_is_reported(tmp_path: Path) -> None:
     broken = _variant(
-        tmp_path, SCRAPER, "FROM ${PYTHON_IMAGE} AS runtime", "FROM python:3.12-slim AS runtime"
+        tmp_path, SCRAPER, "FROM python:3.11-slim-trixie AS runtime", "FROM python:3.12-slim AS runtime"
     )
     assert any("the venv was built on" in p for p in check_python_dockerfile(broken, members()))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import get_settings
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.log import configure_logging
 from portfolio_shared.settings import webhook_secrets
 
@@ -61,6 +62,8 @@ MIDDLEWARE = [
 
 CORS_ALLOWED_ORIGINS = [o.strip() for o in env.allowed_origins.split(",") if o.strip()]
 CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+# Only the API is for browsers on other origins: the admin, /health, /ready and /internal/ are not.
+CORS_URLS_REGEX = r"^/api/.*$"
 # The SPA's dashboard asks analytics/token/ with the owner's session cookie (allowed origins only).
 CORS_ALLOW_CREDENTIALS = True
 
@@ -85,6 +88,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)
 }
+# An unreachable Postgres fails a request within seconds instead of hanging a worker.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_S
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
 CACHES = {
     "default": {
@@ -157,6 +162,8 @@ WEBHOOK_SECRETS = {
     "scraper": webhook_secrets(env.webhook_secrets_scraper.get_secret_value()),
     "documents": webhook_secrets(env.webhook_secrets_documents.get_secret_value()),
 }
+
+WEBHOOK_RECEIPT_RETENTION_DAYS = env.webhook_receipt_retention_days
 
 # Rendered public papers responses (papers/cache.py); invalidated by every papers write.
 PAPERS_CACHE_SECONDS = env.papers_cache_seconds

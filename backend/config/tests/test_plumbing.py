@@ -81,8 +81,16 @@ def test_openapi_schema_lists_the_webhook_endpoints(api: APIClient) -> None:
     assert "/api/webhooks/scraper-complete/" in response.json()["paths"]
 
 
-def test_the_spa_origin_may_read_the_api(api: APIClient) -> None:
-    allowed = api.get("/health", headers={"Origin": "http://127.0.0.1:5173"})
+def test_the_spa_origin_may_read_the_api_and_only_the_api(api: APIClient) -> None:
+    spa = {"Origin": "http://127.0.0.1:5173"}
+    allowed = api.get("/api/schema/", headers={**spa, "Accept": "application/json"})
     assert allowed["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
-    other = api.get("/health", headers={"Origin": "https://evil.example"})
+    other = api.get("/api/schema/", headers={"Origin": "https://evil.example", "Accept": "application/json"})
     assert "Access-Control-Allow-Origin" not in other
+    # The rest of core is not for scripts on other origins, the SPA's included.
+    for path in ("/health", "/internal/metrics", "/sitemap.xml"):
+        assert "Access-Control-Allow-Origin" not in api.get(path, headers=spa), path
+    preflight = api.options(
+        "/health", headers={**spa, "Access-Control-Request-Method": "GET"}
+    )
+    assert "Access-Control-Allow-Origin" not in preflight

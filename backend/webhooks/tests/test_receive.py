@@ -107,3 +107,29 @@ def test_a_registered_handler_runs_once_and_a_failing_one_records_nothing(api: A
         assert not WebhookReceipt.objects.filter(webhook_id="e2").exists()
     finally:
         del HANDLERS[("scraper", "test.event")]
+
+
+def test_receipts_older_than_the_retention_are_pruned(api: APIClient, settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from webhooks import retention
+
+    settings.WEBHOOK_RECEIPT_RETENTION_DAYS = 7
+    for msg_id, age in (("old_1", 8), ("old_2", 30), ("recent", 6)):
+        receipt = WebhookReceipt.objects.create(
+            webhook_id=msg_id, sender="scraper", event_type="ping", payload={}
+        )
+        WebhookReceipt.objects.filter(pk=receipt.pk).update(received_at=timezone.now() - timedelta(days=age))
+
+    call_command("prune_webhook_receipts")
+    assert set(WebhookReceipt.objects.values_list("webhook_id", flat=True)) == {"recent"}
+
+    # Receiving prunes too, at most once an hour per process.
+    WebhookReceipt.objects.filter(webhook_id="recent").update(received_at=timezone.now() - timedelta(days=9))
+    retention._next_prune = 0.0
+    body = ping("msg_prune")
+    assert post(api, body, sign_headers(["test-secret-new"], body, msg_id="msg_prune")).status_code == 200
+    assert set(WebhookReceipt.objects.values_list("webhook_id", flat=True)) == {"msg_prune"}

@@ -134,10 +134,18 @@ class Worker:
 
 @contextmanager
 def running_worker(
-    queue: str, log_path: Path, *, database_url: str, chroma_url: str, media_root: Path, allow_private: bool
+    queue: str,
+    log_path: Path,
+    *,
+    database_url: str,
+    chroma_url: str,
+    media_root: Path,
+    allow_private: bool,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Worker]:
     """``celery -A portfolio_documents.worker worker --pool prefork -c 1`` on ``queue``, with the real
-    local embedder, this session's Chroma prefix and a short visibility timeout; stopped by its pid."""
+    local embedder, this session's Chroma prefix and a short visibility timeout (``extra_env`` adds to
+    or replaces its environment); stopped by its pid."""
     env = {
         **os.environ,
         "REDIS_URL": REDIS_URL,
@@ -151,6 +159,7 @@ def running_worker(
         "OUTBOUND_ALLOW_PRIVATE": "true" if allow_private else "false",
         "OUTBOUND_ALLOWED_PORTS": "*",  # fake upstreams listen on free ports
         "EMBEDDING_PROVIDER": "local",
+        **(extra_env or {}),
     }
     command = [str(BIN / "celery"), "-A", "portfolio_documents.worker", "worker", "--pool", "prefork"]
     command += ["-c", "1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]

@@ -325,3 +325,66 @@ def test_a_stop_hands_back_the_rest_of_the_batch(
     released = [message(db, i) for i in ids[1:]]
     assert all(r["attempts"] == 0 and r["locked_by"] is None for r in released)
     assert all(attempts(db, i) == [] for i in ids[1:])
+
+
+# -- retention ---------------------------------------------------------------------------------------
+def _age(db: str, msg_id: str, days: float) -> None:
+    """Move a message's timestamps ``days`` into the past."""
+    with psycopg.connect(db) as conn:
+        conn.execute(
+            "UPDATE outbox_message SET created_at = created_at - %(d)s * interval '1 day',"
+            " delivered_at = delivered_at - %(d)s * interval '1 day' WHERE msg_id = %(id)s",
+            {"d": days, "id": msg_id},
+        )
+
+
+def test_prune_removes_old_delivered_and_dead_messages_only(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher
+) -> None:
+    old_delivered, new_delivered = put(db, 2)
+    d = make_dispatcher(retention_days=7)
+    assert d.run_once() == 2
+    receiver.stop()
+    old_dead, old_pending = put(db, 2)
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE outbox_message SET dead = true WHERE msg_id = %s", (old_dead,))
+    for msg_id in (old_delivered, old_dead, old_pending):
+        _age(db, msg_id, 8)
+    _age(db, new_delivered, 6)
+
+    assert d.prune(batch=1) == 2  # batches until nothing is left
+    with psycopg.connect(db) as conn:
+        left = {row[0] for row in conn.execute("SELECT msg_id FROM outbox_message")}
+        orphans = conn.execute(
+            "SELECT count(*) FROM outbox_attempt a LEFT JOIN outbox_message m ON m.id = a.message_id"
+            " WHERE m.id IS NULL"
+        ).fetchone()
+    assert left == {new_delivered, old_pending}  # a pending message is never pruned, however old
+    assert orphans == (0,)
+
+
+def test_retention_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
+    from portfolio_shared.outbox.cli import resolve_config
+
+    monkeypatch.setenv("OUTBOX_RETENTION_DAYS", "3")
+    config = resolve_config(["--sender", "core", "--database-url", db])
+    assert config.dispatcher().retention_days == 3
+    with pytest.raises(ValueError, match="retention_days"):
+        Dispatcher(db, targets={}, retention_days=0)
+
+
+def test_a_database_that_never_answers_fails_within_the_connect_timeout() -> None:
+    import socket
+    import time
+
+    from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
+
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        d = Dispatcher(f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/x", targets={})
+        started = time.monotonic()
+        with pytest.raises(psycopg.OperationalError):
+            d.run_once()
+        assert time.monotonic() - started < DB_CONNECT_TIMEOUT_S + 3
+        d.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from portfolio_documents.processing.pdf_guard import DEFAULT_ADDRESS_SPACE_BYTES, MiB, required_address_space
 from portfolio_shared.settings import DEV_SECRET, ServiceSettings, webhook_secrets
 
 SERVICE = "documents"
@@ -33,6 +34,9 @@ class DocumentsSettings(ServiceSettings):
 
     #: The Chroma server shared by the API and the worker.
     chroma_url: str = Field(default="http://127.0.0.1:8004", alias="CHROMA_URL")
+    #: Sent as ``Authorization: Bearer`` on every Chroma call when set (production: the token the
+    #: proxy in front of Chroma checks; see infrastructure/kubernetes/chroma.yaml).
+    chroma_auth_token: SecretStr | None = Field(default=None, alias="CHROMA_AUTH_TOKEN")
     #: An embedded Chroma directory, for a single process only (a CLI run, a unit test).
     chroma_path: str | None = Field(default=None, alias="CHROMA_PATH")
     embedding_provider: Literal["local", "vertex"] = Field(default="local", alias="EMBEDDING_PROVIDER")
@@ -50,7 +54,12 @@ class DocumentsSettings(ServiceSettings):
     #: A child process is replaced after this many tasks, so leaks from PDF libraries cannot pile up.
     worker_max_tasks_per_child: int = Field(default=50, ge=1, alias="WORKER_MAX_TASKS_PER_CHILD")
     #: Address-space limit of each worker child (RLIMIT_AS), in MiB: a decompression bomb fails one task.
-    worker_memory_limit_mb: int = Field(default=4096, ge=256, alias="WORKER_MEMORY_LIMIT_MB")
+    #: Times the worker's ``--concurrency``, plus the main process, it must fit the container
+    #: (tests/infra/test_worker_memory.py checks every manifest); production refuses a limit below
+    #: what the inflation caps let PDFium use (``pdf_guard.required_address_space``).
+    worker_memory_limit_mb: int = Field(
+        default=DEFAULT_ADDRESS_SPACE_BYTES // MiB, ge=256, alias="WORKER_MEMORY_LIMIT_MB"
+    )
     #: The Celery queue the API sends jobs to and the worker consumes.
     celery_queue: str = Field(default="documents", min_length=1, alias="CELERY_QUEUE")
     #: A job redelivered more often than this (its worker died each time) fails as ``worker_lost``.
@@ -86,6 +95,16 @@ class DocumentsSettings(ServiceSettings):
         if self.outbound_allowed_ports == "*":
             return None
         return frozenset(int(p) for p in self.outbound_allowed_ports.split(","))
+
+    @model_validator(mode="after")
+    def _child_fits_the_inflation_caps(self) -> DocumentsSettings:
+        # Tests lower the limit on purpose to make a child hit it; production must not.
+        if self.environment == "production" and self.worker_memory_limit_bytes < required_address_space():
+            raise ValueError(
+                f"WORKER_MEMORY_LIMIT_MB={self.worker_memory_limit_mb} is below the "
+                f"{required_address_space() // MiB} MiB a child needs to read what the inflation caps allow"
+            )
+        return self
 
     @property
     def max_upload_bytes(self) -> int:

@@ -21,6 +21,7 @@ from portfolio_documents.processing.content import FetchLimits
 from portfolio_documents.processing.pipeline import Pipeline, PipelineConfig, ProgressCallback, Summarizer
 from portfolio_documents.processing.storage import Storage, storage_from_settings
 from portfolio_documents.processing.store import ChunkStore, open_chroma
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.sql import sqlalchemy_url
 
 if TYPE_CHECKING:
@@ -42,7 +43,12 @@ def sync_engine(database_url: str) -> Engine:
     """A small synchronous engine (psycopg 3) for the worker's short transactions."""
     return _cached(  # type: ignore[no-any-return]
         ("engine", database_url),
-        lambda: create_sync_engine(sqlalchemy_url(database_url), pool_pre_ping=True, pool_size=3),
+        lambda: create_sync_engine(
+            sqlalchemy_url(database_url),
+            pool_pre_ping=True,
+            pool_size=3,
+            connect_args={"connect_timeout": DB_CONNECT_TIMEOUT_S},
+        ),
     )
 
 
@@ -61,7 +67,11 @@ def chroma(settings: DocumentsSettings, *, embedded: bool = False) -> Any:
     """The Chroma client: the server at ``CHROMA_URL``; the embedded ``CHROMA_PATH`` only when asked
     (a single-process CLI run)."""
     path = settings.chroma_path if embedded else None
-    return _cached(("chroma", settings.chroma_url, path), lambda: open_chroma(settings.chroma_url, path=path))
+    token = settings.chroma_auth_token.get_secret_value() if settings.chroma_auth_token else None
+    return _cached(
+        ("chroma", settings.chroma_url, path, token),
+        lambda: open_chroma(settings.chroma_url, path=path, token=token),
+    )
 
 
 def storage(settings: DocumentsSettings) -> Storage:

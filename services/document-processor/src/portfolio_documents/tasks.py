@@ -20,6 +20,7 @@ from portfolio_documents import runtime
 from portfolio_documents.config import get_settings
 from portfolio_documents.processing.jobs import fail_job
 from portfolio_documents.worker import app
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.sql import sqlalchemy_url
 
 logger = logging.getLogger("portfolio_documents.tasks")
@@ -47,7 +48,11 @@ class JobTask(Task):  # type: ignore[misc]  # celery ships no type hints
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if isinstance(exc, TimeLimitExceeded) and args:
-            engine = create_sync_engine(sqlalchemy_url(get_settings().database_url), poolclass=pool.NullPool)
+            engine = create_sync_engine(
+                sqlalchemy_url(get_settings().database_url),
+                poolclass=pool.NullPool,
+                connect_args={"connect_timeout": DB_CONNECT_TIMEOUT_S},
+            )
             try:
                 fail_job(
                     sessionmaker(engine),

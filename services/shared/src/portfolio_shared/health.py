@@ -28,6 +28,12 @@ class ReadinessCheck:
     check: Callable[[], Awaitable[CheckResult]]
 
 
+#: Seconds any Postgres connection may take to open (libpq's ``connect_timeout``): every
+#: ``psycopg.connect``, SQLAlchemy engine and Django database passes it, so an unreachable server
+#: fails a call instead of hanging it (tests/infra/test_connect_timeouts.py looks for each).
+DB_CONNECT_TIMEOUT_S = 5
+
+
 def libpq_url(database_url: str) -> str:
     """``database_url`` as libpq reads it: SQLAlchemy's ``postgresql+psycopg://`` without ``+psycopg``."""
     scheme, sep, rest = database_url.partition("://")

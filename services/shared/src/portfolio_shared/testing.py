@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from portfolio_shared.health import libpq_url
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S, libpq_url
 from portfolio_shared.sql.admin import create_database, drop_database
 from portfolio_shared.sql.migrations import Action, run_migrations
 
@@ -59,7 +59,7 @@ def temporary_database(
 
 def public_tables(url: str) -> set[str]:
     """The names of the tables in the ``public`` schema of ``url``'s database."""
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url), connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
         rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
     return {str(row[0]) for row in rows}
 

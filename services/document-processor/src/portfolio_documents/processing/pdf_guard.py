@@ -25,11 +25,21 @@ import pypdf
 from pypdf.errors import LimitReachedError, PyPdfError
 from pypdf.generic import IndirectObject, StreamObject
 
-#: Default address space of a worker child: the PDF libraries need little, but onnxruntime and
-#: numpy (the embedder runs in the same child) reserve far more virtual memory than they touch.
-DEFAULT_ADDRESS_SPACE_BYTES = 3 * 1024**3
-DEFAULT_MAX_STREAM_BYTES = 256 * 1024**2
+MiB = 1024**2
+#: Address space a worker child takes before any PDF: onnxruntime and numpy (the embedder runs in the
+#: same child) reserve far more virtual memory than they touch. Measured 2026-12-07: 1.46 GiB after
+#: embedding a batch of 32 with the PDF libraries loaded (0.85 GiB of it resident).
+CHILD_BASELINE_BYTES = 1536 * MiB
+#: PDFium holds a stream's compressed bytes and its whole inflated output while it reads a page
+#: (measured: a 250 MiB stream adds 490 MiB of address space), so a stream costs twice its size.
+STREAM_MEMORY_FACTOR = 2
+DEFAULT_MAX_STREAM_BYTES = 256 * MiB
+#: The work budget over all streams: PDFium reads and frees page by page, so this bounds time, not
+#: memory (that is the per-stream cap's job).
 DEFAULT_MAX_INFLATED_BYTES = 2 * 1024**3
+#: Default address space of a worker child: the baseline, the largest stream PDFium may inflate,
+#: and 512 MiB for pdfplumber's and the chunker's working set.
+DEFAULT_ADDRESS_SPACE_BYTES = 2560 * MiB
 
 _STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
 _LZW = re.compile(rb"/LZW(?:Decode)?[\s/\]>]")
@@ -160,11 +170,17 @@ def _check_with_pypdf(data: bytes, *, max_stream_bytes: int, max_total_bytes: in
     return total
 
 
+def required_address_space(max_stream_bytes: int = DEFAULT_MAX_STREAM_BYTES) -> int:
+    """The address space a child needs to read any document the inflation check lets through."""
+    return CHILD_BASELINE_BYTES + STREAM_MEMORY_FACTOR * max_stream_bytes
+
+
 def apply_child_limits(address_space_bytes: int = DEFAULT_ADDRESS_SPACE_BYTES) -> None:
     """Limit this process's address space (``RLIMIT_AS``); call it in each worker child.
 
     The limit counts virtual memory, not resident memory: numpy's and onnxruntime's thread pools
-    and arenas reserve a lot of it, so leave 2-3 GiB (the default is 3 GiB). Past the limit an
+    and arenas reserve a lot of it (:data:`CHILD_BASELINE_BYTES`), so the limit must be at least
+    :func:`required_address_space` (the default is 2.5 GiB). Past the limit an
     allocation fails: Python raises ``MemoryError``; PDFium aborts the child, and Celery replaces it.
     The hard limit is left as it is, never raised.
     """

@@ -126,8 +126,12 @@ def chunk_metadata(document: DocumentRecord, chunk: ChunkLike, model_id: str) ->
     return {k: v for k, v in meta.items() if v is not None}
 
 
-def open_chroma(url: str, *, path: str | None = None) -> Any:
-    """A Chroma client: the server at ``url``, or (single process only) the embedded store at ``path``."""
+def open_chroma(url: str, *, path: str | None = None, token: str | None = None) -> Any:
+    """A Chroma client: the server at ``url``, or (single process only) the embedded store at ``path``.
+
+    ``token`` goes with every request as ``Authorization: Bearer <token>``, for the authenticating
+    proxy in front of the server (Chroma 1.x's own server checks no credentials).
+    """
     import chromadb
     from chromadb.config import Settings
 
@@ -140,6 +144,7 @@ def open_chroma(url: str, *, path: str | None = None) -> Any:
         host=parts.hostname or "127.0.0.1",
         port=parts.port or (443 if secure else 80),
         ssl=secure,
+        headers={"Authorization": f"Bearer {token}"} if token else None,
         settings=quiet,
     )
 

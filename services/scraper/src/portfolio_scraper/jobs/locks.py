@@ -16,7 +16,7 @@ import uuid
 
 import psycopg
 
-from portfolio_shared.health import libpq_url
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S, libpq_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ class JobLocks:
                 # The old connection died with its locks: those jobs now look orphaned to others.
                 logger.warning("job lock connection lost", extra={"jobs": sorted(map(str, self._held))})
                 self._held.clear()
-            self._conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S
+            )
         return self._conn
 
     async def acquire(self, job_id: uuid.UUID) -> None:

@@ -95,6 +95,12 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     p.add_argument("--backoff-max", type=float, default=float(env("OUTBOX_BACKOFF_MAX", "21600")))
     p.add_argument("--lease-seconds", type=float, default=float(env("OUTBOX_LEASE_SECONDS", "300")))
     p.add_argument("--timeout", type=float, default=float(env("OUTBOX_HTTP_TIMEOUT", "30")))
+    p.add_argument(
+        "--retention-days",
+        type=float,
+        default=float(env("OUTBOX_RETENTION_DAYS", "30")),
+        help="delete delivered and dead messages this many days old (OUTBOX_RETENTION_DAYS)",
+    )
     return p
 
 
@@ -148,6 +154,7 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
             "backoff_max": args.backoff_max,
             "lease_seconds": args.lease_seconds,
             "timeout": args.timeout,
+            "retention_days": args.retention_days,
         },
     )
 

@@ -23,6 +23,9 @@ Design:
   default backoff) the row is marked ``dead`` and kept for inspection. ``Retry-After`` is honoured
   on 429 and 503 (seconds or HTTP date, capped by ``retry_after_max``); otherwise the delay is
   exponential backoff with full jitter.
+* **Retention.** Delivered and dead messages (with their attempts) are deleted ``retention_days``
+  after delivery (dead ones after creation): :meth:`prune`, which :meth:`run_forever` calls once an
+  hour. Pending messages are never pruned.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import metrics
 from portfolio_shared.outbox.backlog import Backlog, outbox_backlog
 from portfolio_shared.outbox.backoff import Jitter, backoff_delay, full_jitter
@@ -52,6 +56,7 @@ from portfolio_shared.outbox.queries import (
     EXPIRE,
     FAILED,
     NEXT_DUE,
+    PRUNE,
     RELEASE,
 )
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
@@ -92,12 +97,16 @@ class Dispatcher:
         backoff_max: float = 6 * 3600.0,
         max_attempts: int = 25,
         retry_after_max: float = 24 * 3600.0,
+        retention_days: float = 30.0,
+        prune_interval: float = 3600.0,
         dispatcher_id: str | None = None,
         clock: Clock | None = None,
         jitter: Jitter = full_jitter,
     ) -> None:
         if batch_size < 1 or max_attempts < 1:
             raise ValueError("batch_size and max_attempts must be at least 1")
+        if retention_days <= 0:
+            raise ValueError("retention_days must be positive")
         if lease_seconds <= timeout:
             raise ValueError("lease_seconds must exceed the HTTP timeout, or two dispatchers may overlap")
         self.database_url = database_url
@@ -108,6 +117,9 @@ class Dispatcher:
         self.backoff_max = backoff_max
         self.max_attempts = max_attempts
         self.retry_after_max = retry_after_max
+        self.retention_days = retention_days
+        self.prune_interval = prune_interval
+        self._next_prune = 0.0  # monotonic: the first pass of run_forever prunes
         self.dispatcher_id = dispatcher_id or default_dispatcher_id()
         self._clock = clock
         self._jitter = jitter
@@ -129,7 +141,9 @@ class Dispatcher:
 
     def _db(self) -> psycopg.Connection[dict[str, Any]]:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.database_url, autocommit=True, row_factory=dict_row)
+            self._conn = psycopg.connect(
+                self.database_url, autocommit=True, row_factory=dict_row, connect_timeout=DB_CONNECT_TIMEOUT_S
+            )
         return self._conn
 
     def close(self) -> None:
@@ -271,6 +285,20 @@ class Dispatcher:
         with self._db().cursor(row_factory=tuple_row) as cur:
             return outbox_backlog(cur)
 
+    def prune(self, batch: int = 5000) -> int:
+        """Delete delivered and dead messages older than ``retention_days``; return how many."""
+        params = {"now": self._now(), "retention": self.retention_days * 86400, "limit": batch}
+        removed = 0
+        while True:
+            with self._db().cursor() as cur:  # autocommit: each batch its own transaction
+                count = cur.execute(PRUNE, params).rowcount
+            removed += count
+            if count < batch:
+                break
+        if removed:
+            logger.info("outbox pruned", extra={"removed": removed, "retention_days": self.retention_days})
+        return removed
+
     def stop(self) -> None:
         """Ask :meth:`run_forever` to return after the message in flight."""
         self._stop.set()
@@ -287,6 +315,9 @@ class Dispatcher:
             try:
                 # Listen before looking, so a message committed during a pass still wakes us.
                 self._listen()
+                if time.monotonic() >= self._next_prune:
+                    self._next_prune = time.monotonic() + self.prune_interval
+                    self.prune()
                 claimed_full = self._pass()
                 failures = 0
                 if claimed_full:
@@ -332,6 +363,8 @@ class Dispatcher:
 
     def _listen(self) -> psycopg.Connection[Any]:
         if self._listen_conn is None or self._listen_conn.closed:
-            self._listen_conn = psycopg.connect(self.database_url, autocommit=True)
+            self._listen_conn = psycopg.connect(
+                self.database_url, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S
+            )
             self._listen_conn.execute(f"LISTEN {OUTBOX_CHANNEL}")
         return self._listen_conn

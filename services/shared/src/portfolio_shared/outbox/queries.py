@@ -62,3 +62,16 @@ VALUES (%(id)s, %(attempt)s, %(dispatcher_id)s, %(started_at)s, COALESCE(%(now)s
 """
 
 NEXT_DUE = "SELECT min(available_at) FROM outbox_message WHERE delivered_at IS NULL AND NOT dead"
+
+#: Delivered messages, and dead ones, older than the retention (their attempts go with them by
+#: ON DELETE CASCADE); in batches, so one pass never holds a long transaction.
+PRUNE = """
+DELETE FROM outbox_message
+WHERE id IN (
+    SELECT id FROM outbox_message
+    WHERE (delivered_at IS NOT NULL OR dead)
+      AND COALESCE(delivered_at, created_at)
+          < COALESCE(%(now)s::timestamptz, now()) - %(retention)s * interval '1 second'
+    LIMIT %(limit)s
+)
+"""

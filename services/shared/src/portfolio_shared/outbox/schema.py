@@ -5,7 +5,8 @@ There is no ORM model: Django runs ``migrations.RunSQL(OUTBOX_DDL, OUTBOX_DROP_D
 
 ``outbox_message`` holds one row per message. ``available_at`` is when the next attempt may start;
 while a dispatcher holds a message it is that dispatcher's lease expiry (see ``dispatcher.py``).
-Delivered and dead rows are kept for inspection; prune them with a job of your own if they pile up.
+Delivered and dead rows are kept for inspection, then pruned by the dispatcher after
+``OUTBOX_RETENTION_DAYS`` (see ``Dispatcher.prune``).
 ``outbox_attempt`` records every attempt, successful or not.
 """
 

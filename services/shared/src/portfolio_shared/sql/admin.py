@@ -14,10 +14,9 @@ import psycopg
 from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from portfolio_shared.health import libpq_url, redact_url
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S, libpq_url, redact_url
 
 MAINTENANCE_DATABASE = "postgres"
-CONNECT_TIMEOUT_S = 5
 
 
 def database_name(database_url: str) -> str:
@@ -31,7 +30,7 @@ def database_name(database_url: str) -> str:
 @contextmanager
 def _maintenance(database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     conninfo = make_conninfo(libpq_url(database_url), dbname=MAINTENANCE_DATABASE)
-    with psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
         yield conn
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
+
 DRIVER = "postgresql+psycopg"
 _POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", DRIVER})
 
@@ -26,9 +28,15 @@ def create_engine(database_url: str, **options: Any) -> AsyncEngine:
     """An async engine for ``database_url``; ``options`` override the defaults below.
 
     ``pool_pre_ping`` so a restarted Postgres does not fail the next request; a small pool because
-    each service runs several processes against one database.
+    each service runs several processes against one database; ``connect_timeout`` so an unreachable
+    server fails the request instead of hanging it.
     """
-    settings: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, **options}
+    settings: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "connect_args": {"connect_timeout": DB_CONNECT_TIMEOUT_S},
+        **options,
+    }
     return create_async_engine(sqlalchemy_url(database_url), **settings)
 
 

@@ -19,7 +19,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, pool
 from sqlalchemy import create_engine as create_sync_engine
 
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.sql.engine import sqlalchemy_url
+
+_CONNECT_ARGS = {"connect_timeout": DB_CONNECT_TIMEOUT_S}
 
 Action = Literal["upgrade", "downgrade"]
 
@@ -101,7 +104,7 @@ def configure_env(target_metadata: MetaData, *, fallback_url: Callable[[], str |
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_sync_engine(url, poolclass=pool.NullPool)
+    engine = create_sync_engine(url, poolclass=pool.NullPool, connect_args=_CONNECT_ARGS)
     try:
         with engine.connect() as connection:
             context.configure(
@@ -118,7 +121,9 @@ def schema_diff(database_url: str, target_metadata: MetaData) -> list[Any]:
 
     Empty when the models and the migrations agree; the outbox tables are left out.
     """
-    engine = create_sync_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
+    engine = create_sync_engine(
+        sqlalchemy_url(database_url), poolclass=pool.NullPool, connect_args=_CONNECT_ARGS
+    )
     try:
         with engine.connect() as conn:
             migration_context = MigrationContext.configure(conn, opts={"include_object": include_object})
