@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "portfolio_shared.django.middleware.RequestIdMiddleware",
     "portfolio_shared.django.middleware.MetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Public API reads per client address (config/ratelimit.py); its 429 still gets CORS headers.
+    "config.ratelimit.PublicReadThrottleMiddleware",
     # /health, /ready, /internal/metrics: answered before host checks and the HTTPS redirect.
     "portfolio_shared.django.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -148,6 +150,13 @@ PROXY_DEADLINE_SECONDS = 3.0
 ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
 DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
 
+# Rate limits (public reads, chatbot, admin login) count per client address, read behind this many
+# proxies (config.ratelimit.client_address).
+TRUSTED_PROXY_COUNT = env.trusted_proxy_count
+# Public API reads per client and window (config.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
+PUBLIC_READ_RATE_LIMIT = env.public_read_rate_limit
+PUBLIC_READ_RATE_WINDOW_SECONDS = env.public_read_rate_window_seconds
+
 # Admin login throttling (config/admin_site.py): failures per (username, address) and window.
 ADMIN_LOGIN_MAX_FAILURES = 5
 ADMIN_LOGIN_LOCKOUT_SECONDS = 15 * 60
@@ -183,8 +192,6 @@ CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 CHATBOT_VECTOR_FLOOR = 0.5
 # Without per-side scores (an older /search), the fused RRF score must reach this.
 CHATBOT_FUSED_FLOOR = 0.0
-# The chatbot's rate limit counts per client address, read behind this many proxies (client_ip).
-TRUSTED_PROXY_COUNT = env.trusted_proxy_count
 CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
 CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
 CHATBOT_CONVERSATION_TURNS = 5

@@ -30,3 +30,7 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_portfolio_core_{os.getpid()}"}  #
 # Test transactions never commit, so the papers response cache would never be invalidated between
 # tests; papers/tests/test_cache.py turns it on where it is the subject.
 PAPERS_CACHE_SECONDS = 0
+
+# Every test client is 127.0.0.1: the public-read limit would refuse the suite itself.
+# config/tests/test_ratelimit.py turns it on where it is the subject.
+PUBLIC_READ_RATE_LIMIT = 0
