@@ -88,12 +88,19 @@ DATABASES = {
     "default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)
 }
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
+# Every use of it degrades without it, so a Redis that is down or hangs must cost a request little:
+# each call gives up after REDIS_SOCKET_TIMEOUT_SECONDS (connect and read), without retrying.
+REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+        },
     }
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: a URL typed without a scheme is https
@@ -156,6 +163,15 @@ TRUSTED_PROXY_COUNT = env.trusted_proxy_count
 # Public API reads per client and window (config.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
 PUBLIC_READ_RATE_LIMIT = env.public_read_rate_limit
 PUBLIC_READ_RATE_WINDOW_SECONDS = env.public_read_rate_window_seconds
+
+# Passwords set through Django's forms and createsuperuser (the admin's accounts): Django's four
+# validators, at least 12 characters for an account that can change the whole site.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 # Admin login throttling (config/admin_site.py): failures per (username, address) and window.
 ADMIN_LOGIN_MAX_FAILURES = 5

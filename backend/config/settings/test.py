@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES, WEBHOOK_SECRETS
+from config.settings.base import CACHES, STORAGES, WEBHOOK_SECRETS
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create users
@@ -15,6 +15,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/11",
         "KEY_PREFIX": f"core-test-{os.getpid()}",  # per process: cached pages never leak between runs
+        "OPTIONS": CACHES["default"]["OPTIONS"],
     }
 }
 
