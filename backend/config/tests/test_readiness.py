@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,14 @@ pytestmark = pytest.mark.django_db
 
 #: Nothing listens on this port over TCP: a check that dials 127.0.0.1 instead of the socket fails.
 SOCKET_ONLY_PORT = 6543
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    # A unix socket path may not exceed 107 bytes: pytest's tmp_path can be longer than that.
+    path = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    yield path
+    shutil.rmtree(path)
 
 
 def server_socket(tmp_path: Path) -> Path:
@@ -30,7 +41,7 @@ def server_socket(tmp_path: Path) -> Path:
         None,
     )
     assert real is not None and real.exists(), f"the local Postgres has no unix socket ({directories!r})"
-    socket_dir = tmp_path / "cloudsql" / "project:region:instance"
+    socket_dir = tmp_path / "cloudsql" / "proj:reg:inst"
     socket_dir.mkdir(parents=True)
     os.symlink(real, socket_dir / f".s.PGSQL.{SOCKET_ONLY_PORT}")
     return socket_dir
@@ -44,9 +55,9 @@ def use_database_url(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 
 def test_ready_reaches_the_database_through_the_cloud_sql_socket_form(
-    api: APIClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: APIClient, short_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    socket_dir = server_socket(tmp_path)
+    socket_dir = server_socket(short_dir)
     name = connection.settings_dict["NAME"]
     use_database_url(
         monkeypatch, f"postgresql://postgres:unused@:{SOCKET_ONLY_PORT}/{name}?host={socket_dir}"
