@@ -8,6 +8,7 @@ import dj_database_url
 
 from config.env import get_settings
 from portfolio_shared.log import configure_logging
+from portfolio_shared.redis_timeouts import socket_timeouts
 from portfolio_shared.settings import webhook_secrets
 
 env = get_settings()
@@ -89,18 +90,14 @@ DATABASES = {
 }
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
 # Every use of it degrades without it, so a Redis that is down or hangs must cost a request little:
-# each call gives up after REDIS_SOCKET_TIMEOUT_SECONDS (connect and read), without retrying.
-REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
+# each call gives up after 0.5 s (connect and read), without retrying.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
-        "OPTIONS": {
-            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
-            "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
-        },
+        "OPTIONS": socket_timeouts(0.5),
     }
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: a URL typed without a scheme is https
