@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from django.db import IntegrityError
 from rest_framework.test import APIClient
 
 from portfolio_shared.webhooks import sign_headers
@@ -105,5 +106,28 @@ def test_a_registered_handler_runs_once_and_a_failing_one_records_nothing(api: A
         assert response.json()["error"]["code"] == "internal_error"
         # The receipt rolled back with the handler, so a redelivery will be acted on.
         assert not WebhookReceipt.objects.filter(webhook_id="e2").exists()
+    finally:
+        del HANDLERS[("scraper", "test.event")]
+
+
+def test_an_integrity_error_raised_by_a_handler_is_a_failure_not_a_duplicate(api: APIClient) -> None:
+    calls: list[dict] = []  # type: ignore[type-arg]
+
+    def handler(data):  # type: ignore[no-untyped-def]
+        calls.append(dict(data))
+        if len(calls) == 1:  # the first delivery hits a constraint of the handler's own tables
+            raise IntegrityError('duplicate key value violates unique constraint "papers_paper_pkey"')
+
+    HANDLERS[("scraper", "test.event")] = handler
+    try:
+        body = json.dumps({"type": "test.event", "id": "e3", "data": {"n": 3}}).encode()
+        headers = sign_headers(["test-secret-new"], body, msg_id="e3")
+        failed = post(api, body, headers)
+        assert failed.status_code == 500  # the sender retries; nothing is acknowledged
+        assert not WebhookReceipt.objects.filter(webhook_id="e3").exists()
+        redelivered = post(api, body, headers)
+        assert redelivered.status_code == 200
+        assert redelivered.json()["duplicate"] is False
+        assert calls == [{"n": 3}, {"n": 3}]
     finally:
         del HANDLERS[("scraper", "test.event")]
