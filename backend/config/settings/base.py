@@ -187,6 +187,9 @@ PAPERS_CACHE_SECONDS = env.papers_cache_seconds
 SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"
 
 READINESS_CHECKS = ["config.readiness.database"]
+# /ready and /internal/metrics are reachable on the public host: each process answers them from its
+# last answer for this long, so a flood of them costs no database connections (portfolio_shared.django).
+PROBE_CACHE_SECONDS = 2
 
 configure_logging(SERVICE_NAME, env.log_level)
 LOGGING_CONFIG = None  # our JSON handler is installed above; Django must not replace it

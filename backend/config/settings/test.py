@@ -35,3 +35,6 @@ PAPERS_CACHE_SECONDS = 0
 # Every test client is 127.0.0.1: the public-read limit would refuse the suite itself.
 # config/tests/test_ratelimit.py turns it on where it is the subject.
 PUBLIC_READ_RATE_LIMIT = 0
+
+# Probes answer afresh in tests; config/tests/test_probes.py turns their cache on where it is the subject.
+PROBE_CACHE_SECONDS = 0
