@@ -71,6 +71,15 @@ def public_reads() -> FixedWindow:
     )
 
 
+#: Service calls and webhooks: not public reads, whatever their method.
+NOT_PUBLIC = ("/api/internal/", "/api/webhooks/")
+
+
+def is_public_read(method: str, path: str) -> bool:
+    """Whether a request counts against the public-read limit (and its operation may answer 429)."""
+    return method.upper() in ("GET", "HEAD") and path.startswith("/api/") and not path.startswith(NOT_PUBLIC)
+
+
 class PublicReadThrottleMiddleware:
     """Counts every public read of the API (``GET``/``HEAD`` under ``/api/``) per client address.
 
@@ -79,15 +88,11 @@ class PublicReadThrottleMiddleware:
     reads. Over the limit: 429 with ``Retry-After`` and the error envelope.
     """
 
-    EXEMPT = ("/api/internal/", "/api/webhooks/")
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        path = request.path_info
-        public = path.startswith("/api/") and not path.startswith(self.EXEMPT)
-        if public and request.method in ("GET", "HEAD"):
+        if is_public_read(request.method or "", request.path_info):
             try:
                 public_reads().hit(client_address(request))
             except RateLimited as exc:

@@ -70,3 +70,13 @@ def test_service_calls_webhooks_probes_and_limit_zero_are_not_counted(api: APICl
     settings.PUBLIC_READ_RATE_LIMIT = 0
     for _ in range(LIMIT + 2):
         assert api.get("/api/papers/", **visitor).status_code == 200
+
+
+def test_the_schema_documents_429_on_public_reads_only(api: APIClient) -> None:
+    paths = api.get("/api/schema/", headers={"Accept": "application/json"}).json()["paths"]
+    limited = paths["/api/papers/"]["get"]["responses"]["429"]
+    assert "Retry-After" in limited["headers"]
+    assert limited["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
+    assert "429" in paths["/api/papers/scrape-status/"]["get"]["responses"]
+    assert "429" not in paths["/api/internal/papers/bulk/"]["post"]["responses"]
+    assert "429" not in paths["/api/webhooks/scraper-complete/"]["post"]["responses"]
