@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.views.static import serve as serve_file
 
@@ -14,7 +14,7 @@ from django.views.static import serve as serve_file
 MEDIA_CSP = "sandbox; default-src 'none'"
 
 
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """An uploaded file from MEDIA_ROOT (a local directory, or in production the uploads bucket
     mounted by Cloud Run), cacheable for a day. The owner's few images need no separate file server,
     and the bucket stays private: it also holds the document processor's uploads.
@@ -24,7 +24,8 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     """
     response = serve_file(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "public, max-age=86400"
-    response["Content-Disposition"] = content_disposition_header(True, PurePosixPath(path).name)
+    filename = PurePosixPath(path).name
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     response["Content-Security-Policy"] = MEDIA_CSP
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -64,13 +65,11 @@ def _page_key(request: HttpRequest) -> str:
 def _keep_only(request: HttpRequest, accepted: frozenset[str]) -> None:
     """Reduce the request's query to the ``accepted`` parameters, sorted: the key and the view see the
     same query, so a cached page's links carry no parameter another client added."""
-    pairs = sorted((name, value) for name in accepted for value in request.GET.getlist(name))
-    query = QueryDict(mutable=True)
-    for name, value in pairs:
-        query.appendlist(name, value)
-    request.META["QUERY_STRING"] = query.urlencode()
-    query._mutable = False
-    request.GET = query
+    # Sorted by name only: a repeated parameter keeps its values' order (the view reads the last).
+    pairs = [(name, value) for name in sorted(accepted) for value in request.GET.getlist(name)]
+    query = urlencode(pairs)
+    request.META["QUERY_STRING"] = query
+    request.GET = QueryDict(query)
 
 
 def cached_view(view: View, *, params: Iterable[str] = ()) -> View:
