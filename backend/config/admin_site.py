@@ -3,13 +3,16 @@
 Failed logins are counted per (username, client address) in the Django cache (Redis): after
 ``ADMIN_LOGIN_MAX_FAILURES`` failures within ``ADMIN_LOGIN_LOCKOUT_SECONDS`` that pair is refused
 with 429 — even with the right password — until the window, which starts at the first failure,
-ends. Keying on the pair means a guesser cannot lock the owner out from another address.
-A successful login clears the pair's count.
+ends. The address is the visitor's behind ``TRUSTED_PROXY_COUNT`` proxies
+(``config.ratelimit.client_address``), so keying on the pair means a guesser cannot lock the owner
+out from another network. A successful login clears the pair's count. Redis being down (or
+silent) turns the throttle off, logged, rather than locking the owner out of the admin.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -20,13 +23,18 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
+
+from config.ratelimit import client_address
+
+logger = logging.getLogger(__name__)
 
 LOCKOUT_MESSAGE = "Too many failed logins for this account from your address. Try again later."
 
 
 def _key(request: HttpRequest) -> str:
     username = str(request.POST.get("username", "")).strip().lower()
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     # Hashed: usernames typed into the form are user input of any length and content.
     digest = hashlib.sha256(f"{username}\0{address}".encode()).hexdigest()
     return f"admin-login-failures:{digest}"
@@ -42,13 +50,16 @@ class PortfolioAdminSite(admin.AdminSite):
             return super().login(request, extra_context)
         key = _key(request)
         window = settings.ADMIN_LOGIN_LOCKOUT_SECONDS
-        if (cache.get(key) or 0) >= settings.ADMIN_LOGIN_MAX_FAILURES:
+        if _failures(key) >= settings.ADMIN_LOGIN_MAX_FAILURES:
             return self._locked_out(request, window)
         response = super().login(request, extra_context)
-        if request.user.is_authenticated and request.user.is_staff:
-            cache.delete(key)
-        else:
-            _count_failure(key, window)
+        try:
+            if request.user.is_authenticated and request.user.is_staff:
+                cache.delete(key)
+            else:
+                _count_failure(key, window)
+        except RedisError:
+            logger.warning("admin login throttle unavailable; the attempt was not counted", exc_info=True)
         return response
 
     def _locked_out(self, request: HttpRequest, window: int) -> HttpResponse:
@@ -66,6 +77,14 @@ class PortfolioAdminSite(admin.AdminSite):
         response = TemplateResponse(request, self.login_template or "admin/login.html", context, status=429)
         response["Retry-After"] = str(window)
         return response
+
+
+def _failures(key: str) -> int:
+    try:
+        return int(cache.get(key) or 0)
+    except RedisError:
+        logger.warning("admin login throttle unavailable; letting the attempt through", exc_info=True)
+        return 0
 
 
 def _count_failure(key: str, window: int) -> None:

@@ -48,6 +48,10 @@ class CoreSettings(ServiceSettings):
     chatbot_rate_window_seconds: int = Field(default=60, ge=1, alias="CHATBOT_RATE_WINDOW_SECONDS")
     #: Webhook receipts (the dedupe record of each webhook-id) are deleted after this many days.
     webhook_receipt_retention_days: float = Field(default=30, gt=0, alias="WEBHOOK_RECEIPT_RETENTION_DAYS")
+    #: Public API reads (GET/HEAD under /api/) one client address may make per window; 0: no limit.
+    #: Test stacks, e2e and the bench raise it: all their clients are one address.
+    public_read_rate_limit: int = Field(default=300, ge=0, alias="PUBLIC_READ_RATE_LIMIT")
+    public_read_rate_window_seconds: int = Field(default=60, ge=1, alias="PUBLIC_READ_RATE_WINDOW_SECONDS")
     webhook_secrets_scraper: SecretStr = Field(default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_SCRAPER")
     webhook_secrets_documents: SecretStr = Field(
         default=SecretStr(DEV_SECRET), alias="WEBHOOK_SECRETS_DOCUMENTS"

@@ -3,7 +3,8 @@
 Views declare the errors particular to them (``404``, ``503`` ...), often with a description only;
 this hook adds the ``ErrorEnvelope`` component, gives every 4xx/5xx response that body, and adds
 the errors every operation can answer: 500 always, 404 with path parameters, 400/422 with a request
-body, 422 with query parameters, 401/403 when the operation requires authentication.
+body, 422 with query parameters, 401/403 when the operation requires authentication, 429 on public
+reads (``config.ratelimit``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from config.ratelimit import is_public_read
 from portfolio_shared.errors import ErrorEnvelope
 
 ENVELOPE = "ErrorEnvelope"
@@ -23,6 +25,7 @@ _DESCRIPTIONS = {
     "403": "Not allowed (error envelope).",
     "404": "Not found (error envelope).",
     "422": "The request did not validate (error envelope).",
+    "429": "Too many reads from this client address; wait Retry-After seconds (error envelope).",
     "500": "Unexpected error (error envelope).",
 }
 
@@ -55,9 +58,11 @@ def _envelope_schemas() -> dict[str, Any]:
     return components
 
 
-def _expected_errors(operation: dict[str, Any]) -> list[str]:
+def _expected_errors(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     params = operation.get("parameters", [])
     expected = ["500"]
+    if is_public_read(method, path):
+        expected.append("429")
     if any(p.get("in") == "path" for p in params):
         expected.append("404")
     if "requestBody" in operation:
@@ -76,20 +81,23 @@ def document_error_responses(
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in _envelope_schemas().items():
         schemas.setdefault(name, schema)
-    for item in result.get("paths", {}).values():
+    for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in _expected_errors(operation):
+            for status in _expected_errors(path, method, operation):
                 responses.setdefault(status, {"description": _DESCRIPTIONS[status]})
             for status, response in responses.items():
                 if _is_error(str(status)):
                     response.setdefault("description", "Error (error envelope).")
                     response["content"] = {"application/json": {"schema": ENVELOPE_REF}}
+            if "429" in responses:
+                responses["429"].setdefault("headers", {"Retry-After": _RETRY_AFTER})
     return result
 
 
+_RETRY_AFTER = {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}
 _NULL = {"type": "null"}
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.db import connections
+from psycopg.conninfo import make_conninfo
 
 from portfolio_shared.health import ReadinessCheck, postgres_check
 
 
 def database() -> ReadinessCheck:
-    """Check the database Django is actually using (in tests, the test database)."""
-    db = connections["default"].settings_dict
-    auth = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
-    return postgres_check(f"postgresql://{auth}@{host}/{db['NAME']}")
+    """Check the database Django is actually using (in tests, the test database).
+
+    The connection parameters are the ones Django itself hands to psycopg, so every form of
+    ``DATABASE_URL`` reaches the same server: a host and port, a socket directory in the host part,
+    or Cloud SQL's ``postgresql://u:p@/db?host=/cloudsql/<instance>`` (``host`` in OPTIONS).
+    """
+    params = connections["default"].get_connection_params()
+    # Django also passes Python objects (cursor factory, adapters map): only libpq's own keywords.
+    conninfo = {k: v for k, v in params.items() if isinstance(v, str | int) and not isinstance(v, bool)}
+    return postgres_check(make_conninfo(**conninfo))

@@ -9,7 +9,6 @@ on :attr:`StandIn.release`, which is set when the server stops so no handler thr
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from portfolio_shared.testing_sockets import closed_port, silent_server
 
 
 @dataclass
@@ -117,7 +118,16 @@ def stand_in(route: Route) -> Iterator[StandIn]:
 
 def closed_port_url() -> str:
     """A local URL where nothing listens (the port was free a moment ago): an upstream that is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{closed_port()}"
+
+
+@contextmanager
+def unusable_redis(failure: str) -> Iterator[str]:
+    """A Redis URL that fails as ``failure`` says: ``"closed port"`` (down) or ``"silent server"``
+    (accepts connections and never answers, as a hung Redis does)."""
+    if failure == "closed port":
+        yield f"redis://127.0.0.1:{closed_port()}/0"
+        return
+    assert failure == "silent server", failure
+    with silent_server() as (host, port):
+        yield f"redis://{host}:{port}/0"

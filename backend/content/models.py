@@ -11,7 +11,8 @@ import re
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, URLValidator
+from django.core.files import File
+from django.core.validators import FileExtensionValidator, MaxValueValidator, URLValidator
 from django.db import models, router, transaction
 from django.utils.text import slugify
 
@@ -41,6 +42,26 @@ class IndexedContent(models.Model):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
+
+
+#: Every PDF starts with this header (ISO 32000-1, 7.5.2).
+PDF_HEADER = b"%PDF-"
+
+
+def validate_pdf(upload: File) -> None:  # type: ignore[type-arg]
+    """The CV is a PDF: its name ends in ``.pdf`` and its content starts with the PDF header.
+
+    The extension alone would let an HTML page named ``cv.pdf`` through; core serves uploads from
+    its own origin (as attachments, sandboxed: ``config.media``), and a PDF is all the CV may be.
+    """
+    FileExtensionValidator(["pdf"], message="The CV must be a PDF file (.pdf).")(upload)
+    position = upload.tell() if not upload.closed else 0
+    upload.open("rb")
+    upload.seek(0)
+    head = upload.read(len(PDF_HEADER))
+    upload.seek(position)
+    if head != PDF_HEADER:
+        raise ValidationError("The CV must be a PDF: this file's content is not one.", code="not_a_pdf")
 
 
 def validate_links(value: Any) -> None:
@@ -76,7 +97,7 @@ class Profile(IndexedContent):
         validators=[validate_links],
         help_text='[{"label": "GitHub", "url": "https://..."}]',
     )
-    cv = models.FileField(upload_to="profile/", blank=True, verbose_name="CV")
+    cv = models.FileField(upload_to="profile/", blank=True, verbose_name="CV", validators=[validate_pdf])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from portfolio_shared.schemas import MAX_URL_LENGTH
+
 
 class JobState(models.TextChoices):
     QUEUED = "queued"
@@ -36,7 +38,7 @@ class ProcessingJob(models.Model):
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
     #: What was sent: the uploaded file's name or the repository (``owner/name`` or its URL).
     source_name = models.CharField(max_length=500, blank=True)
-    source_url = models.URLField(max_length=2000, blank=True)
+    source_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     document_key = models.CharField(max_length=255, blank=True, db_index=True)
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -81,7 +83,7 @@ class Document(models.Model):
     document_key = models.CharField(max_length=255, unique=True)
     title = models.CharField(max_length=500, blank=True)
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
-    source_url = models.URLField(max_length=2000, blank=True)
+    source_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     pages = models.PositiveIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
     characters = models.PositiveIntegerField(default=0)

@@ -1,8 +1,9 @@
 """Reads proxied from the scraper and the analytics service, cached briefly in Redis.
 
 A cached answer spares the peer a burst of identical reads (every visitor's page polls the same
-status); only successes are cached, so an outage is not remembered once the peer is back. Redis
-itself failing only costs the cache: the read still goes to the peer.
+status). Successes are kept for seconds; misses and upstream errors for ``FAILURE_TTL`` only, so
+an outage is not remembered for long once the peer is back. Redis itself failing only costs the
+cache: the read still goes to the peer.
 """
 
 from __future__ import annotations
@@ -17,27 +18,64 @@ from redis.exceptions import RedisError
 
 from config.upstreams import call
 from portfolio_shared.clients import AnalyticsClient, ScraperClient
+from portfolio_shared.errors import PortfolioError
 
 logger = logging.getLogger(__name__)
 
 SCRAPE_STATUS_TTL = 15
 ANALYTICS_SUMMARY_TTL = 30
+#: A miss (no such job) or an upstream failure is remembered this long: a burst of visitors, or of
+#: made-up job ids, costs the peer one call each, and a recovered peer is seen again in seconds.
+FAILURE_TTL = 5
+_FAILED = "failed"
 
 
 def _cached(key: str, ttl: int, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         hit = cache.get(key)
     except RedisError:
+        # Redis down or hung: read the peer, and do not wait on Redis a second time to store.
         logger.warning("proxy cache unavailable; reading %s from upstream", key, exc_info=True)
-        hit = None
-    if hit is not None:
+        return fetch()
+    if isinstance(hit, dict):
         return dict(hit)
-    value = fetch()
+    if isinstance(hit, tuple) and hit and hit[0] == _FAILED:
+        raise _failure(hit[1])
+    try:
+        value = fetch()
+    except PortfolioError as exc:
+        _store(key, (_FAILED, _remembered(exc)), FAILURE_TTL)
+        raise
+    _store(key, value, ttl)
+    return value
+
+
+def _store(key: str, value: Any, ttl: int) -> None:
     try:
         cache.set(key, value, ttl)
     except RedisError:
         logger.warning("proxy cache unavailable; %s not cached", key, exc_info=True)
-    return value
+
+
+def _remembered(exc: PortfolioError) -> dict[str, Any]:
+    return {
+        "status": exc.status,
+        "code": exc.error_code,
+        "message": exc.message,
+        "details": exc.details,
+        "headers": exc.headers,
+    }
+
+
+def _failure(remembered: dict[str, Any]) -> PortfolioError:
+    exc = PortfolioError(
+        remembered["message"],
+        code=remembered["code"],
+        details=remembered["details"],
+        headers=remembered["headers"],
+    )
+    exc.status = remembered["status"]
+    return exc
 
 
 def scrape_status(*, job_id: str | None = None) -> dict[str, Any]:

@@ -6,8 +6,9 @@ still the current one, so a page is never served after the data it shows changed
 fetches both, so a hit costs one Redis round trip. ``PAPERS_CACHE_SECONDS`` only bounds how long
 an unused page keeps memory; 0 turns caching off. Redis being down only costs speed.
 
-Only 200 answers are cached; the key is the full URL (scheme and host included: pagination
-links and feed ids are absolute).
+Only 200 answers are cached. The key is the scheme, host and path (pagination links and feed ids
+are absolute) and the parameters the view accepts, in a canonical order; any other parameter is
+dropped before the view runs, so ``?cb=<random>`` neither creates an entry nor changes the page.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -60,11 +62,26 @@ def _page_key(request: HttpRequest) -> str:
     return f"{NAMESPACE}:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
-def cached_view(view: View) -> View:
-    """Serve ``view``'s GET answers from the cache while the papers are unchanged."""
+def _keep_only(request: HttpRequest, accepted: frozenset[str]) -> None:
+    """Reduce the request's query to the ``accepted`` parameters, sorted: the key and the view see the
+    same query, so a cached page's links carry no parameter another client added."""
+    # Sorted by name only: a repeated parameter keeps its values' order (the view reads the last).
+    pairs = [(name, value) for name in sorted(accepted) for value in request.GET.getlist(name)]
+    query = urlencode(pairs)
+    request.META["QUERY_STRING"] = query
+    request.GET = QueryDict(query)
+
+
+def cached_view(view: View, *, params: Iterable[str] = ()) -> View:
+    """Serve ``view``'s GET answers from the cache while the papers are unchanged.
+
+    ``params`` names the query parameters ``view`` reads; every other one is dropped.
+    """
+    accepted = frozenset(params)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _keep_only(request, accepted)
         seconds = int(getattr(settings, "PAPERS_CACHE_SECONDS", 0))
         if seconds <= 0 or request.method != "GET":
             return view(request, *args, **kwargs)

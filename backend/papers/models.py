@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 
+from portfolio_shared.schemas import MAX_URL_LENGTH
+
 #: Name of the IMMUTABLE SQL wrapper around array_to_string (created by migration 0001): Postgres
 #: marks array_to_string STABLE, which a generated column may not call directly.
 AUTHORS_TEXT_FUNCTION = "papers_authors_text"
@@ -45,8 +47,8 @@ class Paper(models.Model):
     categories = _text_list()
     published = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(null=True, blank=True)
-    abs_url = models.URLField(max_length=2083, null=True, blank=True)
-    pdf_url = models.URLField(max_length=2083, null=True, blank=True)
+    abs_url = models.URLField(max_length=MAX_URL_LENGTH, null=True, blank=True)
+    pdf_url = models.URLField(max_length=MAX_URL_LENGTH, null=True, blank=True)
     doi = models.TextField(null=True, blank=True)
     journal_ref = models.TextField(null=True, blank=True)
     comment = models.TextField(null=True, blank=True)
@@ -55,7 +57,7 @@ class Paper(models.Model):
     hf_comments = models.PositiveIntegerField(null=True, blank=True)
     github_repo = models.CharField(max_length=160, null=True, blank=True)
     github_stars = models.PositiveIntegerField(null=True, blank=True)
-    project_url = models.URLField(max_length=2083, null=True, blank=True)
+    project_url = models.URLField(max_length=MAX_URL_LENGTH, null=True, blank=True)
     ai_summary = models.TextField(null=True, blank=True)
     organization = models.TextField(null=True, blank=True)
     topics = _text_list()

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from psycopg.errors import UniqueViolation
 
 from portfolio_shared import webhooks as signing
 from portfolio_shared.errors import BadRequest, ValidationFailed, WebhookVerificationError
@@ -63,15 +64,26 @@ def receive_webhook(*, sender: str, headers: Mapping[str, str], body: bytes) -> 
             code="unsupported_event_type",
             details={"type": event_type},
         )
+    with transaction.atomic():
+        if not _record(webhook_id=webhook_id, sender=sender, event_type=event_type, event=event):
+            return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=True)
+        # A handler's own IntegrityError is a failure like any other: it rolls the receipt back and
+        # answers 500, so the sender delivers again.
+        if handler is not None:
+            handler(event.get("data") or {})
+    retention.maybe_prune()
+    return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=False)
+
+
+def _record(*, webhook_id: str, sender: str, event_type: str, event: dict[str, Any]) -> bool:
+    """Store the receipt; False when this ``webhook_id`` was received before (a redelivery)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: only this insert is undone on a conflict
             WebhookReceipt.objects.create(
                 webhook_id=webhook_id, sender=sender, event_type=event_type, payload=event
             )
-            if handler is not None:
-                handler(event.get("data") or {})
-    except IntegrityError:
-        # Already received (unique webhook_id): acknowledge without acting twice.
-        return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=True)
-    retention.maybe_prune()
-    return Receipt(webhook_id=webhook_id, event_type=event_type, duplicate=False)
+    except IntegrityError as exc:
+        if isinstance(exc.__cause__, UniqueViolation):
+            return False
+        raise
+    return True

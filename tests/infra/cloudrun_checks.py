@@ -253,6 +253,24 @@ def check_ingress(manifests: m.Manifests, iam: dict[str, Any]) -> list[str]:
     return problems
 
 
+#: Public services that only serve files: no rate limit or client address to read behind the proxy.
+STATIC_SITES = {"portfolio-frontend"}
+
+
+def check_trusted_proxies(manifests: m.Manifests, iam: dict[str, Any]) -> list[str]:
+    """Every public API reads the client address behind Cloud Run's front end: TRUSTED_PROXY_COUNT=1.
+
+    Without it the rate limits and the admin login throttle see one client, the front end.
+    """
+    problems = []
+    for name in sorted(set(iam.get("public_services") or []) - STATIC_SITES):
+        doc = manifests.get(name)
+        value = m.plain_env(doc).get("TRUSTED_PROXY_COUNT") if doc is not None else None
+        if value != "1":
+            problems.append(f"{name}: public behind Cloud Run's front end, so TRUSTED_PROXY_COUNT must be 1")
+    return problems
+
+
 def _env_example_names() -> set[str]:
     text = (ROOT / ".env.example").read_text()
     return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, re.M))
@@ -380,6 +398,7 @@ ALL_CHECKS = (
     check_secrets,
     check_least_privilege,
     check_ingress,
+    check_trusted_proxies,
     check_environment,
     check_urls,
     check_images,

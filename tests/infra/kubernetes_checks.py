@@ -28,6 +28,8 @@ WORKLOADS = {
 #: The HTTP APIs: probed on /ready and /health, scaled by a HorizontalPodAutoscaler.
 APIS = {"core", "scraper", "analytics", "documents"}
 POD_KINDS = {"Deployment", "StatefulSet", "Job"}
+#: The APIs an ingress controller exposes (the frontend is public too, but only serves files).
+PUBLIC_APIS = {"core", "analytics"}
 
 Resource = dict[str, Any]
 
@@ -193,6 +195,23 @@ def check_services(resources: list[Resource]) -> list[str]:
     return problems
 
 
+def check_trusted_proxies(resources: list[Resource]) -> list[str]:
+    """Each public API reads the client address behind the ingress controller (TRUSTED_PROXY_COUNT ≥ 1)."""
+    problems = []
+    deployments = {r["metadata"]["name"]: r for r in _objects(resources) if r.get("kind") == "Deployment"}
+    for api in sorted(PUBLIC_APIS):
+        env = {
+            e["name"]: e.get("value")
+            for c in pod_spec(deployments.get(api, {})).get("containers") or []
+            for e in c.get("env") or []
+        }
+        if not str(env.get("TRUSTED_PROXY_COUNT") or "").isdigit() or int(env["TRUSTED_PROXY_COUNT"]) < 1:
+            problems.append(
+                f"Deployment {api}: public behind the ingress, so it needs TRUSTED_PROXY_COUNT ≥ 1"
+            )
+    return problems
+
+
 def check_secrets(resources: list[Resource]) -> list[str]:
     """Secret variables come from a Secret, never a literal; the Chroma image matches the client."""
     problems = []
@@ -240,6 +259,7 @@ ALL_CHECKS = (
     check_probes,
     check_autoscaling,
     check_services,
+    check_trusted_proxies,
     check_secrets,
     check_environment,
 )

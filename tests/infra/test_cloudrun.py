@@ -173,6 +173,18 @@ def test_missing_session_affinity_is_reported(broken: m.Manifests, iam: dict[str
     assert any("session affinity" in p for p in checks.check_ingress(broken, iam))
 
 
+def test_a_public_api_without_trusted_proxy_count_is_reported(
+    broken: m.Manifests, iam: dict[str, Any]
+) -> None:
+    container = _container(broken, "portfolio-analytics")
+    container["env"] = [e for e in container["env"] if e["name"] != "TRUSTED_PROXY_COUNT"]
+    _set_env(broken, "portfolio-backend", "TRUSTED_PROXY_COUNT", "0")
+    assert checks.check_trusted_proxies(broken, iam) == [
+        "portfolio-analytics: public behind Cloud Run's front end, so TRUSTED_PROXY_COUNT must be 1",
+        "portfolio-backend: public behind Cloud Run's front end, so TRUSTED_PROXY_COUNT must be 1",
+    ]
+
+
 def test_worker_without_an_instance_or_throttled_scraper_is_reported(
     broken: m.Manifests, iam: dict[str, Any]
 ) -> None:

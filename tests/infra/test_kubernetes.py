@@ -116,3 +116,11 @@ def test_a_variable_no_image_reads_is_reported(broken: list[checks.Resource]) ->
     assert "Deployment analytics: ANALYTICS_TURBO is read nowhere in the analytics image" in (
         checks.check_environment(broken)
     )
+
+
+def test_a_public_api_without_trusted_proxy_count_is_reported(broken: list[checks.Resource]) -> None:
+    container = _find(broken, "Deployment", "core")["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [e for e in container["env"] if e["name"] != "TRUSTED_PROXY_COUNT"]
+    assert checks.check_trusted_proxies(broken) == [
+        "Deployment core: public behind the ingress, so it needs TRUSTED_PROXY_COUNT ≥ 1"
+    ]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,7 +7,7 @@ from rest_framework.views import APIView
 
 from chatbot import services
 from chatbot.api.serializers import ChatRequestSerializer, ChatResponseSerializer
-from portfolio_shared.client_ip import client_ip
+from config.ratelimit import client_address
 
 
 class ChatView(APIView):
@@ -48,10 +47,6 @@ class ChatView(APIView):
             message=data["message"],
             conversation_id=data.get("conversation_id"),
             paper_id=data.get("paper_id"),
-            visitor=client_ip(
-                request.META.get("REMOTE_ADDR"),
-                request.META.get("HTTP_X_FORWARDED_FOR"),
-                settings.TRUSTED_PROXY_COUNT,
-            ),
+            visitor=client_address(request._request),
         )
         return Response(ChatResponseSerializer(answer).data)

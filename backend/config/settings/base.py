@@ -9,6 +9,7 @@ import dj_database_url
 from config.env import get_settings
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.log import configure_logging
+from portfolio_shared.redis_timeouts import socket_timeouts
 from portfolio_shared.settings import webhook_secrets
 
 env = get_settings()
@@ -48,6 +49,8 @@ MIDDLEWARE = [
     "portfolio_shared.django.middleware.RequestIdMiddleware",
     "portfolio_shared.django.middleware.MetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Public API reads per client address (config/ratelimit.py); its 429 still gets CORS headers.
+    "config.ratelimit.PublicReadThrottleMiddleware",
     # /health, /ready, /internal/metrics: answered before host checks and the HTTPS redirect.
     "portfolio_shared.django.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -91,12 +94,15 @@ DATABASES = {
 # An unreachable Postgres fails a request within seconds instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_S
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
+# Every use of it degrades without it, so a Redis that is down or hangs must cost a request little:
+# each call gives up after 0.5 s (connect and read), without retrying.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.cache_redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
+        "OPTIONS": socket_timeouts(0.5),
     }
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default: a URL typed without a scheme is https
@@ -153,6 +159,22 @@ PROXY_DEADLINE_SECONDS = 3.0
 ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
 DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
 
+# Rate limits (public reads, chatbot, admin login) count per client address, read behind this many
+# proxies (config.ratelimit.client_address).
+TRUSTED_PROXY_COUNT = env.trusted_proxy_count
+# Public API reads per client and window (config.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
+PUBLIC_READ_RATE_LIMIT = env.public_read_rate_limit
+PUBLIC_READ_RATE_WINDOW_SECONDS = env.public_read_rate_window_seconds
+
+# Passwords set through Django's forms and createsuperuser (the admin's accounts): Django's four
+# validators, at least 12 characters for an account that can change the whole site.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 # Admin login throttling (config/admin_site.py): failures per (username, address) and window.
 ADMIN_LOGIN_MAX_FAILURES = 5
 ADMIN_LOGIN_LOCKOUT_SECONDS = 15 * 60
@@ -172,6 +194,9 @@ PAPERS_CACHE_SECONDS = env.papers_cache_seconds
 SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"
 
 READINESS_CHECKS = ["config.readiness.database"]
+# /ready and /internal/metrics are reachable on the public host: each process answers them from its
+# last answer for this long, so a flood of them costs no database connections (portfolio_shared.django).
+PROBE_CACHE_SECONDS = 2
 
 configure_logging(SERVICE_NAME, env.log_level)
 LOGGING_CONFIG = None  # our JSON handler is installed above; Django must not replace it
@@ -190,8 +215,6 @@ CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 CHATBOT_VECTOR_FLOOR = 0.5
 # Without per-side scores (an older /search), the fused RRF score must reach this.
 CHATBOT_FUSED_FLOOR = 0.0
-# The chatbot's rate limit counts per client address, read behind this many proxies (client_ip).
-TRUSTED_PROXY_COUNT = env.trusted_proxy_count
 CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
 CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
 CHATBOT_CONVERSATION_TURNS = 5

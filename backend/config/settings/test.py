@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES, WEBHOOK_SECRETS
+from config.settings.base import CACHES, STORAGES, WEBHOOK_SECRETS
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create users
@@ -15,6 +15,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/11",
         "KEY_PREFIX": f"core-test-{os.getpid()}",  # per process: cached pages never leak between runs
+        "OPTIONS": CACHES["default"]["OPTIONS"],
     }
 }
 
@@ -30,3 +31,10 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_portfolio_core_{os.getpid()}"}  #
 # Test transactions never commit, so the papers response cache would never be invalidated between
 # tests; papers/tests/test_cache.py turns it on where it is the subject.
 PAPERS_CACHE_SECONDS = 0
+
+# Every test client is 127.0.0.1: the public-read limit would refuse the suite itself.
+# config/tests/test_ratelimit.py turns it on where it is the subject.
+PUBLIC_READ_RATE_LIMIT = 0
+
+# Probes answer afresh in tests; config/tests/test_probes.py turns their cache on where it is the subject.
+PROBE_CACHE_SECONDS = 0

@@ -90,7 +90,5 @@ def test_the_spa_origin_may_read_the_api_and_only_the_api(api: APIClient) -> Non
     # The rest of core is not for scripts on other origins, the SPA's included.
     for path in ("/health", "/internal/metrics", "/sitemap.xml"):
         assert "Access-Control-Allow-Origin" not in api.get(path, headers=spa), path
-    preflight = api.options(
-        "/health", headers={**spa, "Access-Control-Request-Method": "GET"}
-    )
+    preflight = api.options("/health", headers={**spa, "Access-Control-Request-Method": "GET"})
     assert "Access-Control-Allow-Origin" not in preflight

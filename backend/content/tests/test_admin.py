@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -104,3 +105,29 @@ def test_list_editable_changes_reach_the_index(owner: Client) -> None:
     assert response.status_code == 302
     [message] = outbox()
     assert message["payload"]["metadata"]["featured"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("cv.pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n", True),
+        ("cv.pdf", b"<html><script>alert(document.cookie)</script></html>", False),  # the name lies
+        ("cv.html", b"%PDF-1.7\n%%EOF\n", False),
+        ("cv.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", False),
+    ],
+)
+def test_the_cv_upload_accepts_pdfs_only(owner: Client, name: str, content: bytes, accepted: bool) -> None:
+    profile = make_profile()
+    response = owner.post(
+        reverse("admin:content_profile_change", args=[profile.pk]),
+        {"name": profile.name, "links": "[]", "cv": SimpleUploadedFile(name, content)},
+    )
+    profile.refresh_from_db()
+    if accepted:
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert profile.cv.name.endswith(".pdf")
+        assert profile.cv.read() == content
+    else:
+        assert response.status_code == 200  # the form again, with the error
+        assert "The CV must be a PDF" in response.content.decode()
+        assert not profile.cv

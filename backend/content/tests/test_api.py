@@ -227,3 +227,18 @@ def test_the_project_sitemap_section_lists_spa_pages() -> None:
     section = ProjectSitemap()
     assert [section.location(p) for p in section.items()] == ["/projects/a-side", "/projects/b-side"]
     assert section.lastmod(Project.objects.get(slug="a-side")) is not None
+
+
+def test_media_is_served_as_a_sandboxed_attachment_and_images_still_load(api: APIClient) -> None:
+    profile = make_profile()
+    profile.photo.save("me.png", ContentFile(png_bytes()), save=False)
+    profile.cv.save("cv.pdf", ContentFile(b"%PDF-1.4 cv"), save=False)
+    profile.save()
+    body = get(api, "/api/profile/")
+    for url, kind in ((body["photo"], "image/png"), (body["cv"], "application/pdf")):
+        response = api.get(url.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        assert response["Content-Type"] == kind  # what an <img> needs: the bytes and their type
+        assert response["Content-Disposition"].startswith("attachment; filename=")
+        assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        assert response["X-Content-Type-Options"] == "nosniff"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from pydantic import ValidationError
 from rest_framework.test import APIClient
 
 from documents.models import Document, ProcessingJob
 from documents.tests.helpers import T0, deliver, event_body, later, processed, raw_body, send
+from portfolio_shared.schemas import MAX_URL_LENGTH, PdfUrlRequest, TextForIndexing
 from webhooks.models import WebhookReceipt
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +180,23 @@ def test_a_payload_that_does_not_validate_gets_422_and_records_nothing(api: APIC
     assert error["details"]["errors"]
     assert not WebhookReceipt.objects.filter(webhook_id="evt-bad").exists()
     assert not Document.objects.exists()
+
+
+def longest_url() -> str:
+    return "https://example.org/" + "a" * (MAX_URL_LENGTH - len("https://example.org/"))
+
+
+def test_the_document_processor_accepts_urls_up_to_the_one_shared_limit() -> None:
+    body = {"document_key": "k", "title": "t", "text": "x"}
+    TextForIndexing.model_validate({**body, "source_url": longest_url()})
+    PdfUrlRequest.model_validate({"url": longest_url()})
+    with pytest.raises(ValidationError):
+        TextForIndexing.model_validate({**body, "source_url": longest_url() + "a"})
+
+
+def test_a_webhook_with_the_longest_accepted_source_url_updates_the_mirrors(api: APIClient) -> None:
+    url = longest_url()
+    response = send(api, event_id="evt-long-url", source_url=url)
+    assert response.status_code == 200, response.content
+    assert Document.objects.get(document_key="project:alpha").source_url == url
+    assert ProcessingJob.objects.get(job_id="job-1").source_url == url

@@ -7,6 +7,7 @@ fakes of those upstreams; once they exist, a cross-service test should replace t
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from config.testing import Received, Reply, StandIn, closed_port_url
+from insights import selectors
 from insights.api.views import ScrapeStatusView
 from portfolio_shared.auth import verify_token
 from portfolio_shared.settings import DEV_SECRET
@@ -136,9 +138,22 @@ def test_an_upstream_4xx_is_passed_through_as_the_envelope(api: APIClient, upstr
     response = api.get(SCRAPE_STATUS, {"job_id": job_id})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "scrape_job_not_found"
-    # Errors are not cached: the next read asks again.
-    api.get(SCRAPE_STATUS, {"job_id": job_id})
-    assert len(upstream.requests) == 2
+
+
+@pytest.mark.parametrize(("prefix", "status"), [("missing-", 404), ("broken-", 502)])
+def test_a_miss_or_an_upstream_error_is_remembered_briefly(
+    api: APIClient, upstream: StandIn, monkeypatch: pytest.MonkeyPatch, prefix: str, status: int
+) -> None:
+    monkeypatch.setattr(selectors, "FAILURE_TTL", 1)
+    job_id = unique(prefix)
+    first = api.get(SCRAPE_STATUS, {"job_id": job_id})
+    again = api.get(SCRAPE_STATUS, {"job_id": job_id})
+    assert (first.status_code, again.status_code) == (status, status)
+    assert again.json() == first.json()
+    assert len(upstream.requests) == 1  # a burst of the same miss costs the scraper one call
+    time.sleep(1.2)
+    assert api.get(SCRAPE_STATUS, {"job_id": job_id}).status_code == status
+    assert len(upstream.requests) == 2  # then it is asked again
 
 
 def test_an_upstream_5xx_is_a_502(api: APIClient, upstream: StandIn) -> None:

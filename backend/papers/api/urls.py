@@ -1,14 +1,23 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from papers.api.converters import ArxivIdConverter
+from papers.api.pagination import PaperPagination
+from papers.api.serializers import PaperListQuerySerializer
 from papers.api.views import PaperDetailView, PaperFeedView, PaperListView, PapersBulkView
 from papers.cache import cached_view
 
 register_converter(ArxivIdConverter, "arxiv")
 
+#: The parameters each cached view reads (papers.cache drops every other one).
+LIST_PARAMS = [
+    *PaperListQuerySerializer().fields,
+    PaperPagination.page_query_param,
+    PaperPagination.page_size_query_param,
+]
+
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("papers/", cached_view(PaperListView.as_view()), name="paper-list"),
-    path("papers/feed.xml", cached_view(PaperFeedView.as_view()), name="paper-feed"),
+    path("papers/", cached_view(PaperListView.as_view(), params=LIST_PARAMS), name="paper-list"),
+    path("papers/feed.xml", cached_view(PaperFeedView.as_view(), params=["topic"]), name="paper-feed"),
     path("papers/<arxiv:arxiv_id>/", cached_view(PaperDetailView.as_view()), name="paper-detail"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),
 ]

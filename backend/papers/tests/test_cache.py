@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
@@ -70,3 +72,38 @@ def test_redis_down_only_costs_speed(api: APIClient, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(cache.cache, "get_many", down)
     assert titles(api) == ["Still served"]
+
+
+def cached_pages() -> list[bytes]:
+    """This test's page entries, read from Redis itself."""
+    client = Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        return list(client.scan_iter(match=f"*{cache.NAMESPACE}:page:*", count=1000))
+    finally:
+        client.close()
+
+
+def test_parameters_no_view_reads_create_no_entries(api: APIClient) -> None:
+    store(payload("2401.00001", title="Cached once"))
+    for _ in range(25):
+        response = api.get(f"/api/papers/?cb={uuid.uuid4().hex}&page_size=10")
+        assert response.status_code == 200
+        assert "cb=" not in (response.json()["next"] or "")
+    api.get(f"/api/papers/feed.xml?cb={uuid.uuid4().hex}")
+    api.get(f"/api/papers/feed.xml?_={uuid.uuid4().hex}")
+    api.get(f"/api/papers/2401.00001/?cb={uuid.uuid4().hex}")
+    api.get(f"/api/papers/2401.00001/?cb={uuid.uuid4().hex}")
+    assert len(cached_pages()) == 3  # the list, the feed, the detail
+
+
+def test_the_order_of_accepted_parameters_makes_one_entry(api: APIClient) -> None:
+    store(payload("2401.00001", title="Graph networks"))
+    assert titles(api, "/api/papers/?search=graph&page_size=5") == ["Graph networks"]
+    assert titles(api, "/api/papers/?page_size=5&search=graph") == ["Graph networks"]
+    assert len(cached_pages()) == 1
+
+
+def test_pagination_links_carry_only_accepted_parameters(api: APIClient) -> None:
+    store(*(payload(f"2401.{n:05d}", title=f"Paper {n}") for n in range(1, 4)))
+    body = api.get("/api/papers/?page_size=1&utm_source=mail&search=paper").json()
+    assert body["next"].endswith("/api/papers/?page=2&page_size=1&search=paper")

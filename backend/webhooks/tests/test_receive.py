@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from django.db import IntegrityError
 from rest_framework.test import APIClient
 
 from portfolio_shared.webhooks import sign_headers
@@ -133,3 +134,26 @@ def test_receipts_older_than_the_retention_are_pruned(api: APIClient, settings) 
     body = ping("msg_prune")
     assert post(api, body, sign_headers(["test-secret-new"], body, msg_id="msg_prune")).status_code == 200
     assert set(WebhookReceipt.objects.values_list("webhook_id", flat=True)) == {"msg_prune"}
+
+
+def test_an_integrity_error_raised_by_a_handler_is_a_failure_not_a_duplicate(api: APIClient) -> None:
+    calls: list[dict] = []  # type: ignore[type-arg]
+
+    def handler(data):  # type: ignore[no-untyped-def]
+        calls.append(dict(data))
+        if len(calls) == 1:  # the first delivery hits a constraint of the handler's own tables
+            raise IntegrityError('duplicate key value violates unique constraint "papers_paper_pkey"')
+
+    HANDLERS[("scraper", "test.event")] = handler
+    try:
+        body = json.dumps({"type": "test.event", "id": "e3", "data": {"n": 3}}).encode()
+        headers = sign_headers(["test-secret-new"], body, msg_id="e3")
+        failed = post(api, body, headers)
+        assert failed.status_code == 500  # the sender retries; nothing is acknowledged
+        assert not WebhookReceipt.objects.filter(webhook_id="e3").exists()
+        redelivered = post(api, body, headers)
+        assert redelivered.status_code == 200
+        assert redelivered.json()["duplicate"] is False
+        assert calls == [{"n": 3}, {"n": 3}]
+    finally:
+        del HANDLERS[("scraper", "test.event")]

@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,9 @@ from portfolio_shared.health import (
     redis_check,
     run_check,
 )
+from portfolio_shared.redis_timeouts import SOCKET_TIMEOUT_S, socket_timeouts
 from portfolio_shared.settings import ServiceSettings
+from portfolio_shared.testing_sockets import silent_server
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -92,6 +95,23 @@ async def test_redis_check_fails_on_a_closed_port() -> None:
     ok, detail = await check_redis(f"redis://127.0.0.1:{closed_port()}/0")
     assert not ok
     assert "ConnectionError" in detail
+
+
+async def test_a_silent_redis_fails_the_check_within_the_socket_timeout() -> None:
+    # Accepts the connection and never answers: only the client's read timeout ends the wait,
+    # however long the caller was prepared to wait overall.
+    with silent_server() as (host, port):
+        started = time.monotonic()
+        ok, _ = await check_redis(f"redis://{host}:{port}/0", timeout_s=10)
+        elapsed = time.monotonic() - started
+    assert not ok
+    assert elapsed < SOCKET_TIMEOUT_S + 0.5
+
+
+def test_every_redis_client_option_is_bounded_by_one_second() -> None:
+    assert socket_timeouts() == {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+    assert socket_timeouts(30) == socket_timeouts()
+    assert socket_timeouts(0.25)["socket_timeout"] == 0.25
 
 
 async def test_http_check_needs_a_2xx(http_server: str) -> None:

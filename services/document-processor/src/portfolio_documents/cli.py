@@ -133,7 +133,7 @@ def run_on_worker(
 
     celery = create_celery(settings)
     for job_id in job_ids:
-        celery.send_task(PROCESS_JOB, args=[str(job_id)], queue=settings.celery_queue)
+        celery.send_task(PROCESS_JOB, args=[str(job_id)], queue=settings.celery_queue, ignore_result=True)
     if not wait:
         for job_id, label in zip(job_ids, labels, strict=True):
             console.print(f"queued {label}: job {job_id}")

@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 from portfolio_documents.models import TERMINAL
 from portfolio_shared.health import libpq_url
 from portfolio_shared.outbox import psycopg_cursors, register_outbox_collector
+from portfolio_shared.redis_timeouts import socket_timeouts
 
 logger = logging.getLogger("portfolio_documents.metrics")
 
@@ -101,9 +102,7 @@ class DocumentsCollector(Collector):
         yield in_progress
 
     def _queue(self, up: GaugeMetricFamily) -> Iterator[Any]:
-        client = redis.Redis.from_url(
-            self.redis_url, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
-        )
+        client = redis.Redis.from_url(self.redis_url, **socket_timeouts())
         try:
             length = queue_length(client, self.queue)
         except Exception as exc:

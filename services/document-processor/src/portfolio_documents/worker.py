@@ -33,6 +33,7 @@ from celery.signals import setup_logging, worker_process_init
 
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
 from portfolio_shared.log import configure_logging
+from portfolio_shared.redis_timeouts import SOCKET_TIMEOUT_S, socket_timeouts
 from portfolio_shared.tracing import configure_tracing, instrument_celery
 
 
@@ -51,7 +52,11 @@ def verified_tls(url: str) -> str:
 
 
 def create_celery(settings: DocumentsSettings) -> Celery:
-    """The Celery app for ``settings`` (``CELERY_BROKER_URL`` is the broker and the result backend)."""
+    """The Celery app for ``settings`` (its Redis is the broker and the result backend).
+
+    Senders pass ``ignore_result=True``: a job's outcome is its row in Postgres, so no sender
+    subscribes to a task's result (a subscription per task, and a hang on a silent Redis).
+    """
     broker_url = verified_tls(settings.celery_broker_url)
     celery = Celery(
         "portfolio_documents",
@@ -72,7 +77,11 @@ def create_celery(settings: DocumentsSettings) -> Celery:
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         # In KiB of resident memory, checked after each task: leaks cannot pile up towards the limit.
         worker_max_memory_per_child=settings.worker_memory_limit_bytes // 2 // 1024,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # A Redis that is down or hung fails a publish (the API's 503) in seconds instead of hanging
+        # it: connect and read give up after SOCKET_TIMEOUT_S, for the broker and the results.
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout, **socket_timeouts()},
+        redis_socket_connect_timeout=SOCKET_TIMEOUT_S,
+        redis_socket_timeout=SOCKET_TIMEOUT_S,
         result_expires=3600,
         task_default_queue=settings.celery_queue,
         task_track_started=True,

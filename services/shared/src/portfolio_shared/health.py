@@ -14,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 
+from portfolio_shared.redis_timeouts import socket_timeouts
+
 DEFAULT_TIMEOUT = 2.0
 _MAX_DETAIL = 200
 
@@ -89,7 +91,7 @@ async def check_redis(url: str, timeout_s: float = DEFAULT_TIMEOUT) -> CheckResu
     """Send ``PING`` to the Redis at ``url``. Needs the ``redis`` package (Redis users install it)."""
     from redis.asyncio import Redis  # only the services that talk to Redis install it
 
-    client = Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+    client = Redis.from_url(url, **socket_timeouts(timeout_s))
     try:
         async with asyncio.timeout(timeout_s):
             pong = await client.ping()

@@ -120,8 +120,13 @@ async def enqueue(request: Request, session: AsyncSession, job_ids: Sequence[uui
             # The task headers carry this request's trace to the worker's run span (no-op untraced).
             with tracing.span(f"publish {PROCESS_JOB}", kind="producer", attributes={"job_id": str(job_id)}):
                 headers = dict(tracing.inject_context({}))
+                # No result subscription: a job's outcome is its row in Postgres (see worker.py).
                 celery.send_task(
-                    PROCESS_JOB, args=[str(job_id)], queue=settings.celery_queue, headers=headers or None
+                    PROCESS_JOB,
+                    args=[str(job_id)],
+                    queue=settings.celery_queue,
+                    headers=headers or None,
+                    ignore_result=True,
                 )
 
     try:

@@ -6,6 +6,7 @@ tolerant (unknown fields ignored). Datetimes are timezone-aware. See the modules
 """
 
 from portfolio_shared.schemas._base import (
+    MAX_URL_LENGTH,
     TERMINAL_STATES,
     DocumentSourceType,
     HttpUrlStr,
@@ -70,6 +71,7 @@ __all__ = [
     "DOCUMENT_PROCESSED",
     "EVENT_TYPES",
     "MAX_BULK_PAPERS",
+    "MAX_URL_LENGTH",
     "PING",
     "SCRAPER_JOB_COMPLETED",
     "TERMINAL_STATES",

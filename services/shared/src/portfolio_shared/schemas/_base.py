@@ -33,8 +33,12 @@ def _check_http_url(value: str) -> str:
     return value
 
 
+#: The longest URL any service accepts or stores (pydantic's ``HttpUrl`` limit, the de facto
+#: browser limit): core's URL columns use it too, so whatever a peer accepts core can store.
+MAX_URL_LENGTH = 2083
+
 #: An http(s) URL, validated but kept as the ``str`` it was given (no trailing-slash rewriting).
-HttpUrlStr = Annotated[str, AfterValidator(_check_http_url)]
+HttpUrlStr = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_check_http_url)]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
