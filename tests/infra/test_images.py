@@ -109,7 +109,7 @@ def _local_env(service: dict[str, Any], database: str | None, tmp: Path) -> dict
         host = urlsplit(value).hostname if "://" in value else None
         if key == "DATABASE_URL":
             value = database or value
-        elif key == "REDIS_URL":
+        elif value.startswith("redis://"):  # REDIS_URL and each Redis role's own URL
             value = f"redis://127.0.0.1:6379/{REDIS_DB}"
         elif key == "MEDIA_ROOT":
             value = str(tmp / "media")
