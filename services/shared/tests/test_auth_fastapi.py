@@ -9,17 +9,26 @@ import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from portfolio_shared.auth import ServicePrincipal, TokenAuthenticator, issue_token
+from portfolio_shared.auth import (
+    KNOWN_CALLERS,
+    ServicePrincipal,
+    SigningKey,
+    TokenAuthenticator,
+    generate_keyring,
+    issue_token,
+    public_keys,
+)
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, get_authenticator, require_service
 from portfolio_shared.errors import PortfolioError
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+# "stranger" signs too, but is no caller the authenticator accepts.
+KEYRING = generate_keyring([*KNOWN_CALLERS, "stranger"])
 
 
 def make_app(*, install: bool = True) -> FastAPI:
     app = FastAPI()
     if install:
-        app.state.service_authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
+        app.state.service_authenticator = TokenAuthenticator(audience="scraper", keys=public_keys(KEYRING))
 
     # The services install the shared handlers; this minimal one renders the same envelope.
     @app.exception_handler(PortfolioError)
@@ -45,7 +54,7 @@ def make_app(*, install: bool = True) -> FastAPI:
 
 
 def bearer(issuer: str, audience: str = "scraper") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(issuer=issuer, audience=audience, secret=SECRET)}"}
+    return {"Authorization": f"Bearer {issue_token(issuer=issuer, audience=audience, key=KEYRING[issuer])}"}
 
 
 async def call(app: FastAPI, method: str, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -100,10 +109,11 @@ async def test_no_named_callers_means_any_known_service() -> None:
 
 async def test_the_authenticator_can_be_overridden() -> None:
     app = make_app(install=False)
+    other = SigningKey.generate()
     app.dependency_overrides[get_authenticator] = lambda: TokenAuthenticator(
-        audience="scraper", secret="x" * 40
+        audience="scraper", keys={"core": [other.public()]}
     )
-    token = {"Authorization": f"Bearer {issue_token(issuer='core', audience='scraper', secret='x' * 40)}"}
+    token = {"Authorization": f"Bearer {issue_token(issuer='core', audience='scraper', key=other)}"}
     assert (await call(app, "POST", "/scrape", token)).status_code == 200
     assert (await call(app, "POST", "/scrape", bearer("core"))).json()["error"][
         "code"
@@ -121,7 +131,7 @@ def test_openapi_shows_the_bearer_scheme_on_protected_routes_only() -> None:
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "A service token (HS256 JWT in token mode, Google ID token in oidc mode).",
+        "description": "A service token (EdDSA or ES256 JWT in token mode, Google ID token in oidc mode).",
     }
     assert schema["paths"]["/scrape"]["post"]["security"] == [{"ServiceToken": []}]
     assert schema["paths"]["/export"]["get"]["security"] == [{"ServiceToken": []}]

@@ -29,7 +29,7 @@ _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ServiceToken",
     bearerFormat="JWT",
-    description="A service token (HS256 JWT in token mode, Google ID token in oidc mode).",
+    description="A service token (EdDSA or ES256 JWT in token mode, Google ID token in oidc mode).",
 )
 
 #: ``responses=`` for routes behind :func:`require_service`, so OpenAPI documents the envelope.

@@ -35,7 +35,7 @@ from portfolio_shared.settings import (
     DEV_SECRET,
     PlaceholderSecretError,
     ServiceSettings,
-    is_placeholder,
+    secret_problem,
     webhook_secrets,
 )
 from portfolio_shared.tracing import configure_tracing
@@ -101,8 +101,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
     """Combine flags and the process environment into a :class:`DispatcherConfig`.
 
-    Raises :class:`PlaceholderSecretError` in production when a webhook secret is missing or a
-    placeholder (the settings refuse a placeholder ``SERVICE_TOKEN_SECRET`` the same way).
+    Raises :class:`PlaceholderSecretError` in production when a webhook secret is missing, a
+    placeholder or too short, anywhere in its rotation list (the settings check keys the same way).
     """
     environ = os.environ
     parser = build_parser(environ)
@@ -125,10 +125,12 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
     secrets = {name: list(shared) for name in targets}
     for name, secret in args.secret:
         secrets.setdefault(name, []).insert(0, secret)
-    if settings.environment == "production" and (
-        not any(secrets.values()) or any(is_placeholder(s) for values in secrets.values() for s in values)
-    ):
-        raise PlaceholderSecretError(f"refusing to start in production with placeholder secrets: {env_name}")
+    if settings.environment == "production":
+        problems = {secret_problem(env_name, ",".join(values)) for values in secrets.values()}
+        if not secrets or problems - {None}:
+            raise PlaceholderSecretError(
+                f"refusing to start in production: {'; '.join(sorted(p for p in problems if p)) or env_name}"
+            )
 
     audiences = {name: audience_for(settings, name) for name in targets if name in TARGET_SERVICES}
     return DispatcherConfig(
