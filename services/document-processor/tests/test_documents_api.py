@@ -18,6 +18,7 @@ from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing.fingerprint import content_sha256
+from portfolio_shared.auth import SigningKey
 
 AUTH = auth_headers("core")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -56,7 +57,9 @@ async def test_every_route_requires_a_service_token(
     missing = await client.request(method, path, **kwargs)
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "token_missing"
-    forged = await client.request(method, path, headers=auth_headers("core", secret="x" * 32), **kwargs)
+    forged = await client.request(
+        method, path, headers=auth_headers("core", key=SigningKey.generate()), **kwargs
+    )
     assert forged.status_code == 401
     assert forged.json()["error"]["code"] == "token_invalid_signature"
     wrong_caller = await client.request(method, path, headers=auth_headers("analytics"), **kwargs)

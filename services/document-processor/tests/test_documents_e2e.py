@@ -356,8 +356,10 @@ async def test_the_webhook_reaches_core_signed(
 
 
 async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings: DocumentsSettings) -> None:
+    from conftest import TEST_KEYS
+
     from portfolio_documents.main import create_app
-    from portfolio_shared.auth import HS256TokenProvider
+    from portfolio_shared.auth import SignedTokenProvider
     from portfolio_shared.clients.documents import DocumentsClient
     from portfolio_shared.schemas import DocumentInfo, JobAccepted, TextForIndexing
 
@@ -368,7 +370,7 @@ async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings
         client = DocumentsClient(
             "http://documents",
             caller="core",
-            token_provider=HS256TokenProvider("core", settings.service_token_secret.get_secret_value()),
+            token_provider=SignedTokenProvider("core", TEST_KEYS["core"]),
             transport=httpx.ASGITransport(app=app),
         )
         async with client:

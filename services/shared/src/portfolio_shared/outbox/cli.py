@@ -4,7 +4,8 @@ Environment (the service's own, read through :class:`~portfolio_shared.settings.
 ``DATABASE_URL``; ``CORE_URL``, ``SCRAPER_URL``, ``ANALYTICS_URL``, ``DOCUMENTS_URL`` (targets
 ``core``, ``scraper``, ``analytics``, ``documents``); ``WEBHOOK_SECRETS_<SENDER>`` (comma-separated,
 newest first; the sender is ``--sender`` or ``OUTBOX_SENDER``); ``SERVICE_AUTH_MODE`` with
-``SERVICE_TOKEN_SECRET`` or ``OIDC_METADATA_URL`` for REST messages; ``ENVIRONMENT``; ``LOG_LEVEL``;
+``SERVICE_SIGNING_KEY`` (the sender's own private key) or ``OIDC_METADATA_URL`` for REST messages;
+``ENVIRONMENT``; ``LOG_LEVEL``;
 ``OUTBOX_METRICS_PORT`` to serve Prometheus metrics; ``OUTBOX_BATCH_SIZE``, ``OUTBOX_POLL_INTERVAL``,
 ``OUTBOX_MAX_ATTEMPTS``, ``OUTBOX_BACKOFF_BASE``, ``OUTBOX_BACKOFF_MAX``, ``OUTBOX_LEASE_SECONDS``,
 ``OUTBOX_HTTP_TIMEOUT`` to tune it.
