@@ -245,3 +245,25 @@ async def test_accepted_jobs_are_recorded_and_listed(client: httpx.AsyncClient, 
     assert len(paged["results"]) == 1
     assert (paged["next"] is not None) == (paged["count"] > 1)
     assert paged["previous"] is None
+
+
+async def test_an_unauthenticated_100_mb_post_is_refused_before_it_is_read(client: httpx.AsyncClient) -> None:
+    produced = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal produced
+        for _ in range(1600):  # 100 MiB in 64 KiB chunks
+            produced += 1
+            yield b"x" * 65536
+
+    headers = {"content-type": "application/json", "content-length": str(100 * 1024 * 1024)}
+    refused = await client.post("/process/text", content=body(), headers=headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "token_missing")
+    assert produced <= 1  # httpx may pull the first chunk before the app answers; the app reads none
+
+
+async def test_a_json_body_over_the_request_cap_is_413(settings: DocumentsSettings) -> None:
+    app = create_app(settings.model_copy(update={"max_request_body_kb": 1}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as capped:
+        refused = await capped.post("/search", json={"query": "x" * 2048, "k": 1}, headers=AUTH)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (413, "payload_too_large")

@@ -104,6 +104,9 @@ class ServiceSettings(BaseSettings):
     #: In oidc mode: this service's own public URL, the audience callers put in their ID tokens.
     service_audience: str | None = Field(default=None, alias="SERVICE_AUDIENCE")
 
+    #: FastAPI services: the largest request body accepted (KiB); larger ones get 413 before they are
+    #: read. A route may take more (the document processor's PDF upload: ``MAX_UPLOAD_MB``).
+    max_request_body_kb: int = Field(default=2048, ge=1, alias="MAX_REQUEST_BODY_KB")
     outbound_allow_private: bool = Field(default=False, alias="OUTBOUND_ALLOW_PRIVATE")
     otel_exporter_otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
