@@ -50,7 +50,7 @@ bench: install ## benchmarks: figures and ratios against a baseline measured in 
 
 token: ## a 5-minute service token for Swagger: make token FOR=scraper [CALLER=admin] (local dev keys)
 	@test -n "$(FOR)" || { echo "usage: make token FOR=core|scraper|analytics|documents [CALLER=name]"; exit 2; }
-	@$(UV) run --no-sync python -m scripts.token $(FOR) --as $(or $(CALLER),admin)
+	@$(UV) run --no-sync python -m scripts.service_token $(FOR) --as $(or $(CALLER),admin)
 
 up: ## the whole platform in Docker (needs a Docker engine)
 	docker compose up --build

@@ -96,8 +96,9 @@ def ensure_keys(env: dict[str, str]) -> None:
         if not path.exists():
             path.touch(mode=0o600)
             path.write_text(SigningKey.generate().pem())
-        public = SigningKey.load(path.read_text()).public().text()
-        env.setdefault(f"SERVICE_CALLER_KEYS_{caller.upper()}", public)
+        name = f"SERVICE_CALLER_KEYS_{caller.upper()}"
+        if not env.get(name):  # a .env copied from .env.example leaves them empty
+            env[name] = SigningKey.load(path.read_text()).public().text()
 
 
 def stack_signing_key(env: dict[str, str], caller: str) -> SigningKey:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +52,25 @@ def auth_headers(
     unless ``key`` is given)."""
     token = issue_token(issuer=caller, audience=audience, key=key or TEST_KEYS[caller])
     return {"Authorization": f"Bearer {token}"}
+
+
+class FreshAuth(Mapping[str, str]):
+    """``{"Authorization": ...}`` with a token minted at each use: a token minted once at import
+    expires (5 minutes) before the last test of a long run uses it."""
+
+    def __init__(self, caller: str = "core") -> None:
+        self.caller = caller
+
+    def __getitem__(self, name: str) -> str:
+        if name != "Authorization":
+            raise KeyError(name)
+        return auth_headers(self.caller)["Authorization"]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("Authorization",))
+
+    def __len__(self) -> int:
+        return 1
 
 
 def free_port() -> int:

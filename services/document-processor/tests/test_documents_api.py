@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import auth_headers
+from conftest import FreshAuth, auth_headers
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_shared.auth import SigningKey
 
-AUTH = auth_headers("core")
+AUTH = FreshAuth("core")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 ROUTES: list[tuple[str, str, dict[str, Any]]] = [

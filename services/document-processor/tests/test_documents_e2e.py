@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import COLLECTION_PREFIX, Worker, auth_headers
+from conftest import COLLECTION_PREFIX, FreshAuth, Worker
 from documents_pdfs import text_pdf
 from fake_upstream import Reply, fake_upstream
 from sqlalchemy import Engine, func, select
@@ -32,7 +32,7 @@ from portfolio_documents.processing.store import open_chroma
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.webhooks import verify
 
-AUTH = auth_headers("core")
+AUTH = FreshAuth("core")
 COLLECTION = f"{COLLECTION_PREFIX}-all-minilm-l6-v2"
 #: Generous: the first job also waits for the worker to start and load the model.
 JOB_TIMEOUT = 300

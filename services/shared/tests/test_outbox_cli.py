@@ -118,3 +118,9 @@ def test_sender_and_database_are_required(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("DATABASE_URL")
     with pytest.raises(SystemExit):
         resolve_config(["--sender", "scraper"])
+
+
+def test_a_webhook_only_sender_needs_no_private_key_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", "a-real-webhook-secret-of-32-chars-or-more")
+    assert resolve_config(["--sender", "scraper"]).token_provider is None

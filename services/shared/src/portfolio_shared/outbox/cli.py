@@ -27,7 +27,7 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from portfolio_shared.auth import TARGET_SERVICES, audience_for, token_provider_from_settings
+from portfolio_shared.auth import TARGET_SERVICES, audience_for, signing_key, token_provider_from_settings
 from portfolio_shared.log import configure_logging
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
@@ -139,7 +139,11 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
         sender=sender,
         targets=targets,
         webhook_secrets=secrets,
-        token_provider=token_provider_from_settings(settings),
+        # A sender that only delivers webhooks needs no private key in token mode (the documents
+        # dispatcher); a REST message then fails with a configuration error, recorded per attempt.
+        token_provider=None
+        if settings.service_auth_mode == "token" and signing_key(settings) is None
+        else token_provider_from_settings(settings),
         audiences=audiences,
         metrics_port=args.metrics_port,
         log_level=settings.log_level,
