@@ -7,7 +7,10 @@ from typing import ClassVar
 
 from pydantic import AnyHttpUrl, Field, SecretStr
 
-from portfolio_shared.settings import DEV_SECRET, MIN_DJANGO_SECRET_KEY_LENGTH, ServiceSettings
+from portfolio_shared.settings import DEV_SECRET, ServiceSettings
+
+#: Shortest DJANGO_SECRET_KEY accepted in production (what Django's own deploy check asks for).
+MIN_DJANGO_SECRET_KEY_LENGTH = 50
 
 
 class CoreSettings(ServiceSettings):

@@ -30,16 +30,10 @@ from rest_framework.request import Request  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.test import APIRequestFactory  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
+from test_auth_support import authenticator  # noqa: E402
+from test_auth_support import bearer as signed_bearer  # noqa: E402
 
-from portfolio_shared.auth import (  # noqa: E402
-    KNOWN_CALLERS,
-    ServicePrincipal,
-    SigningKey,
-    TokenAuthenticator,
-    generate_keyring,
-    issue_token,
-    public_keys,
-)
+from portfolio_shared.auth import ServicePrincipal, SigningKey, TokenAuthenticator, issue_token  # noqa: E402
 from portfolio_shared.auth.drf import (  # noqa: E402
     IsService,
     ServiceTokenAuthentication,
@@ -47,9 +41,7 @@ from portfolio_shared.auth.drf import (  # noqa: E402
     get_authenticator,
 )
 
-# "stranger" signs too, but is no caller the authenticator accepts.
-KEYRING = generate_keyring([*KNOWN_CALLERS, "stranger"])
-AUTHENTICATOR = TokenAuthenticator(audience="core", keys=public_keys(KEYRING))
+AUTHENTICATOR = authenticator("core")
 SHARED_HANDLER = "portfolio_shared.errors.drf.exception_handler"
 
 
@@ -107,8 +99,7 @@ def bearer_signed_by(key: SigningKey, issuer: str) -> dict[str, str]:
 
 
 def bearer(issuer: str, audience: str = "core", **kwargs: Any) -> dict[str, str]:
-    token = issue_token(issuer=issuer, audience=audience, key=KEYRING[issuer], **kwargs)
-    return {"Authorization": f"Bearer {token}"}
+    return signed_bearer(issuer, audience, **kwargs)
 
 
 def error(response: Response) -> dict[str, Any]:

@@ -8,27 +8,18 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from test_auth_support import authenticator
+from test_auth_support import bearer as signed_bearer
 
-from portfolio_shared.auth import (
-    KNOWN_CALLERS,
-    ServicePrincipal,
-    SigningKey,
-    TokenAuthenticator,
-    generate_keyring,
-    issue_token,
-    public_keys,
-)
+from portfolio_shared.auth import ServicePrincipal, SigningKey, TokenAuthenticator, issue_token
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, get_authenticator, require_service
 from portfolio_shared.errors import PortfolioError
-
-# "stranger" signs too, but is no caller the authenticator accepts.
-KEYRING = generate_keyring([*KNOWN_CALLERS, "stranger"])
 
 
 def make_app(*, install: bool = True) -> FastAPI:
     app = FastAPI()
     if install:
-        app.state.service_authenticator = TokenAuthenticator(audience="scraper", keys=public_keys(KEYRING))
+        app.state.service_authenticator = authenticator("scraper")
 
     # The services install the shared handlers; this minimal one renders the same envelope.
     @app.exception_handler(PortfolioError)
@@ -54,7 +45,7 @@ def make_app(*, install: bool = True) -> FastAPI:
 
 
 def bearer(issuer: str, audience: str = "scraper") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(issuer=issuer, audience=audience, key=KEYRING[issuer])}"}
+    return signed_bearer(issuer, audience)
 
 
 async def call(app: FastAPI, method: str, path: str, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -38,8 +38,6 @@ DEV_SECRET = "dev-insecure-secret-for-local-runs-only"  # noqa: S105 - the place
 ROTATION_LIST_PREFIX = "WEBHOOK_SECRETS_"
 #: Shortest webhook secret accepted in production (HMAC-SHA256: at least the hash's 32 bytes).
 MIN_WEBHOOK_SECRET_LENGTH = 32
-#: Shortest DJANGO_SECRET_KEY accepted in production (what Django's own deploy check asks for).
-MIN_DJANGO_SECRET_KEY_LENGTH = 50
 
 
 class PlaceholderSecretError(ValueError):
