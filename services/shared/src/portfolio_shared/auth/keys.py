@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -70,13 +70,22 @@ def _thumbprint(public: PublicKey) -> str:
     return _b64url(hashlib.sha256(canonical).digest())
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyingKey:
-    """A caller's public key with its algorithm and key id."""
+K = TypeVar("K", bound=PrivateKey | PublicKey)
 
-    key: PublicKey = field(repr=False)
+
+@dataclass(frozen=True, slots=True)
+class _IdentifiedKey(Generic[K]):
+    """A key with its JWS algorithm and its id (the thumbprint of its public half)."""
+
+    key: K = field(repr=False)
     algorithm: Algorithm
     kid: str
+
+
+class VerifyingKey(_IdentifiedKey[PublicKey]):
+    """A caller's public key with its algorithm and key id."""
+
+    __slots__ = ()
 
     @classmethod
     def from_public(cls, key: PublicKey) -> VerifyingKey:
@@ -101,13 +110,10 @@ class VerifyingKey:
         return base64.b64encode(der).decode("ascii")
 
 
-@dataclass(frozen=True, slots=True)
-class SigningKey:
+class SigningKey(_IdentifiedKey[PrivateKey]):
     """A workload's own private key with its algorithm and key id (that of its public key)."""
 
-    key: PrivateKey = field(repr=False)
-    algorithm: Algorithm
-    kid: str
+    __slots__ = ()
 
     @classmethod
     def from_private(cls, key: PrivateKey) -> SigningKey:
