@@ -158,3 +158,10 @@ async def test_core_summary_proxy_reads_a_private_dashboard_with_its_service_tok
             summary = await client.summary("7d")
     assert summary.page_views.total == 0
     assert summary.realtime.active_users == 0
+
+
+def test_a_private_dashboard_without_core_s_public_key_refuses_to_start() -> None:
+    admin_only = {"SERVICE_CALLER_KEYS_ADMIN": TEST_KEYS["admin"].public().text()}
+    with pytest.raises(ValueError, match="SERVICE_CALLER_KEYS_CORE is required"):
+        settings = AnalyticsSettings(ENVIRONMENT="production", ANALYTICS_DASHBOARD_PUBLIC=False, **admin_only)
+        create_app(settings)
