@@ -6,7 +6,7 @@ PYTEST := $(UV) run --no-sync pytest
 # Some machines set this; without bytecode caches every subprocess re-compiles its imports (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install run test test-python test-frontend lint bench up down clean
+.PHONY: help install run test test-python test-frontend lint bench token up down clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ bench: install ## benchmarks: figures and ratios against a baseline measured in 
 		{ apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
 		echo "wrk is missing (apt-get install wrk, brew install wrk): the ingestion benchmark is skipped"
 	$(UV) run --no-sync python -m benchmarks
+
+token: ## a 5-minute service token for Swagger: make token FOR=scraper [CALLER=admin] (local dev keys)
+	@test -n "$(FOR)" || { echo "usage: make token FOR=core|scraper|analytics|documents [CALLER=name]"; exit 2; }
+	@$(UV) run --no-sync python -m scripts.service_token $(FOR) --as $(or $(CALLER),admin)
 
 up: ## the whole platform in Docker (needs a Docker engine)
 	docker compose up --build

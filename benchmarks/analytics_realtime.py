@@ -34,12 +34,13 @@ import aiohttp
 import redis
 import socketio
 
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import generate_keyring, issue_token, workload_env
 from scripts.stack import ROOT, free_port, running, wait_for
 
 TARGET_P99_MS = 1000.0
 REDIS_URL = os.environ.get("BENCH_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
-SECRET = "bench-analytics-realtime-secret-0123456789"  # noqa: S105 - a throwaway server's token secret
+#: This run's own key for core, whose dashboard tokens the throwaway server accepts.
+KEYS = generate_keyring(["core"])
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
 
@@ -102,7 +103,7 @@ async def _probe(url: str, seconds: float, rate: float) -> Run:
     arrivals: list[tuple[float, dict[str, Any]]] = []
     client = socketio.AsyncClient(reconnection=False)
     client.on("realtime", lambda payload: arrivals.append((time.time(), payload)))
-    token = issue_token(issuer="core", audience="analytics-dashboard", secret=SECRET, ttl=300)
+    token = issue_token(issuer="core", audience="analytics-dashboard", key=KEYS["core"], ttl=300)
     await client.connect(url, socketio_path="/ws/realtime", transports=["websocket"], auth={"token": token})
     probes: list[tuple[str, float, float]] = []  # path, sent, accepted (wall clock)
     try:
@@ -200,7 +201,7 @@ def run(seconds: float = 10.0, concurrency: int = 16, batch: int = 10, probe_rat
         "REDIS_URL": REDIS_URL,
         "ENVIRONMENT": "development",
         "LOG_LEVEL": "WARNING",
-        "SERVICE_TOKEN_SECRET": SECRET,
+        **workload_env(KEYS, signs_as=None, accepts=["core"]),
         "ANALYTICS_DASHBOARD_PUBLIC": "false",
         "ANALYTICS_REDIS_PREFIX": prefix,
         "REALTIME_CHANNEL": f"bench-realtime-{prefix}",

@@ -34,7 +34,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from benchmarks.paper_corpus import TERMS, corpus
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import generate_keyring, issue_token, workload_env
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S, libpq_url
 from portfolio_shared.sql import run_migrations
 from portfolio_shared.testing import temporary_database
@@ -44,8 +44,8 @@ TARGET_EXTRACTION_RATIO = 0.70
 TARGET_SEARCH_P99_MS = 100.0
 TARGET_UPLOAD_S = 10.0
 REDIS_URL = "redis://127.0.0.1:6379/12"
-#: The stack's SERVICE_TOKEN_SECRET (long enough that PyJWT does not warn about it).
-SECRET = f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}"
+#: This run's own key for core, the document processor's only caller here.
+KEYS = generate_keyring(["core"])
 BIN = Path(sys.executable).parent
 
 
@@ -175,7 +175,7 @@ def documents_stack(tmp: Path, *, worker: bool) -> Iterator[dict[str, str]]:
             "LOG_LEVEL": "WARNING",
             "ENVIRONMENT": "development",
             "API_URL": f"http://127.0.0.1:{api_port}",
-            "SERVICE_TOKEN_SECRET": SECRET,
+            **workload_env(KEYS, signs_as=None, accepts=["core"]),
         }
         chroma = [str(BIN / "chroma"), "run", "--path", str(tmp / "chroma"), "--port", str(chroma_port)]
         api = [
@@ -202,7 +202,7 @@ def documents_stack(tmp: Path, *, worker: bool) -> Iterator[dict[str, str]]:
 
 
 def service_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(issuer='core', audience='documents', secret=SECRET)}"}
+    return {"Authorization": f"Bearer {issue_token(issuer='core', audience='documents', key=KEYS['core'])}"}
 
 
 def load_chunks(env: dict[str, str], count: int, *, batch: int = 2000) -> float:

@@ -27,9 +27,8 @@ import psycopg
 
 from benchmarks.load import Result, measure
 from benchmarks.paper_corpus import COMMON_QUERY, TYPO_QUERY, corpus
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import SigningKey, issue_token
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
-from portfolio_shared.settings import DEV_SECRET
 from scripts import devstack
 from scripts.stack import ROOT, drop_databases, free_port, running, stack_env, wait_for
 
@@ -79,8 +78,8 @@ def migrate_core(env: dict[str, str]) -> None:
     )
 
 
-def _post_bulk(client: httpx.Client, url: str, secret: str, body: bytes) -> tuple[float, dict[str, int]]:
-    token = issue_token(issuer="scraper", audience="core", secret=secret)
+def _post_bulk(client: httpx.Client, url: str, key: SigningKey, body: bytes) -> tuple[float, dict[str, int]]:
+    token = issue_token(issuer="scraper", audience="core", key=key)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     started = time.perf_counter()
     response = client.post(url + "/api/internal/papers/bulk/", content=body, headers=headers)
@@ -93,24 +92,24 @@ def _batch(start: int, *, version: int = 1, seed: int = 7) -> bytes:
     return json.dumps({"papers": corpus(BATCH, start=start, version=version, seed=seed)}).encode()
 
 
-def _load_and_upsert(url: str, secret: str, core_db: str) -> list[Bulk]:
+def _load_and_upsert(url: str, key: SigningKey, core_db: str) -> list[Bulk]:
     """Load PAPERS papers in batches; then time the last batch again: unchanged, then newer versions."""
     results = []
     with httpx.Client(timeout=120) as client:
         for start in range(0, PAPERS, BATCH):
-            seconds, answer = _post_bulk(client, url, secret, _batch(start))
+            seconds, answer = _post_bulk(client, url, key, _batch(start))
             print(f"  loaded {start + BATCH:>6} papers ({seconds:.2f} s)", file=sys.stderr)
         last = PAPERS - BATCH
         results.append(Bulk(f"bulk 2,000 new (→{PAPERS:,})", seconds, answer))
         # Steady state, as autovacuum would leave it: visibility map and planner statistics.
         with psycopg.connect(core_db, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
             conn.execute("VACUUM ANALYZE papers_paper")
-        seconds, answer = _post_bulk(client, url, secret, _batch(last))
+        seconds, answer = _post_bulk(client, url, key, _batch(last))
         results.append(Bulk("bulk 2,000 unchanged", seconds, answer))
-        seconds, answer = _post_bulk(client, url, secret, _batch(last, version=2))
+        seconds, answer = _post_bulk(client, url, key, _batch(last, version=2))
         results.append(Bulk("bulk 2,000 newer version, same text", seconds, answer))
         # New titles and abstracts: the search vector is recomputed for every row.
-        seconds, answer = _post_bulk(client, url, secret, _batch(last, version=3, seed=8))
+        seconds, answer = _post_bulk(client, url, key, _batch(last, version=3, seed=8))
         results.append(Bulk("bulk 2,000 newer version, new text", seconds, answer))
         with psycopg.connect(core_db, autocommit=True, connect_timeout=DB_CONNECT_TIMEOUT_S) as conn:
             conn.execute("VACUUM ANALYZE papers_paper")
@@ -121,7 +120,7 @@ def run(tmp: Path, *, requests: int = 2000) -> list[str]:
     """Run the whole papers benchmark in ``tmp``; return the report's lines."""
     tmp.mkdir(parents=True, exist_ok=True)
     env = stack_env(tmp, LOG_LEVEL="WARNING")
-    secret = env.get("SERVICE_TOKEN_SECRET") or DEV_SECRET
+    scraper_key = devstack.stack_signing_key(env, "scraper")
     uncached_requests = max(200, requests // 4)
     gets: list[tuple[str, Result]] = []
     try:
@@ -143,7 +142,7 @@ def run(tmp: Path, *, requests: int = 2000) -> list[str]:
             baseline = measure(base, requests=requests, concurrency=CONCURRENCY)
 
         with core_server(env, tmp, "core-cached") as url:
-            bulks = _load_and_upsert(url, secret, env["CORE_DATABASE_URL"])
+            bulks = _load_and_upsert(url, scraper_key, env["CORE_DATABASE_URL"])
             for label, path in GETS:
                 result = measure(url + path, requests=requests, concurrency=CONCURRENCY)
                 gets.append((f"{label} (cached)", result))

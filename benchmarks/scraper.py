@@ -40,7 +40,7 @@ from portfolio_scraper.jobs.pipeline import DefaultEnricher, upstream_client
 from portfolio_scraper.jobs.runner import JobRunner
 from portfolio_scraper.migrate import SCRIPT_LOCATION
 from portfolio_scraper.sources.types import PaperDraft
-from portfolio_shared.auth import HS256TokenProvider
+from portfolio_shared.auth import SignedTokenProvider, SigningKey
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.sql import create_engine, run_migrations, session_factory
@@ -50,7 +50,8 @@ from scripts.stack import ROOT, drop_databases, free_port, running, stack_env, w
 PAPERS = 1500
 ROUNDS = 3
 TARGET_S = 5.0
-SERVICE_SECRET = "bench-scraper-service-token-secret-0123456789"  # noqa: S105 - a throwaway stack's
+#: This run's own key for the scraper; the throwaway core holds its public half.
+SERVICE_KEY = SigningKey.generate()
 WEBHOOK_SECRET = "bench-scraper-webhook-secret-0123456789"  # noqa: S105 - a throwaway stack's
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 INTERESTS = Interests(
@@ -180,7 +181,7 @@ async def one_round(runner: JobRunner, enricher: DefaultEnricher, core_url: str,
             runner.settings.database_url,
             targets={"core": core_url},
             webhook_secrets={"core": [WEBHOOK_SECRET]},
-            token_provider=HS256TokenProvider("scraper", SERVICE_SECRET),
+            token_provider=SignedTokenProvider("scraper", SERVICE_KEY),
             batch_size=100,
             timeout=60.0,
             lease_seconds=120.0,
@@ -221,7 +222,10 @@ def run(tmp: Path) -> list[str]:
     """Run the scraper benchmark in ``tmp``; return the report's lines."""
     tmp.mkdir(parents=True, exist_ok=True)
     env = stack_env(
-        tmp, LOG_LEVEL="WARNING", SERVICE_TOKEN_SECRET=SERVICE_SECRET, WEBHOOK_SECRETS_SCRAPER=WEBHOOK_SECRET
+        tmp,
+        LOG_LEVEL="WARNING",
+        SERVICE_CALLER_KEYS_SCRAPER=SERVICE_KEY.public().text(),
+        WEBHOOK_SECRETS_SCRAPER=WEBHOOK_SECRET,
     )
     try:
         devstack.create_databases(env)
@@ -235,7 +239,7 @@ def run(tmp: Path) -> list[str]:
         settings = ScraperSettings(
             DATABASE_URL=env["SCRAPER_DATABASE_URL"],
             ENVIRONMENT="test",
-            SERVICE_TOKEN_SECRET=SERVICE_SECRET,
+            SERVICE_SIGNING_KEY=SERVICE_KEY.text(),
             SCRAPE_SCHEDULE="",
             INGEST_RELEVANCE_THRESHOLD=100,  # the document processor is not part of this figure
         )

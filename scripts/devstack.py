@@ -21,6 +21,7 @@ import psycopg
 import redis
 from honcho.environ import parse as parse_env_file
 
+from portfolio_shared.auth import KNOWN_CALLERS, SigningKey
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,34 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault(
         "ALLOWED_ORIGINS", f"{host}:{env['FRONTEND_PORT']},http://localhost:{env['FRONTEND_PORT']}"
     )
+    ensure_keys(env)
     return env
+
+
+def key_dir(env: dict[str, str]) -> Path:
+    """Where this stack's token-mode keys live: ``$DATA_DIR/keys/<caller>.key`` (PKCS#8 PEM)."""
+    return Path(env["DATA_DIR"]) / "keys"
+
+
+def ensure_keys(env: dict[str, str]) -> None:
+    """Generate a private key per caller on first run (readable by the owner only), and give every
+    process the callers' public keys (``SERVICE_CALLER_KEYS_<CALLER>``). Each process reads only its
+    own private key file (the Procfile sets its ``SERVICE_SIGNING_KEY``)."""
+    directory = key_dir(env)
+    directory.mkdir(parents=True, exist_ok=True)
+    for caller in sorted(KNOWN_CALLERS):
+        path = directory / f"{caller}.key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(SigningKey.generate().pem())
+        name = f"SERVICE_CALLER_KEYS_{caller.upper()}"
+        if not env.get(name):  # a .env copied from .env.example leaves them empty
+            env[name] = SigningKey.load(path.read_text()).public().text()
+
+
+def stack_signing_key(env: dict[str, str], caller: str) -> SigningKey:
+    """The private key of ``caller`` in the stack of ``env`` (to mint tokens as it from outside)."""
+    return SigningKey.load((key_dir(env) / f"{caller}.key").read_text())
 
 
 def address(url: str, default_port: int) -> str:

@@ -40,7 +40,6 @@ from typing import Any
 import redis
 
 from portfolio_shared.auth import issue_token
-from portfolio_shared.settings import DEV_SECRET
 from scripts import devstack
 from scripts.stack import free_port, running, services_running, wait_for
 
@@ -100,8 +99,7 @@ def spa_build(env: dict[str, str], out_dir: Path, log_file: Path) -> Iterator[su
 
 def load_papers(env: dict[str, str]) -> dict[str, Any]:
     """Upsert the fixture papers through core's bulk endpoint, as the scraper does."""
-    secret = env.get("SERVICE_TOKEN_SECRET") or DEV_SECRET
-    token = issue_token(issuer="scraper", audience="core", secret=secret)
+    token = issue_token(issuer="scraper", audience="core", key=devstack.stack_signing_key(env, "scraper"))
     request = urllib.request.Request(  # noqa: S310 - our own local core
         f"{env['CORE_URL']}/api/internal/papers/bulk/",
         data=PAPERS.read_bytes(),
@@ -118,8 +116,7 @@ def load_papers(env: dict[str, str]) -> dict[str, Any]:
 def warm_up_search(env: dict[str, str]) -> None:
     """One search, so the document processor loads its embedder now: core gives the chatbot's search
     only a few seconds, less than a cold start takes on a loaded machine."""
-    secret = env.get("SERVICE_TOKEN_SECRET") or DEV_SECRET
-    token = issue_token(issuer="core", audience="documents", secret=secret)
+    token = issue_token(issuer="core", audience="documents", key=devstack.stack_signing_key(env, "core"))
     request = urllib.request.Request(  # noqa: S310 - our own local document processor
         f"{env['DOCUMENTS_URL']}/search",
         data=json.dumps({"query": "warm up", "k": 1}).encode(),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import ClassVar
 
 from pydantic import AnyHttpUrl, Field, SecretStr
 
 from portfolio_shared.settings import DEV_SECRET, ServiceSettings
 
+#: Shortest DJANGO_SECRET_KEY accepted in production (what Django's own deploy check asks for).
+MIN_DJANGO_SECRET_KEY_LENGTH = 50
+
 
 class CoreSettings(ServiceSettings):
     service_name: str = "core"
+    secret_min_lengths: ClassVar[dict[str, int]] = {"DJANGO_SECRET_KEY": MIN_DJANGO_SECRET_KEY_LENGTH}
     database_url: str | None = Field(
         default="postgresql://postgres@127.0.0.1:5432/portfolio_core", alias="DATABASE_URL"
     )

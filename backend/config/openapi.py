@@ -41,7 +41,7 @@ class ServiceTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unt
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "A service token: HS256 JWT (iss = calling service, aud = core), "
+            "description": "A service token: EdDSA or ES256 JWT (iss = calling service, aud = core), "
             "or a Google ID token in oidc mode.",
         }
 

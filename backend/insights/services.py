@@ -6,8 +6,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import get_settings
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import issue_token, signing_key
 
 DASHBOARD_AUDIENCE = "analytics-dashboard"
 #: The longest the shared token code allows; the dashboard asks for a new one before it expires.
@@ -23,16 +25,19 @@ class DashboardToken:
 
 
 def issue_dashboard_token(*, now: float | None = None) -> DashboardToken:
-    """An HS256 token ``iss=core``, ``aud=analytics-dashboard``, signed with ``SERVICE_TOKEN_SECRET``.
+    """A token ``iss=core``, ``aud=analytics-dashboard``, signed with core's own ``SERVICE_SIGNING_KEY``.
 
-    The analytics service verifies it with the shared ``verify_token`` (audience
-    ``analytics-dashboard``, issuer ``core``). The shared ``issue_token`` mints no other claims, so
-    the audience alone says what the token is for: it is no service token (``aud`` names no service).
+    The analytics service verifies it with the shared ``verify_token`` against core's public keys
+    (audience ``analytics-dashboard``, issuer ``core``). The shared ``issue_token`` mints no other
+    claims, so the audience alone says what the token is for: it is no service token (``aud``
+    names no service).
     """
     issued = int(time.time() if now is None else now)
-    secret = get_settings().service_token_secret.get_secret_value()
+    key = signing_key(get_settings())
+    if key is None:
+        raise ImproperlyConfigured("SERVICE_SIGNING_KEY is required: core signs the dashboard tokens")
     token = issue_token(
-        issuer="core", audience=DASHBOARD_AUDIENCE, secret=secret, ttl=DASHBOARD_TOKEN_TTL, now=issued
+        issuer="core", audience=DASHBOARD_AUDIENCE, key=key, ttl=DASHBOARD_TOKEN_TTL, now=issued
     )
     return DashboardToken(
         token=token,

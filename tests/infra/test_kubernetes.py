@@ -102,11 +102,11 @@ def test_missing_probes_or_autoscaler_are_reported(broken: list[checks.Resource]
 def test_service_without_pods_and_literal_secret_are_reported(broken: list[checks.Resource]) -> None:
     _find(broken, "Service", "documents")["spec"]["selector"] = {"app.kubernetes.io/name": "docs"}
     container = _find(broken, "Deployment", "scraper")["spec"]["template"]["spec"]["containers"][0]
-    container["env"].append({"name": "SERVICE_TOKEN_SECRET", "value": "hunter2"})
+    container["env"].append({"name": "SERVICE_SIGNING_KEY", "value": "hunter2"})
     _find(broken, "ConfigMap", "portfolio-config")["data"]["DJANGO_SECRET_KEY"] = "hunter2"
     problems = checks.check_services(broken) + checks.check_secrets(broken)
     assert "Service documents: selects no pods" in problems
-    assert "Deployment scraper: SERVICE_TOKEN_SECRET must come from a Secret" in problems
+    assert "Deployment scraper: SERVICE_SIGNING_KEY must come from a Secret" in problems
     assert "ConfigMap portfolio-config: DJANGO_SECRET_KEY is a secret; it belongs in a Secret" in problems
 
 

@@ -26,7 +26,7 @@ import pytest
 from fpdf import FPDF
 
 from portfolio_shared.auth import issue_token
-from portfolio_shared.settings import DEV_SECRET
+from scripts.devstack import stack_signing_key
 from scripts.stack import services_running, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,8 +99,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 def documents(stack: dict[str, str]) -> Iterator[httpx.Client]:
     """The document processor, called as core calls it (service token)."""
 
+    core_key = stack_signing_key(stack, "core")
+
     def service_token(request: httpx.Request) -> httpx.Request:
-        token = issue_token(issuer="core", audience="documents", secret=DEV_SECRET)
+        token = issue_token(issuer="core", audience="documents", key=core_key)
         request.headers["Authorization"] = f"Bearer {token}"
         return request
 

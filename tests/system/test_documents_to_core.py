@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from portfolio_shared.auth import issue_token
-from portfolio_shared.settings import DEV_SECRET
+from scripts.devstack import stack_signing_key
 from scripts.stack import services_running, wait_until
 
 TEXT = """# Vector search at the edge
@@ -40,8 +40,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         yield env
 
 
-def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    token = issue_token(issuer="core", audience="documents", secret=DEV_SECRET)
+def call(stack: dict[str, str], method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """``method url`` as core calls the document processor: a token signed with the stack's core key."""
+    token = issue_token(issuer="core", audience="documents", key=stack_signing_key(stack, "core"))
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(  # noqa: S310 - our own local URL
         url,
@@ -59,6 +60,7 @@ def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int
 def test_text_is_processed_announced_to_core_and_searchable(stack: dict[str, str]) -> None:
     docs = stack["DOCUMENTS_URL"]
     status, accepted = call(
+        stack,
         "POST",
         f"{docs}/process/text",
         {
@@ -73,7 +75,7 @@ def test_text_is_processed_announced_to_core_and_searchable(stack: dict[str, str
     assert status == 202, accepted
 
     def finished() -> dict[str, Any] | None:
-        _, job = call("GET", f"{docs}/process/status/{accepted['job_id']}")
+        _, job = call(stack, "GET", f"{docs}/process/status/{accepted['job_id']}")
         return job if job["state"] in ("succeeded", "failed") else None
 
     job = wait_until(finished)
@@ -93,7 +95,7 @@ def test_text_is_processed_announced_to_core_and_searchable(stack: dict[str, str
 
     # Found by meaning (no shared keyword) and by an exact rare keyword.
     for query in ("shrinking embedding vectors to run retrieval on mobile devices", "zephyrine"):
-        status, found = call("POST", f"{docs}/search", {"query": query, "k": 3})
+        status, found = call(stack, "POST", f"{docs}/search", {"query": query, "k": 3})
         assert status == 200, found
         assert found["results"], query
         assert found["results"][0]["metadata"]["document_key"] == "project:edge-search", query

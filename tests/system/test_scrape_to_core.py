@@ -28,7 +28,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from portfolio_shared.auth import HS256TokenProvider, issue_token
+from portfolio_shared.auth import SignedTokenProvider, generate_keyring, issue_token, workload_env
 from portfolio_shared.health import libpq_url
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.sql import run_migrations
@@ -44,7 +44,8 @@ from portfolio_scraper.interests import terms_from
 from portfolio_scraper.main import create_app
 from portfolio_scraper.migrate import SCRIPT_LOCATION
 
-SERVICE_SECRET = "system-scrape-service-token-secret-0123456789"
+#: The test's own keys; core (a real process) holds their public halves.
+KEYS = generate_keyring()
 WEBHOOK_SECRET = "system-scrape-webhook-secret-0123456789"
 BULK = "/api/internal/papers/bulk/"
 WEBHOOK = "/api/webhooks/scraper-complete/"
@@ -61,7 +62,7 @@ def scrape(settings: ScraperSettings, path: str, body: dict[str, Any]) -> dict[s
 
     async def run() -> dict[str, Any]:
         app = create_app(settings)
-        scheduler = issue_token(issuer="scheduler", audience="scraper", secret=SERVICE_SECRET)
+        scheduler = issue_token(issuer="scheduler", audience="scraper", key=KEYS["scheduler"])
         headers = {"Authorization": f"Bearer {scheduler}"}
         async with (
             app.router.lifespan_context(app),
@@ -85,7 +86,7 @@ def dispatcher(scraper_db: str, core_url: str) -> Dispatcher:
         scraper_db,
         targets={"core": core_url, "documents": closed_port_url()},
         webhook_secrets={"core": [WEBHOOK_SECRET], "documents": [WEBHOOK_SECRET]},
-        token_provider=HS256TokenProvider("scraper", SERVICE_SECRET),
+        token_provider=SignedTokenProvider("scraper", KEYS["scraper"]),
         timeout=5.0,
         lease_seconds=30.0,
         # No waiting between attempts: the test decides when the next pass runs.
@@ -132,7 +133,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
             DATABASE_URL=scraper_db,
             ENVIRONMENT="test",
             CORE_URL=core_url,
-            SERVICE_TOKEN_SECRET=SERVICE_SECRET,
+            **workload_env(KEYS, signs_as="scraper", accepts=("scheduler", "core")),
             WEBHOOK_SECRETS_SCRAPER=WEBHOOK_SECRET,
             SCRAPE_SCHEDULE="",
             INTEREST_KEYWORDS=",".join(KEYWORDS),
@@ -160,7 +161,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
             tmp_path,
             ["core"],
             CORE_PORT=str(core_port),
-            SERVICE_TOKEN_SECRET=SERVICE_SECRET,
+            SERVICE_CALLER_KEYS_SCRAPER=KEYS["scraper"].public().text(),
             WEBHOOK_SECRETS_SCRAPER=WEBHOOK_SECRET,
             LOG_LEVEL="WARNING",
         ) as env:

@@ -14,6 +14,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from portfolio_shared.auth import SigningKey
+
 pytestmark = pytest.mark.django_db
 
 BACKEND = Path(__file__).resolve().parents[2]
@@ -81,7 +83,8 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ENVIRONMENT": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "SERVICE_TOKEN_SECRET": secrets.token_urlsafe(48),
+        "SERVICE_SIGNING_KEY": SigningKey.generate().text(),
+        "SERVICE_CALLER_KEYS_SCRAPER": SigningKey.generate().public().text(),
         "WEBHOOK_SECRETS_SCRAPER": secrets.token_urlsafe(32),
         "WEBHOOK_SECRETS_DOCUMENTS": secrets.token_urlsafe(32),
         "WEBHOOK_SECRETS_CORE": secrets.token_urlsafe(32),

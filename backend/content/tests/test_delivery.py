@@ -27,7 +27,7 @@ from config.env import get_settings
 from content import indexing
 from content.models import Project
 from content.tests.support import make_project, make_tech
-from portfolio_shared.auth import HS256TokenProvider, verify_token
+from portfolio_shared.auth import SignedTokenProvider, signing_key, verify_token
 from portfolio_shared.outbox import Dispatcher
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -144,7 +144,10 @@ def attempts() -> list[tuple[str, str, int | None, str]]:
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-SECRET = get_settings().service_token_secret.get_secret_value()
+#: Core's own key, as its settings give it (and its public half, as the document processor holds it).
+CORE_KEY = signing_key(get_settings())
+assert CORE_KEY is not None
+CORE_PUBLIC = {"core": [CORE_KEY.public()]}
 
 
 @pytest.fixture
@@ -165,7 +168,7 @@ def dispatcher(processor: StandInProcessor, clock: Clock) -> Iterator[Dispatcher
     d = Dispatcher(
         database_url(),
         targets={"documents": processor.url},
-        token_provider=HS256TokenProvider("core", SECRET),
+        token_provider=SignedTokenProvider("core", CORE_KEY),
         timeout=5.0,
         backoff_base=1.0,
         backoff_max=4.0,
@@ -180,7 +183,7 @@ def dispatcher(processor: StandInProcessor, clock: Clock) -> Iterator[Dispatcher
 def assert_service_token(arrival: Arrival) -> None:
     assert arrival.authorization is not None and arrival.authorization.startswith("Bearer ")
     token = arrival.authorization.removeprefix("Bearer ")
-    principal = verify_token(token, audience="documents", secret=SECRET, allowed_issuers={"core"})
+    principal = verify_token(token, audience="documents", keys=CORE_PUBLIC)
     assert principal.caller == "core" and principal.claims["aud"] == "documents"
 
 

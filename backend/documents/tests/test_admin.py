@@ -18,8 +18,7 @@ from django.urls import reverse
 
 from config.testing import Received, Reply, StandIn, closed_port_url
 from documents.models import Document, ProcessingJob
-from portfolio_shared.auth import verify_token
-from portfolio_shared.settings import DEV_SECRET
+from portfolio_shared.auth import dev_signing_key, verify_token
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,7 @@ def test_a_pdf_upload_reaches_the_processor_and_creates_the_job(client, owner, p
     assert sent.headers["idempotency-key"]
     token = sent.headers["authorization"].removeprefix("Bearer ")
     assert (
-        verify_token(token, audience="documents", secret=DEV_SECRET, allowed_issuers={"core"}).caller
+        verify_token(token, audience="documents", keys={"core": [dev_signing_key("core").public()]}).caller
         == "core"
     )
 

@@ -24,7 +24,7 @@ class AnalyticsSummaryQuery(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class DashboardTokenSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    token = serializers.CharField(help_text="HS256 JWT, iss=core, aud=analytics-dashboard.")
+    token = serializers.CharField(help_text="A JWT signed by core, iss=core, aud=analytics-dashboard.")
     token_type = serializers.CharField(default="Bearer")
     audience = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds until it expires.")

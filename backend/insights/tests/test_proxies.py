@@ -20,8 +20,7 @@ from rest_framework.test import APIClient
 from config.testing import Received, Reply, StandIn, closed_port_url
 from insights import selectors
 from insights.api.views import ScrapeStatusView
-from portfolio_shared.auth import verify_token
-from portfolio_shared.settings import DEV_SECRET
+from portfolio_shared.auth import dev_signing_key, verify_token
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +108,7 @@ def test_scrape_status_proxies_the_job_and_passes_job_id(api: APIClient, upstrea
     principal = verify_token(
         sent.headers["authorization"].removeprefix("Bearer "),
         audience="scraper",
-        secret=DEV_SECRET,
-        allowed_issuers={"core"},
+        keys={"core": [dev_signing_key("core").public()]},
     )
     assert principal.caller == "core"
     assert sent.headers["x-request-id"] == response["X-Request-ID"]

@@ -6,20 +6,21 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.env import get_settings
-from portfolio_shared.auth import verify_token
+from portfolio_shared.auth import VerifyingKey, signing_key, verify_token
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/analytics/token/"
 
 
+def core_public_keys() -> dict[str, list[VerifyingKey]]:
+    key = signing_key(get_settings())
+    assert key is not None
+    return {"core": [key.public()]}
+
+
 def verify(token: str):  # type: ignore[no-untyped-def]
-    return verify_token(
-        token,
-        audience="analytics-dashboard",
-        secret=get_settings().service_token_secret.get_secret_value(),
-        allowed_issuers={"core"},
-    )
+    return verify_token(token, audience="analytics-dashboard", keys=core_public_keys())
 
 
 def test_staff_get_a_short_lived_dashboard_token(api: APIClient, django_user_model) -> None:  # type: ignore[no-untyped-def]
@@ -44,8 +45,7 @@ def test_the_token_is_no_service_token(api: APIClient, django_user_model) -> Non
         verify_token(
             token,
             audience="analytics",
-            secret=get_settings().service_token_secret.get_secret_value(),
-            allowed_issuers=None,
+            keys=core_public_keys(),
         )
     assert refused.value.error_code == "token_wrong_audience"
 

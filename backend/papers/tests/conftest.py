@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from config.env import get_settings
 from papers.models import Paper
 from papers.services import upsert_papers
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import dev_signing_key, issue_token
 from portfolio_shared.schemas import Paper as PaperSchema
 
 BULK_URL = "/api/internal/papers/bulk/"
@@ -50,8 +49,10 @@ def store(*papers: dict[str, Any]) -> list[Paper]:
 
 
 def service_headers(caller: str = "scraper", audience: str = "core") -> dict[str, str]:
-    secret = get_settings().service_token_secret.get_secret_value()
-    return {"Authorization": f"Bearer {issue_token(issuer=caller, audience=audience, secret=secret)}"}
+    """A service token from ``caller``, signed with its committed development key (core's tests
+    run with the development defaults, which accept those keys)."""
+    token = issue_token(issuer=caller, audience=audience, key=dev_signing_key(caller))
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -20,11 +20,14 @@ import redis
 
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
+from portfolio_shared.auth import SigningKey, generate_keyring, workload_env
 
 REDIS_URL = os.environ.get("TEST_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
 REPO_ROOT = Path(__file__).resolve().parents[3]
-#: The token secret of the subprocess servers, so tests can mint dashboard and service tokens.
-SERVER_SECRET = "test-analytics-token-secret-0123456789abcdef"
+#: The tests' own keys (every caller's private key), so tests can mint dashboard and service tokens.
+TEST_KEYS = generate_keyring()
+#: What the analytics servers and apps under test hold: every caller's public key, no private key.
+TEST_KEYS_ENV = workload_env(TEST_KEYS, signs_as=None, accepts=TEST_KEYS)
 #: The one browser origin the subprocess servers allow (CORS and the Socket.IO origin check).
 DASHBOARD_ORIGIN = "http://dashboard.test:5173"
 
@@ -58,8 +61,8 @@ class Server:
     channel: str
     #: The Redis key prefix (``ANALYTICS_REDIS_PREFIX``) of this server; unique per test session.
     prefix: str = "an"
-    #: The ``SERVICE_TOKEN_SECRET`` the server verifies tokens with.
-    secret: str = SERVER_SECRET
+    #: The private key of core, whose dashboard tokens the server accepts.
+    core_key: SigningKey = TEST_KEYS["core"]
 
 
 @contextmanager
@@ -132,7 +135,7 @@ def server_env(channel: str, prefix: str) -> dict[str, str]:
         "REALTIME_CHANNEL": channel,
         "ENVIRONMENT": "development",
         "ANALYTICS_REDIS_PREFIX": prefix,
-        "SERVICE_TOKEN_SECRET": SERVER_SECRET,
+        **TEST_KEYS_ENV,
         "ANALYTICS_DASHBOARD_PUBLIC": "false",
         "ALLOWED_ORIGINS": DASHBOARD_ORIGIN,
     }

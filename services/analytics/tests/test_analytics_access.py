@@ -10,25 +10,25 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import TEST_KEYS, TEST_KEYS_ENV
 
 from portfolio_analytics.api.access import DASHBOARD_AUDIENCE, DashboardDep
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
-from portfolio_shared.auth import HS256TokenProvider, issue_token
+from portfolio_shared.auth import SignedTokenProvider, SigningKey, issue_token
 from portfolio_shared.clients import AnalyticsClient
 
-SECRET = "access-test-secret-0123456789abcdef0123"
 
-
-def dashboard_token(*, issuer: str = "core", secret: str = SECRET, now: float | None = None) -> str:
-    # What core's insights.services.issue_dashboard_token mints.
-    return issue_token(issuer=issuer, audience=DASHBOARD_AUDIENCE, secret=secret, ttl=300, now=now)
+def dashboard_token(*, issuer: str = "core", key: SigningKey | None = None, now: float | None = None) -> str:
+    # What core's insights.services.issue_dashboard_token mints (signed by the issuer's own key).
+    signing = key or TEST_KEYS[issuer]
+    return issue_token(issuer=issuer, audience=DASHBOARD_AUDIENCE, key=signing, ttl=300, now=now)
 
 
 async def app_client(public: bool) -> AsyncIterator[httpx.AsyncClient]:
     settings = AnalyticsSettings(
         ENVIRONMENT="test",
-        SERVICE_TOKEN_SECRET=SECRET,
+        **TEST_KEYS_ENV,
         ANALYTICS_DASHBOARD_PUBLIC=public,
         REDIS_URL="redis://127.0.0.1:6379/13",
     )
@@ -88,12 +88,12 @@ async def test_core_dashboard_token_is_accepted(private: httpx.AsyncClient) -> N
     ("token", "code"),
     [
         (lambda: dashboard_token(now=time.time() - 1000), "token_expired"),
-        (lambda: dashboard_token(secret="another-secret-0123456789abcdef0123"), "token_invalid_signature"),
+        (lambda: dashboard_token(key=SigningKey.generate()), "token_invalid_signature"),
         (lambda: dashboard_token(issuer="scraper"), "token_unknown_issuer"),
         (lambda: "not-a-jwt", "token_malformed"),
         # A service token for another service is neither a dashboard token nor ours.
         (
-            lambda: issue_token(issuer="core", audience="documents", secret=SECRET),
+            lambda: issue_token(issuer="core", audience="documents", key=TEST_KEYS["core"]),
             "token_wrong_audience",
         ),
     ],
@@ -112,14 +112,14 @@ async def test_another_scheme_is_401(private: httpx.AsyncClient) -> None:
 
 
 async def test_core_service_token_is_accepted_for_the_summary_proxy(private: httpx.AsyncClient) -> None:
-    token = issue_token(issuer="core", audience="analytics", secret=SECRET)
+    token = issue_token(issuer="core", audience="analytics", key=TEST_KEYS["core"])
     response = await get(private, bearer(token))
     assert response.status_code == 200
     assert response.json() == {"kind": "service", "caller": "core"}
 
 
 async def test_a_service_that_may_not_read_the_dashboard_is_403(private: httpx.AsyncClient) -> None:
-    token = issue_token(issuer="scraper", audience="analytics", secret=SECRET)
+    token = issue_token(issuer="scraper", audience="analytics", key=TEST_KEYS["scraper"])
     response = await get(private, bearer(token))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "caller_not_allowed"
@@ -136,11 +136,11 @@ async def test_openapi_documents_the_bearer_scheme(private: httpx.AsyncClient) -
 
 
 async def test_core_summary_proxy_reads_a_private_dashboard_with_its_service_token() -> None:
-    # What core's insights.selectors.analytics_summary does: the shared client, core's HS256
+    # What core's insights.selectors.analytics_summary does: the shared client, core's signed
     # service token for audience "analytics", GET /metrics/summary.
     settings = AnalyticsSettings(
         ENVIRONMENT="test",
-        SERVICE_TOKEN_SECRET=SECRET,
+        **TEST_KEYS_ENV,
         ANALYTICS_DASHBOARD_PUBLIC=False,
         REDIS_URL="redis://127.0.0.1:6379/13",
         ANALYTICS_REDIS_PREFIX=f"test-access-{uuid.uuid4().hex[:8]}",
@@ -151,10 +151,17 @@ async def test_core_summary_proxy_reads_a_private_dashboard_with_its_service_tok
         client = AnalyticsClient(
             "http://analytics",
             caller="core",
-            token_provider=HS256TokenProvider("core", SECRET),
+            token_provider=SignedTokenProvider("core", TEST_KEYS["core"]),
             transport=httpx.ASGITransport(app=app),
         )
         async with client:
             summary = await client.summary("7d")
     assert summary.page_views.total == 0
     assert summary.realtime.active_users == 0
+
+
+def test_a_private_dashboard_without_core_s_public_key_refuses_to_start() -> None:
+    admin_only = {"SERVICE_CALLER_KEYS_ADMIN": TEST_KEYS["admin"].public().text()}
+    with pytest.raises(ValueError, match="SERVICE_CALLER_KEYS_CORE is required"):
+        settings = AnalyticsSettings(ENVIRONMENT="production", ANALYTICS_DASHBOARD_PUBLIC=False, **admin_only)
+        create_app(settings)

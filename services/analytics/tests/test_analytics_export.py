@@ -13,15 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import REDIS_URL, delete_prefix
+from conftest import REDIS_URL, TEST_KEYS, TEST_KEYS_ENV, delete_prefix
 
 from portfolio_analytics.api import export
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
-from portfolio_shared.auth import HS256TokenProvider, issue_token
+from portfolio_shared.auth import SignedTokenProvider, issue_token
 from portfolio_shared.clients import AnalyticsClient
 
-SECRET = "export-test-secret-0123456789abcdef0123"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "bigquery_schema.json"
 #: A fixed clock (2026-11-28 15:30 UTC) so the export's day is known.
 NOW = datetime(2026, 11, 28, 15, 30, tzinfo=UTC).timestamp()
@@ -31,14 +30,16 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.
 
 
 def token(caller: str = "core") -> dict[str, str]:
-    return {"Authorization": "Bearer " + issue_token(issuer=caller, audience="analytics", secret=SECRET)}
+    return {
+        "Authorization": "Bearer " + issue_token(issuer=caller, audience="analytics", key=TEST_KEYS[caller])
+    }
 
 
 @pytest.fixture
 async def app() -> AsyncIterator[Any]:
     prefix = f"test-export-{uuid.uuid4().hex[:8]}"
     settings = AnalyticsSettings(
-        REDIS_URL=REDIS_URL, ENVIRONMENT="test", SERVICE_TOKEN_SECRET=SECRET, ANALYTICS_REDIS_PREFIX=prefix
+        REDIS_URL=REDIS_URL, ENVIRONMENT="test", **TEST_KEYS_ENV, ANALYTICS_REDIS_PREFIX=prefix
     )
     application = create_app(settings)
     api = application.other_asgi_app
@@ -205,7 +206,7 @@ async def test_export_needs_a_core_or_admin_service_token(client: httpx.AsyncCli
     assert scraper.status_code == 403
     assert scraper.json()["error"]["code"] == "caller_not_allowed"
     # A dashboard token reads metrics, never raw events.
-    dashboard = issue_token(issuer="core", audience="analytics-dashboard", secret=SECRET)
+    dashboard = issue_token(issuer="core", audience="analytics-dashboard", key=TEST_KEYS["core"])
     refused = await client.get("/export", params=params, headers={"Authorization": f"Bearer {dashboard}"})
     assert refused.status_code == 401
     assert (await client.get("/export", params=params, headers=token("admin"))).status_code == 200
@@ -216,7 +217,7 @@ async def test_core_typed_client_reads_the_export(app: Any, client: httpx.AsyncC
     analytics = AnalyticsClient(
         "http://analytics",
         caller="core",
-        token_provider=HS256TokenProvider("core", SECRET),
+        token_provider=SignedTokenProvider("core", TEST_KEYS["core"]),
         transport=httpx.ASGITransport(app=app),
     )
     async with analytics:

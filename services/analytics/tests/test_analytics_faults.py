@@ -20,13 +20,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from conftest import free_port
+from conftest import TEST_KEYS, TEST_KEYS_ENV, free_port
 
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
 from portfolio_shared.auth import issue_token
 
-SECRET = "faults-test-secret-0123456789abcdef0123"
 PAGEVIEW = {"path": "/papers", "referrer": "", "title": "Papers"}
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
 
@@ -87,7 +86,7 @@ async def app_client(redis_url: str, **overrides: Any) -> AsyncIterator[httpx.As
     settings = AnalyticsSettings(
         REDIS_URL=redis_url,
         ENVIRONMENT="test",
-        SERVICE_TOKEN_SECRET=SECRET,
+        **TEST_KEYS_ENV,
         ANALYTICS_DASHBOARD_PUBLIC=True,
         ANALYTICS_SUMMARY_CACHE_SECONDS=0,
         **overrides,
@@ -116,7 +115,7 @@ def assert_unavailable(response: httpx.Response) -> None:
 async def test_redis_down_is_503_and_back_is_202_without_a_restart(
     client: httpx.AsyncClient, throwaway_redis: ThrowawayRedis
 ) -> None:
-    core_token = issue_token(issuer="core", audience="analytics", secret=SECRET)
+    core_token = issue_token(issuer="core", audience="analytics", key=TEST_KEYS["core"])
     export_auth = {"Authorization": f"Bearer {core_token}"}
     first = await client.post("/events/pageview", json=PAGEVIEW)
     assert first.status_code == 202, first.text

@@ -15,10 +15,10 @@ import aiohttp
 import httpx
 import pytest
 import socketio
-from conftest import DASHBOARD_ORIGIN, Server, server_env, uvicorn_process
+from conftest import DASHBOARD_ORIGIN, TEST_KEYS, Server, server_env, uvicorn_process
 
 from portfolio_analytics.api.access import DASHBOARD_AUDIENCE
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import SigningKey, issue_token
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
 PATH = "/ws/realtime"
@@ -26,8 +26,8 @@ PATH = "/ws/realtime"
 PUSH_WITHIN = 5.0
 
 
-def dashboard_token(secret: str, *, now: float | None = None) -> str:
-    return issue_token(issuer="core", audience=DASHBOARD_AUDIENCE, secret=secret, ttl=300, now=now)
+def dashboard_token(key: SigningKey, *, now: float | None = None) -> str:
+    return issue_token(issuer="core", audience=DASHBOARD_AUDIENCE, key=key, ttl=300, now=now)
 
 
 class Dashboard:
@@ -102,9 +102,9 @@ async def test_unauthorised_connect_is_refused_with_a_reason(
     analytics_server: Server, dashboard: Dashboard, auth: Any, code: str
 ) -> None:
     if auth == "expired":
-        auth = {"token": dashboard_token(analytics_server.secret, now=time.time() - 1000)}
+        auth = {"token": dashboard_token(analytics_server.core_key, now=time.time() - 1000)}
     elif auth == "wrong-secret":
-        auth = {"token": dashboard_token("some-other-secret-0123456789abcdefghij")}
+        auth = {"token": dashboard_token(SigningKey.generate())}
     with pytest.raises(socketio.exceptions.ConnectionError):
         await dashboard.connect(analytics_server.url, auth=auth)
     assert not dashboard.client.connected
@@ -118,7 +118,7 @@ async def test_unauthorised_connect_is_refused_with_a_reason(
 async def test_a_service_token_of_a_caller_that_may_not_read_is_refused(
     analytics_server: Server, dashboard: Dashboard
 ) -> None:
-    token = issue_token(issuer="scraper", audience="analytics", secret=analytics_server.secret)
+    token = issue_token(issuer="scraper", audience="analytics", key=TEST_KEYS["scraper"])
     with pytest.raises(socketio.exceptions.ConnectionError):
         await dashboard.connect(analytics_server.url, auth={"token": token})
     assert dashboard.errors[0]["data"] == {"code": "caller_not_allowed", "status": 403}
@@ -128,7 +128,7 @@ async def test_authorised_connect_gets_a_snapshot_at_once(
     analytics_server: Server, dashboard: Dashboard
 ) -> None:
     await post_pageview(analytics_server.url, "/before-connect")
-    await dashboard.connect(analytics_server.url, auth={"token": dashboard_token(analytics_server.secret)})
+    await dashboard.connect(analytics_server.url, auth={"token": dashboard_token(analytics_server.core_key)})
     assert dashboard.client.connected
     snapshot = await dashboard.next_update()
     assert snapshot["snapshot"] is True
@@ -144,7 +144,7 @@ async def test_the_token_counts_only_in_the_auth_payload(
     analytics_server: Server, dashboard: Dashboard, where: str
 ) -> None:
     """A token in the URL would be written to access logs and browser history: it is not read."""
-    token = dashboard_token(analytics_server.secret)
+    token = dashboard_token(analytics_server.core_key)
     with pytest.raises(socketio.exceptions.ConnectionError):
         if where == "query":
             await dashboard.connect(f"{analytics_server.url}?token={token}")
@@ -158,7 +158,7 @@ async def test_the_connection_is_dropped_when_its_token_expires(
 ) -> None:
     gone = asyncio.Event()
     dashboard.client.on("disconnect", gone.set)
-    token = issue_token(issuer="core", audience=DASHBOARD_AUDIENCE, secret=analytics_server.secret, ttl=2)
+    token = issue_token(issuer="core", audience=DASHBOARD_AUDIENCE, key=analytics_server.core_key, ttl=2)
     await dashboard.connect(analytics_server.url, auth={"token": token})
     assert (await dashboard.next_update())["snapshot"] is True
     # The token expires within 2 s; the server closes the connection then (30 s: a hang bound only).
@@ -169,7 +169,7 @@ async def test_the_connection_is_dropped_when_its_token_expires(
 async def test_a_pageview_posted_over_http_is_pushed_within_five_seconds(
     analytics_server: Server, dashboard: Dashboard
 ) -> None:
-    await dashboard.connect(analytics_server.url, auth={"token": dashboard_token(analytics_server.secret)})
+    await dashboard.connect(analytics_server.url, auth={"token": dashboard_token(analytics_server.core_key)})
     await dashboard.next_update()  # the snapshot
     path = f"/papers/{uuid.uuid4().hex[:8]}"
     await post_pageview(analytics_server.url, path)
@@ -185,7 +185,7 @@ async def test_a_pageview_posted_over_http_is_pushed_within_five_seconds(
 async def test_a_browser_page_from_an_allowed_origin_connects(
     analytics_server: Server, dashboard: Dashboard
 ) -> None:
-    token = dashboard_token(analytics_server.secret)
+    token = dashboard_token(analytics_server.core_key)
     await dashboard.connect(analytics_server.url, auth={"token": token}, headers={"Origin": DASHBOARD_ORIGIN})
     assert (await dashboard.next_update())["snapshot"] is True
 
@@ -194,7 +194,7 @@ async def test_a_page_from_another_origin_is_refused_even_with_a_token(
     analytics_server: Server, dashboard: Dashboard
 ) -> None:
     board = dashboard
-    token = dashboard_token(analytics_server.secret)
+    token = dashboard_token(analytics_server.core_key)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await board.connect(
             analytics_server.url, auth={"token": token}, headers={"Origin": "http://evil.test"}
@@ -214,7 +214,7 @@ def second_server(analytics_server: Server, tmp_path_factory: pytest.TempPathFac
 async def test_an_event_posted_to_one_process_reaches_a_client_of_the_other(
     analytics_server: Server, second_server: str, dashboard: Dashboard
 ) -> None:
-    await dashboard.connect(second_server, auth={"token": dashboard_token(analytics_server.secret)})
+    await dashboard.connect(second_server, auth={"token": dashboard_token(analytics_server.core_key)})
     await dashboard.next_update()
     # The second process subscribes to the channel as its first client connects; a few tries at most.
     for attempt in range(20):

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +28,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.migrate import SCRIPT_LOCATION
-from portfolio_shared.auth import issue_token
-from portfolio_shared.settings import DEV_SECRET
+from portfolio_shared.auth import SigningKey, generate_keyring, issue_token, workload_env
 from portfolio_shared.sql import run_migrations, sqlalchemy_url
 from portfolio_shared.testing import temporary_database
 
@@ -42,13 +41,36 @@ VISIBILITY_TIMEOUT = 20
 SESSION_TAG = uuid.uuid4().hex[:8]
 QUEUE = f"test-documents-{SESSION_TAG}"
 COLLECTION_PREFIX = f"t{SESSION_TAG}"
+#: The tests' own keys: every caller's private key; the app under test holds their public keys.
+TEST_KEYS = generate_keyring()
 
 
 def auth_headers(
-    caller: str = "core", secret: str = DEV_SECRET, audience: str = "documents"
+    caller: str = "core", key: SigningKey | None = None, audience: str = "documents"
 ) -> dict[str, str]:
-    """A service token from ``caller`` to the document processor."""
-    return {"Authorization": f"Bearer {issue_token(issuer=caller, audience=audience, secret=secret)}"}
+    """A service token from ``caller`` to the document processor (signed with ``caller``'s test key
+    unless ``key`` is given)."""
+    token = issue_token(issuer=caller, audience=audience, key=key or TEST_KEYS[caller])
+    return {"Authorization": f"Bearer {token}"}
+
+
+class FreshAuth(Mapping[str, str]):
+    """``{"Authorization": ...}`` with a token minted at each use: a token minted once at import
+    expires (5 minutes) before the last test of a long run uses it."""
+
+    def __init__(self, caller: str = "core") -> None:
+        self.caller = caller
+
+    def __getitem__(self, name: str) -> str:
+        if name != "Authorization":
+            raise KeyError(name)
+        return auth_headers(self.caller)["Authorization"]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("Authorization",))
+
+    def __len__(self) -> int:
+        return 1
 
 
 def free_port() -> int:
@@ -213,6 +235,7 @@ def settings(database_url: str, chroma_url: str, media_root: Path) -> DocumentsS
         OUTBOUND_ALLOW_PRIVATE=True,
         OUTBOUND_ALLOWED_PORTS="*",  # fake upstreams listen on free ports
         EMBEDDING_PROVIDER="local",
+        **workload_env(TEST_KEYS, signs_as=None, accepts=TEST_KEYS),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import auth_headers
+from conftest import FreshAuth, auth_headers
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,9 @@ from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing.fingerprint import content_sha256
+from portfolio_shared.auth import SigningKey
 
-AUTH = auth_headers("core")
+AUTH = FreshAuth("core")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 ROUTES: list[tuple[str, str, dict[str, Any]]] = [
@@ -56,7 +57,9 @@ async def test_every_route_requires_a_service_token(
     missing = await client.request(method, path, **kwargs)
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "token_missing"
-    forged = await client.request(method, path, headers=auth_headers("core", secret="x" * 32), **kwargs)
+    forged = await client.request(
+        method, path, headers=auth_headers("core", key=SigningKey.generate()), **kwargs
+    )
     assert forged.status_code == 401
     assert forged.json()["error"]["code"] == "token_invalid_signature"
     wrong_caller = await client.request(method, path, headers=auth_headers("analytics"), **kwargs)
@@ -242,3 +245,25 @@ async def test_accepted_jobs_are_recorded_and_listed(client: httpx.AsyncClient, 
     assert len(paged["results"]) == 1
     assert (paged["next"] is not None) == (paged["count"] > 1)
     assert paged["previous"] is None
+
+
+async def test_an_unauthenticated_100_mb_post_is_refused_before_it_is_read(client: httpx.AsyncClient) -> None:
+    produced = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal produced
+        for _ in range(1600):  # 100 MiB in 64 KiB chunks
+            produced += 1
+            yield b"x" * 65536
+
+    headers = {"content-type": "application/json", "content-length": str(100 * 1024 * 1024)}
+    refused = await client.post("/process/text", content=body(), headers=headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "token_missing")
+    assert produced <= 1  # httpx may pull the first chunk before the app answers; the app reads none
+
+
+async def test_a_json_body_over_the_request_cap_is_413(settings: DocumentsSettings) -> None:
+    app = create_app(settings.model_copy(update={"max_request_body_kb": 1}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as capped:
+        refused = await capped.post("/search", json={"query": "x" * 2048, "k": 1}, headers=AUTH)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (413, "payload_too_large")

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import COLLECTION_PREFIX, Worker, auth_headers
+from conftest import COLLECTION_PREFIX, FreshAuth, Worker
 from documents_pdfs import text_pdf
 from fake_upstream import Reply, fake_upstream
 from sqlalchemy import Engine, func, select
@@ -32,7 +32,7 @@ from portfolio_documents.processing.store import open_chroma
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.webhooks import verify
 
-AUTH = auth_headers("core")
+AUTH = FreshAuth("core")
 COLLECTION = f"{COLLECTION_PREFIX}-all-minilm-l6-v2"
 #: Generous: the first job also waits for the worker to start and load the model.
 JOB_TIMEOUT = 300
@@ -356,8 +356,10 @@ async def test_the_webhook_reaches_core_signed(
 
 
 async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings: DocumentsSettings) -> None:
+    from conftest import TEST_KEYS
+
     from portfolio_documents.main import create_app
-    from portfolio_shared.auth import HS256TokenProvider
+    from portfolio_shared.auth import SignedTokenProvider
     from portfolio_shared.clients.documents import DocumentsClient
     from portfolio_shared.schemas import DocumentInfo, JobAccepted, TextForIndexing
 
@@ -368,7 +370,7 @@ async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings
         client = DocumentsClient(
             "http://documents",
             caller="core",
-            token_provider=HS256TokenProvider("core", settings.service_token_secret.get_secret_value()),
+            token_provider=SignedTokenProvider("core", TEST_KEYS["core"]),
             transport=httpx.ASGITransport(app=app),
         )
         async with client:

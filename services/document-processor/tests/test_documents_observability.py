@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from conftest import Worker, auth_headers
+from conftest import FreshAuth, Worker
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
@@ -23,7 +23,7 @@ from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_shared import tracing
 
-AUTH = auth_headers("core")
+AUTH = FreshAuth("core")
 INCOMING_TRACE = "0af7651916cd43dd8448eb211c80319c"
 INCOMING = f"00-{INCOMING_TRACE}-b7ad6b7169203331-01"
 

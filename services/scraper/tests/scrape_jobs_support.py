@@ -22,7 +22,7 @@ from portfolio_scraper.jobs.runner import JobRunner
 from portfolio_scraper.migrate import SCRIPT_LOCATION
 from portfolio_scraper.sources.limiter import ArxivRateLimiter
 from portfolio_scraper.sources.types import PaperDraft, Progress, SourceReport
-from portfolio_shared.auth import issue_token
+from portfolio_shared.auth import generate_keyring, issue_token, workload_env
 from portfolio_shared.health import libpq_url
 from portfolio_shared.sql import create_engine, run_migrations, session_factory
 from portfolio_shared.testing import temporary_database
@@ -30,8 +30,9 @@ from portfolio_shared.testing import temporary_database
 #: The runner's clock in these tests: the world below is laid out around it.
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 KEYWORDS = ["retrieval", "agents"]
-#: Signs the test's service tokens (long enough for HS256).
-SERVICE_SECRET = "scraper-tests-service-token-secret-0123456789"
+#: The tests' own keys: every caller's private key, the scraper holding its own and all public keys.
+KEYRING = generate_keyring()
+SERVICE_KEYS_ENV = workload_env(KEYRING, signs_as="scraper", accepts=KEYRING)
 
 
 @contextmanager
@@ -50,7 +51,7 @@ def scraper_settings(database_url: str, upstream: FakeUpstreams | None = None, *
         "SCRAPE_SCHEDULE": "",
         "CORE_URL": closed_port_url(),
         "INTEREST_KEYWORDS": ",".join(KEYWORDS),
-        "SERVICE_TOKEN_SECRET": SERVICE_SECRET,
+        **SERVICE_KEYS_ENV,
     }
     if upstream is not None:
         values.update(upstream.env())
@@ -59,7 +60,7 @@ def scraper_settings(database_url: str, upstream: FakeUpstreams | None = None, *
 
 
 def token(caller: str = "scheduler", audience: str = "scraper") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(issuer=caller, audience=audience, secret=SERVICE_SECRET)}"}
+    return {"Authorization": f"Bearer {issue_token(issuer=caller, audience=audience, key=KEYRING[caller])}"}
 
 
 async def fixed_interests() -> Interests:

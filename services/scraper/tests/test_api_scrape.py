@@ -13,8 +13,8 @@ import pytest
 from fake_upstreams import FakeUpstreams
 from fastapi import FastAPI
 from scrape_jobs_support import (
+    KEYRING,
     NOW,
-    SERVICE_SECRET,
     WORLD_IDS,
     blocking_fetcher,
     fresh_database,
@@ -27,7 +27,7 @@ from scrape_jobs_support import (
 
 from portfolio_scraper.config import ScraperSettings
 from portfolio_scraper.main import create_app
-from portfolio_shared.auth import HS256TokenProvider
+from portfolio_shared.auth import SignedTokenProvider
 from portfolio_shared.clients import ScraperClient
 
 
@@ -247,7 +247,7 @@ async def test_the_shared_client_starts_follows_and_lists_jobs(app: FastAPI) -> 
     client = ScraperClient(
         "http://scraper",
         caller="core",
-        token_provider=HS256TokenProvider("core", SERVICE_SECRET),
+        token_provider=SignedTokenProvider("core", KEYRING["core"]),
         transport=httpx.ASGITransport(app=app),
     )
     async with client:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fake_upstreams import FakeUpstreams, closed_port_url
 from scrape_jobs_support import (
-    SERVICE_SECRET,
+    SERVICE_KEYS_ENV,
     WORLD_IDS,
     blocking_fetcher,
     fresh_database,
@@ -54,7 +54,7 @@ def cli_env(database_url: str, upstream: FakeUpstreams) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "CORE_URL": closed_port_url(),
         "SCRAPE_SCHEDULE": "",
-        "SERVICE_TOKEN_SECRET": SERVICE_SECRET,
+        **SERVICE_KEYS_ENV,
         "ENVIRONMENT": "test",
     }
 

@@ -40,7 +40,6 @@ def test_threshold_is_bounded() -> None:
 
 
 def test_production_refuses_the_placeholder_webhook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SERVICE_TOKEN_SECRET", "a-real-token-secret-0123456789")
     monkeypatch.delenv("WEBHOOK_SECRETS_SCRAPER", raising=False)
     with pytest.raises((PlaceholderSecretError, ValidationError), match="WEBHOOK_SECRETS_SCRAPER"):
         ScraperSettings(ENVIRONMENT="production")

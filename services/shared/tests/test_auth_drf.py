@@ -30,8 +30,10 @@ from rest_framework.request import Request  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.test import APIRequestFactory  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
+from test_auth_support import authenticator  # noqa: E402
+from test_auth_support import bearer as signed_bearer  # noqa: E402
 
-from portfolio_shared.auth import ServicePrincipal, TokenAuthenticator, issue_token  # noqa: E402
+from portfolio_shared.auth import ServicePrincipal, SigningKey, TokenAuthenticator, issue_token  # noqa: E402
 from portfolio_shared.auth.drf import (  # noqa: E402
     IsService,
     ServiceTokenAuthentication,
@@ -39,8 +41,7 @@ from portfolio_shared.auth.drf import (  # noqa: E402
     get_authenticator,
 )
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
-AUTHENTICATOR = TokenAuthenticator(audience="core", secret=SECRET)
+AUTHENTICATOR = authenticator("core")
 SHARED_HANDLER = "portfolio_shared.errors.drf.exception_handler"
 
 
@@ -93,10 +94,12 @@ def call(view: type[APIView], method: str = "post", headers: dict[str, str] | No
     return response
 
 
+def bearer_signed_by(key: SigningKey, issuer: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(issuer=issuer, audience='core', key=key)}"}
+
+
 def bearer(issuer: str, audience: str = "core", **kwargs: Any) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {issue_token(issuer=issuer, audience=audience, secret=SECRET, **kwargs)}"
-    }
+    return signed_bearer(issuer, audience, **kwargs)
 
 
 def error(response: Response) -> dict[str, Any]:
@@ -130,7 +133,7 @@ def test_another_scheme_is_left_to_other_classes_and_then_refused() -> None:
         ({"Authorization": "Bearer"}, "token_missing"),
         ({"Authorization": "Bearer x.y.z"}, "token_malformed"),
         (
-            {"Authorization": f"Bearer {issue_token(issuer='scraper', audience='core', secret='y' * 40)}"},
+            bearer_signed_by(SigningKey.generate(), "scraper"),
             "token_invalid_signature",
         ),
     ],

@@ -8,18 +8,18 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from test_auth_support import authenticator
+from test_auth_support import bearer as signed_bearer
 
-from portfolio_shared.auth import ServicePrincipal, TokenAuthenticator, issue_token
+from portfolio_shared.auth import ServicePrincipal, SigningKey, TokenAuthenticator, issue_token
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, get_authenticator, require_service
 from portfolio_shared.errors import PortfolioError
-
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
 
 def make_app(*, install: bool = True) -> FastAPI:
     app = FastAPI()
     if install:
-        app.state.service_authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
+        app.state.service_authenticator = authenticator("scraper")
 
     # The services install the shared handlers; this minimal one renders the same envelope.
     @app.exception_handler(PortfolioError)
@@ -45,7 +45,7 @@ def make_app(*, install: bool = True) -> FastAPI:
 
 
 def bearer(issuer: str, audience: str = "scraper") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(issuer=issuer, audience=audience, secret=SECRET)}"}
+    return signed_bearer(issuer, audience)
 
 
 async def call(app: FastAPI, method: str, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -100,10 +100,11 @@ async def test_no_named_callers_means_any_known_service() -> None:
 
 async def test_the_authenticator_can_be_overridden() -> None:
     app = make_app(install=False)
+    other = SigningKey.generate()
     app.dependency_overrides[get_authenticator] = lambda: TokenAuthenticator(
-        audience="scraper", secret="x" * 40
+        audience="scraper", keys={"core": [other.public()]}
     )
-    token = {"Authorization": f"Bearer {issue_token(issuer='core', audience='scraper', secret='x' * 40)}"}
+    token = {"Authorization": f"Bearer {issue_token(issuer='core', audience='scraper', key=other)}"}
     assert (await call(app, "POST", "/scrape", token)).status_code == 200
     assert (await call(app, "POST", "/scrape", bearer("core"))).json()["error"][
         "code"
@@ -121,7 +122,7 @@ def test_openapi_shows_the_bearer_scheme_on_protected_routes_only() -> None:
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "A service token (HS256 JWT in token mode, Google ID token in oidc mode).",
+        "description": "A service token (EdDSA or ES256 JWT in token mode, Google ID token in oidc mode).",
     }
     assert schema["paths"]["/scrape"]["post"]["security"] == [{"ServiceToken": []}]
     assert schema["paths"]["/export"]["get"]["security"] == [{"ServiceToken": []}]

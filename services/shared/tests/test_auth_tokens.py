@@ -1,4 +1,5 @@
-"""Token mode: HS256 service tokens, every rejection with its code, the outbound provider, settings."""
+"""Token mode: service tokens signed with each caller's own key, every rejection with its code,
+the outbound provider, settings and key rotation."""
 
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ from portfolio_shared.auth import (
     KNOWN_CALLERS,
     BearerAuth,
     GoogleIdTokenProvider,
-    HS256TokenProvider,
     OidcAuthenticator,
     ServiceAuthSettings,
     ServicePrincipal,
+    SignedTokenProvider,
+    SigningKey,
     TokenAuthenticator,
     TokenProvider,
+    VerifyingKey,
     audience_for,
     authenticator_from_settings,
     bearer_token,
+    dev_signing_key,
     issue_token,
     token_provider_from_settings,
     verify_token,
@@ -35,12 +39,15 @@ from portfolio_shared.auth import (
 from portfolio_shared.errors import AuthenticationFailed, Forbidden
 from portfolio_shared.settings import ServiceSettings
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+#: Keys these tests generate for themselves: one per caller, Ed25519 except the scheduler's P-256.
+PRIVATE = {name: SigningKey.generate("ES256" if name == "scheduler" else "EdDSA") for name in KNOWN_CALLERS}
+KEYS = {name: [key.public()] for name, key in PRIVATE.items()}
+CORE = PRIVATE["core"]
 NOW = 1_800_000_000
 
 
 def rejection(token: str | None, *, now: float = NOW, **overrides: Any) -> AuthenticationFailed:
-    kwargs: dict[str, Any] = {"audience": "scraper", "secret": SECRET, "allowed_issuers": KNOWN_CALLERS}
+    kwargs: dict[str, Any] = {"audience": "scraper", "keys": KEYS, "allowed_issuers": KNOWN_CALLERS}
     kwargs.update(overrides)
     with pytest.raises(AuthenticationFailed) as caught:
         verify_token(token, now=now, **kwargs)
@@ -49,8 +56,8 @@ def rejection(token: str | None, *, now: float = NOW, **overrides: Any) -> Authe
     return caught.value
 
 
-def forge(claims: dict[str, Any], *, secret: str = SECRET, headers: dict[str, Any] | None = None) -> str:
-    return jwt.encode(claims, secret, algorithm="HS256", headers=headers)
+def forge(claims: dict[str, Any], *, key: SigningKey = CORE, headers: dict[str, Any] | None = None) -> str:
+    return jwt.encode(claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, **(headers or {})})
 
 
 def b64(data: dict[str, Any]) -> str:
@@ -58,8 +65,8 @@ def b64(data: dict[str, Any]) -> str:
 
 
 def signed_raw(header: str, payload: str) -> str:
-    mac = hmac.new(SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    signature = CORE.key.sign(f"{header}.{payload}".encode())  # type: ignore[call-arg]
+    return f"{header}.{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
@@ -78,11 +85,11 @@ def claims(**overrides: Any) -> dict[str, Any]:
 def test_an_issued_token_verifies_for_its_lifetime(
     issuer: str, audience: str, ttl: int, elapsed: int
 ) -> None:
-    token = issue_token(issuer=issuer, audience=audience, secret=SECRET, ttl=ttl, now=NOW)
+    token = issue_token(issuer=issuer, audience=audience, key=PRIVATE[issuer], ttl=ttl, now=NOW)
     principal = verify_token(
         token,
         audience=audience,
-        secret=SECRET,
+        keys=KEYS,
         allowed_issuers=KNOWN_CALLERS,
         leeway=0,
         now=NOW + min(elapsed, ttl - 1),
@@ -92,28 +99,44 @@ def test_an_issued_token_verifies_for_its_lifetime(
     )
 
 
-def test_the_token_carries_exactly_iss_aud_iat_exp() -> None:
-    token = issue_token(issuer="core", audience="scraper", secret=SECRET, ttl=120, now=NOW)
-    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+def test_the_token_carries_exactly_iss_aud_iat_exp_and_the_key_id() -> None:
+    token = issue_token(issuer="core", audience="scraper", key=CORE, ttl=120, now=NOW)
+    assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "typ": "JWT", "kid": CORE.kid}
     assert jwt.decode(token, options={"verify_signature": False}) == claims(exp=NOW + 120)
+    es256 = issue_token(issuer="scheduler", audience="scraper", key=PRIVATE["scheduler"], now=NOW)
+    assert jwt.get_unverified_header(es256)["alg"] == "ES256"
+
+
+def test_a_key_loads_from_pem_or_its_one_line_body_and_keeps_its_id() -> None:
+    for algorithm in ("EdDSA", "ES256"):
+        key = SigningKey.generate(algorithm)  # type: ignore[arg-type]
+        assert SigningKey.load(key.pem()).kid == SigningKey.load(key.text()).kid == key.kid
+        assert VerifyingKey.load(key.public().text()).kid == key.kid
+        assert "," not in key.text() + key.public().text()
+    with pytest.raises(ValueError, match="PKCS#8"):
+        SigningKey.load(CORE.public().text())
+    with pytest.raises(ValueError, match="public key"):
+        VerifyingKey.load("bm90IGEga2V5")
 
 
 @pytest.mark.parametrize("ttl", [301, 3600, 0, -5])
 def test_a_ttl_outside_1_to_300_seconds_is_refused(ttl: int) -> None:
     with pytest.raises(ValueError, match="ttl"):
-        issue_token(issuer="core", audience="scraper", secret=SECRET, ttl=ttl)
+        issue_token(issuer="core", audience="scraper", key=CORE, ttl=ttl)
 
 
-@pytest.mark.parametrize("missing", ["issuer", "audience", "secret"])
-def test_issuing_needs_issuer_audience_and_secret(missing: str) -> None:
-    kwargs = {"issuer": "core", "audience": "scraper", "secret": SECRET, missing: ""}
+@pytest.mark.parametrize("missing", ["issuer", "audience"])
+def test_issuing_needs_issuer_and_audience(missing: str) -> None:
+    kwargs: dict[str, Any] = {"issuer": "core", "audience": "scraper", "key": CORE, missing: ""}
     with pytest.raises(ValueError, match="required"):
         issue_token(**kwargs)
 
 
-def test_allowed_issuers_none_accepts_any_named_issuer() -> None:
-    token = forge(claims(iss="a-new-service"))
-    assert verify_token(token, audience="scraper", secret=SECRET, allowed_issuers=None, now=NOW).caller == (
+def test_allowed_issuers_none_accepts_any_caller_with_a_key() -> None:
+    newcomer = SigningKey.generate()
+    token = forge(claims(iss="a-new-service"), key=newcomer)
+    keys = {**KEYS, "a-new-service": [newcomer.public()]}
+    assert verify_token(token, audience="scraper", keys=keys, allowed_issuers=None, now=NOW).caller == (
         "a-new-service"
     )
 
@@ -133,9 +156,9 @@ def test_missing_token(token: str | None) -> None:
         "a.b",
         "a.b.c",
         "a.b.c.d",
-        signed_raw(b64({"alg": "HS256"}), "WzFd"),  # a correctly signed payload that is a list
-        signed_raw(b64({"alg": "HS256"}), "bm90IGpzb24"),  # ... that is not JSON
-        f"{b64({'alg': 'HS256', 'typ': 'JWT'})}.not-base64-json!.c2ln",
+        signed_raw(b64({"alg": "EdDSA"}), "WzFd"),  # a correctly signed payload that is a list
+        signed_raw(b64({"alg": "EdDSA"}), "bm90IGpzb24"),  # ... that is not JSON
+        f"{b64({'alg': 'EdDSA', 'typ': 'JWT'})}.not-base64-json!.c2ln",
     ],
 )
 def test_malformed_token(token: str) -> None:
@@ -157,7 +180,7 @@ def test_a_non_numeric_exp_is_malformed(value: Any) -> None:
 
 
 def test_bad_signature() -> None:
-    token = forge(claims(), secret="another-secret-that-is-also-long-enough")
+    token = forge(claims(), key=SigningKey.generate())
     assert rejection(token).error_code == "token_invalid_signature"
 
 
@@ -167,6 +190,23 @@ def test_tampered_payload_fails_the_signature() -> None:
     assert rejection(tampered).error_code == "token_invalid_signature"
 
 
+@pytest.mark.parametrize("impersonated", sorted(KNOWN_CALLERS - {"core"}))
+def test_a_caller_cannot_mint_a_token_in_another_callers_name(impersonated: str) -> None:
+    # Core's key with core's key id, or with the impersonated caller's key id: both refused.
+    as_other = forge(claims(iss=impersonated))
+    with_their_kid = forge(claims(iss=impersonated), headers={"kid": PRIVATE[impersonated].kid})
+    for token in (as_other, with_their_kid):
+        assert rejection(token).error_code == "token_invalid_signature"
+
+
+def test_an_hs256_token_keyed_with_a_public_key_is_refused() -> None:
+    # The classic key confusion: HMAC "signed" with the verifier's public key bytes.
+    header, payload = b64({"alg": "HS256", "typ": "JWT"}), b64(claims())
+    mac = hmac.new(CORE.public().text().encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    token = f"{header}.{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    assert rejection(token).error_code == "token_invalid_algorithm"
+
+
 def test_alg_none_is_refused() -> None:
     unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims())}."
     error = rejection(unsigned)
@@ -174,34 +214,37 @@ def test_alg_none_is_refused() -> None:
     assert error.details == {"alg": "none"}
 
 
-@pytest.mark.parametrize("alg", ["HS384", "HS512"])
-def test_other_hmac_algorithms_are_refused(alg: str) -> None:
-    token = jwt.encode(claims(), SECRET + "-padded-for-longer-hash-functions-xxxxxxxxxxxx", algorithm=alg)
-    assert rejection(token, secret=SECRET + "-padded-for-longer-hash-functions-xxxxxxxxxxxx").error_code == (
-        "token_invalid_algorithm"
-    )
+@pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
+def test_hmac_algorithms_are_refused(alg: str) -> None:
+    token = jwt.encode(claims(), "a-shared-secret-long-enough-for-every-hash-" + "x" * 40, algorithm=alg)
+    assert rejection(token).error_code == "token_invalid_algorithm"
 
 
-def test_rs256_signed_with_a_public_key_confusion_is_refused() -> None:
-    # The classic key-confusion attack: header says RS256, "key" is our shared secret.
+def test_rs256_is_refused() -> None:
     token = f"{b64({'alg': 'RS256', 'typ': 'JWT'})}.{b64(claims())}.c2ln"
     assert rejection(token).error_code == "token_invalid_algorithm"
 
 
+def test_a_key_of_the_other_algorithm_is_never_tried() -> None:
+    # An ES256 header over core's Ed25519 key: core holds no ES256 key, so nothing can verify.
+    header = b64({"alg": "ES256", "typ": "JWT", "kid": CORE.kid})
+    assert rejection(signed_raw(header, b64(claims()))).error_code == "token_invalid_signature"
+
+
 def test_expired() -> None:
-    token = issue_token(issuer="core", audience="scraper", secret=SECRET, ttl=60, now=NOW)
+    token = issue_token(issuer="core", audience="scraper", key=CORE, ttl=60, now=NOW)
     assert rejection(token, now=NOW + 60 + 31).error_code == "token_expired"
 
 
 def test_leeway_tolerates_small_clock_skew_only() -> None:
-    token = issue_token(issuer="core", audience="scraper", secret=SECRET, ttl=60, now=NOW)
-    ok = verify_token(token, audience="scraper", secret=SECRET, allowed_issuers=None, leeway=30, now=NOW + 89)
+    token = issue_token(issuer="core", audience="scraper", key=CORE, ttl=60, now=NOW)
+    ok = verify_token(token, audience="scraper", keys=KEYS, allowed_issuers=None, leeway=30, now=NOW + 89)
     assert ok.caller == "core"
     assert rejection(token, now=NOW + 89, leeway=0).error_code == "token_expired"
 
 
 def test_issued_in_the_future() -> None:
-    token = issue_token(issuer="core", audience="scraper", secret=SECRET, now=NOW + 120)
+    token = issue_token(issuer="core", audience="scraper", key=CORE, now=NOW + 120)
     assert rejection(token, now=NOW).error_code == "token_not_yet_valid"
 
 
@@ -209,7 +252,7 @@ def test_an_expiry_beyond_five_minutes_is_refused_even_when_signed() -> None:
     assert rejection(forge(claims(exp=NOW + 3600))).error_code == "token_expiry_too_far"
     # 5 min + the leeway is still fine: that is what a slightly fast clock on the caller produces.
     assert verify_token(
-        forge(claims(exp=NOW + 330)), audience="scraper", secret=SECRET, allowed_issuers=None, now=NOW
+        forge(claims(exp=NOW + 330)), audience="scraper", keys=KEYS, allowed_issuers=None, now=NOW
     ).caller == ("core")
     assert rejection(forge(claims(exp=NOW + 331))).error_code == "token_expiry_too_far"
 
@@ -224,13 +267,14 @@ def test_wrong_audience(aud: Any) -> None:
 
 @pytest.mark.parametrize("issuer", ["stranger", "Core", "core "])
 def test_unknown_issuer(issuer: str) -> None:
-    error = rejection(forge(claims(iss=issuer)))
+    keys = {**KEYS, issuer.lower().strip() + "-not": KEYS["core"]}
+    error = rejection(forge(claims(iss=issuer)), keys=keys)
     assert error.error_code == "token_unknown_issuer"
     assert error.details == {"issuer": issuer}
 
 
 def test_an_issuer_known_elsewhere_but_not_listed_here_is_unknown() -> None:
-    token = issue_token(issuer="admin", audience="scraper", secret=SECRET, now=NOW)
+    token = issue_token(issuer="admin", audience="scraper", key=PRIVATE["admin"], now=NOW)
     assert rejection(token, allowed_issuers={"core", "scheduler"}).error_code == "token_unknown_issuer"
 
 
@@ -261,8 +305,8 @@ def test_the_bearer_scheme_is_case_insensitive(scheme: str) -> None:
 
 
 def test_authenticate_returns_the_caller_and_enforces_allowed() -> None:
-    authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
-    token = issue_token(issuer="scheduler", audience="scraper", secret=SECRET)
+    authenticator = TokenAuthenticator(audience="scraper", keys=KEYS)
+    token = issue_token(issuer="scheduler", audience="scraper", key=PRIVATE["scheduler"])
     principal = authenticator.authenticate(f"Bearer {token}", allowed={"core", "scheduler"})
     assert principal.caller == "scheduler"
     assert authenticator.authenticate(f"Bearer {token}").caller == "scheduler"
@@ -273,14 +317,14 @@ def test_authenticate_returns_the_caller_and_enforces_allowed() -> None:
 
 
 def test_authenticate_checks_the_token_before_the_allow_list() -> None:
-    authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
-    forged = forge(claims(iss="core"), secret="wrong-secret-wrong-secret-wrong-secret")
+    authenticator = TokenAuthenticator(audience="scraper", keys=KEYS)
+    forged = forge(claims(iss="core"), key=SigningKey.generate())
     with pytest.raises(AuthenticationFailed) as caught:
         authenticator.authenticate(f"Bearer {forged}", allowed={"scheduler"})
     assert caught.value.error_code == "token_invalid_signature"
 
 
-# --- outbound: the HS256 provider -------------------------------------------------------------------
+# --- outbound: the signing provider -------------------------------------------------------------------
 
 
 class Clock:
@@ -291,9 +335,9 @@ class Clock:
         return self.now
 
 
-def test_hs256_provider_reuses_a_token_until_a_minute_before_expiry() -> None:
+def test_signed_provider_reuses_a_token_until_a_minute_before_expiry() -> None:
     clock = Clock(NOW)
-    provider = HS256TokenProvider("core", SECRET, clock=clock)
+    provider = SignedTokenProvider("core", CORE, clock=clock)
     assert isinstance(provider, TokenProvider)
     first = provider.get_token("scraper")
     clock.now = NOW + 239
@@ -302,32 +346,32 @@ def test_hs256_provider_reuses_a_token_until_a_minute_before_expiry() -> None:
     second = provider.get_token("scraper")
     assert second != first
     assert (
-        verify_token(second, audience="scraper", secret=SECRET, allowed_issuers=None, now=clock.now).caller
+        verify_token(second, audience="scraper", keys=KEYS, allowed_issuers=None, now=clock.now).caller
         == "core"
     )
 
 
-def test_hs256_provider_keeps_one_token_per_audience() -> None:
-    provider = HS256TokenProvider("core", SECRET, clock=Clock(NOW))
+def test_signed_provider_keeps_one_token_per_audience() -> None:
+    provider = SignedTokenProvider("core", CORE, clock=Clock(NOW))
     to_scraper, to_documents = provider.get_token("scraper"), provider.get_token("documents")
     assert jwt.decode(to_scraper, options={"verify_signature": False})["aud"] == "scraper"
     assert jwt.decode(to_documents, options={"verify_signature": False})["aud"] == "documents"
     assert provider.get_token("scraper") == to_scraper
 
 
-async def test_hs256_provider_async_shares_the_cache() -> None:
-    provider = HS256TokenProvider("core", SECRET, clock=Clock(NOW))
+async def test_signed_provider_async_shares_the_cache() -> None:
+    provider = SignedTokenProvider("core", CORE, clock=Clock(NOW))
     assert await provider.aget_token("scraper") == provider.get_token("scraper")
 
 
-def test_hs256_provider_refuses_a_long_ttl() -> None:
+def test_signed_provider_refuses_a_long_ttl() -> None:
     with pytest.raises(ValueError, match="ttl"):
-        HS256TokenProvider("core", SECRET, ttl=600)
+        SignedTokenProvider("core", CORE, ttl=600)
 
 
 def test_a_short_ttl_still_caches() -> None:
     clock = Clock(NOW)
-    provider = HS256TokenProvider("core", SECRET, ttl=30, clock=clock)
+    provider = SignedTokenProvider("core", CORE, ttl=30, clock=clock)
     first = provider.get_token("scraper")
     clock.now = NOW + 5
     assert provider.get_token("scraper") == first
@@ -343,36 +387,40 @@ def recording_transport(seen: list[str]) -> httpx.MockTransport:
 
 def test_bearer_auth_puts_the_token_on_each_request() -> None:
     seen: list[str] = []
-    auth = BearerAuth(HS256TokenProvider("core", SECRET), "scraper")
+    auth = BearerAuth(SignedTokenProvider("core", CORE), "scraper")
     with httpx.Client(transport=recording_transport(seen), auth=auth) as client:
         client.get("http://scraper.test/scrape/status")
         client.get("http://scraper.test/scrape/history")
-    authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
+    authenticator = TokenAuthenticator(audience="scraper", keys=KEYS)
     assert [authenticator.authenticate(h).caller for h in seen] == ["core", "core"]
 
 
 async def test_bearer_auth_in_an_async_client() -> None:
     seen: list[str] = []
-    auth = BearerAuth(HS256TokenProvider("scheduler", SECRET), "scraper")
+    auth = BearerAuth(SignedTokenProvider("scheduler", PRIVATE["scheduler"]), "scraper")
     async with httpx.AsyncClient(transport=recording_transport(seen), auth=auth) as client:
         await client.post("http://scraper.test/scrape", json={"source": "all"})
-    authenticator = TokenAuthenticator(audience="scraper", secret=SECRET)
+    authenticator = TokenAuthenticator(audience="scraper", keys=KEYS)
     assert authenticator.authenticate(seen[0], allowed={"scheduler"}).caller == "scheduler"
 
 
 # --- settings -------------------------------------------------------------------------------------
 
 
+def caller_keys_env(*callers: str) -> dict[str, str]:
+    return {f"SERVICE_CALLER_KEYS_{c.upper()}": KEYS[c][0].text() for c in callers}
+
+
 def settings(**env: Any) -> ServiceSettings:
-    values = {"service_name": "scraper", "SERVICE_TOKEN_SECRET": SecretStr(SECRET), **env}
+    values = {"service_name": "scraper", **caller_keys_env("core", "scheduler"), **env}
     return ServiceSettings.model_validate(values)
 
 
 def test_token_mode_from_settings_round_trips() -> None:
     scraper = settings()
-    core = settings(service_name="core")
+    core = settings(service_name="core", SERVICE_SIGNING_KEY=SecretStr(CORE.text()))
     provider = token_provider_from_settings(core)
-    assert isinstance(provider, HS256TokenProvider)
+    assert isinstance(provider, SignedTokenProvider)
     token = provider.get_token(audience_for(core, "scraper"))
     assert authenticator_from_settings(scraper).authenticate(f"Bearer {token}").caller == "core"
     # A token for another service is refused here.
@@ -380,15 +428,55 @@ def test_token_mode_from_settings_round_trips() -> None:
     with pytest.raises(AuthenticationFailed) as caught:
         authenticator_from_settings(scraper).authenticate(f"Bearer {other}")
     assert caught.value.error_code == "token_wrong_audience"
+    # A caller this workload holds no key for is unknown, whoever signed.
+    admin = issue_token(issuer="admin", audience="scraper", key=PRIVATE["admin"])
+    with pytest.raises(AuthenticationFailed) as caught:
+        authenticator_from_settings(scraper).authenticate(f"Bearer {admin}")
+    assert caught.value.error_code == "token_unknown_issuer"
 
 
-def test_production_refuses_a_short_token_secret() -> None:
-    prod = settings(ENVIRONMENT="production", SERVICE_TOKEN_SECRET=SecretStr("short-but-not-a-placeholder"))
-    with pytest.raises(ValueError, match="32 bytes"):
-        authenticator_from_settings(prod)
-    with pytest.raises(ValueError, match="32 bytes"):
+def test_development_falls_back_to_the_committed_keys_production_has_no_default() -> None:
+    dev = ServiceSettings.model_validate({"service_name": "core"})
+    token = token_provider_from_settings(dev).get_token("scraper")
+    assert authenticator_from_settings(dev.model_copy(update={"service_name": "scraper"})).verify(token)
+    assert jwt.get_unverified_header(token)["kid"] == dev_signing_key("core").kid
+    prod = ServiceSettings.model_validate({"service_name": "core", "ENVIRONMENT": "production"})
+    with pytest.raises(ValueError, match="SERVICE_SIGNING_KEY is required"):
         token_provider_from_settings(prod)
-    assert isinstance(authenticator_from_settings(settings(ENVIRONMENT="production")), TokenAuthenticator)
+    with pytest.raises(ValueError, match="SERVICE_CALLER_KEYS"):
+        authenticator_from_settings(prod)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SERVICE_SIGNING_KEY": SecretStr(dev_signing_key("scraper").text())},
+        {"SERVICE_SIGNING_KEY": SecretStr(dev_signing_key("scraper").pem())},
+        {"SERVICE_CALLER_KEYS_CORE": f"{KEYS['core'][0].text()},{dev_signing_key('core').public().text()}"},
+        {"SERVICE_CALLER_KEYS_ADMIN": dev_signing_key("admin").public().text()},
+    ],
+    ids=["signing-key", "signing-key-pem", "dev-key-in-a-rotation-list", "dev-admin-key"],
+)
+def test_production_refuses_the_committed_development_keys(env: dict[str, Any]) -> None:
+    # PlaceholderSecretError, as the ValueError pydantic wraps it in.
+    with pytest.raises(ValueError, match="committed development key"):
+        settings(ENVIRONMENT="production", **env)
+    settings(**env)  # development takes them
+
+
+def test_production_accepts_keys_of_its_own() -> None:
+    prod = settings(ENVIRONMENT="production", SERVICE_SIGNING_KEY=SecretStr(PRIVATE["scraper"].pem()))
+    assert isinstance(authenticator_from_settings(prod), TokenAuthenticator)
+    assert isinstance(token_provider_from_settings(prod), SignedTokenProvider)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"SERVICE_SIGNING_KEY": SecretStr("not-a-key")}, {"SERVICE_CALLER_KEYS_CORE": "bm90IGEga2V5"}],
+)
+def test_an_unreadable_key_fails_at_start_in_any_environment(env: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="refusing to start: SERVICE_"):
+        settings(**env)
 
 
 def test_audience_for_depends_on_the_mode() -> None:
@@ -476,18 +564,22 @@ def test_oidc_mode_without_callers_or_audience_fails_fast() -> None:
         authenticator_from_settings(settings(SERVICE_AUTH_MODE="oidc", service_name="worker"), callers)
 
 
-def test_a_secret_list_signs_with_the_first_and_accepts_any_so_rotation_has_no_gap() -> None:
-    old, new = "o" * 40, "n" * 40
-    from_old_caller = issue_token(issuer="core", audience="documents", secret=old)
-    from_rotated_caller = issue_token(issuer="core", audience="documents", secret=f"{new}, {old}")
+def test_several_keys_per_caller_let_a_key_rotate_without_a_gap() -> None:
+    old, new = PRIVATE["core"], SigningKey.generate("ES256")
+    from_old = issue_token(issuer="core", audience="documents", key=old)
+    from_new = issue_token(issuer="core", audience="documents", key=new)
 
-    # A receiver mid-rotation accepts tokens from callers on either side of it.
-    for token in (from_old_caller, from_rotated_caller):
-        principal = verify_token(token, audience="documents", secret=f"{new},{old}", allowed_issuers=None)
-        assert principal.caller == "core"
-    # The rotated caller signs with the new secret only: once the old one is dropped it still passes.
-    principal = verify_token(from_rotated_caller, audience="documents", secret=new, allowed_issuers=None)
-    assert principal.caller == "core"
+    # Step 1: the targets hold both public keys; callers on either side of the switch pass.
+    both = {"core": [new.public(), old.public()]}
+    for token in (from_old, from_new):
+        assert verify_token(token, audience="documents", keys=both).caller == "core"
+    # Step 3: the old public key is dropped; only the new signer passes.
+    only_new = {"core": [new.public()]}
+    assert verify_token(from_new, audience="documents", keys=only_new).caller == "core"
     with pytest.raises(AuthenticationFailed) as refused:
-        verify_token(from_old_caller, audience="documents", secret=new, allowed_issuers=None)
+        verify_token(from_old, audience="documents", keys=only_new)
     assert refused.value.error_code == "token_invalid_signature"
+    # The settings carry the list comma-separated.
+    rotating = settings(SERVICE_CALLER_KEYS_CORE=f"{new.public().text()}, {old.public().text()}")
+    old_to_scraper = issue_token(issuer="core", audience="scraper", key=old)
+    assert authenticator_from_settings(rotating).verify(old_to_scraper).caller == "core"

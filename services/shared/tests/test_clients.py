@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from portfolio_shared.auth import HS256TokenProvider, verify_token
+from portfolio_shared.auth import SignedTokenProvider, SigningKey, verify_token
 from portfolio_shared.clients import (
     AnalyticsClient,
     CoreClient,
@@ -173,14 +173,15 @@ async def test_each_attempt_asks_for_a_fresh_token() -> None:
 
 async def test_a_real_service_token_is_verifiable_by_the_peer() -> None:
     peer = FakePeer(ok(JOB_RUNNING))
-    provider = HS256TokenProvider("scraper", "test-secret-for-the-client-tests-0123456789")
+    key = SigningKey.generate()
+    provider = SignedTokenProvider("scraper", key)
     async with make(DocumentsClient, peer, token_provider=provider) as documents:
         await documents.status("job-1")
     token = peer.requests[0].headers["Authorization"].removeprefix("Bearer ")
     principal = verify_token(
         token,
         audience="documents",
-        secret="test-secret-for-the-client-tests-0123456789",
+        keys={"scraper": [key.public()]},
         allowed_issuers={"scraper"},
     )
     assert principal.caller == "scraper"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio_shared.auth import HS256TokenProvider, verify_token
+from portfolio_shared.auth import SignedTokenProvider, SigningKey, verify_token
 from portfolio_shared.outbox.cli import resolve_config
 from portfolio_shared.settings import DEV_SECRET, PlaceholderSecretError
 
-STRONG = "a-production-grade-token-secret-of-32+-bytes"
+KEY = SigningKey.generate()
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OUTBOX_SENDER",
         "WEBHOOK_SECRETS_SCRAPER",
         "SERVICE_AUTH_MODE",
-        "SERVICE_TOKEN_SECRET",
+        "SERVICE_SIGNING_KEY",
         "OUTBOX_BATCH_SIZE",
         "OUTBOX_MAX_ATTEMPTS",
         "OUTBOX_METRICS_PORT",
@@ -35,7 +35,7 @@ def test_targets_secrets_and_tuning_come_from_the_environment(monkeypatch: pytes
     monkeypatch.setenv("OUTBOX_SENDER", "Scraper")
     monkeypatch.setenv("CORE_URL", "http://core.internal:9000/")
     monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", "new-secret, old-secret")
-    monkeypatch.setenv("SERVICE_TOKEN_SECRET", STRONG)
+    monkeypatch.setenv("SERVICE_SIGNING_KEY", KEY.pem())
     monkeypatch.setenv("OUTBOX_MAX_ATTEMPTS", "7")
     monkeypatch.setenv("OUTBOX_METRICS_PORT", "9101")
     config = resolve_config([])
@@ -45,9 +45,9 @@ def test_targets_secrets_and_tuning_come_from_the_environment(monkeypatch: pytes
     assert set(config.targets) == {"core", "scraper", "analytics", "documents"}
     assert config.webhook_secrets["core"] == ["new-secret", "old-secret"]
     assert config.options["max_attempts"] == 7 and config.metrics_port == 9101
-    assert isinstance(config.token_provider, HS256TokenProvider)
+    assert isinstance(config.token_provider, SignedTokenProvider)
     token = config.token_provider.get_token(config.audiences["core"])
-    principal = verify_token(token, audience="core", secret=STRONG, allowed_issuers=["scraper"])
+    principal = verify_token(token, audience="core", keys={"scraper": [KEY.public()]})
     assert principal.caller == "scraper"
 
 
@@ -83,15 +83,33 @@ def test_oidc_mode_asks_for_tokens_whose_audience_is_the_target_url(monkeypatch:
 
 def test_production_refuses_missing_or_placeholder_webhook_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
-    monkeypatch.setenv("SERVICE_TOKEN_SECRET", STRONG)
+    monkeypatch.setenv("SERVICE_SIGNING_KEY", KEY.text())
     with pytest.raises(PlaceholderSecretError, match="WEBHOOK_SECRETS_SCRAPER"):
         resolve_config(["--sender", "scraper"])
     monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", "changeme")
     with pytest.raises(PlaceholderSecretError, match="WEBHOOK_SECRETS_SCRAPER"):
         resolve_config(["--sender", "scraper"])
-    real = "a-real-and-long-webhook-secret"
+    real = "a-real-webhook-secret-of-32-chars-or-more"
     monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", real)
     assert resolve_config(["--sender", "scraper"]).webhook_secrets["core"] == [real]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (f"a-real-webhook-secret-of-32-chars-or-more,{DEV_SECRET}", "placeholder"),
+        (f"{DEV_SECRET}, a-real-webhook-secret-of-32-chars-or-more", "placeholder"),
+        ("a-real-webhook-secret-of-32-chars-or-more,short-old-one", "at least 32"),
+    ],
+)
+def test_production_checks_every_element_of_the_rotation_list(
+    monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SERVICE_SIGNING_KEY", KEY.text())
+    monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", value)
+    with pytest.raises(PlaceholderSecretError, match=f"WEBHOOK_SECRETS_SCRAPER.*{problem}"):
+        resolve_config(["--sender", "scraper"])
 
 
 def test_sender_and_database_are_required(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,3 +118,9 @@ def test_sender_and_database_are_required(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("DATABASE_URL")
     with pytest.raises(SystemExit):
         resolve_config(["--sender", "scraper"])
+
+
+def test_a_webhook_only_sender_needs_no_private_key_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("WEBHOOK_SECRETS_SCRAPER", "a-real-webhook-secret-of-32-chars-or-more")
+    assert resolve_config(["--sender", "scraper"]).token_provider is None

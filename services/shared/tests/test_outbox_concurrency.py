@@ -27,11 +27,11 @@ from test_outbox_support import (
     wait_for,
 )
 
-from portfolio_shared.auth.tokens import verify_token
+from portfolio_shared.auth import SigningKey, verify_token
 from portfolio_shared.outbox import Dispatcher, enqueue
 
 Reply = tuple[int, dict[str, str]]
-TOKEN_SECRET = "a-test-token-secret-of-at-least-32-bytes"
+TOKEN_KEY = SigningKey.generate()
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +216,7 @@ def test_the_standalone_process_delivers_and_stops_on_sigterm(db: str, receiver:
         "CORE_URL": receiver.url,
         "WEBHOOK_SECRETS_SCRAPER": ",".join(SECRETS),
         "SERVICE_AUTH_MODE": "token",
-        "SERVICE_TOKEN_SECRET": TOKEN_SECRET,
+        "SERVICE_SIGNING_KEY": TOKEN_KEY.text(),
         "OUTBOX_METRICS_PORT": str(metrics_port),
         "OUTBOX_POLL_INTERVAL": "0.2",
         "ENVIRONMENT": "test",
@@ -238,8 +238,7 @@ def test_the_standalone_process_delivers_and_stops_on_sigterm(db: str, receiver:
         principal = verify_token(
             token,
             audience="core",
-            secret=TOKEN_SECRET,
-            allowed_issuers=["scraper"],
+            keys={"scraper": [TOKEN_KEY.public()]},
         )
         assert principal.caller == "scraper"
 

@@ -328,7 +328,7 @@ export interface components {
             score: number;
         };
         DashboardToken: {
-            /** @description HS256 JWT, iss=core, aud=analytics-dashboard. */
+            /** @description A JWT signed by core, iss=core, aud=analytics-dashboard. */
             token: string;
             /** @default Bearer */
             token_type: string;

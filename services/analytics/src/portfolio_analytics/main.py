@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from portfolio_analytics import __doc__ as package_doc
 from portfolio_analytics.api import events, export, metrics
+from portfolio_analytics.api.access import dashboard_issuer_keys
 from portfolio_analytics.api.short_path import EventsShortPath
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
 from portfolio_analytics.events.geo import GeoLocator
@@ -76,6 +77,10 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
     )
     # Service tokens (export; core's summary proxy) and dashboard access both verify with it.
     api.state.service_authenticator = authenticator_from_settings(settings)
+    if not settings.analytics_dashboard_public and not dashboard_issuer_keys(settings):
+        raise ValueError(
+            "SERVICE_CALLER_KEYS_CORE is required: a private dashboard checks core's tokens with it"
+        )
     install_redis_fault_handler(api)
     api.include_router(export.router)
     events.install(api)

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from portfolio_documents import __doc__ as package_doc
 from portfolio_documents.api import ROUTERS
+from portfolio_documents.api.intake import UPLOAD_PATHS
+from portfolio_documents.api.uploads import FORM_OVERHEAD
 from portfolio_documents.config import SERVICE, DocumentsSettings, get_settings
 from portfolio_documents.metrics import register_collectors
 from portfolio_documents.worker import create_celery
@@ -34,6 +36,9 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
         ],
         lifespan=database_lifespan(settings.database_url),
         routers=ROUTERS,
+        # Above the intake routes' own MAX_UPLOAD_MB checks (413 too_large, with the limit): those
+        # answer first; this cap is the backstop for a body no route check would stop.
+        body_limits=dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes + 2 * FORM_OVERHEAD),
     )
     app.state.service_authenticator = authenticator_from_settings(settings)
     # Only sends messages (by task name); the worker's code is never imported by the API.

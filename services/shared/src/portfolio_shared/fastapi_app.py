@@ -5,7 +5,12 @@ few lines: JSON logs tagged with the service, an ``X-Request-ID`` on every reque
 Prometheus request metrics labelled by route template, the error envelope for every failure,
 ``GET /health`` (liveness), ``GET /ready`` (dependency checks) and ``GET /internal/metrics``.
 
-Both middlewares are pure ASGI (no ``BaseHTTPMiddleware``): they do not buffer streaming bodies
+A third, :class:`BodyGuardMiddleware`, caps request bodies (``MAX_REQUEST_BODY_KB``, 413 with the
+envelope) and checks service auth before the body is read: FastAPI reads and parses a body before
+it resolves any dependency, so without it an unauthenticated caller could make a service read a
+100 MB POST before ``require_service`` refused it.
+
+The middlewares are pure ASGI (no ``BaseHTTPMiddleware``): they do not buffer streaming bodies
 and they pass websocket and lifespan scopes through untouched.
 """
 
@@ -14,16 +19,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
-from starlette.routing import Mount
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portfolio_shared.errors import ErrorEnvelope, ServiceUnavailable
+from portfolio_shared.auth.authenticator import ServiceAuthenticator
+from portfolio_shared.auth.fastapi import SERVICE_CALLERS_ATTR, get_authenticator
+from portfolio_shared.errors import ErrorEnvelope, PayloadTooLarge, PortfolioError, ServiceUnavailable
 from portfolio_shared.errors.fastapi import (
     document_error_envelope,
     install_error_handlers,
@@ -168,6 +179,120 @@ class MetricsMiddleware:
             )
 
 
+#: Methods whose requests carry no body worth guarding: they go straight through.
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_UNPROTECTED = object()
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes its cap. A Starlette ``HTTPException``
+    because FastAPI re-raises those from its body parsing (any other error becomes a 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body may hold at most {limit} bytes.")
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for child in dependant.dependencies:
+        yield from _dependants(child)
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every ``APIRoute``, included routers' too (FastAPI >= 0.16x keeps those behind a wrapper
+    holding ``original_router``)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (router := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(router.routes)
+
+
+def _service_callers(route: APIRoute) -> object:
+    """The callers ``require_service`` allows on ``route`` (None: any service), or ``_UNPROTECTED``."""
+    for dependant in _dependants(route.dependant):
+        callers = getattr(dependant.call, SERVICE_CALLERS_ATTR, _UNPROTECTED)
+        if callers is not _UNPROTECTED:
+            return callers
+    return _UNPROTECTED
+
+
+async def _send_error(exc: PortfolioError, scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(exc.to_envelope(), status_code=exc.status, headers=exc.headers or None)
+    await response(scope, receive, send)
+
+
+class BodyGuardMiddleware:
+    """Caps request bodies and checks service auth before a byte of the body is read.
+
+    - A body larger than its cap is refused with 413 ``payload_too_large``: at once when
+      ``Content-Length`` says so, else as soon as the streamed bytes pass it. The cap is
+      ``max_body_bytes``, or ``body_limits[path]`` for a route that takes more (an upload).
+    - A request with a body to a route behind ``require_service`` is authenticated first, with
+      the app's authenticator: 401/403 with the envelope, and the body is never read.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, api: FastAPI, max_body_bytes: int, body_limits: Mapping[str, int] = {}
+    ) -> None:
+        self.app, self.api, self.max_body_bytes = app, api, max_body_bytes
+        self.body_limits = dict(body_limits)
+        # By id(route): routes are dataclasses (unhashable) in recent FastAPI, and live as long as the app.
+        self._callers: dict[int, object] = {}
+
+    def _route_callers(self, scope: Scope) -> object:
+        for route in _api_routes(self.api.router.routes):
+            if route.matches(scope)[0] is Match.FULL:
+                if id(route) not in self._callers:
+                    self._callers[id(route)] = _service_callers(route)
+                return self._callers[id(route)]
+        return _UNPROTECTED
+
+    async def _authenticate(self, scope: Scope, callers: object) -> None:
+        authenticator = getattr(self.api.state, "service_authenticator", None)
+        if get_authenticator in self.api.dependency_overrides or not isinstance(
+            authenticator, ServiceAuthenticator
+        ):
+            return  # tests replaced it, or none is set: the route's own dependency decides
+        header = _header(scope, b"authorization")
+        allowed = callers if isinstance(callers, frozenset) else None
+        if authenticator.mode == "token":
+            authenticator.authenticate(header, allowed=allowed)
+        else:  # oidc may fetch Google's certificates: off the event loop
+            await run_in_threadpool(authenticator.authenticate, header, allowed=allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _BODYLESS:
+            await self.app(scope, receive, send)
+            return
+        limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+        try:
+            callers = self._route_callers(scope)
+            if callers is not _UNPROTECTED:
+                await self._authenticate(scope, callers)
+            declared = _header(scope, b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise PayloadTooLarge(
+                    f"The request body may hold at most {limit} bytes.", details={"max_bytes": limit}
+                )
+        except PortfolioError as exc:
+            await _send_error(exc, scope, receive, send)
+            return
+
+        received = 0
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, capped_receive, send)
+
+
 def probe_router(service: str, checks: Sequence[ReadinessCheck]) -> APIRouter:
     """``/health``, ``/ready`` and ``/internal/metrics``."""
     router = APIRouter(tags=["probes"])
@@ -217,8 +342,12 @@ def create_service_app(
     checks: Sequence[ReadinessCheck] = (),
     lifespan: _Lifespan | None = None,
     routers: Iterable[APIRouter] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the shared plumbing; ``routers`` are included after the probes.
+
+    Request bodies are capped at ``settings.max_request_body_kb`` KiB; ``body_limits`` gives
+    routes that take more (``{path: bytes}``, e.g. an upload) their own cap.
 
     ``/ready`` answers 200 ``{"status": "ready", "service", "checks": {name: {ok, detail}}}`` or 503
     with the envelope (code ``not_ready``, ``details.checks`` the same report).
@@ -236,6 +365,13 @@ def create_service_app(
     )
     install_error_handlers(app)
     document_error_envelope(app)
+    # Innermost: its 401/413 answers still get the request id, the access line and the metrics.
+    app.add_middleware(
+        BodyGuardMiddleware,
+        api=app,
+        max_body_bytes=settings.max_request_body_kb * 1024,
+        body_limits=body_limits or {},
+    )
     # Added last = outermost: the request id is set before metrics and handlers run.
     app.add_middleware(MetricsMiddleware, service=service)
     app.add_middleware(RequestIdMiddleware)
@@ -251,6 +387,7 @@ def create_service_app(
 
 __all__ = [
     "QUIET_PATHS",
+    "BodyGuardMiddleware",
     "MetricsMiddleware",
     "RequestIdMiddleware",
     "create_service_app",

@@ -3,8 +3,9 @@
 With ``ANALYTICS_DASHBOARD_PUBLIC=true`` anyone may. Otherwise the request carries
 ``Authorization: Bearer <token>`` with either
 
-- a dashboard token from core (``GET /api/analytics/token/``): HS256, ``iss=core``,
-  ``aud=analytics-dashboard``, signed with ``SERVICE_TOKEN_SECRET``, at most 5 minutes long; or
+- a dashboard token from core (``GET /api/analytics/token/``): ``iss=core``,
+  ``aud=analytics-dashboard``, signed with core's own private key and verified with core's public
+  keys (``SERVICE_CALLER_KEYS_CORE``, in either auth mode), at most 5 minutes long; or
 - a service token for this service from ``core`` or ``admin`` (core's ``/api/analytics/summary/``
   proxy calls ``/metrics/summary`` with its ordinary service token), in either auth mode.
 
@@ -22,7 +23,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from portfolio_analytics.config import AnalyticsSettings
-from portfolio_shared.auth import AuthCode, ServiceAuthenticator, bearer_token, check_caller, verify_token
+from portfolio_shared.auth import (
+    AuthCode,
+    ServiceAuthenticator,
+    VerifyingKey,
+    bearer_token,
+    caller_keys,
+    check_caller,
+    verify_token,
+)
 from portfolio_shared.auth.fastapi import get_authenticator
 from portfolio_shared.errors import AuthenticationFailed, ErrorEnvelope
 
@@ -64,11 +73,25 @@ class DashboardViewer:
 PUBLIC_VIEWER = DashboardViewer(kind="public")
 
 
+# Parsed once per settings object (the settings are process-wide); the object is kept so its id
+# is never reused while it is a key here.
+_issuer_keys: dict[int, tuple[AnalyticsSettings, dict[str, list[VerifyingKey]]]] = {}
+
+
+def dashboard_issuer_keys(settings: AnalyticsSettings) -> dict[str, list[VerifyingKey]]:
+    """The public keys that may sign dashboard tokens (core's), from ``settings``."""
+    cached = _issuer_keys.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        keys = {name: k for name, k in caller_keys(settings).items() if name in DASHBOARD_ISSUERS}
+        cached = _issuer_keys[id(settings)] = (settings, keys)
+    return cached[1]
+
+
 def _verify_dashboard_token(token: str, settings: AnalyticsSettings) -> DashboardViewer:
     principal = verify_token(
         token,
         audience=DASHBOARD_AUDIENCE,
-        secret=settings.service_token_secret.get_secret_value(),
+        keys=dashboard_issuer_keys(settings),
         allowed_issuers=DASHBOARD_ISSUERS,
     )
     return DashboardViewer(kind="dashboard", caller=principal.caller, expires_at=principal.claims.get("exp"))

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_documents.api.schemas import DocumentInfo, JobAccepted
+from portfolio_documents.api.uploads import FORM_OVERHEAD
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing.sources import Source
@@ -27,12 +28,14 @@ from portfolio_shared.errors import PayloadTooLarge, ServiceUnavailable
 logger = logging.getLogger("portfolio_documents.api")
 
 PROCESS_JOB = "documents.process_job"  # the task's name (tasks.py); the API never imports the worker
+#: The intake routes that take up to ``MAX_UPLOAD_MB`` (the other routes: ``MAX_REQUEST_BODY_KB``).
+UPLOAD_PATHS = ("/process/pdf", "/process/text", "/process/batch")
 
 
 def check_content_length(request: Request, settings: DocumentsSettings) -> None:
     """413 ``too_large`` at once when the declared body exceeds ``MAX_UPLOAD_MB`` (plus form overhead)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
+    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
         raise PayloadTooLarge(
             f"The request body exceeds {settings.max_upload_mb} MB.",
             code="too_large",

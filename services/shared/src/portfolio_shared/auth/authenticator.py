@@ -2,8 +2,10 @@
 
 Configuration (environment):
 
-- ``SERVICE_AUTH_MODE`` = ``token`` | ``oidc`` and ``SERVICE_TOKEN_SECRET`` (:class:`ServiceSettings`).
-- token mode: the audience is this service's ``service_name``; callers are :data:`KNOWN_CALLERS`.
+- ``SERVICE_AUTH_MODE`` = ``token`` | ``oidc`` (:class:`ServiceSettings`).
+- token mode: the audience is this service's ``service_name``; the callers are those with public
+  keys in ``SERVICE_CALLER_KEYS_<CALLER>``, and outbound tokens are signed with
+  ``SERVICE_SIGNING_KEY`` (:mod:`portfolio_shared.auth.settings_keys`).
 - oidc mode: the audience is ``SERVICE_AUDIENCE``, or else this service's own ``<NAME>_URL``
   without its trailing slash; certificates come from ``OIDC_CERTS_URL``. Two more variables live
   on :class:`ServiceAuthSettings` (a service's settings class may also inherit from it):
@@ -21,6 +23,7 @@ import google.auth.transport
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from portfolio_shared.auth.keys import SigningKey
 from portfolio_shared.auth.oidc import CachingRequest, parse_oidc_callers, verify_oidc_token
 from portfolio_shared.auth.principal import (
     DEFAULT_LEEWAY,
@@ -33,14 +36,12 @@ from portfolio_shared.auth.principal import (
 from portfolio_shared.auth.providers import (
     DEFAULT_METADATA_IDENTITY_URL,
     GoogleIdTokenProvider,
-    HS256TokenProvider,
+    SignedTokenProvider,
     TokenProvider,
 )
-from portfolio_shared.auth.tokens import token_secrets, verify_token
+from portfolio_shared.auth.settings_keys import caller_keys, signing_key
+from portfolio_shared.auth.tokens import CallerKeys, verify_token
 from portfolio_shared.settings import ServiceSettings
-
-#: RFC 7518 §3.2: an HS256 key should be at least as long as the hash.
-MIN_SECRET_BYTES = 32
 
 
 class ServiceAuthSettings(BaseSettings):
@@ -79,7 +80,7 @@ class ServiceAuthenticator(ABC):
 
 
 class TokenAuthenticator(ServiceAuthenticator):
-    """Token mode: HS256 tokens for ``audience`` signed with ``secret``."""
+    """Token mode: tokens for ``audience`` signed by a caller whose public key is in ``keys``."""
 
     mode = "token"
 
@@ -87,13 +88,13 @@ class TokenAuthenticator(ServiceAuthenticator):
         self,
         *,
         audience: str,
-        secret: str,
+        keys: CallerKeys,
         allowed_issuers: Collection[str] | None = KNOWN_CALLERS,
         leeway: float = DEFAULT_LEEWAY,
     ) -> None:
-        self.audience, self._secret, self.allowed_issuers, self.leeway = (
+        self.audience, self.keys, self.allowed_issuers, self.leeway = (
             audience,
-            secret,
+            {caller: list(accepted) for caller, accepted in keys.items()},
             allowed_issuers,
             leeway,
         )
@@ -102,7 +103,7 @@ class TokenAuthenticator(ServiceAuthenticator):
         return verify_token(
             token,
             audience=self.audience,
-            secret=self._secret,
+            keys=self.keys,
             allowed_issuers=self.allowed_issuers,
             leeway=self.leeway,
         )
@@ -155,14 +156,22 @@ def _own_audience(settings: ServiceSettings) -> str:
     raise ValueError(f"SERVICE_AUDIENCE is required for service {settings.service_name!r} in oidc mode")
 
 
-def _token_secret(settings: ServiceSettings) -> str:
-    secret = settings.service_token_secret.get_secret_value()
-    keys = token_secrets(secret)
+def token_authenticator(settings: ServiceSettings, audience: str | None = None) -> TokenAuthenticator:
+    """Token mode's authenticator for ``audience`` (default: this service's name) with the caller
+    keys of ``settings``; ``ValueError`` when no caller key is configured."""
+    keys = caller_keys(settings)
     if not keys:
-        raise ValueError("SERVICE_TOKEN_SECRET is empty")
-    if settings.environment == "production" and any(len(k.encode()) < MIN_SECRET_BYTES for k in keys):
-        raise ValueError(f"each SERVICE_TOKEN_SECRET must be at least {MIN_SECRET_BYTES} bytes in production")
-    return secret
+        raise ValueError(
+            "no SERVICE_CALLER_KEYS_<CALLER> is set: in token mode no caller could ever be accepted"
+        )
+    return TokenAuthenticator(audience=audience or settings.service_name, keys=keys)
+
+
+def _signing_key(settings: ServiceSettings) -> SigningKey:
+    key = signing_key(settings)
+    if key is None:
+        raise ValueError(f"SERVICE_SIGNING_KEY is required for {settings.service_name!r} to call services")
+    return key
 
 
 def _auth_settings(settings: ServiceSettings, auth: ServiceAuthSettings | None) -> ServiceAuthSettings:
@@ -178,10 +187,10 @@ def authenticator_from_settings(
 
     ``auth`` defaults to ``settings`` itself when its class inherits :class:`ServiceAuthSettings`,
     else to one read from the environment. Raises ``ValueError`` on a configuration that could
-    never accept a call (oidc without callers or audience, a short secret in production).
+    never accept a call (no caller keys in token mode; oidc without callers or audience).
     """
     if settings.service_auth_mode == "token":
-        return TokenAuthenticator(audience=settings.service_name, secret=_token_secret(settings))
+        return token_authenticator(settings)
     callers = _auth_settings(settings, auth).oidc_callers
     if not callers:
         raise ValueError("OIDC_CALLERS is empty: in oidc mode no caller could ever be accepted")
@@ -193,7 +202,10 @@ def authenticator_from_settings(
 def token_provider_from_settings(
     settings: ServiceSettings, auth: ServiceAuthSettings | None = None
 ) -> TokenProvider:
-    """The outbound token provider for ``settings.service_auth_mode``; pair it with :func:`audience_for`."""
+    """The outbound token provider for ``settings.service_auth_mode``; pair it with :func:`audience_for`.
+
+    Token mode raises ``ValueError`` when this workload has no ``SERVICE_SIGNING_KEY``.
+    """
     if settings.service_auth_mode == "token":
-        return HS256TokenProvider(settings.service_name, _token_secret(settings))
+        return SignedTokenProvider(settings.service_name, _signing_key(settings))
     return GoogleIdTokenProvider(_auth_settings(settings, auth).oidc_metadata_url)

@@ -29,8 +29,13 @@ _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ServiceToken",
     bearerFormat="JWT",
-    description="A service token (HS256 JWT in token mode, Google ID token in oidc mode).",
+    description="A service token (EdDSA or ES256 JWT in token mode, Google ID token in oidc mode).",
 )
+
+#: The attribute :func:`require_service` leaves on its dependency: the allowed callers (None: any).
+#: ``BodyGuardMiddleware`` (:mod:`portfolio_shared.fastapi_app`) finds protected routes by it and
+#: authenticates them before their body is read.
+SERVICE_CALLERS_ATTR = "service_callers"
 
 #: ``responses=`` for routes behind :func:`require_service`, so OpenAPI documents the envelope.
 SERVICE_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -66,4 +71,5 @@ def require_service(*allowed_callers: str) -> Callable[..., ServicePrincipal]:
         request.state.service_principal = principal
         return principal
 
+    setattr(dependency, SERVICE_CALLERS_ATTR, allowed)
     return dependency

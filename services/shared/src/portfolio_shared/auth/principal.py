@@ -26,7 +26,7 @@ class AuthCode(StrEnum):
 
     MISSING = "token_missing"
     MALFORMED = "token_malformed"
-    #: Anything but the mode's algorithm (HS256 / RS256), ``none`` included.
+    #: Anything but the mode's algorithms (EdDSA or ES256 / RS256), ``none`` included.
     INVALID_ALGORITHM = "token_invalid_algorithm"
     INVALID_SIGNATURE = "token_invalid_signature"
     EXPIRED = "token_expired"

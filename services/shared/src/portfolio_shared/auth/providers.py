@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import httpx
 import jwt
 
+from portfolio_shared.auth.keys import SigningKey
 from portfolio_shared.auth.principal import MAX_TOKEN_TTL, AuthCode
 from portfolio_shared.auth.tokens import issue_token
 from portfolio_shared.errors import UpstreamError
@@ -56,14 +57,14 @@ class _TokenCache:
         self._tokens[audience] = (token, expires_at)
 
 
-class HS256TokenProvider:
-    """Token mode: mints HS256 tokens ``iss=issuer``, ``aud=audience``, one per audience, reused
-    until ``refresh_margin`` seconds before expiry."""
+class SignedTokenProvider:
+    """Token mode: mints tokens ``iss=issuer``, ``aud=audience`` signed with ``issuer``'s own private
+    ``key``, one per audience, reused until ``refresh_margin`` seconds before expiry."""
 
     def __init__(
         self,
         issuer: str,
-        secret: str,
+        key: SigningKey | str,
         *,
         ttl: int = MAX_TOKEN_TTL,
         refresh_margin: float = REFRESH_MARGIN,
@@ -71,7 +72,8 @@ class HS256TokenProvider:
     ) -> None:
         if not 0 < ttl <= MAX_TOKEN_TTL:
             raise ValueError(f"service token ttl must be within 1..{MAX_TOKEN_TTL} seconds, got {ttl}")
-        self.issuer, self._secret, self._ttl, self._clock = issuer, secret, ttl, clock
+        self.issuer, self._ttl, self._clock = issuer, ttl, clock
+        self._key = key if isinstance(key, SigningKey) else SigningKey.load(key)
         # A margin as long as the ttl would mint a token per call; keep at least a third of the ttl.
         self._cache = _TokenCache(clock, min(refresh_margin, ttl * 2 / 3))
 
@@ -82,7 +84,7 @@ class HS256TokenProvider:
             if token is None:
                 now = self._clock()
                 token = issue_token(
-                    issuer=self.issuer, audience=audience, secret=self._secret, ttl=self._ttl, now=now
+                    issuer=self.issuer, audience=audience, key=self._key, ttl=self._ttl, now=now
                 )
                 self._cache.put(audience, token, int(now) + self._ttl)
             return token

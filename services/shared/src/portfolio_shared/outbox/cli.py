@@ -4,7 +4,8 @@ Environment (the service's own, read through :class:`~portfolio_shared.settings.
 ``DATABASE_URL``; ``CORE_URL``, ``SCRAPER_URL``, ``ANALYTICS_URL``, ``DOCUMENTS_URL`` (targets
 ``core``, ``scraper``, ``analytics``, ``documents``); ``WEBHOOK_SECRETS_<SENDER>`` (comma-separated,
 newest first; the sender is ``--sender`` or ``OUTBOX_SENDER``); ``SERVICE_AUTH_MODE`` with
-``SERVICE_TOKEN_SECRET`` or ``OIDC_METADATA_URL`` for REST messages; ``ENVIRONMENT``; ``LOG_LEVEL``;
+``SERVICE_SIGNING_KEY`` (the sender's own private key) or ``OIDC_METADATA_URL`` for REST messages;
+``ENVIRONMENT``; ``LOG_LEVEL``;
 ``OUTBOX_METRICS_PORT`` to serve Prometheus metrics; ``OUTBOX_BATCH_SIZE``, ``OUTBOX_POLL_INTERVAL``,
 ``OUTBOX_MAX_ATTEMPTS``, ``OUTBOX_BACKOFF_BASE``, ``OUTBOX_BACKOFF_MAX``, ``OUTBOX_LEASE_SECONDS``,
 ``OUTBOX_HTTP_TIMEOUT`` to tune it.
@@ -26,7 +27,7 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from portfolio_shared.auth import TARGET_SERVICES, audience_for, token_provider_from_settings
+from portfolio_shared.auth import TARGET_SERVICES, audience_for, signing_key, token_provider_from_settings
 from portfolio_shared.log import configure_logging
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
@@ -35,7 +36,7 @@ from portfolio_shared.settings import (
     DEV_SECRET,
     PlaceholderSecretError,
     ServiceSettings,
-    is_placeholder,
+    secret_problem,
     webhook_secrets,
 )
 from portfolio_shared.tracing import configure_tracing
@@ -107,8 +108,8 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
     """Combine flags and the process environment into a :class:`DispatcherConfig`.
 
-    Raises :class:`PlaceholderSecretError` in production when a webhook secret is missing or a
-    placeholder (the settings refuse a placeholder ``SERVICE_TOKEN_SECRET`` the same way).
+    Raises :class:`PlaceholderSecretError` in production when a webhook secret is missing, a
+    placeholder or too short, anywhere in its rotation list (the settings check keys the same way).
     """
     environ = os.environ
     parser = build_parser(environ)
@@ -131,10 +132,12 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
     secrets = {name: list(shared) for name in targets}
     for name, secret in args.secret:
         secrets.setdefault(name, []).insert(0, secret)
-    if settings.environment == "production" and (
-        not any(secrets.values()) or any(is_placeholder(s) for values in secrets.values() for s in values)
-    ):
-        raise PlaceholderSecretError(f"refusing to start in production with placeholder secrets: {env_name}")
+    if settings.environment == "production":
+        problems = {secret_problem(env_name, ",".join(values)) for values in secrets.values()}
+        if not secrets or problems - {None}:
+            raise PlaceholderSecretError(
+                f"refusing to start in production: {'; '.join(sorted(p for p in problems if p)) or env_name}"
+            )
 
     audiences = {name: audience_for(settings, name) for name in targets if name in TARGET_SERVICES}
     return DispatcherConfig(
@@ -142,7 +145,11 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
         sender=sender,
         targets=targets,
         webhook_secrets=secrets,
-        token_provider=token_provider_from_settings(settings),
+        # A sender that only delivers webhooks needs no private key in token mode (the documents
+        # dispatcher); a REST message then fails with a configuration error, recorded per attempt.
+        token_provider=None
+        if settings.service_auth_mode == "token" and signing_key(settings) is None
+        else token_provider_from_settings(settings),
         audiences=audiences,
         metrics_port=args.metrics_port,
         log_level=settings.log_level,
