@@ -32,7 +32,7 @@ def silent_redis_url() -> Iterator[str]:
 async def silent_client(
     settings: DocumentsSettings, silent_redis_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"redis_url": silent_redis_url}))
+    app = create_app(settings.model_copy(update={"celery_broker_url": silent_redis_url}))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://documents") as client:
