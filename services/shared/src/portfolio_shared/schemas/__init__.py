@@ -6,7 +6,10 @@ tolerant (unknown fields ignored). Datetimes are timezone-aware. See the modules
 """
 
 from portfolio_shared.schemas._base import (
+    PRINTABLE_ID_PATTERN,
     TERMINAL_STATES,
+    CleanNonEmptyStr,
+    CleanStr,
     DocumentSourceType,
     HttpUrlStr,
     JobError,
@@ -15,6 +18,7 @@ from portfolio_shared.schemas._base import (
     ResponseModel,
     ScrapeSource,
     StrictModel,
+    strip_control_characters,
 )
 from portfolio_shared.schemas.analytics import AnalyticsSummary
 from portfolio_shared.schemas.documents import (
@@ -71,6 +75,7 @@ __all__ = [
     "EVENT_TYPES",
     "MAX_BULK_PAPERS",
     "PING",
+    "PRINTABLE_ID_PATTERN",
     "SCRAPER_JOB_COMPLETED",
     "TERMINAL_STATES",
     "WEBHOOK_UNKNOWN_TYPE",
@@ -78,6 +83,8 @@ __all__ = [
     "AnyWebhookEvent",
     "ArxivId",
     "CheckResult",
+    "CleanNonEmptyStr",
+    "CleanStr",
     "DocumentInfo",
     "DocumentProcessed",
     "DocumentProcessedEvent",
@@ -119,4 +126,5 @@ __all__ = [
     "is_arxiv_id",
     "parse_arxiv_id",
     "parse_webhook_event",
+    "strip_control_characters",
 ]

@@ -8,6 +8,7 @@ breaking callers that were deployed before it).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
@@ -37,6 +38,33 @@ def _check_http_url(value: str) -> str:
 HttpUrlStr = Annotated[str, AfterValidator(_check_http_url)]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+#: What no stored text keeps: the C0 controls but tab, line feed, carriage return and form feed (a
+#: page break), and DEL. Postgres cannot store NUL at all; the rest only corrupts text and feeds.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(value: str) -> str:
+    """``value`` without :data:`CONTROL_CHARACTERS`."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+def _strip_to_non_empty(value: str) -> str:
+    value = strip_control_characters(value).strip()
+    if not value:
+        raise ValueError("must hold text other than control characters and whitespace")
+    return value
+
+
+#: Text kept as sent less its control characters (stripped, not refused: one stray character from
+#: a paste must not keep a whole document out of the index). Lone surrogates are no text: pydantic
+#: refuses them (422 ``string_unicode``).
+CleanStr = Annotated[str, AfterValidator(strip_control_characters)]
+#: :data:`CleanStr` that still holds some text once the control characters are gone.
+CleanNonEmptyStr = Annotated[str, Field(min_length=1), AfterValidator(_strip_to_non_empty)]
+#: An identifier: one line of printable text, refused (422) when it holds a control character.
+PRINTABLE_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+PrintableId = Annotated[str, Field(min_length=1, max_length=255, pattern=PRINTABLE_ID_PATTERN)]
 
 #: The lifecycle of every job (scrape jobs, processing jobs). ``partial``: some sources or items failed.
 JobState = Literal["queued", "running", "succeeded", "partial", "failed"]
