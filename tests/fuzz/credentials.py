@@ -6,11 +6,11 @@ stack's own environment, so a change of the token scheme changes them here in on
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import re
 from collections.abc import Mapping
 from pathlib import Path
+
+import httpx
 
 from portfolio_shared.auth import issue_token
 from portfolio_shared.settings import DEV_SECRET
@@ -26,27 +26,37 @@ def service_token(env: Mapping[str, str], *, caller: str, audience: str) -> str:
     return issue_token(issuer=caller, audience=audience, secret=secret)
 
 
-def staff_session(env: Mapping[str, str]) -> str:
-    """The session id of a staff user logged in to the core of the stack started with ``env``."""
-    script = (
-        "import django; django.setup()\n"
-        "from django.contrib.auth import get_user_model\n"
-        "from django.test import Client\n"
-        "user, _ = get_user_model().objects.get_or_create(username='fuzz-staff', "
-        "defaults={'is_staff': True})\n"
-        "client = Client()\n"
-        "client.force_login(user)\n"
-        "print(client.cookies['sessionid'].value)\n"
-    )
-    process_env = {**os.environ, **env, "DATABASE_URL": env["CORE_DATABASE_URL"]}
-    process_env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT / "backend",
-        env=process_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
+#: service under test -> the caller its service-token operations are called as.
+CALLER = {"core": "scraper", "scraper": "scheduler", "analytics": "core", "documents": "core"}
+
+
+def credentials(env: Mapping[str, str], service: str, path: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The headers and cookies a request to ``path`` of ``service`` carries: a staff session for
+    core's dashboard proxies, a dashboard token for analytics' metrics, else a service token
+    (sent to public routes too: they ignore it). ``FUZZ_STAFF_SESSION`` in ``env`` is the session."""
+    if service == "core":
+        if path.startswith("/api/analytics/"):
+            return {}, {"sessionid": env["FUZZ_STAFF_SESSION"]}
+        if not path.startswith("/api/internal/"):
+            return {}, {}
+    if service == "analytics" and path.startswith("/metrics/"):
+        token = service_token(env, caller="core", audience=DASHBOARD_AUDIENCE)
+    else:
+        token = service_token(env, caller=CALLER[service], audience=service)
+    return {"Authorization": f"Bearer {token}"}, {}
+
+
+def staff_session(env: Mapping[str, str], *, username: str, password: str) -> str:
+    """Log ``username`` in through core's admin login form; its session id."""
+    login = f"/{env.get('DJANGO_ADMIN_PATH', 'admin/').strip('/')}/login/"
+    with httpx.Client(base_url=env["CORE_URL"], timeout=30) as client:
+        form = client.get(login)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        assert csrf is not None, f"no login form at {login}: {form.status_code}"
+        client.post(
+            login,
+            data={"username": username, "password": password, "csrfmiddlewaretoken": csrf[1], "next": "/"},
+        )
+        session = client.cookies.get("sessionid")
+    assert session, f"{username} could not log in to core's admin"
+    return session
