@@ -81,7 +81,9 @@ def test_a_control_character_in_the_feeds_topic_is_422_not_500(api: APIClient, t
     assert status_and_code(response) == (422, "validation_error"), response.content
 
 
-@pytest.mark.parametrize(("url", "parameter"), [("/api/tech-stack/", "category"), ("/api/projects/", "technology")])
+@pytest.mark.parametrize(
+    ("url", "parameter"), [("/api/tech-stack/", "category"), ("/api/projects/", "technology")]
+)
 def test_nul_in_a_text_filter_is_422_not_500(api: APIClient, url: str, parameter: str) -> None:
     response = api.get(url, {parameter: "a\x00b"})
     assert status_and_code(response) == (422, "invalid_parameter"), response.content
