@@ -42,6 +42,8 @@ def schemathesis_command(base: str, schema_path: str) -> list[str]:
     generation = ["--seed", SEED] if SEED else ["--generation-deterministic"]
     return [
         schemathesis,
+        "--config-file",
+        str(Path(__file__).with_name("schemathesis.toml")),
         "run",
         base + schema_path,
         "--url",
