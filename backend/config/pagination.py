@@ -21,6 +21,13 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        # DRF reads ``?page=`` as page 1; present but empty, it is no page number: the paginator's 404.
+        number = request.query_params.get(self.page_query_param)
+        if number is None:
+            return 1
+        return paginator.num_pages if number in self.last_page_strings else number
+
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:

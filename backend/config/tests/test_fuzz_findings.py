@@ -28,6 +28,15 @@ def test_a_huge_page_is_a_404_not_a_500(api: APIClient, search: str) -> None:
         assert status_and_code(response) == (404, "not_found"), (page, response.content)
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/papers/", "/api/papers/?search=x", "/api/tech-stack/", "/api/journey/"]
+)
+def test_an_empty_page_is_a_404_not_page_one(api: APIClient, url: str) -> None:
+    make_tech("Tool")
+    response = api.get(url + ("&" if "?" in url else "?") + "page=")
+    assert status_and_code(response) == (404, "not_found"), response.content
+
+
 @pytest.mark.parametrize("url", ["/api/papers/", "/api/projects/", "/api/tech-stack/", "/api/journey/"])
 @pytest.mark.parametrize("size", ["null", "", "0", "-5", "ten"])
 def test_a_page_size_that_is_not_a_positive_integer_is_422(api: APIClient, url: str, size: str) -> None:
