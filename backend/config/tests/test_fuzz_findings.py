@@ -61,6 +61,7 @@ def test_a_page_size_over_the_cap_is_still_clamped(api: APIClient) -> None:
         ("/api/papers/", "category"),
         ("/api/papers/", "has_code"),
         ("/api/papers/feed.xml", "topic"),
+        ("/api/papers/feed.xml", "format"),
         ("/api/journey/", "kind"),
         ("/api/projects/", "ordering"),
         ("/api/projects/", "featured"),

@@ -127,6 +127,10 @@ class PaperFeedQuerySerializer(QuerySerializer):
     """Query parameters of ``GET /api/papers/feed.xml``."""
 
     topic = topic_field()
+    # DRF's format override; declared so that ``?format=`` is refused like any empty value.
+    format = serializers.ChoiceField(
+        required=False, choices=["atom", "json"], help_text="The answer's format (default: Atom)."
+    )
 
 
 class PapersBulkResultSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -1378,6 +1378,12 @@ export interface operations {
     papers_feed: {
         parameters: {
             query?: {
+                /**
+                 * @description The answer's format (default: Atom).
+                 *
+                 *     * `atom` - atom
+                 *     * `json` - json
+                 */
                 format?: "atom" | "json";
                 /** @description Papers with this topic. */
                 topic?: string;
