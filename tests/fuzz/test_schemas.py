@@ -33,7 +33,7 @@ SCHEMAS = {
     "analytics": ("ANALYTICS_URL", "/openapi.json"),
     "documents": ("DOCUMENTS_URL", "/openapi.json"),
 }
-MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "20")
+MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "50")
 SEED = os.environ.get("FUZZ_SEED")  # set: a random exploration with this seed (`make fuzz`)
 
 
