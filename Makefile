@@ -6,7 +6,7 @@ PYTEST := $(UV) run --no-sync pytest
 # Some machines set this; without bytecode caches every subprocess re-compiles its imports (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install run test test-python test-frontend lint bench token up down clean
+.PHONY: help install run test test-python test-frontend lint bench token fuzz up down clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -30,6 +30,7 @@ test-python: ## the Python suites, one pytest run per workspace member, then rep
 	cd backend && $(PYTEST)
 	$(PYTEST) tests/infra
 	$(PYTEST) tests/system  # includes the slow `make run` newcomer test (marked slow)
+	$(PYTEST) tests/fuzz  # schemathesis on the four OpenAPI schemas, deterministic (a few minutes)
 
 test-frontend: ## frontend unit tests and browser end-to-end tests
 	npm --prefix frontend test
@@ -51,6 +52,9 @@ bench: install ## benchmarks: figures and ratios against a baseline measured in 
 token: ## a 5-minute service token for Swagger: make token FOR=scraper [CALLER=admin] (local dev keys)
 	@test -n "$(FOR)" || { echo "usage: make token FOR=core|scraper|analytics|documents [CALLER=name]"; exit 2; }
 	@$(UV) run --no-sync python -m scripts.service_token $(FOR) --as $(or $(CALLER),admin)
+
+fuzz: ## exploratory schema fuzzing: random (FUZZ_SEED, default 1) and longer (FUZZ_MAX_EXAMPLES, default 300)
+	FUZZ_SEED=$${FUZZ_SEED:-1} FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-300} $(PYTEST) tests/fuzz -k under_fuzzing -s
 
 up: ## the whole platform in Docker (needs a Docker engine)
 	docker compose up --build

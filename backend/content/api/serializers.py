@@ -62,8 +62,17 @@ class ProjectTechnologySerializer(serializers.ModelSerializer):  # type: ignore[
         read_only_fields = fields
 
 
+class OptionalURLField(serializers.URLField):
+    """A URL the model may leave blank: ``null`` then, never ``""`` (which is no ``uri``)."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
 class ProjectListSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     technologies = ProjectTechnologySerializer(many=True, read_only=True)
+    repository_url = OptionalURLField(read_only=True, allow_null=True, help_text="null when there is none.")
+    demo_url = OptionalURLField(read_only=True, allow_null=True, help_text="null when there is none.")
 
     class Meta:
         model = Project

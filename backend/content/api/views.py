@@ -33,7 +33,7 @@ _FALSE = frozenset({"false", "0", "no"})
 
 def _boolean(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     value = raw.strip().lower()
     if value in _TRUE | _FALSE:
@@ -44,7 +44,8 @@ def _boolean(request: Request, name: str) -> bool | None:
 
 
 def _choice(request: Request, name: str, allowed: list[str], default: str | None = None) -> str | None:
-    value = request.query_params.get(name) or default
+    # Present but empty (``?kind=``) is not one of the choices: refused, as the schema's enum says.
+    value = request.query_params.get(name, default)
     if value is not None and value not in allowed:
         raise ValidationFailed(
             f"'{name}' must be one of: {', '.join(allowed)}",
@@ -52,6 +53,16 @@ def _choice(request: Request, name: str, allowed: list[str], default: str | None
             details={"parameter": name, "value": value, "allowed": allowed},
         )
     return value
+
+
+def _text(request: Request, name: str) -> str | None:
+    """A free-text filter; blank is no filter. NUL cannot be in any stored text: refused."""
+    raw = request.query_params.get(name)
+    if raw is not None and "\x00" in raw:
+        raise ValidationFailed(
+            f"'{name}' may not contain NUL", code="invalid_parameter", details={"parameter": name}
+        )
+    return (raw or "").strip() or None
 
 
 class ProfileView(APIView):
@@ -72,7 +83,7 @@ class TechStackListView(generics.ListAPIView):  # type: ignore[type-arg]
     pagination_class = StandardPagination
 
     def get_queryset(self) -> QuerySet[TechStack]:
-        return selectors.tech_stack(category=self.request.query_params.get("category"))
+        return selectors.tech_stack(category=_text(self.request, "category"))
 
     @extend_schema(
         parameters=[
@@ -112,7 +123,7 @@ class ProjectListView(generics.ListAPIView):  # type: ignore[type-arg]
         ordering = _choice(self.request, "ordering", list(selectors.PROJECT_ORDERINGS), default="order")
         return selectors.projects(
             featured=_boolean(self.request, "featured"),
-            technology=(self.request.query_params.get("technology") or "").strip() or None,
+            technology=_text(self.request, "technology"),
             ordering=ordering or "order",
         )
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.query import QuerySerializer
 
-class ScrapeStatusQuery(serializers.Serializer):  # type: ignore[type-arg]
+
+class ScrapeStatusQuery(QuerySerializer):
     job_id = serializers.RegexField(
         r"^[A-Za-z0-9_.:-]+$",
         max_length=100,
@@ -12,7 +14,7 @@ class ScrapeStatusQuery(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class AnalyticsSummaryQuery(serializers.Serializer):  # type: ignore[type-arg]
+class AnalyticsSummaryQuery(QuerySerializer):
     # A short token keeps the cache's key space small; the analytics service decides what it means.
     period = serializers.RegexField(
         r"^[A-Za-z0-9_-]+$",

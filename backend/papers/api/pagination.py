@@ -16,6 +16,8 @@ from django.db.models import Count, QuerySet, Window
 from config.pagination import StandardPagination
 
 TOTAL = "total_count"
+#: Past this row no page can exist (and its offset would overflow Postgres' bigint): a 404 at once.
+MAX_OFFSET = 2**53
 
 
 def with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -36,6 +38,8 @@ class TotalInRowPaginator(Paginator):
         if number < 1:
             raise EmptyPage("That page number is less than 1")
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_OFFSET:
+            raise EmptyPage("That page contains no results")
         rows = list(self.object_list[bottom : bottom + self.per_page])
         # Past the end the page is empty and carries no count: ask for it.
         self.__dict__["count"] = rows[0][TOTAL] if rows else self.object_list.count()

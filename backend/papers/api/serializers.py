@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from config.query import QuerySerializer
 from papers.models import Paper
 from papers.selectors import ORDERINGS, PaperFilters
 from portfolio_shared.schemas import MAX_BULK_PAPERS
@@ -72,7 +74,17 @@ def _iso(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class PaperListQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+#: Topics, tags and categories are printable: a control character can match none (and no feed holds one).
+PRINTABLE = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Control characters are not allowed.")
+
+
+def topic_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False, max_length=100, validators=[PRINTABLE], help_text="Papers with this topic."
+    )
+
+
+class PaperListQuerySerializer(QuerySerializer):
     """Query parameters of ``GET /api/papers/`` (besides ``page`` and ``page_size``)."""
 
     search = serializers.CharField(
@@ -82,11 +94,16 @@ class PaperListQuerySerializer(serializers.Serializer):  # type: ignore[type-arg
         help_text="Full-text search (title > abstract > authors; quotes, OR and -word work). "
         "When nothing matches, titles within one typo are returned.",
     )
-    topic = serializers.CharField(required=False, max_length=100, help_text="Papers with this topic.")
+    topic = topic_field()
     category = serializers.CharField(
-        required=False, max_length=40, help_text="Papers in this arXiv category (e.g. cs.LG)."
+        required=False,
+        max_length=40,
+        validators=[PRINTABLE],
+        help_text="Papers in this arXiv category (e.g. cs.LG).",
     )
-    tag = serializers.CharField(required=False, max_length=100, help_text="Papers with this tag.")
+    tag = serializers.CharField(
+        required=False, max_length=100, validators=[PRINTABLE], help_text="Papers with this tag."
+    )
     source = serializers.ChoiceField(
         required=False, choices=["arxiv", "huggingface", "pwc"], help_text="Papers seen by this source."
     )
@@ -104,6 +121,16 @@ class PaperListQuerySerializer(serializers.Serializer):  # type: ignore[type-arg
 
     def to_filters(self) -> PaperFilters:
         return PaperFilters(**self.validated_data)
+
+
+class PaperFeedQuerySerializer(QuerySerializer):
+    """Query parameters of ``GET /api/papers/feed.xml``."""
+
+    topic = topic_field()
+    # DRF's format override; declared so that ``?format=`` is refused like any empty value.
+    format = serializers.ChoiceField(
+        required=False, choices=["atom", "json"], help_text="The answer's format (default: Atom)."
+    )
 
 
 class PapersBulkResultSerializer(serializers.Serializer):  # type: ignore[type-arg]

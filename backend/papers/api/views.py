@@ -23,6 +23,7 @@ from papers.api.pagination import TOTAL, PaperPagination, with_total
 from papers.api.serializers import (
     BULK_REQUEST_DESCRIPTION,
     PUBLIC_FIELDS,
+    PaperFeedQuerySerializer,
     PaperListQuerySerializer,
     PapersBulkResultSerializer,
     PaperSerializer,
@@ -108,7 +109,7 @@ class PaperFeedView(APIView):
 
     @extend_schema(
         operation_id="papers_feed",
-        parameters=[OpenApiParameter("topic", OpenApiTypes.STR, description="Only papers with this topic.")],
+        parameters=[PaperFeedQuerySerializer],
         responses={
             (200, "application/atom+xml"): OpenApiResponse(
                 OpenApiTypes.STR,
@@ -118,6 +119,7 @@ class PaperFeedView(APIView):
         },
     )
     def get(self, request: Request) -> HttpResponse:
+        PaperFeedQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         return PapersAtomFeed()(request._request)
 
 

@@ -40,7 +40,7 @@ export const project: ProjectSummary = {
   image: null,
   technologies: [{ name: "Python", slug: "python", category: "Languages", icon: "" }],
   repository_url: "https://github.com/example/rag-bot",
-  demo_url: "",
+  demo_url: null,
   featured: true,
   order: 1,
   created_at: "2026-01-01T00:00:00Z",

@@ -93,8 +93,6 @@ def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[st
         ("/scrape", {"source": "all", "days": 1, "since": "yesterday"}, ["body", "since"]),
         ("/scrape/arxiv", {"days": 0}, ["body", "days"]),
         ("/scrape/pwc", {"days": 31}, ["body", "days"]),
-        ("/scrape/github", {"days": 1}, ["path", "source"]),
-        ("/scrape/all", {"days": 1}, ["path", "source"]),
     ],
 )
 async def test_invalid_requests_are_422_envelopes(
@@ -103,6 +101,11 @@ async def test_invalid_requests_are_422_envelopes(
     error = assert_envelope(await api.post(path, json=body, headers=token()), 422, "validation_error")
     assert [e["loc"] for e in error["details"]["errors"]] == [field]
     assert outbox(settings.database_url) == []
+
+
+@pytest.mark.parametrize("path", ["/scrape/github", "/scrape/all"])
+async def test_a_source_without_its_own_route_is_404(api: httpx.AsyncClient, path: str) -> None:
+    assert_envelope(await api.post(path, json={"days": 1}, headers=token()), 404, "not_found")
 
 
 async def test_a_body_that_is_not_json_is_a_400(api: httpx.AsyncClient) -> None:
@@ -265,6 +268,24 @@ async def test_the_openapi_documents_the_routes_and_their_errors(api: httpx.Asyn
     post = paths["/scrape"]["post"]
     assert {"202", "401", "403", "409", "422"} <= set(post["responses"])
     assert post["security"] == [{"ServiceToken": []}]
-    assert set(paths["/scrape/{source}"]["post"]["responses"]) >= {"202", "409", "422"}
+    for source in ("arxiv", "huggingface", "pwc"):
+        assert set(paths[f"/scrape/{source}"]["post"]["responses"]) >= {"202", "409", "422"}
     assert "404" in paths["/scrape/status"]["get"]["responses"]
     assert "/scrape/history" in paths
+
+
+# Found by the schema fuzzing (tests/fuzz), replayed here.
+
+
+@pytest.mark.parametrize("offset", ["9130497992419782426624", "9223372036854775808", "100000001"])
+async def test_an_offset_past_any_history_is_422_not_500(api: httpx.AsyncClient, offset: str) -> None:
+    response = await api.get("/scrape/history", params={"offset": offset})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("path", ["/scrape/status", "/scrape/history"])
+async def test_posting_to_a_read_is_405_not_an_unknown_source(api: httpx.AsyncClient, path: str) -> None:
+    response = await api.post(path, json={"days": 1}, headers=token())
+    assert response.status_code == 405, response.text
+    assert "GET" in response.headers["allow"]

@@ -564,10 +564,16 @@ export interface components {
             /** Format: uri */
             readonly image: string | null;
             readonly technologies: components["schemas"]["ProjectTechnology"][];
-            /** Format: uri */
-            readonly repository_url: string;
-            /** Format: uri */
-            readonly demo_url: string;
+            /**
+             * Format: uri
+             * @description null when there is none.
+             */
+            readonly repository_url: string | null;
+            /**
+             * Format: uri
+             * @description null when there is none.
+             */
+            readonly demo_url: string | null;
             readonly featured: boolean;
             readonly order: number;
             /** Format: date-time */
@@ -587,10 +593,16 @@ export interface components {
             /** Format: uri */
             readonly image: string | null;
             readonly technologies: components["schemas"]["ProjectTechnology"][];
-            /** Format: uri */
-            readonly repository_url: string;
-            /** Format: uri */
-            readonly demo_url: string;
+            /**
+             * Format: uri
+             * @description null when there is none.
+             */
+            readonly repository_url: string | null;
+            /**
+             * Format: uri
+             * @description null when there is none.
+             */
+            readonly demo_url: string | null;
             readonly featured: boolean;
             readonly order: number;
             /** Format: date-time */
@@ -1222,7 +1234,7 @@ export interface operations {
                 kind?: "education" | "milestone" | "work";
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (default 50; larger than 200 gives 200). */
                 page_size?: number;
             };
             header?: never;
@@ -1296,7 +1308,7 @@ export interface operations {
                 ordering?: "-relevance" | "-published" | "-upvotes";
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (default 50; larger than 200 gives 200). */
                 page_size?: number;
                 /** @description Papers first published on or after this date (YYYY-MM-DD, UTC). */
                 published_after?: string;
@@ -1423,8 +1435,14 @@ export interface operations {
     papers_feed: {
         parameters: {
             query?: {
+                /**
+                 * @description The answer's format (default: Atom).
+                 *
+                 *     * `atom` - atom
+                 *     * `json` - json
+                 */
                 format?: "atom" | "json";
-                /** @description Only papers with this topic. */
+                /** @description Papers with this topic. */
                 topic?: string;
             };
             header?: never;
@@ -1608,7 +1626,7 @@ export interface operations {
                 ordering?: "-created" | "-order" | "-title" | "created" | "order" | "title";
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (default 50; larger than 200 gives 200). */
                 page_size?: number;
                 /** @description A tech stack item's slug or name. */
                 technology?: string;
@@ -1724,7 +1742,7 @@ export interface operations {
                 category?: string;
                 /** @description A page number within the paginated result set. */
                 page?: number;
-                /** @description Number of results to return per page. */
+                /** @description Results per page (default 50; larger than 200 gives 200). */
                 page_size?: number;
             };
             header?: never;

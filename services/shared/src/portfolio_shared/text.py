@@ -12,6 +12,8 @@ import re
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates; U+FFFE and U+FFFF.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# The same less the form feed, which text for indexing keeps: it is the page break.
+_UNSAFE_BUT_PAGE_BREAKS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _replacement(match: re.Match[str]) -> str:
@@ -20,10 +22,13 @@ def _replacement(match: re.Match[str]) -> str:
     return " " if match.group().isspace() else ""
 
 
-def strip_control_characters(text: str) -> str:
+def strip_control_characters(text: str, *, keep_page_breaks: bool = False) -> str:
     """``text`` without control characters (tab, line feed and carriage return kept), lone
-    surrogates and the noncharacters U+FFFE/U+FFFF; a control that separates words becomes a space."""
-    return _UNSAFE.sub(_replacement, text)
+    surrogates and the noncharacters U+FFFE/U+FFFF; a control that separates words becomes a space.
+
+    ``keep_page_breaks`` keeps the form feed too: text for indexing marks its pages with it.
+    """
+    return (_UNSAFE_BUT_PAGE_BREAKS if keep_page_breaks else _UNSAFE).sub(_replacement, text)
 
 
 def has_control_characters(text: str) -> bool:

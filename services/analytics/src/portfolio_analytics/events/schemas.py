@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     TypeAdapter,
     field_validator,
@@ -81,7 +82,8 @@ class SearchIn(_Event):
     type: Literal["search"] = "search"
     path: Url | None = None
     query: Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
-    results_count: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    # Strict: JSON's `false` is no count (the schema says integer, so the code does too).
+    results_count: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
     search_id: Token | None = None
 
 
@@ -89,7 +91,7 @@ class EngagementIn(_Event):
     type: Literal["engagement"] = "engagement"
     path: Url | None = None
     #: Time the page was visible and in use, sent when it is hidden; capped at a day.
-    engaged_ms: Annotated[int, Field(ge=0, le=86_400_000)]
+    engaged_ms: Annotated[StrictInt, Field(ge=0, le=86_400_000)]
 
 
 AnyEvent = Annotated[PageviewIn | ClickIn | SearchIn | EngagementIn, Field(discriminator="type")]

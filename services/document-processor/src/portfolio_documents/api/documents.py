@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import delete, select
 
 from portfolio_documents import runtime
@@ -18,9 +18,11 @@ from portfolio_documents.processing.store import ChunkStore
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import NotFound
 from portfolio_shared.errors.fastapi import error_responses
-from portfolio_shared.schemas import SearchRequest
+from portfolio_shared.schemas import PRINTABLE_ID_PATTERN, SearchRequest
 
 CALLERS = ("core", "scraper", "admin")
+#: A document key in a path: what a body's ``document_key`` may be (a control character is a 422).
+KeyPath = Annotated[str, Path(max_length=255, pattern=PRINTABLE_ID_PATTERN)]
 
 router = APIRouter(
     tags=["documents"],
@@ -45,7 +47,7 @@ def search_backend(request: Request) -> tuple[ChunkStore, Any]:
     response_model=DocumentInfo,
     responses=error_responses(404),
 )
-async def get_document(document_key: str, session: SessionDep) -> DocumentInfo:
+async def get_document(document_key: KeyPath, session: SessionDep) -> DocumentInfo:
     document = (
         await session.execute(select(Document).where(Document.document_key == document_key))
     ).scalar_one_or_none()
@@ -60,7 +62,7 @@ async def get_document(document_key: str, session: SessionDep) -> DocumentInfo:
     status_code=204,
     responses=error_responses(404, 503),
 )
-async def delete_document(document_key: str, request: Request, session: SessionDep) -> Response:
+async def delete_document(document_key: KeyPath, request: Request, session: SessionDep) -> Response:
     store, _ = await asyncio.to_thread(search_backend, request)
     # Chroma first and unconditionally: a vector must never outlive its row, even a stray one.
     await asyncio.to_thread(store.delete_vectors, document_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import func, select
@@ -20,6 +20,9 @@ from portfolio_shared.schemas import JobError
 CALLERS = ("core", "scraper", "admin")
 RUNNING_STAGES = ("fetching", "extracting", "chunking", "embedding", "storing", "running")
 PUBLIC_STATES = ("queued", "running", "succeeded", "partial", "failed")
+
+#: A bound past any real history that keeps the offset within Postgres' bigint (larger: 422).
+MAX_PAGE = 1_000_000
 
 router = APIRouter(
     tags=["jobs"],
@@ -140,8 +143,10 @@ async def list_jobs(
     state: Annotated[
         str | None, Query(description="A state or a stage, e.g. `running` or `embedding`.")
     ] = None,
-    source: Annotated[str | None, Query(description="`pdf`, `github`, `text` or `batch`.")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    source: Annotated[
+        Literal["pdf", "github", "text", "batch"] | None, Query(description="The kind of source.")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> JobPage:
     conditions: list[Any] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -19,10 +19,20 @@ from portfolio_shared.auth import ServicePrincipal
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import Conflict, ErrorEnvelope, NotFound
 from portfolio_shared.errors.fastapi import error_responses
-from portfolio_shared.schemas import JobAccepted, JobState, ScrapeRequest, ScrapeSource, StrictModel
+from portfolio_shared.schemas import (
+    JobAccepted,
+    JobState,
+    PaperSource,
+    ScrapeRequest,
+    ScrapeSource,
+    StrictModel,
+)
 
 #: Who may start a scrape: Cloud Scheduler, core (the admin's "scrape now"), an operator.
 CALLERS = ("scheduler", "core", "admin")
+
+#: A bound past any real history that keeps the offset within Postgres' bigint (larger: 422).
+MAX_OFFSET = 100_000_000
 
 router = APIRouter(prefix="/scrape", tags=["scrape"])
 
@@ -38,7 +48,7 @@ _STARTED: dict[int | str, dict[str, Any]] = {
 
 
 class SourceScrapeRequest(StrictModel):
-    """Body of ``POST /scrape/{source}``: how many days back (1..30)."""
+    """Body of ``POST /scrape/arxiv|huggingface|pwc``: how many days back (1..30)."""
 
     days: int = Field(default=1, ge=1, le=30)
 
@@ -105,23 +115,30 @@ async def start_scrape(
     return await _start(request, runner, caller, body.source, body.days)
 
 
-@router.post(
-    "/{source}",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_STARTED,
-    summary="Start a scrape of one source over the last `days` days",
-)
-async def start_source_scrape(
-    request: Request,
-    runner: RunnerDep,
-    caller: CallerDep,
-    source: Literal["arxiv", "huggingface", "pwc"],
-    body: Annotated[SourceScrapeRequest | None, Body()] = None,
-) -> JSONResponse:
-    """Send ``Idempotency-Key`` to make a retry return the job of the first attempt."""
-    body = body or SourceScrapeRequest()
-    return await _start(request, runner, caller, source, body.days)
+def _source_route(source: str) -> None:
+    # One literal route per source, not ``/{source}``: that would also match ``POST /scrape/status``
+    # and answer 422 where a method the path does not have is a 405.
+    @router.post(
+        f"/{source}",
+        status_code=202,
+        response_model=JobAccepted,
+        responses=_STARTED,
+        name=f"start_{source}_scrape",
+        summary=f"Start a scrape of {source} only over the last `days` days",
+    )
+    async def start_source_scrape(
+        request: Request,
+        runner: RunnerDep,
+        caller: CallerDep,
+        body: Annotated[SourceScrapeRequest | None, Body()] = None,
+    ) -> JSONResponse:
+        """Send ``Idempotency-Key`` to make a retry return the job of the first attempt."""
+        body = body or SourceScrapeRequest()
+        return await _start(request, runner, caller, source, body.days)
+
+
+for _source in get_args(PaperSource):
+    _source_route(_source)
 
 
 @router.get(
@@ -151,7 +168,7 @@ async def scrape_status(session: SessionDep, job_id: uuid.UUID | None = None) ->
 async def scrape_history(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     source: ScrapeSource | None = None,
     state: JobState | None = None,
 ) -> ScrapeHistoryPage:

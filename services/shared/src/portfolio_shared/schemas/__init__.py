@@ -7,7 +7,10 @@ tolerant (unknown fields ignored). Datetimes are timezone-aware. See the modules
 
 from portfolio_shared.schemas._base import (
     MAX_URL_LENGTH,
+    PRINTABLE_ID_PATTERN,
     TERMINAL_STATES,
+    CleanNonEmptyStr,
+    CleanStr,
     DocumentSourceType,
     HttpUrlStr,
     JobError,
@@ -73,6 +76,7 @@ __all__ = [
     "MAX_BULK_PAPERS",
     "MAX_URL_LENGTH",
     "PING",
+    "PRINTABLE_ID_PATTERN",
     "SCRAPER_JOB_COMPLETED",
     "TERMINAL_STATES",
     "WEBHOOK_UNKNOWN_TYPE",
@@ -80,6 +84,8 @@ __all__ = [
     "AnyWebhookEvent",
     "ArxivId",
     "CheckResult",
+    "CleanNonEmptyStr",
+    "CleanStr",
     "DocumentInfo",
     "DocumentProcessed",
     "DocumentProcessedEvent",

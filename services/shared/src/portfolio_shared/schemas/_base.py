@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
 
+from portfolio_shared.text import strip_control_characters
+
 
 class StrictModel(BaseModel):
     """Base of payloads a service accepts: unknown fields are an error."""
@@ -41,6 +43,28 @@ MAX_URL_LENGTH = 2083
 HttpUrlStr = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_check_http_url)]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _clean(value: str) -> str:
+    return strip_control_characters(value, keep_page_breaks=True)
+
+
+def _strip_to_non_empty(value: str) -> str:
+    value = _clean(value).strip()
+    if not value:
+        raise ValueError("must hold text other than control characters and whitespace")
+    return value
+
+
+#: Text kept as sent less its control characters (stripped, not refused: one stray character from
+#: a paste must not keep a whole document out of the index). Lone surrogates are no text: pydantic
+#: refuses them (422 ``string_unicode``).
+CleanStr = Annotated[str, AfterValidator(_clean)]
+#: :data:`CleanStr` that still holds some text once the control characters are gone.
+CleanNonEmptyStr = Annotated[str, Field(min_length=1), AfterValidator(_strip_to_non_empty)]
+#: An identifier: one line of printable text, refused (422) when it holds a control character.
+PRINTABLE_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+PrintableId = Annotated[str, Field(min_length=1, max_length=255, pattern=PRINTABLE_ID_PATTERN)]
 
 #: The lifecycle of every job (scrape jobs, processing jobs). ``partial``: some sources or items failed.
 JobState = Literal["queued", "running", "succeeded", "partial", "failed"]

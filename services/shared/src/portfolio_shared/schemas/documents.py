@@ -7,18 +7,23 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from portfolio_shared.schemas._base import (
+    CleanNonEmptyStr,
+    CleanStr,
     DocumentSourceType,
     HttpUrlStr,
     JobError,
     JobState,
     NonEmptyStr,
+    PrintableId,
     ResponseModel,
     StrictModel,
 )
 
-#: Chroma keeps only scalar metadata, so that is all a document may carry.
-MetadataValue = str | int | float | bool
-DocumentKey = Annotated[str, Field(min_length=1, max_length=255)]
+#: Chroma keeps only scalar metadata, so that is all a document may carry; strings lose their
+#: control characters (:data:`CleanStr`), and a key must keep some text.
+MetadataValue = CleanStr | int | float | bool
+Metadata = dict[CleanNonEmptyStr, MetadataValue]
+DocumentKey = PrintableId
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -26,11 +31,11 @@ class TextForIndexing(StrictModel):
     """Body of ``POST /process/text``. The same ``document_key`` again replaces that document."""
 
     document_key: DocumentKey
-    title: NonEmptyStr
-    text: NonEmptyStr
+    title: CleanNonEmptyStr
+    text: CleanNonEmptyStr
     format: Literal["markdown", "text", "html"] = "text"
     source_url: HttpUrlStr | None = None
-    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class PdfUrlRequest(StrictModel):
@@ -38,8 +43,8 @@ class PdfUrlRequest(StrictModel):
 
     url: HttpUrlStr
     document_key: DocumentKey | None = None
-    title: str | None = None
-    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+    title: CleanStr | None = None
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class GithubRequest(StrictModel):
@@ -47,7 +52,7 @@ class GithubRequest(StrictModel):
 
     repo: NonEmptyStr
     document_key: DocumentKey | None = None
-    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class JobAccepted(ResponseModel):
@@ -115,9 +120,9 @@ class SearchRequest(StrictModel):
     ``filters`` match chunk metadata exactly; a list value matches any of its items.
     """
 
-    query: Annotated[str, Field(min_length=1, max_length=2000)]
+    query: Annotated[CleanNonEmptyStr, Field(max_length=2000)]
     k: int = Field(default=5, ge=1, le=50)
-    filters: dict[str, MetadataValue | list[MetadataValue]] = Field(default_factory=dict)
+    filters: dict[CleanNonEmptyStr, MetadataValue | list[MetadataValue]] = Field(default_factory=dict)
 
 
 class SearchHit(ResponseModel):
