@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 from portfolio_documents.models import ProcessingJob
 
 AUTH = auth_headers("core")
-#: Every control character the processor strips (tab, newline, carriage return, form feed stay).
-STRIPPED = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+#: The control characters the processor drops (tab, newline, carriage return and form feed stay;
+#: the ones that separate words become a space: portfolio_shared.text).
+STRIPPED = "".join(
+    chr(c) for c in [*range(0x00, 0x09), *range(0x0E, 0x1C), *range(0x7F, 0x85), *range(0x86, 0xA0)]
+)
+#: The control characters that separate words: each becomes a space.
+SEPARATORS = "\x0b\x1c\x1d\x1e\x1f\x85"
 
 
 def stored_source(engine: Engine, job_id: str) -> dict[str, object]:
@@ -44,16 +49,16 @@ async def test_control_characters_in_text_title_and_metadata_are_stripped(
     key = f"fuzz:{uuid.uuid4().hex}"
     body = {
         "document_key": key,
-        "title": f"Ti{STRIPPED}tle",
+        "title": f"Ti{STRIPPED}tle{SEPARATORS[0]}two",
         "text": f"Body\x00 with\ta\nfew\x0cpages\r{STRIPPED}.",
-        "metadata": {f"ki{STRIPPED}nd": f"no{STRIPPED}te", "n": 1},
+        "metadata": {f"ki{STRIPPED}nd": f"no{STRIPPED}te", "sep": f"a{SEPARATORS}b", "n": 1},
     }
     response = await client.post("/process/text", json=body, headers=AUTH)
     assert response.status_code == 202, response.text
     source = stored_source(sync_engine, response.json()["job_id"])
-    assert source["title"] == "Title"
+    assert source["title"] == "Title two"
     assert source["text"] == "Body with\ta\nfew\x0cpages\r."
-    assert source["metadata"] == {"kind": "note", "n": 1}
+    assert source["metadata"] == {"kind": "note", "sep": "a      b", "n": 1}
 
 
 @pytest.mark.parametrize(
