@@ -122,11 +122,13 @@ def test_chroma_vm_runs_the_locked_image_on_its_disk() -> None:
     compose = load_compose(ROOT / "docker-compose.yml")
     data_dir = compose["services"]["chroma"]["volumes"][0].split(":")[1]
     assert f"--volume /mnt/disks/chroma:{data_dir}" in service
+    assert f"--path {data_dir}" in service
     assert "Where=/mnt/disks/chroma" in units["/etc/systemd/system/mnt-disks-chroma.mount"]
     # The port the document processor's CHROMA_URL names.
     urls = {m.plain_env(d).get("CHROMA_URL") for d in m.load().values()} - {None}
     assert urls == {"http://${CHROMA_HOST}:8000"}
-    assert "--publish 8000:8000" in service
+    # There the token check listens; Chroma itself only on loopback (tests/infra/test_chroma_auth_proxy.py).
+    assert "--env CHROMA_PROXY_PORT=8000" in units["/etc/systemd/system/chroma-proxy.service"]
 
 
 # -- each check notices what it is there for --------------------------------------------------------
