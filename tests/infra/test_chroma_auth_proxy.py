@@ -126,7 +126,7 @@ def proxy(chroma_upstream: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """nginx with the rendered template, in the foreground, every file of its own under a temporary
     prefix (pid, logs, temporary directories)."""
     if NGINX is None:
-        pytest.skip("nginx is not installed (.ci/run installs Debian's nginx)")
+        pytest.skip("nginx is not installed: `apt-get install nginx-light` (.ci/run does, so CI runs this)")
     prefix = tmp_path_factory.mktemp("nginx")
     (prefix / "conf.d").mkdir()
     (prefix / "logs").mkdir()

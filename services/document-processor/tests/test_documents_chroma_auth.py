@@ -1,7 +1,8 @@
 """Chroma token auth: with ``CHROMA_AUTH_TOKEN`` the document processor sends the token on every
-Chroma call. Chroma 1.x's server checks no credentials, so production puts a proxy in front of it
-that does (infrastructure/kubernetes/chroma.yaml); here a small one in front of the session's real
-Chroma server refuses any request without the token, as that proxy does."""
+Chroma call. Chroma 1.x's server checks no credentials, so production puts an nginx proxy in front
+of it that does (infrastructure/kubernetes/chroma-auth-proxy.conf.template, run for real by
+tests/infra/test_chroma_auth_proxy.py); here a small one in front of the session's real Chroma
+server refuses any request without the token, as that proxy does."""
 
 from __future__ import annotations
 
