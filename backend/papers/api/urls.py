@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from papers.api.converters import ArxivIdConverter
 from papers.api.pagination import PaperPagination
-from papers.api.serializers import PaperListQuerySerializer
+from papers.api.serializers import PaperFeedQuerySerializer, PaperListQuerySerializer
 from papers.api.views import PaperDetailView, PaperFeedView, PaperListView, PapersBulkView
 from papers.cache import cached_view
 
@@ -14,10 +14,11 @@ LIST_PARAMS = [
     PaperPagination.page_query_param,
     PaperPagination.page_size_query_param,
 ]
+FEED_PARAMS = list(PaperFeedQuerySerializer().fields)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("papers/", cached_view(PaperListView.as_view(), params=LIST_PARAMS), name="paper-list"),
-    path("papers/feed.xml", cached_view(PaperFeedView.as_view(), params=["topic"]), name="paper-feed"),
+    path("papers/feed.xml", cached_view(PaperFeedView.as_view(), params=FEED_PARAMS), name="paper-feed"),
     path("papers/<arxiv:arxiv_id>/", cached_view(PaperDetailView.as_view()), name="paper-detail"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),
 ]
