@@ -164,7 +164,7 @@ def _visitor_events(rng: random.Random) -> list[EventIn]:
 
 async def bulk_load(settings: AnalyticsSettings, total: int, days: int = 30) -> tuple[int, float]:
     """Record about ``total`` events spread over the last ``days`` UTC days; (events, seconds)."""
-    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    redis = Redis.from_url(settings.analytics_redis_url, decode_responses=True)
     intake = Intake(settings, GeoLocator(None))
     rng = random.Random(7)
     now_ms = int(time.time() * 1000)
@@ -338,6 +338,7 @@ def run(events: int = 1_000_000, seconds: float = 10.0, concurrency: int = 16) -
     env = {
         "PATH": str(BIN),
         "REDIS_URL": REDIS_URL,
+        "ANALYTICS_REDIS_URL": REDIS_URL,
         "ANALYTICS_REDIS_PREFIX": prefix,
         "TRUSTED_PROXY_COUNT": "1",
         "ANALYTICS_DASHBOARD_PUBLIC": "true",
@@ -351,8 +352,12 @@ def run(events: int = 1_000_000, seconds: float = 10.0, concurrency: int = 16) -
         "LOG_LEVEL": "WARNING",
         "ENVIRONMENT": "development",
     }
+    # Explicit role URL: a developer's ANALYTICS_REDIS_URL must not send the bulk load elsewhere.
     settings = AnalyticsSettings(
-        REDIS_URL=REDIS_URL, ANALYTICS_REDIS_PREFIX=prefix, ENVIRONMENT="development"
+        REDIS_URL=REDIS_URL,
+        ANALYTICS_REDIS_URL=REDIS_URL,
+        ANALYTICS_REDIS_PREFIX=prefix,
+        ENVIRONMENT="development",
     )
     with tempfile.TemporaryDirectory(prefix="bench-analytics-") as tmp_dir:
         tmp = Path(tmp_dir)

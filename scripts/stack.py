@@ -35,14 +35,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: Redis of every test stack; each role (broker, cache, analytics) is set to it explicitly.
+STACK_REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_ROLE_VARIABLES = ("CELERY_BROKER_URL", "CACHE_REDIS_URL", "ANALYTICS_REDIS_URL")
+CALLER_KEY_VARIABLES = tuple(
+    f"SERVICE_CALLER_KEYS_{caller.upper()}" for caller in sorted(devstack.KNOWN_CALLERS)
+)
+
+
 def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
-    """A complete environment for a stack on free ports, its own databases, Redis db and data dir."""
-    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_URL", "_DATABASE_URL"))}
+    """A complete environment for a stack on free ports, its own databases, Redis db and data dir.
+
+    Nothing that points a stack elsewhere or changes whom it trusts comes from the developer's
+    environment or `.env` (``devstack.build_env`` fills only missing keys): every Redis role URL is
+    set, and the callers' public keys are this stack's, generated under its data dir.
+    """
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(("_PORT", "_URL", "_DATABASE_URL")) and k not in CALLER_KEY_VARIABLES
+    }
     base.update({key: str(free_port()) for key in devstack.PORTS})
     suffix = "_sys_" + uuid.uuid4().hex[:8]
     base["PORTFOLIO_DB_SUFFIX"] = suffix
     base["DATA_DIR"] = str(tmp / "data")
-    base["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+    redis_url = overrides.get("REDIS_URL", STACK_REDIS_URL)
+    base["REDIS_URL"] = redis_url
+    base.update(dict.fromkeys(REDIS_ROLE_VARIABLES, redis_url))
+    # Empty, so `.env` cannot fill them: build_env then gives each the stack's generated key.
+    base.update(dict.fromkeys(CALLER_KEY_VARIABLES, ""))
     # Stacks running at once share that Redis db: each gets its own Celery queue, cache keys,
     # analytics keys and Socket.IO channel, so no worker takes another stack's task.
     base["CELERY_QUEUE"] = "documents" + suffix

@@ -4,9 +4,10 @@ Failed logins are counted per (username, client address) in the Django cache (Re
 ``ADMIN_LOGIN_MAX_FAILURES`` failures within ``ADMIN_LOGIN_LOCKOUT_SECONDS`` that pair is refused
 with 429 — even with the right password — until the window, which starts at the first failure,
 ends. The address is the visitor's behind ``TRUSTED_PROXY_COUNT`` proxies
-(``config.ratelimit.client_address``), so keying on the pair means a guesser cannot lock the owner
-out from another network. A successful login clears the pair's count. Redis being down (or
-silent) turns the throttle off, logged, rather than locking the owner out of the admin.
+(``config.ratelimit.limit_key``: an IPv6 address counts as its /64), so keying on the pair means a
+guesser cannot lock the owner out from another network. A successful login clears the pair's count.
+Redis being down (or silent) turns the throttle off, logged, rather than locking the owner out of
+the admin.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from config.ratelimit import client_address
+from config.ratelimit import limit_key
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ LOCKOUT_MESSAGE = "Too many failed logins for this account from your address. Tr
 
 def _key(request: HttpRequest) -> str:
     username = str(request.POST.get("username", "")).strip().lower()
-    address = client_address(request)
+    address = limit_key(request)
     # Hashed: usernames typed into the form are user input of any length and content.
     digest = hashlib.sha256(f"{username}\0{address}".encode()).hexdigest()
     return f"admin-login-failures:{digest}"

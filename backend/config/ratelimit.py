@@ -4,8 +4,9 @@ A fixed window is one ``INCR`` per request and needs no script; its one weakness
 twice the limit across a window boundary, costs nothing that matters here. Redis failing lets the
 request through (logged): a limit protects capacity, and an outage of it should not take core down.
 
-Clients are told apart by :func:`client_address`, the address behind ``TRUSTED_PROXY_COUNT``
-proxies (``portfolio_shared.client_ip``): behind Cloud Run or an ingress the peer is the proxy.
+Clients are told apart by :func:`limit_key`: the address behind ``TRUSTED_PROXY_COUNT`` proxies
+(``portfolio_shared.client_ip``; behind Cloud Run or an ingress the peer is the proxy), an IPv6
+address as its /64 (one client usually holds the whole network).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from redis.exceptions import RedisError
 
-from portfolio_shared.client_ip import client_ip
+from portfolio_shared.client_ip import client_ip, client_key
 from portfolio_shared.errors import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ def client_address(request: HttpRequest) -> str:
         request.META.get("HTTP_X_FORWARDED_FOR"),
         int(settings.TRUSTED_PROXY_COUNT),
     )
+
+
+def limit_key(request: HttpRequest) -> str:
+    """What a per-client limit counts the request under: :func:`client_address`, IPv6 as its /64."""
+    return client_key(client_address(request))
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def is_public_read(method: str, path: str) -> bool:
 
 
 class PublicReadThrottleMiddleware:
-    """Counts every public read of the API (``GET``/``HEAD`` under ``/api/``) per client address.
+    """Counts every public read of the API (``GET``/``HEAD`` under ``/api/``) per client (:func:`limit_key`).
 
     A middleware, not a DRF throttle, so the papers cache's hits (served before any view runs)
     count too. Service calls and webhooks (``/api/internal/``, ``/api/webhooks/``) are not public
@@ -94,7 +100,7 @@ class PublicReadThrottleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_public_read(request.method or "", request.path_info):
             try:
-                public_reads().hit(client_address(request))
+                public_reads().hit(limit_key(request))
             except RateLimited as exc:
                 return JsonResponse(exc.to_envelope(), status=exc.status, headers=exc.headers)
         return self.get_response(request)

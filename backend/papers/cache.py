@@ -6,9 +6,12 @@ still the current one, so a page is never served after the data it shows changed
 fetches both, so a hit costs one Redis round trip. ``PAPERS_CACHE_SECONDS`` only bounds how long
 an unused page keeps memory; 0 turns caching off. Redis being down only costs speed.
 
-Only 200 answers are cached. The key is the scheme, host and path (pagination links and feed ids
-are absolute) and the parameters the view accepts, in a canonical order; any other parameter is
-dropped before the view runs, so ``?cb=<random>`` neither creates an entry nor changes the page.
+Only 200 answers are cached. The key is what the view reads, nothing more: the scheme and host
+(pagination links and feed ids are absolute), the path rebuilt from the URL's converted arguments (so
+``2401.12345v<random>``, whose version the detail view ignores, is ``2401.12345``), and the last value
+of each parameter the view accepts (the one it reads), in a canonical order. Any other parameter, and
+any earlier value of a repeated one, is dropped before the view runs, so neither ``?cb=<random>`` nor
+``?ordering=<random>&ordering=-relevance`` creates an entry or changes the page.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.urls import reverse
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -57,16 +61,19 @@ def _current_generation() -> int:
     return int(cache.get(_generation_key()))
 
 
-def _page_key(request: HttpRequest) -> str:
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+def _page_key(request: HttpRequest, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    match = request.resolver_match
+    # The path as the view sees it: its converted arguments, not the raw text the client sent.
+    path = reverse(match.view_name, args=args, kwargs=kwargs) if match else request.path
+    url = f"{request.scheme}://{request.get_host()}{path}?{request.META['QUERY_STRING']}"
     return f"{NAMESPACE}:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def _keep_only(request: HttpRequest, accepted: frozenset[str]) -> None:
-    """Reduce the request's query to the ``accepted`` parameters, sorted: the key and the view see the
-    same query, so a cached page's links carry no parameter another client added."""
-    # Sorted by name only: a repeated parameter keeps its values' order (the view reads the last).
-    pairs = [(name, value) for name in sorted(accepted) for value in request.GET.getlist(name)]
+    """Reduce the request's query to the last value of each ``accepted`` parameter (the one the view
+    reads), sorted: the key and the view see the same query, so a cached page's links carry nothing
+    another client added."""
+    pairs = [(name, request.GET[name]) for name in sorted(accepted) if name in request.GET]
     query = urlencode(pairs)
     request.META["QUERY_STRING"] = query
     request.GET = QueryDict(query)
@@ -85,7 +92,7 @@ def cached_view(view: View, *, params: Iterable[str] = ()) -> View:
         seconds = int(getattr(settings, "PAPERS_CACHE_SECONDS", 0))
         if seconds <= 0 or request.method != "GET":
             return view(request, *args, **kwargs)
-        page_key = _page_key(request)
+        page_key = _page_key(request, args, kwargs)
         try:
             found = cache.get_many([_generation_key(), page_key])
             generation = found.get(_generation_key())

@@ -3,7 +3,7 @@ between processes": default-deny in both directions, every row allowed, nothing 
 flow counts only when the caller's egress and the callee's ingress both allow it.
 
 Peers outside the cluster are named as the table names them: ``ingress controller`` (its namespace),
-``dns`` (kube-dns), ``postgres`` and ``redis`` (private addresses on 5432 / 6379) and ``internet``
+``dns`` (kube-dns), ``postgres`` and ``redis`` (private addresses on 5432 / 6379 or 6378) and ``internet``
 (anywhere but private ranges).
 """
 
@@ -22,7 +22,7 @@ from tests.infra.workspace import ROOT
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 HEADING = "## Flows between processes"
 Flow = tuple[str, str, int]
-_BY_PORT = {5432: "postgres", 6379: "redis", 53: "dns"}
+_BY_PORT = {5432: "postgres", 6379: "redis", 6378: "redis", 53: "dns"}
 
 
 def table_flows(markdown: str) -> set[Flow]:

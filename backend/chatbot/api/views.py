@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from chatbot import services
 from chatbot.api.serializers import ChatRequestSerializer, ChatResponseSerializer
-from config.ratelimit import client_address
+from config.ratelimit import limit_key
 
 
 class ChatView(APIView):
@@ -47,6 +47,6 @@ class ChatView(APIView):
             message=data["message"],
             conversation_id=data.get("conversation_id"),
             paper_id=data.get("paper_id"),
-            visitor=client_address(request._request),
+            visitor=limit_key(request._request),
         )
         return Response(ChatResponseSerializer(answer).data)

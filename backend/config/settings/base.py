@@ -160,7 +160,7 @@ ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
 DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
 
 # Rate limits (public reads, chatbot, admin login) count per client address, read behind this many
-# proxies (config.ratelimit.client_address).
+# proxies, IPv6 as its /64 (config.ratelimit.limit_key).
 TRUSTED_PROXY_COUNT = env.trusted_proxy_count
 # Public API reads per client and window (config.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
 PUBLIC_READ_RATE_LIMIT = env.public_read_rate_limit

@@ -1,4 +1,5 @@
-"""Public reads are limited per client address (behind the trusted proxies), cache hits included."""
+"""Public reads are limited per client address (behind the trusted proxies; IPv6 per /64), cache hits
+included."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def client_of(api: APIClient, address: str, *, proxy: str | None = None) -> dict
 
 
 def fresh_address() -> str:
-    # 2001:db8::/32 is documentation space; a fresh one per test keeps runs in one window apart.
-    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    # 2001:db8::/32 is documentation space; a fresh /64 per test keeps runs in one window apart.
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}::1"
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,15 @@ def test_behind_a_proxy_the_forwarded_client_is_counted_not_the_proxy(api: APICl
     # A forged leftmost entry does not make the first visitor someone else.
     forged = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": f"{fresh_address()}, {first}"}
     assert api.get("/api/papers/", **forged).status_code == 429
+
+
+def test_the_addresses_of_one_ipv6_network_share_one_budget(api: APIClient) -> None:
+    network = fresh_address().removesuffix("::1")
+    for n in range(1, LIMIT + 1):
+        address = f"{network}:{n:x}:{n:x}:{n:x}:{n:x}"
+        assert api.get("/api/papers/", **client_of(api, address)).status_code == 200
+    assert api.get("/api/papers/", **client_of(api, f"{network}::beef")).status_code == 429
+    assert api.get("/api/papers/", **client_of(api, fresh_address())).status_code == 200  # another /64
 
 
 def test_service_calls_webhooks_probes_and_limit_zero_are_not_counted(api: APIClient, settings: Any) -> None:

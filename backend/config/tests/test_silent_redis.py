@@ -1,7 +1,8 @@
 """A Redis that accepts connections and never answers costs core's requests little, never a hang.
 
 Every Redis use of core (the public-read limit, the papers cache, the proxies' cache, the chatbot's
-memory, the admin throttle) degrades without it; the cache's 0.5 s socket timeouts bound the wait.
+memory, the admin throttle) degrades without it: each cache call gives up within 0.5 s (its socket
+timeouts), and a request makes two or three of them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from papers.tests.conftest import payload, store
 
 pytestmark = pytest.mark.django_db
 
-#: "Within a couple of seconds": each request makes two or three cache calls of at most 0.5 s.
+#: Two or three cache calls of at most 0.5 s each, with room for the request's own work.
 BOUND_S = 2.0
 
 

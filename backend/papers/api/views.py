@@ -141,7 +141,7 @@ class PapersBulkView(APIView):
                 {
                     401: "Missing or invalid service token",
                     403: "The calling service may not upsert papers",
-                    413: "Body too large",
+                    413: "Body too large (payload_too_large; details.max_bytes is the cap)",
                     422: "The body does not validate (more than 2,000 papers, a bad field, a duplicate id)",
                 }
             ),
@@ -158,7 +158,7 @@ def _read_body(request: Request) -> bytes:
     stream = request.stream
     body = stream.read(MAX_BULK_BODY_BYTES + 1) if stream is not None else b""
     if len(body) > MAX_BULK_BODY_BYTES:
-        raise PayloadTooLarge(f"The body exceeds {MAX_BULK_BODY_BYTES} bytes.")
+        raise PayloadTooLarge(max_bytes=MAX_BULK_BODY_BYTES)
     return body
 
 

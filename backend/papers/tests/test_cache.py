@@ -107,3 +107,17 @@ def test_pagination_links_carry_only_accepted_parameters(api: APIClient) -> None
     store(*(payload(f"2401.{n:05d}", title=f"Paper {n}") for n in range(1, 4)))
     body = api.get("/api/papers/?page_size=1&utm_source=mail&search=paper").json()
     assert body["next"].endswith("/api/papers/?page=2&page_size=1&search=paper")
+
+
+def test_values_the_view_does_not_read_create_no_entries(api: APIClient) -> None:
+    store(payload("2401.00001", title="Cached once"))
+    for _ in range(10):
+        # The view reads the last value of a repeated parameter and ignores the version suffix.
+        listed = api.get(f"/api/papers/?ordering={uuid.uuid4().hex}&ordering=-relevance")
+        assert listed.status_code == 200
+        assert titles(api, f"/api/papers/?page_size={uuid.uuid4().int % 99 + 1}&page_size=20") == [
+            "Cached once"
+        ]
+        detail = api.get(f"/api/papers/2401.00001v{uuid.uuid4().int % 10**9}/")
+        assert detail.json()["title"] == "Cached once"
+    assert len(cached_pages()) == 3  # ?ordering=-relevance, ?page_size=20, the version-less detail

@@ -136,6 +136,38 @@ def test_receipts_older_than_the_retention_are_pruned(api: APIClient, settings) 
     assert set(WebhookReceipt.objects.values_list("webhook_id", flat=True)) == {"msg_prune"}
 
 
+def test_a_webhook_request_prunes_at_most_a_capped_number_of_batches(  # type: ignore[no-untyped-def]
+    api: APIClient, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from webhooks import retention
+
+    monkeypatch.setattr(retention, "PRUNE_BATCH", 4)
+    monkeypatch.setattr(retention, "REQUEST_PRUNE_BATCHES", 2)
+    settings.WEBHOOK_RECEIPT_RETENTION_DAYS = 7
+    WebhookReceipt.objects.bulk_create(
+        WebhookReceipt(webhook_id=f"old_{n}", sender="scraper", event_type="ping", payload={})
+        for n in range(20)
+    )
+    WebhookReceipt.objects.update(received_at=timezone.now() - timedelta(days=30))
+
+    def receive(msg_id: str) -> None:
+        body = ping(msg_id)
+        assert post(api, body, sign_headers(["test-secret-new"], body, msg_id=msg_id)).status_code == 200
+
+    retention._next_prune = 0.0
+    receive("msg_a")
+    assert WebhookReceipt.objects.filter(webhook_id__startswith="old_").count() == 12  # 2 batches of 4
+    receive("msg_b")  # the cap was reached: this receipt goes on, not an hour later
+    assert WebhookReceipt.objects.filter(webhook_id__startswith="old_").count() == 4
+    call_command("prune_webhook_receipts")  # the command has no cap
+    assert not WebhookReceipt.objects.filter(webhook_id__startswith="old_").exists()
+
+
 def test_an_integrity_error_raised_by_a_handler_is_a_failure_not_a_duplicate(api: APIClient) -> None:
     calls: list[dict] = []  # type: ignore[type-arg]
 

@@ -53,6 +53,17 @@ async def test_one_address_has_one_budget_whatever_its_user_agent() -> None:
         assert not any(ip in key for key in await h.keys() for ip in (IP_LONDON, IP_GERMANY))
 
 
+async def test_the_addresses_of_one_ipv6_network_share_one_budget() -> None:
+    async with harness(ANALYTICS_IP_BUDGET_BURST=10, ANALYTICS_IP_BUDGET_PER_SECOND=1) as h:
+        five = {"events": [{"type": "pageview", "path": "/"}] * 5}
+        assert dropped(await h.post("batch", five, ip="2001:db8:7:7::1")) is None
+        assert dropped(await h.post("batch", five, ip="2001:db8:7:7:a:b:c:d")) is None
+        assert dropped(await h.post("batch", five, ip="2001:db8:7:7:ffff::2")) == "rate_limited"
+        assert dropped(await h.post("batch", five, ip="2001:db8:7:8::1")) is None  # another /64
+        # Visitors stay per address: three accepted addresses, three visitors.
+        assert len({event["visitor"] for event in await raw_events(h)}) == 3
+
+
 async def test_rotating_user_agents_from_one_address_cannot_grow_redis() -> None:
     """The issue's test: 2,000 batches of 70 random 180-character queries, a new User-Agent each."""
     rng = random.Random(14)

@@ -186,12 +186,12 @@ async def test_a_redis_that_never_answers_is_a_quick_503(silent_redis: str) -> N
 
 def test_the_socketio_manager_has_the_same_timeouts() -> None:
     from portfolio_analytics.main import create_socketio
-    from portfolio_analytics.redis_faults import REDIS_TIMEOUTS
+    from portfolio_shared.redis_timeouts import socket_timeouts
 
     settings = AnalyticsSettings(REDIS_URL="redis://127.0.0.1:6379/13", ENVIRONMENT="development")
     manager = create_socketio(settings).manager
-    assert manager.redis_options == REDIS_TIMEOUTS
-    assert max(REDIS_TIMEOUTS.values()) <= 1
+    assert manager.redis_options == socket_timeouts()
+    assert max(manager.redis_options.values()) <= 1
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ingest_support import (
     write_country_mmdb,
 )
 
+from portfolio_analytics.api.events import MAX_BODY
 from portfolio_analytics.events.bots import is_bot
 
 
@@ -104,6 +105,7 @@ async def test_body_size_limit_with_and_without_content_length(h: Harness) -> No
         "/events/pageview", content=big, headers={"content-type": "application/json"}
     )
     assert (declared.status_code, error_code(declared)) == (413, "payload_too_large")
+    assert declared.json()["error"]["details"] == {"max_bytes": MAX_BODY}
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
@@ -113,6 +115,7 @@ async def test_body_size_limit_with_and_without_content_length(h: Harness) -> No
         "/events/pageview", content=chunks(), headers={"content-type": "application/json"}
     )
     assert (streamed.status_code, error_code(streamed)) == (413, "payload_too_large")
+    assert streamed.json()["error"]["details"] == {"max_bytes": MAX_BODY}
     assert await raw_events(h) == []
 
 

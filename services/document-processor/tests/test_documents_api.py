@@ -142,7 +142,8 @@ async def test_an_upload_over_the_cap_is_refused_while_streaming(small_client: h
     declared = await small_client.post(
         "/process/pdf", files={"file": ("big.pdf", big, "application/pdf")}, headers=AUTH
     )
-    assert (declared.status_code, declared.json()["error"]["code"]) == (413, "too_large")
+    assert (declared.status_code, declared.json()["error"]["code"]) == (413, "payload_too_large")
+    assert declared.json()["error"]["details"] == {"max_bytes": 1024 * 1024}
 
     async def body() -> AsyncIterator[bytes]:  # no Content-Length: only the streaming count can stop it
         boundary = b"--cap"
@@ -155,7 +156,8 @@ async def test_an_upload_over_the_cap_is_refused_while_streaming(small_client: h
     streamed = await small_client.post(
         "/process/pdf", content=body(), headers={**AUTH, "content-type": "multipart/form-data; boundary=cap"}
     )
-    assert (streamed.status_code, streamed.json()["error"]["code"]) == (413, "too_large")
+    assert (streamed.status_code, streamed.json()["error"]["code"]) == (413, "payload_too_large")
+    assert streamed.json()["error"]["details"] == {"max_bytes": 1024 * 1024}
 
 
 async def test_github_and_batch_and_search_errors(client: httpx.AsyncClient) -> None:

@@ -116,6 +116,7 @@ async def test_a_declared_body_over_the_cap_is_413_at_once() -> None:
 async def test_a_streamed_body_over_the_cap_is_413_once_it_passes_it() -> None:
     status, body, pulled = await post("/open", 10 * MiB, declare=False)
     assert (status, body["error"]["code"]) == (413, "payload_too_large")
+    assert body["error"]["details"] == {"max_bytes": 64 * 1024}
     assert pulled <= 64 * 1024 + 65536
 
 

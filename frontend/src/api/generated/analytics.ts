@@ -436,7 +436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large. */
+            /** @description Request body too large (`payload_too_large`; `details.max_bytes` is the cap). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -562,7 +562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large. */
+            /** @description Request body too large (`payload_too_large`; `details.max_bytes` is the cap). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -682,7 +682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large. */
+            /** @description Request body too large (`payload_too_large`; `details.max_bytes` is the cap). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -794,7 +794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large. */
+            /** @description Request body too large (`payload_too_large`; `details.max_bytes` is the cap). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1032,7 +1032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large. */
+            /** @description Request body too large (`payload_too_large`; `details.max_bytes` is the cap). */
             413: {
                 headers: {
                     [name: string]: unknown;

@@ -1199,7 +1199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body too large */
+            /** @description Body too large (payload_too_large; details.max_bytes is the cap) */
             413: {
                 headers: {
                     [name: string]: unknown;

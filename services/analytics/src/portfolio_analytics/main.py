@@ -24,15 +24,11 @@ from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Intake
 from portfolio_analytics.realtime.feed import RealtimeFeed
 from portfolio_analytics.realtime.socket import install_realtime, redis_snapshot, room_push
-from portfolio_analytics.redis_faults import (
-    REDIS_SOCKET_TIMEOUT,
-    REDIS_TIMEOUTS,
-    connect_redis,
-    install_redis_fault_handler,
-)
+from portfolio_analytics.redis_faults import connect_redis, install_redis_fault_handler
 from portfolio_shared.auth import authenticator_from_settings
 from portfolio_shared.fastapi_app import create_service_app
 from portfolio_shared.health import ReadinessCheck, check_redis
+from portfolio_shared.redis_timeouts import SOCKET_TIMEOUT_S, socket_timeouts
 
 SOCKETIO_PATH = "/ws/realtime"
 
@@ -70,9 +66,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
         settings=settings,
         title="Analytics",
         description=package_doc or "",
-        checks=[
-            ReadinessCheck("redis", lambda: check_redis(settings.analytics_redis_url, REDIS_SOCKET_TIMEOUT))
-        ],
+        checks=[ReadinessCheck("redis", lambda: check_redis(settings.analytics_redis_url, SOCKET_TIMEOUT_S))],
         lifespan=lifespan,
     )
     # Service tokens (export; core's summary proxy) and dashboard access both verify with it.
@@ -104,7 +98,7 @@ def create_socketio(settings: AnalyticsSettings) -> socketio.AsyncServer:
             channel=settings.realtime_channel,
             # Publishing and subscribing give up as the other clients do; listening for pushes
             # blocks without a timeout whatever socket_timeout says (redis-py's pub/sub).
-            redis_options=dict(REDIS_TIMEOUTS),
+            redis_options=dict(socket_timeouts()),
         )
     )
     # Browsers apply no CORS to websockets: engine.io checks Origin itself. An empty list would turn

@@ -3,11 +3,11 @@
 redis-py's defaults (5 s socket timeouts, ten retries with backoff) would hold an ingestion
 request for seconds while Redis is down, and a Redis that accepts connections but never answers
 would hold it without end. Every analytics Redis client (the pool, the writer's connection made
-from it, the readiness check, Socket.IO's ``AsyncRedisManager``) uses :data:`REDIS_TIMEOUTS`, so
-it gives up within about a second, and the handler turns the failure into
-``503 redis_unavailable`` with ``Retry-After``. A Redis over its ``maxmemory`` (the analytics
-instance never evicts) refuses writes: the same 503. Nothing needs restarting when Redis returns:
-the pool opens fresh connections on the next request.
+from it, the readiness check, Socket.IO's ``AsyncRedisManager``) uses the platform's timeouts
+(``portfolio_shared.redis_timeouts``), so it gives up within about a second, and the handler turns
+the failure into ``503 redis_unavailable`` with ``Retry-After``. A Redis over its ``maxmemory``
+(the analytics instance never evicts) refuses writes: the same 503. Nothing needs restarting when
+Redis returns: the pool opens fresh connections on the next request.
 """
 
 from __future__ import annotations
@@ -24,13 +24,8 @@ from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from portfolio_shared.errors.fastapi import error_response
+from portfolio_shared.redis_timeouts import socket_timeouts
 
-#: Seconds to open a connection / to wait for a reply. Loopback Redis answers in well under 1 ms,
-#: and the writer's largest call (256 requests) takes a few ms.
-REDIS_CONNECT_TIMEOUT = 1.0
-REDIS_SOCKET_TIMEOUT = 1.0
-#: The timeouts of every analytics Redis client, as redis-py keyword arguments.
-REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT}
 #: Seconds a request waits for a free pooled connection.
 REDIS_POOL_WAIT = 2.0
 #: Connections per process; a request waits for a free one (loopback commands take microseconds).
@@ -59,7 +54,8 @@ def connect_redis(url: str) -> Redis:
         timeout=REDIS_POOL_WAIT,
         decode_responses=True,
         retry=REDIS_RETRY,
-        **REDIS_TIMEOUTS,
+        # Loopback Redis answers in well under 1 ms; the writer's largest call (256 requests) a few ms.
+        **socket_timeouts(),
         health_check_interval=30,
     )
     return Redis.from_pool(pool)

@@ -36,8 +36,8 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
         ],
         lifespan=database_lifespan(settings.database_url),
         routers=ROUTERS,
-        # Above the intake routes' own MAX_UPLOAD_MB checks (413 too_large, with the limit): those
-        # answer first; this cap is the backstop for a body no route check would stop.
+        # Above the intake routes' own MAX_UPLOAD_MB checks (413 payload_too_large, details.max_bytes):
+        # those answer first; this cap is the backstop for a body no route check would stop.
         body_limits=dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes + 2 * FORM_OVERHEAD),
     )
     app.state.service_authenticator = authenticator_from_settings(settings)

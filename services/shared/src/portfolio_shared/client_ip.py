@@ -4,6 +4,9 @@
 so only its last ``trusted_proxies`` entries can be believed: the entry that many places from the
 right is the address the first trusted proxy saw. Anything left of it may be forged by the client,
 which is why the leftmost entry is never used. With no trusted proxy the peer address is the client.
+
+Limits key on :func:`client_key`, not on the address: one IPv6 client usually holds a whole /64 and
+could otherwise take a fresh budget with every address of it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import ipaddress
 
 UNKNOWN = "unknown"
+#: The IPv6 prefix one client is assumed to hold (a subscriber's usual /64).
+IPV6_CLIENT_PREFIX = 64
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
@@ -32,3 +37,20 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int)
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return fallback
+
+
+def client_key(address: str) -> str:
+    """The key a per-client limit counts ``address`` under (an answer of :func:`client_ip`).
+
+    IPv4 stays as it is; IPv6 becomes its /64 network (``2001:db8:1:2::/64``), an IPv4-mapped IPv6
+    address the IPv4 address it maps. Anything else (``unknown``) is returned unchanged.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
@@ -186,10 +186,17 @@ _UNPROTECTED = object()
 
 class _BodyTooLarge(HTTPException):
     """Raised from ``receive`` once a streamed body passes its cap. A Starlette ``HTTPException``
-    because FastAPI re-raises those from its body parsing (any other error becomes a 400)."""
+    because FastAPI re-raises those from its body parsing (any other error becomes a 400); it carries
+    the :class:`PayloadTooLarge` that :func:`_body_too_large` answers."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body may hold at most {limit} bytes.")
+        self.error = PayloadTooLarge(max_bytes=limit)
+        super().__init__(self.error.status, self.error.message)
+
+
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, _BodyTooLarge)
+    return JSONResponse(exc.error.to_envelope(), status_code=exc.error.status)
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -272,9 +279,7 @@ class BodyGuardMiddleware:
                 await self._authenticate(scope, callers)
             declared = _header(scope, b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
-                raise PayloadTooLarge(
-                    f"The request body may hold at most {limit} bytes.", details={"max_bytes": limit}
-                )
+                raise PayloadTooLarge(max_bytes=limit)
         except PortfolioError as exc:
             await _send_error(exc, scope, receive, send)
             return
@@ -364,6 +369,7 @@ def create_service_app(
         default_response_class=JSONResponse,
     )
     install_error_handlers(app)
+    app.add_exception_handler(_BodyTooLarge, _body_too_large)
     document_error_envelope(app)
     # Innermost: its 401/413 answers still get the request id, the access line and the metrics.
     app.add_middleware(

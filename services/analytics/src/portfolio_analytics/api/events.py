@@ -49,7 +49,7 @@ async def read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
         raise UnsupportedMediaType(details={"accepted": list(ACCEPTED_TYPES)})
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+        raise PayloadTooLarge(max_bytes=MAX_BODY)
     body = b""
     while True:
         message = await receive()
@@ -59,7 +59,7 @@ async def read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
         chunk: bytes = message.get("body", b"")
         body += chunk
         if len(body) > MAX_BODY:
-            raise PayloadTooLarge(f"The body may hold at most {MAX_BODY} bytes.", details={"limit": MAX_BODY})
+            raise PayloadTooLarge(max_bytes=MAX_BODY)
         if not message.get("more_body", False):
             return body
 

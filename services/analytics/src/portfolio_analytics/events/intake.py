@@ -25,7 +25,7 @@ from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.privacy import Salts, address_id, opted_out, user_agent_of, visitor_id
 from portfolio_analytics.events.recorder import RECORDED_AS_OLD, REFUSED, Group, Recorder
 from portfolio_analytics.events.schemas import ClickIn, EngagementIn, EventIn, PageviewIn, SearchIn
-from portfolio_shared.client_ip import client_ip
+from portfolio_shared.client_ip import client_ip, client_key
 
 DIRECT = "(direct)"
 #: Stands for the visitor id in the raw JSON until the writer knows it. The visitor is the record's
@@ -161,11 +161,12 @@ class Intake:
         self, ip: str, user_agent: str, now_ms: int, redis: Redis
     ) -> tuple[str, str | None, str]:
         """Today's id, in the first session window of a day the id under yesterday's salt, and the
-        address's id (its budget's key)."""
+        address's id (its budget's key: an IPv6 address's /64, one client's usual share; a visitor
+        stays one address)."""
         site = self.settings.site_id
         salt, yesterdays = await self.salts.for_time(redis, now_ms)
         old = visitor_id(yesterdays, site, ip, user_agent) if yesterdays is not None else None
-        return visitor_id(salt, site, ip, user_agent), old, address_id(salt, site, ip)
+        return visitor_id(salt, site, ip, user_agent), old, address_id(salt, site, client_key(ip))
 
     def _normalise(
         self,

@@ -50,8 +50,8 @@ def visitor_id(salt: str, site: str, ip: str, user_agent: str) -> str:
 
 
 def address_id(salt: str, site: str, ip: str) -> str:
-    """The client address under the day's salt: the key of its budget, whatever the User-Agent
-    (the address itself is never stored)."""
+    """The client (``portfolio_shared.client_ip.client_key``: an IPv6 address's /64) under the day's
+    salt: the key of its budget, whatever the User-Agent (the address itself is never stored)."""
     return hashlib.blake2b(
         f"{site}\n{ip}".encode(), key=salt.encode(), digest_size=8, person=b"address"
     ).hexdigest()

@@ -1,6 +1,7 @@
 #!lua
 -- The shebang makes this a flagged script: without `allow-oom`, Redis refuses the whole call when
--- it is over `maxmemory` (503 redis_full) instead of failing at a write halfway through it.
+-- it is over `maxmemory` (503 redis_unavailable, details.reason OutOfMemoryError) instead of
+-- failing at a write halfway through it.
 -- Records groups of events (one group = one accepted request of one visitor) in one call, so a
 -- request costs one round trip and concurrent requests' writes can share it (events/recorder.py).
 -- Keys are built here from the prefix; the layout is documented in the service README and the

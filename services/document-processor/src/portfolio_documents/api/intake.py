@@ -33,13 +33,12 @@ UPLOAD_PATHS = ("/process/pdf", "/process/text", "/process/batch")
 
 
 def check_content_length(request: Request, settings: DocumentsSettings) -> None:
-    """413 ``too_large`` at once when the declared body exceeds ``MAX_UPLOAD_MB`` (plus form overhead)."""
+    """413 ``payload_too_large`` at once when the declared body exceeds ``MAX_UPLOAD_MB`` (plus form
+    overhead)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
         raise PayloadTooLarge(
-            f"The request body exceeds {settings.max_upload_mb} MB.",
-            code="too_large",
-            details={"max_bytes": settings.max_upload_bytes},
+            f"The request body exceeds {settings.max_upload_mb} MB.", max_bytes=settings.max_upload_bytes
         )
 
 

@@ -1,8 +1,8 @@
 """Multipart PDF uploads read with the size cap enforced while the body streams in.
 
 Starlette's own ``request.form()`` reads the whole body before anyone can look at its size; here
-the stream is counted as it arrives and the upload stops with 413 ``too_large`` as soon as it passes
-``MAX_UPLOAD_MB`` (plus room for the form's own fields), so a huge body is never buffered.
+the stream is counted as it arrives and the upload stops with 413 ``payload_too_large`` as soon as
+it passes ``MAX_UPLOAD_MB`` (plus room for the form's own fields), so a huge body is never buffered.
 """
 
 from __future__ import annotations
@@ -34,11 +34,7 @@ class PdfUpload:
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"The upload exceeds {max_bytes // (1024 * 1024)} MB.",
-        code="too_large",
-        details={"max_bytes": max_bytes},
-    )
+    return PayloadTooLarge(f"The upload exceeds {max_bytes // (1024 * 1024)} MB.", max_bytes=max_bytes)
 
 
 def is_pdf(data: bytes) -> bool:
@@ -64,7 +60,7 @@ def _optional(value: Any, name: str, max_length: int) -> str | None:
 
 async def read_pdf_upload(request: Request, max_bytes: int) -> PdfUpload:
     """Parse the multipart body: field ``file`` (a PDF), optional ``document_key``, ``title`` and
-    ``metadata`` (a JSON object). Raises 413 ``too_large``, 422 ``file_missing``/``not_a_pdf``/
+    ``metadata`` (a JSON object). Raises 413 ``payload_too_large``, 422 ``file_missing``/``not_a_pdf``/
     ``validation_error`` or 400 ``invalid_multipart``."""
     parser = MultiPartParser(
         request.headers,

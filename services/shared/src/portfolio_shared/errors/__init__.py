@@ -15,7 +15,7 @@ envelope. Exception tree::
     ├── NotFound (404 not_found)
     ├── MethodNotAllowed (405 method_not_allowed)
     ├── Conflict (409 conflict)
-    ├── PayloadTooLarge (413 payload_too_large)
+    ├── PayloadTooLarge (413 payload_too_large; details.max_bytes)
     ├── RateLimited (429 rate_limited; Retry-After)
     ├── UpstreamError (502 upstream_error)
     └── ServiceUnavailable (503 service_unavailable; Retry-After)
@@ -127,9 +127,17 @@ class Conflict(PortfolioError):
 
 
 class PayloadTooLarge(PortfolioError):
+    """Every service's one 413: code ``payload_too_large``, the cap in ``details.max_bytes``."""
+
     status = 413
     code = "payload_too_large"
     default_message = "The request body is too large."
+
+    def __init__(self, message: str | None = None, *, max_bytes: int | None = None, **kwargs: Any) -> None:
+        if max_bytes is not None:
+            kwargs["details"] = {**(kwargs.get("details") or {}), "max_bytes": max_bytes}
+            message = message or f"The request body may hold at most {max_bytes} bytes."
+        super().__init__(message, **kwargs)
 
 
 class RateLimited(PortfolioError):

@@ -33,7 +33,7 @@ _DESCRIPTIONS: dict[int, str] = {
     403: "Authenticated but not allowed.",
     404: "Not found.",
     409: "Conflicts with the current state.",
-    413: "Request body too large.",
+    413: "Request body too large (`payload_too_large`; `details.max_bytes` is the cap).",
     422: "The request did not validate; `details.errors` lists each field error.",
     429: "Too many requests; see `Retry-After`.",
     500: "Unexpected server error.",
