@@ -9,7 +9,8 @@ an unused page keeps memory; 0 turns caching off. Redis being down only costs sp
 Only 200 answers are cached. The key is what the view reads, nothing more: the scheme and host
 (pagination links and feed ids are absolute), the path rebuilt from the URL's converted arguments (so
 ``2401.12345v<random>``, whose version the detail view ignores, is ``2401.12345``), and the last value
-of each parameter the view accepts (the one it reads), in a canonical order. Any other parameter, and
+of each parameter the view accepts (the one it reads, a number without leading zeros), in a
+canonical order. Any other parameter, and
 any earlier value of a repeated one, is dropped before the view runs, so neither ``?cb=<random>`` nor
 ``?ordering=<random>&ordering=-relevance`` creates an entry or changes the page.
 """
@@ -69,11 +70,16 @@ def _page_key(request: HttpRequest, args: tuple[Any, ...], kwargs: dict[str, Any
     return f"{NAMESPACE}:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
+def _canonical(value: str) -> str:
+    # A number is read as its value: ``page=0001`` is page 1, not a new entry per leading zero.
+    return value.lstrip("0") or "0" if value.isdecimal() and value.isascii() else value
+
+
 def _keep_only(request: HttpRequest, accepted: frozenset[str]) -> None:
     """Reduce the request's query to the last value of each ``accepted`` parameter (the one the view
     reads), sorted: the key and the view see the same query, so a cached page's links carry nothing
     another client added."""
-    pairs = [(name, request.GET[name]) for name in sorted(accepted) if name in request.GET]
+    pairs = [(name, _canonical(request.GET[name])) for name in sorted(accepted) if name in request.GET]
     query = urlencode(pairs)
     request.META["QUERY_STRING"] = query
     request.GET = QueryDict(query)
