@@ -16,11 +16,8 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,7 @@ import yaml
 from portfolio_documents import runtime
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.processing.store import ChunkStore, DocumentRecord
+from scripts.stack import free_port, running, wait_for
 from tests.infra import kubernetes_checks as k8s
 from tests.infra.workspace import ROOT
 
@@ -59,66 +57,24 @@ def render(template: str, env: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(substitute, template)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process this module started (its own session), politely first."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group is the one we created for it
-            process.wait(timeout=10)
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not answer {url} within 90 s")
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def chroma_upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``chroma run`` on loopback, as behind the proxy in production."""
     directory = tmp_path_factory.mktemp("chroma")
     port = free_port()
-    log = directory / "chroma.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(CHROMA),
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--path",
-                str(directory / "data"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, log, "chroma")
+    command = [
+        str(CHROMA),
+        "run",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--path",
+        str(directory / "data"),
+    ]
+    with running(command, dict(os.environ), directory, directory / "chroma.log") as process:
+        wait_for([f"http://127.0.0.1:{port}/api/v2/heartbeat"], process, timeout=90)
         yield f"127.0.0.1:{port}"
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -155,29 +111,14 @@ http {{
 }}
 """
     )
-    log = prefix / "logs" / "stderr.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                NGINX,
-                "-p",
-                str(prefix),
-                "-c",
-                str(prefix / "nginx.conf"),
-                "-e",
-                str(prefix / "logs" / "error.log"),
-                "-g",
-                "daemon off;",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, prefix / "logs" / "error.log", "nginx")
+    command = [
+        NGINX,
+        *("-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "logs" / "error.log")),
+        *("-g", "daemon off;"),
+    ]
+    with running(command, dict(os.environ), prefix, prefix / "logs" / "stderr.log") as process:
+        wait_for([f"http://127.0.0.1:{port}/api/v2/heartbeat"], process, timeout=90)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
 
 
 @dataclass(frozen=True)
