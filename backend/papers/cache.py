@@ -9,7 +9,7 @@ an unused page keeps memory; 0 turns caching off. Redis being down only costs sp
 Only 200 answers are cached. The key is what the view reads, nothing more: the scheme and host
 (pagination links and feed ids are absolute), the path rebuilt from the URL's converted arguments (so
 ``2401.12345v<random>``, whose version the detail view ignores, is ``2401.12345``), and the last value
-of each parameter the view accepts (the one it reads, a number without leading zeros), in a
+of each parameter the view accepts (the one it reads; a page number without leading zeros), in a
 canonical order. Any other parameter, and
 any earlier value of a repeated one, is dropped before the view runs, so neither ``?cb=<random>`` nor
 ``?ordering=<random>&ordering=-relevance`` creates an entry or changes the page.
@@ -70,31 +70,38 @@ def _page_key(request: HttpRequest, args: tuple[Any, ...], kwargs: dict[str, Any
     return f"{NAMESPACE}:page:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
-def _canonical(value: str) -> str:
-    # A number is read as its value: ``page=0001`` is page 1, not a new entry per leading zero.
+def _number(value: str) -> str:
+    # Read as its value: ``page=0001`` is page 1, not a new entry per leading zero.
     return value.lstrip("0") or "0" if value.isdecimal() and value.isascii() else value
 
 
-def _keep_only(request: HttpRequest, accepted: frozenset[str]) -> None:
+def _keep_only(request: HttpRequest, accepted: frozenset[str], numbers: frozenset[str]) -> None:
     """Reduce the request's query to the last value of each ``accepted`` parameter (the one the view
-    reads), sorted: the key and the view see the same query, so a cached page's links carry nothing
-    another client added."""
-    pairs = [(name, _canonical(request.GET[name])) for name in sorted(accepted) if name in request.GET]
+    reads; a parameter in ``numbers`` by its value), sorted: the key and the view see the same query,
+    so a cached page's links carry nothing another client added."""
+    pairs = [
+        (name, _number(request.GET[name]) if name in numbers else request.GET[name])
+        for name in sorted(accepted)
+        if name in request.GET
+    ]
     query = urlencode(pairs)
     request.META["QUERY_STRING"] = query
     request.GET = QueryDict(query)
 
 
-def cached_view(view: View, *, params: Iterable[str] = ()) -> View:
+def cached_view(view: View, *, params: Iterable[str] = (), numbers: Iterable[str] = ()) -> View:
     """Serve ``view``'s GET answers from the cache while the papers are unchanged.
 
-    ``params`` names the query parameters ``view`` reads; every other one is dropped.
+    ``params`` names the query parameters ``view`` reads; every other one is dropped. Those in
+    ``numbers`` are integers to the view, so leading zeros are dropped (only there: a text parameter
+    of zeros may be too long, a 422 that must not share a key with ``0``).
     """
     accepted = frozenset(params)
+    integers = frozenset(numbers)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _keep_only(request, accepted)
+        _keep_only(request, accepted, integers)
         seconds = int(getattr(settings, "PAPERS_CACHE_SECONDS", 0))
         if seconds <= 0 or request.method != "GET":
             return view(request, *args, **kwargs)

@@ -9,15 +9,16 @@ from papers.cache import cached_view
 register_converter(ArxivIdConverter, "arxiv")
 
 #: The parameters each cached view reads (papers.cache drops every other one).
-LIST_PARAMS = [
-    *PaperListQuerySerializer().fields,
-    PaperPagination.page_query_param,
-    PaperPagination.page_size_query_param,
-]
+PAGE_PARAMS = [PaperPagination.page_query_param, PaperPagination.page_size_query_param]
+LIST_PARAMS = [*PaperListQuerySerializer().fields, *PAGE_PARAMS]
 FEED_PARAMS = list(PaperFeedQuerySerializer().fields)
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("papers/", cached_view(PaperListView.as_view(), params=LIST_PARAMS), name="paper-list"),
+    path(
+        "papers/",
+        cached_view(PaperListView.as_view(), params=LIST_PARAMS, numbers=PAGE_PARAMS),
+        name="paper-list",
+    ),
     path("papers/feed.xml", cached_view(PaperFeedView.as_view(), params=FEED_PARAMS), name="paper-feed"),
     path("papers/<arxiv:arxiv_id>/", cached_view(PaperDetailView.as_view()), name="paper-detail"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),

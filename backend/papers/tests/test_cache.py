@@ -120,7 +120,14 @@ def test_values_the_view_does_not_read_create_no_entries(api: APIClient) -> None
         ]
         detail = api.get(f"/api/papers/2401.00001v{uuid.uuid4().int % 10**9}/")
         assert detail.json()["title"] == "Cached once"
-        # A number is read as its value, however many leading zeros it carries.
+        # A page size is read as its value, however many leading zeros it carries.
         zeros = "0" * (uuid.uuid4().int % 50 + 1)
         assert titles(api, f"/api/papers/?page_size={zeros}20") == ["Cached once"]
     assert len(cached_pages()) == 3  # ?ordering=-relevance, ?page_size=20, the version-less detail
+
+
+def test_a_text_parameter_of_zeros_keeps_its_length(api: APIClient) -> None:
+    """Only page numbers lose leading zeros: a topic of zeros past its maximum length stays a 422,
+    never the cached answer for ``topic=0``."""
+    assert api.get("/api/papers/?topic=0").status_code == 200
+    assert api.get("/api/papers/?topic=" + "0" * 101).status_code == 422
