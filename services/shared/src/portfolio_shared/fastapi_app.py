@@ -264,9 +264,11 @@ class BodyGuardMiddleware:
         header = _header(scope, b"authorization")
         allowed = callers if isinstance(callers, frozenset) else None
         if authenticator.mode == "token":
-            authenticator.authenticate(header, allowed=allowed)
+            principal = authenticator.authenticate(header, allowed=allowed)
         else:  # oidc may fetch Google's certificates: off the event loop
-            await run_in_threadpool(authenticator.authenticate, header, allowed=allowed)
+            principal = await run_in_threadpool(authenticator.authenticate, header, allowed=allowed)
+        # request.state: the route's require_service takes the caller from here, not verifying twice.
+        scope.setdefault("state", {})["service_principal"] = principal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in _BODYLESS:

@@ -57,7 +57,8 @@ def get_authenticator(request: Request) -> ServiceAuthenticator:
 def require_service(*allowed_callers: str) -> Callable[..., ServicePrincipal]:
     """A dependency returning the calling :class:`ServicePrincipal`; any known caller if none are named.
 
-    The principal is also left on ``request.state.service_principal`` for logging.
+    The principal is also left on ``request.state.service_principal`` for logging. A request whose
+    body ``BodyGuardMiddleware`` authenticated before reading it is not verified a second time.
     """
     allowed = frozenset(allowed_callers) or None
 
@@ -67,8 +68,10 @@ def require_service(*allowed_callers: str) -> Callable[..., ServicePrincipal]:
         authenticator: Annotated[ServiceAuthenticator, Depends(get_authenticator)],
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ServicePrincipal:
-        principal = authenticator.authenticate(request.headers.get("authorization"), allowed=allowed)
-        request.state.service_principal = principal
+        principal: ServicePrincipal | None = getattr(request.state, "service_principal", None)
+        if principal is None:
+            principal = authenticator.authenticate(request.headers.get("authorization"), allowed=allowed)
+            request.state.service_principal = principal
         return principal
 
     setattr(dependency, SERVICE_CALLERS_ATTR, allowed)
