@@ -63,7 +63,8 @@ describe("PaperCard", () => {
   it("draws relevance as a stacked bar of its weighted components that adds up to the score", () => {
     const article = card({
       relevance: 64,
-      relevance_components: { interest: 0.8, community: 0.5, recency: 0.5, code: 0 },
+      // Stored JSON keeps no key order: the bar draws them in the weights' order all the same.
+      relevance_components: { code: 0, recency: 0.5, interest: 0.8, community: 0.5 },
     });
     const bar = within(article).getByRole("img", { name: /^Relevance 64 of 100: / });
     // 0.5·0.8 + 0.2·0.5 + 0.2·0.5 = 0.6 of weight 1.0 -> scaled to the stored 64 points.

@@ -15,7 +15,10 @@ export interface Segment {
 }
 
 export function relevanceSegments(paper: Pick<Paper, "relevance" | "relevance_components">): Segment[] {
+  // In the weights' order (stored JSON does not keep one), so a colour is always in the same place.
+  const order = Object.keys(COMPONENT_WEIGHTS);
   const parts = Object.entries(paper.relevance_components ?? {})
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([name, value]) => ({ name, weighted: (COMPONENT_WEIGHTS[name] ?? 0) * Math.max(0, value) }))
     .filter((part) => part.weighted > 0);
   const sum = parts.reduce((total, part) => total + part.weighted, 0);
