@@ -9,8 +9,8 @@ per (filter it matches, value it carries), its own values only, so a statement c
 carry, never a recount of the table.
 
 Any other combination (a search, a day, a category, two filters) is counted live over at most
-:data:`LIVE_CAP` matching papers; past that the answer says ``exact: false`` (the counts are those of
-:data:`LIVE_CAP` of the matches, in no particular order).
+:data:`LIVE_CAP` + 1 matching papers; past :data:`LIVE_CAP` the answer says ``exact: false``, and
+``total`` and the counts are those of the papers counted (matches in no particular order).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ KINDS = ("topic", "tag", "source")
 #: At most this many values of each kind are returned, the most frequent first.
 LIMITS = {"topic": 50, "tag": 30, "source": 10}
 #: A live count reads at most this many matching papers.
-LIVE_CAP = 10_000
+LIVE_CAP = 2_000
 
 TABLE = FacetCount._meta.db_table
 
@@ -123,15 +123,14 @@ _STORED_SELECT = f"""
  ORDER BY count DESC, facet_value LIMIT %s)
 """  # noqa: S608
 
+# Arrays hold distinct values (the scraper dedups them, the upsert appends only new ones), so a
+# paper counts once per value without a per-row DISTINCT (which costs more than the rest).
 _LIVE = """
-SELECT v.kind, v.value, count(*) FROM ({matches}) AS m
-CROSS JOIN LATERAL (
-    SELECT 'topic' AS kind, x AS value FROM unnest(m.topics) AS x
-    UNION SELECT 'tag', x FROM unnest(m.tags) AS x
-    UNION SELECT 'source', x FROM unnest(m.sources) AS x
-    UNION SELECT '', ''
-) AS v
-GROUP BY 1, 2
+WITH m AS MATERIALIZED ({matches})
+SELECT 'topic', x, count(*) FROM m, unnest(m.topics) AS x GROUP BY 2
+UNION ALL SELECT 'tag', x, count(*) FROM m, unnest(m.tags) AS x GROUP BY 2
+UNION ALL SELECT 'source', x, count(*) FROM m, unnest(m.sources) AS x GROUP BY 2
+UNION ALL SELECT '', '', count(*) FROM m
 """
 
 
@@ -144,7 +143,7 @@ class FacetValue:
 @dataclass
 class Facets:
     total: int = 0
-    #: False when the counts come from :data:`LIVE_CAP` of the matches only.
+    #: False when more papers match than were counted (:data:`LIVE_CAP` + 1).
     exact: bool = True
     topics: list[FacetValue] = field(default_factory=list)
     tags: list[FacetValue] = field(default_factory=list)
@@ -190,12 +189,12 @@ def paper_facets(filters: PaperFilters) -> Facets:
             for kind, value, count in cursor.fetchall():
                 facets.add(kind, value, count)
             return facets
-        # Unordered: ranking every match of a common term is what must not happen here.
-        matches = paper_list(filters).order_by().values("topics", "tags", "sources")
-        sql, params = matches[:LIVE_CAP].query.sql_with_params()
+        # Unordered: ranking every match of a common term is what must not happen here. One match
+        # past the cap, counted too, tells that there are more without a second query.
+        matches = paper_list(filters).order_by().values("topics", "tags", "sources")[: LIVE_CAP + 1]
+        sql, params = matches.query.sql_with_params()
         cursor.execute(_LIVE.format(matches=sql), params)
         for kind, value, count in cursor.fetchall():
             facets.add(kind, value, count)
-    if facets.total >= LIVE_CAP:
-        facets.exact = not matches.values("id")[LIVE_CAP : LIVE_CAP + 1].exists()
+    facets.exact = facets.total <= LIVE_CAP
     return facets.trimmed()

@@ -107,6 +107,8 @@ class Paper(models.Model):
                 name="paper_order_published",
                 condition=Q(hidden=False),
             ),
+            # Browsing by day (published_after/published_before) and the facets of a day.
+            models.Index(F("published").desc(), name="paper_published", condition=Q(hidden=False)),
             models.Index(
                 F("pinned").desc(),
                 F("hf_upvotes").desc(nulls_last=True),

@@ -164,7 +164,7 @@ class PaperFacetsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     total = serializers.IntegerField(min_value=0, help_text="Visible papers matching the filters.")
     exact = serializers.BooleanField(
         help_text="false: a search or several filters matched more papers than are counted live "
-        "(papers.facets.LIVE_CAP); the counts are those of that many matches."
+        "(papers.facets.LIVE_CAP + 1); total and the counts are then those of the papers counted."
     )
     topics = FacetValueSerializer(many=True, help_text="The most frequent topics (at most 50), most first.")
     tags = FacetValueSerializer(many=True, help_text="The most frequent tags (at most 30), most first.")

@@ -66,6 +66,14 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddIndex(
+            model_name="paper",
+            index=models.Index(
+                models.OrderBy(models.F("published"), descending=True),
+                condition=models.Q(("hidden", False)),
+                name="paper_published",
+            ),
+        ),
         # Facet counts kept by triggers (papers.facets), filled once from the papers already stored.
         migrations.RunSQL(
             sql=[facets.PAIRS_FUNCTION, facets.TRIGGER_FUNCTION, facets.TRIGGERS, facets.REFILL],

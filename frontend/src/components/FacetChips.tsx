@@ -63,7 +63,7 @@ export function FacetChips({ facets, filters, onChange }: FacetChipsProps) {
           </div>
         );
       })}
-      {!facets.exact && <p className="muted facet-note">Counts of the first {facets.total} matches.</p>}
+      {!facets.exact && <p className="muted facet-note">Counts of {facets.total} of the matching papers.</p>}
     </div>
   );
 }

@@ -558,7 +558,7 @@ export interface components {
         PaperFacets: {
             /** @description Visible papers matching the filters. */
             total: number;
-            /** @description false: a search or several filters matched more papers than are counted live (papers.facets.LIVE_CAP); the counts are those of that many matches. */
+            /** @description false: a search or several filters matched more papers than are counted live (papers.facets.LIVE_CAP + 1); total and the counts are then those of the papers counted. */
             exact: boolean;
             /** @description The most frequent topics (at most 50), most first. */
             topics: components["schemas"]["FacetValue"][];
