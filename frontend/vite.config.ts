@@ -23,8 +23,31 @@ function contentSecurityPolicyMeta(urls: BuildUrls): Plugin {
   };
 }
 
+// The papers' Atom feed (core serves it), in every page's head for feed readers and browsers.
+function atomFeedLink(urls: BuildUrls): Plugin {
+  return {
+    name: "atom-feed-link",
+    transformIndexHtml: () => [
+      {
+        tag: "link",
+        attrs: {
+          rel: "alternate",
+          type: "application/atom+xml",
+          title: "Best new AI papers of the week",
+          href: `${urls.coreUrl.replace(/\/+$/, "")}/api/papers/feed.xml`,
+        },
+        injectTo: "head",
+      },
+    ],
+  };
+}
+
 export default defineConfig(({ mode }) => ({
-  plugins: [react(), contentSecurityPolicyMeta(buildUrls(loadEnv(mode, process.cwd(), "VITE_")))],
+  plugins: [
+    react(),
+    contentSecurityPolicyMeta(buildUrls(loadEnv(mode, process.cwd(), "VITE_"))),
+    atomFeedLink(buildUrls(loadEnv(mode, process.cwd(), "VITE_"))),
+  ],
   server: { port: 5173, strictPort: true },
   preview: { port: 4173 },
   test: {

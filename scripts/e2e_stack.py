@@ -9,7 +9,8 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
    analytics' Redis keys under a prefix of this run's own;
 3. seeds the sample content and the owner account (``manage.py seed_dev``) and the papers of
    ``frontend/e2e/fixtures/papers.json`` through core's real ``POST /api/internal/papers/bulk/``
-   with a scraper service token, then warms the document processor's search up;
+   with a scraper service token (their Hugging Face thumbnails point at a local fake upstream, core's
+   ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs), then warms the document processor's search up;
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
    writes the URLs and the owner's credentials to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
@@ -19,20 +20,25 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -60,6 +66,8 @@ PROCESSES = [
 ]
 #: The system tests' Redis db (as scripts.stack.stack_env); this run's keys have their own prefix.
 REDIS_URL = "redis://127.0.0.1:6379/13"
+#: The thumbnails' base URL in the fixture; replaced by the fake upstream's (or dropped without one).
+FIXTURE_THUMBNAIL_BASE = "https://thumbnails.invalid/social-thumbnails/"
 ADMIN_PATH = "owner-e2e/"  # not the default, so the tests prove they follow DJANGO_ADMIN_PATH
 
 
@@ -97,12 +105,72 @@ def spa_build(env: dict[str, str], out_dir: Path, log_file: Path) -> Iterator[su
         yield proc
 
 
+def thumbnail_png(name: str, width: int = 384, height: int = 216) -> bytes:
+    """A PNG of a diagonal gradient whose colours follow ``name`` (each paper its own image)."""
+    seed = hashlib.sha256(name.encode()).digest()
+    start, end = seed[:3], seed[3:6]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)
+        for x in range(width):
+            t = (x / width + y / height) / 2
+            rows += bytes(round(a + (b - a) * t) for a, b in zip(start, end, strict=True))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes(rows))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@contextmanager
+def thumbnail_upstream() -> Iterator[str]:
+    """A local stand-in for Hugging Face's thumbnail host: a PNG for any ``.png`` path; its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if not self.path.endswith(".png"):
+                self.send_error(404)
+                return
+            body = thumbnail_png(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.2,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/social-thumbnails/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def fixture_papers(papers: Path, thumbnail_base: str | None) -> bytes:
+    """The bulk body of ``papers``, thumbnails moved under ``thumbnail_base`` (dropped when None)."""
+    body = json.loads(papers.read_bytes())
+    for paper in body["papers"]:
+        url = paper.pop("thumbnail", None)
+        if url and thumbnail_base:
+            paper["thumbnail"] = thumbnail_base + url.removeprefix(FIXTURE_THUMBNAIL_BASE)
+    return json.dumps(body).encode()
+
+
 def load_papers(env: dict[str, str], papers: Path = PAPERS) -> dict[str, Any]:
     """Upsert ``papers`` (the fixture by default) through core's bulk endpoint, as the scraper does."""
     token = issue_token(issuer="scraper", audience="core", key=devstack.stack_signing_key(env, "scraper"))
     request = urllib.request.Request(  # noqa: S310 - our own local core
         f"{env['CORE_URL']}/api/internal/papers/bulk/",
-        data=papers.read_bytes(),
+        data=fixture_papers(papers, env.get("THUMBNAIL_UPSTREAM_URL")),
         method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
@@ -185,6 +253,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
     dist = tmp / "dist"
     frontend_url = f"{host}:{args.frontend_port}"
     with ExitStack() as stack:
+        overrides["THUMBNAIL_UPSTREAM_URL"] = stack.enter_context(thumbnail_upstream())
         log(f"building the SPA for core {build_env['VITE_CORE_URL']}, starting {', '.join(PROCESSES)}")
         build = stack.enter_context(spa_build(build_env, dist, tmp / "vite-build.log"))
         env = stack.enter_context(services_running(tmp, PROCESSES, **overrides))

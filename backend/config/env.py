@@ -39,6 +39,11 @@ class CoreSettings(ServiceSettings):
     #: Public papers responses stay cached (in Redis) at most this long; any papers write invalidates
     #: them at once. 0 turns the cache off.
     papers_cache_seconds: int = Field(default=600, ge=0, alias="PAPERS_CACHE_SECONDS")
+    #: Paper thumbnails are fetched (and proxied) only from under this base URL: Hugging Face's.
+    thumbnail_upstream_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://cdn-thumbnails.huggingface.co/social-thumbnails/"),
+        alias="THUMBNAIL_UPSTREAM_URL",
+    )
     #: The chatbot's answer provider: "extractive" (offline, default) or "vertex" (Gemini on Vertex AI).
     llm_provider: str = Field(default="extractive", pattern="^(extractive|vertex)$", alias="LLM_PROVIDER")
     vertex_project: str = Field(default="", alias="GOOGLE_CLOUD_PROJECT")

@@ -1,5 +1,7 @@
 """The Atom feed of the best papers of the last week (``GET /api/papers/feed.xml``, ``?topic=``).
 
+Entries link to the paper's page on the site (``SITE_URL/papers/<id>``), the feed to the site's list.
+
 Django's XML writer raises on a control character (XML 1.0 cannot hold one), which would answer 500:
 every string the feed writes, the request's topic included, loses them first (a row stored before
 the scraper stripped them, say).
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.urls import reverse
@@ -69,7 +72,8 @@ class PapersAtomFeed(Feed):  # type: ignore[type-arg]
         return f"The most relevant papers first published in the last {selectors.FEED_DAYS} days."
 
     def link(self, scope: FeedScope) -> str:
-        return reverse("paper-list") + self._query(scope)
+        # The site's papers page (the SPA at SITE_URL), filtered like the feed.
+        return f"{settings.SITE_URL}/papers" + self._query(scope)
 
     def feed_url(self, scope: FeedScope) -> str:
         return reverse("paper-feed") + self._query(scope)
@@ -92,7 +96,8 @@ class PapersAtomFeed(Feed):  # type: ignore[type-arg]
         return escape(paper.ai_summary or paper.abstract)
 
     def item_link(self, paper: Paper) -> str:
-        return paper.abs_url or reverse("paper-detail", kwargs={"arxiv_id": paper.arxiv_id})
+        # Our own page of the paper (the SPA's route, as in the sitemap), not arXiv's.
+        return f"{settings.SITE_URL}/papers/{paper.arxiv_id}"
 
     def item_guid(self, paper: Paper) -> str:
         return str(paper.feed_guid)  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ Merge rules (``old`` = the stored row, ``new`` = the incoming record; "unknown" 
   incoming values not yet there (a tag one source set stays when another does not know it).
 - ``hf_upvotes``, ``hf_comments``, ``github_stars``: the greatest known (counters only grow; a
   source with a stale count never lowers them).
-- ``github_repo``, ``project_url``, ``ai_summary``, ``organization``: a known incoming value
+- ``github_repo``, ``project_url``, ``ai_summary``, ``organization``, ``thumbnail``: a known incoming value
   replaces the stored one; unknown keeps it.
 - ``relevance``: the greatest known; ``relevance_components`` follow the score that won (or fill
   an empty breakdown).
@@ -121,6 +121,7 @@ COLUMNS: tuple[Column, ...] = (
         "CASE WHEN {n}.relevance > {o}.relevance OR {o}.{c} = '{{}}'::jsonb "
         "THEN COALESCE(NULLIF({n}.{c}, '{{}}'::jsonb), {o}.{c}) ELSE {o}.{c} END",
     ),
+    _nullable_text("thumbnail", _LATEST_KNOWN),
 )
 _MERGED = tuple(c for c in COLUMNS if c.name != "arxiv_id")
 _TEXT = tuple(c for c in _MERGED if c.name in TEXT_COLUMNS)

@@ -64,6 +64,8 @@ class Paper(models.Model):
     tags = _text_list()
     relevance = models.FloatField(default=0.0, validators=[MinValueValidator(0), MaxValueValidator(100)])
     relevance_components = models.JSONField(default=dict, blank=True)
+    #: Hugging Face's image URL; the public sees core's proxy of it (``papers.thumbnails``), never this.
+    thumbnail = models.URLField(max_length=MAX_URL_LENGTH, null=True, blank=True)
 
     # The owner's curation: no upsert ever writes these.
     pinned = models.BooleanField(default=False)
@@ -105,6 +107,8 @@ class Paper(models.Model):
                 name="paper_order_published",
                 condition=Q(hidden=False),
             ),
+            # Browsing by day (published_after/published_before) and the facets of a day.
+            models.Index(F("published").desc(), name="paper_published", condition=Q(hidden=False)),
             models.Index(
                 F("pinned").desc(),
                 F("hf_upvotes").desc(nulls_last=True),
@@ -136,3 +140,54 @@ class ScraperJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} ({self.source}, {self.state})"
+
+
+class FacetCount(models.Model):
+    """How many visible papers carry each topic, tag and source, overall and within each single filter.
+
+    A row counts the visible papers that match the filter (``filter_kind``/``filter_value``; both
+    ``""``: no filter) and carry ``facet_value`` in their ``facet_kind`` list (``facet_kind`` ``""``: all
+    of them, the view's total). Triggers on ``papers_paper`` (migration 0002) keep it current with every
+    statement that inserts, updates, deletes or truncates papers, from the delta of that statement's
+    rows, so the facets endpoint reads the unfiltered and single-filter views without counting.
+    """
+
+    filter_kind = models.CharField(max_length=10)
+    filter_value = models.TextField()
+    facet_kind = models.CharField(max_length=10)
+    facet_value = models.TextField()
+    #: A plain integer: a statement's delta is applied as one signed sum per row.
+    count = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                "filter_kind",
+                "filter_value",
+                "facet_kind",
+                F("count").desc(),
+                "facet_value",
+                name="facet_count_top",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filter_kind", "filter_value", "facet_kind", "facet_value"], name="facet_count_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filter_kind}={self.filter_value}: {self.facet_kind}={self.facet_value} ({self.count})"
+
+
+class Thumbnail(models.Model):
+    """A paper's thumbnail as core fetched it from the allow-listed upstream, served from here."""
+
+    url = models.URLField(max_length=MAX_URL_LENGTH, unique=True)
+    content_type = models.CharField(max_length=40)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    fetched = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.url

@@ -50,6 +50,8 @@ class PaperFilters:
     tag: str | None = None
     source: str | None = None
     published_after: date | None = None
+    #: Exclusive: ``published_after=D&published_before=D+1`` is the UTC day D.
+    published_before: date | None = None
     has_code: bool | None = None
     #: One of :data:`ORDERINGS`; None: search rank when searching, else ``-relevance``.
     ordering: str | None = None
@@ -73,6 +75,9 @@ def _filtered(filters: PaperFilters) -> QuerySet[Paper]:
     if filters.published_after is not None:
         start = datetime.combine(filters.published_after, datetime.min.time(), tzinfo=UTC)
         papers = papers.filter(published__gte=start)
+    if filters.published_before is not None:
+        end = datetime.combine(filters.published_before, datetime.min.time(), tzinfo=UTC)
+        papers = papers.filter(published__lt=end)
     if filters.has_code is not None:
         papers = papers.filter(github_repo__isnull=not filters.has_code)
     return papers

@@ -104,8 +104,11 @@ test("papers: search, then filter by topic", async () => {
   await expect(page.locator(".result-count")).toHaveText(`${fixturePapers().length} papers`);
 
   const rag = fixturePapers().filter((p) => p.topics.includes("RAG"));
-  await page.getByLabel("Topic", { exact: true }).fill("RAG");
-  await page.getByRole("button", { name: "Search", exact: true }).click();
+  // Topics are chips with counts (core's facets); the count is how many papers the chip keeps.
+  await page
+    .getByRole("list", { name: "Topics", exact: true })
+    .getByRole("button", { name: `RAG ${rag.length}`, exact: true })
+    .click();
   await expect(page).toHaveURL(/topic=RAG/);
   await expect(page.locator(".result-count")).toHaveText(`${rag.length} papers`);
   await expect(cards).toHaveCount(rag.length);

@@ -189,6 +189,9 @@ WEBHOOK_RECEIPT_RETENTION_DAYS = env.webhook_receipt_retention_days
 
 # Rendered public papers responses (papers/cache.py); invalidated by every papers write.
 PAPERS_CACHE_SECONDS = env.papers_cache_seconds
+# Paper thumbnails (papers/thumbnails.py): the one upstream base they are fetched from.
+THUMBNAIL_UPSTREAM_URL = str(env.thumbnail_upstream_url)
+OUTBOUND_ALLOW_PRIVATE = env.outbound_allow_private
 
 # Inbound service tokens (portfolio_shared.auth.drf.ServiceTokenAuthentication).
 SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"

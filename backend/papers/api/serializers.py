@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.urls import reverse
 from rest_framework import serializers
 
 from config.query import QuerySerializer
@@ -41,6 +42,7 @@ PUBLIC_FIELDS = (
     "tags",
     "relevance",
     "relevance_components",
+    "thumbnail",
     "pinned",
 )
 
@@ -49,6 +51,11 @@ class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """A paper as the public sees it (DESIGN.md's fields plus ``pinned``; never ``hidden``)."""
 
     relevance_components = serializers.DictField(child=serializers.FloatField())
+    thumbnail = serializers.CharField(
+        allow_null=True,
+        help_text="Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to "
+        "core's base URL); null when the paper has none.",
+    )
 
     class Meta:
         model = Paper
@@ -63,7 +70,13 @@ class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         data = {name: row[name] for name in PUBLIC_FIELDS}
         data["published"] = _iso(row["published"])
         data["updated"] = _iso(row["updated"])
+        data["thumbnail"] = thumbnail_path(row["arxiv_id"]) if row["thumbnail"] else None
         return data
+
+
+def thumbnail_path(arxiv_id: str) -> str:
+    """Core's path that serves the paper's thumbnail (never the upstream URL: browsers stay here)."""
+    return reverse("paper-thumbnail", kwargs={"arxiv_id": arxiv_id})
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -110,6 +123,11 @@ class PaperListQuerySerializer(QuerySerializer):
     published_after = serializers.DateField(
         required=False, help_text="Papers first published on or after this date (YYYY-MM-DD, UTC)."
     )
+    published_before = serializers.DateField(
+        required=False,
+        help_text="Papers first published before this date (YYYY-MM-DD, UTC; the day itself excluded): "
+        "published_after=D&published_before=D+1 is the day D.",
+    )
     has_code = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="true: with a GitHub repository."
     )
@@ -119,8 +137,38 @@ class PaperListQuerySerializer(QuerySerializer):
         help_text="Default: search rank when searching, else -relevance. Pinned papers always come first.",
     )
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        after, before = attrs.get("published_after"), attrs.get("published_before")
+        if after is not None and before is not None and before <= after:
+            raise serializers.ValidationError(
+                {"published_before": ["Must be later than published_after (it is exclusive)."]}
+            )
+        return attrs
+
     def to_filters(self) -> PaperFilters:
         return PaperFilters(**self.validated_data)
+
+
+class PaperFacetsQuerySerializer(PaperListQuerySerializer):
+    """Query parameters of ``GET /api/papers/facets/``: the list's filters (no ordering, no page)."""
+
+    ordering = None
+
+
+class FacetValueSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    value = serializers.CharField()
+    count = serializers.IntegerField(min_value=1)
+
+
+class PaperFacetsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    total = serializers.IntegerField(min_value=0, help_text="Visible papers matching the filters.")
+    exact = serializers.BooleanField(
+        help_text="false: a search or several filters matched more papers than are counted live "
+        "(papers.facets.LIVE_CAP + 1); total and the counts are then those of the papers counted."
+    )
+    topics = FacetValueSerializer(many=True, help_text="The most frequent topics (at most 50), most first.")
+    tags = FacetValueSerializer(many=True, help_text="The most frequent tags (at most 30), most first.")
+    sources = FacetValueSerializer(many=True, help_text="Sources, most first.")
 
 
 class PaperFeedQuerySerializer(QuerySerializer):

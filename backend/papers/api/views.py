@@ -17,12 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from papers import selectors
+from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
 from papers.api.pagination import TOTAL, PaperPagination, with_total
 from papers.api.serializers import (
     BULK_REQUEST_DESCRIPTION,
     PUBLIC_FIELDS,
+    PaperFacetsQuerySerializer,
+    PaperFacetsSerializer,
     PaperFeedQuerySerializer,
     PaperListQuerySerializer,
     PapersBulkResultSerializer,
@@ -31,7 +33,7 @@ from papers.api.serializers import (
 from papers.feeds import PapersAtomFeed
 from papers.services import upsert_papers
 from portfolio_shared.auth.drf import IsService, ServiceTokenAuthentication
-from portfolio_shared.errors import PayloadTooLarge, ValidationFailed
+from portfolio_shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 from portfolio_shared.schemas import PapersBulk
 
 #: A full batch of 2,000 papers is a few MB; this bound only stops a runaway body.
@@ -72,18 +74,87 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
         return self.get_paginated_response(data)
 
 
+class PaperFacetsView(APIView):
+    @extend_schema(
+        operation_id="papers_facets",
+        parameters=[PaperFacetsQuerySerializer],
+        description="Counts per topic, tag and source of the visible papers matching the same filters as "
+        "the list. The unfiltered view and one topic, tag or source alone are precomputed; other "
+        "combinations are counted live over a bounded number of matches (exact says whether all were).",
+        responses={200: PaperFacetsSerializer, **error_responses({422: "A filter value does not validate"})},
+    )
+    def get(self, request: Request) -> Response:
+        query = PaperFacetsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.to_filters()
+        # The list's trigram fallback of a search sets its threshold for the current transaction only.
+        with transaction.atomic() if filters.search.strip() else nullcontext():
+            result = facets.paper_facets(filters)
+        return Response(PaperFacetsSerializer(result).data)
+
+
+ARXIV_ID_PARAMETER = OpenApiParameter(
+    "arxiv_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="Version-less arXiv id, either style (2401.12345, hep-th/9901001); "
+    "a version suffix (v2) is accepted and ignored.",
+)
+
+
+class ImageRenderer(BaseRenderer):
+    """Lets an ``<img>``'s ``Accept: image/*`` through content negotiation (the view answers bytes)."""
+
+    media_type = "image/*"
+    format = "image"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        # Only an error body reaches a renderer: the image itself is an HttpResponse already.
+        return json.dumps(data).encode()
+
+
+class PaperThumbnailView(APIView):
+    renderer_classes = [JSONRenderer, ImageRenderer]
+
+    @extend_schema(
+        operation_id="papers_thumbnail",
+        parameters=[ARXIV_ID_PARAMETER],
+        description="The paper's image, fetched once from Hugging Face (only from THUMBNAIL_UPSTREAM_URL), "
+        "stored by core and served from here, so a visitor's browser never contacts the upstream.",
+        responses={
+            **{
+                (200, kind): OpenApiResponse(OpenApiTypes.BINARY, description="The image")
+                for kind in thumbnails.CONTENT_TYPES
+            },
+            304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
+            **error_responses(
+                {404: "No such paper, hidden, without a thumbnail, or the upstream could not provide it"}
+            ),
+        },
+    )
+    def get(self, request: Request, arxiv_id: str) -> HttpResponse:
+        paper = selectors.visible_paper(arxiv_id)
+        image = thumbnails.thumbnail(paper.thumbnail) if paper.thumbnail else None
+        if image is None:
+            raise NotFound(f"No thumbnail for {paper.arxiv_id}", code="thumbnail_not_found")
+        etag = f'"{image.sha256}"'
+        if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(image.data, content_type=image.content_type)
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={thumbnails.BROWSER_CACHE_SECONDS}"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
 class PaperDetailView(APIView):
     @extend_schema(
         operation_id="papers_retrieve",
-        parameters=[
-            OpenApiParameter(
-                "arxiv_id",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description="Version-less arXiv id, either style (2401.12345, hep-th/9901001); "
-                "a version suffix (v2) is accepted and ignored.",
-            )
-        ],
+        parameters=[ARXIV_ID_PARAMETER],
         responses={200: PaperSerializer, **error_responses({404: "No such paper, or hidden"})},
     )
     def get(self, request: Request, arxiv_id: str) -> Response:

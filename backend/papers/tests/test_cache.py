@@ -131,3 +131,26 @@ def test_a_text_parameter_of_zeros_keeps_its_length(api: APIClient) -> None:
     never the cached answer for ``topic=0``."""
     assert api.get("/api/papers/?topic=0").status_code == 200
     assert api.get("/api/papers/?topic=" + "0" * 101).status_code == 422
+
+
+def test_published_before_is_part_of_the_key(api: APIClient) -> None:
+    store(
+        payload("2401.00001", title="Monday", published="2026-11-16T10:00:00Z"),
+        payload("2401.00002", title="Tuesday", published="2026-11-17T10:00:00Z", relevance=10),
+    )
+    assert titles(api, "/api/papers/?published_before=2026-11-17") == ["Monday"]
+    assert titles(api, "/api/papers/?published_before=2026-11-18") == ["Monday", "Tuesday"]
+    assert titles(api, "/api/papers/?published_after=2026-11-17&published_before=2026-11-18") == ["Tuesday"]
+    assert len(cached_pages()) == 3
+
+
+def test_facets_are_cached_on_their_filters_and_invalidated_by_writes(api: APIClient) -> None:
+    store(payload("2401.00001", topics=["LLM"], published="2026-11-16T10:00:00Z"))
+    for _ in range(3):
+        assert api.get(f"/api/papers/facets/?cb={uuid.uuid4().hex}").json()["total"] == 1
+        day = api.get("/api/papers/facets/?published_before=2026-11-17&ordering=-relevance")
+        assert day.status_code == 200 and day.json()["total"] == 1  # ordering is no facets parameter
+    assert len(cached_pages()) == 2
+    store(payload("2401.00002", topics=["LLM"], published="2026-11-18T10:00:00Z"))
+    assert api.get("/api/papers/facets/").json()["topics"] == [{"value": "LLM", "count": 2}]
+    assert api.get("/api/papers/facets/?published_before=2026-11-17").json()["total"] == 1

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from papers.models import Paper
@@ -84,9 +85,9 @@ def test_entries_link_and_identify_papers(api: APIClient, week: None) -> None:
     feed = check_atom(api.get(URL).content)
     entries = {one(e, "title").text: e for e in feed.findall(A + "entry")}
     assert one(entries["Best"], "id").text == "http://testserver/api/papers/2401.00002/"
-    assert entries["Best"].find(A + "link").get("href") == "https://arxiv.example/abs/2401.00002"
-    # Without an abs_url the entry links to the API, old-style id and all.
-    assert entries["Slashed"].find(A + "link").get("href") == "http://testserver/api/papers/hep-th/0701001/"
+    # Entries link to our own page of the paper on the site (SITE_URL), old-style ids keep their slash.
+    assert entries["Best"].find(A + "link").get("href") == f"{settings.SITE_URL}/papers/2401.00002"
+    assert entries["Slashed"].find(A + "link").get("href") == f"{settings.SITE_URL}/papers/hep-th/0701001"
     assert one(one(entries["Slashed"], "author"), "name").text == "Unknown authors"
 
 

@@ -12,6 +12,8 @@ export type ProjectSummary = Schemas["ProjectList"];
 export type Project = Schemas["ProjectDetail"];
 export type Paper = Schemas["Paper"];
 export type PaperPage = Schemas["PaginatedPaperList"];
+export type PaperFacets = Schemas["PaperFacets"];
+export type FacetValue = Schemas["FacetValue"];
 export type ChatRequest = Schemas["ChatRequest"];
 export type ChatResponse = Schemas["ChatResponse"];
 export type Citation = Schemas["Citation"];
@@ -20,6 +22,7 @@ export type ScrapeJob = Schemas["ScrapeJob"];
 export type PaperQuery = NonNullable<operations["papers_list"]["parameters"]["query"]>;
 export type PaperOrdering = NonNullable<PaperQuery["ordering"]>;
 export type PaperSource = NonNullable<PaperQuery["source"]>;
+export type PaperFacetsQuery = NonNullable<operations["papers_facets"]["parameters"]["query"]>;
 
 /** A list endpoint's page: `{count, next, previous, results}`. */
 export interface Page<T> {
@@ -75,6 +78,20 @@ export function getProject(slug: string, signal?: AbortSignal): Promise<Project>
 
 export function listPapers(query: PaperQuery, signal?: AbortSignal): Promise<PaperPage> {
   return coreFetch(`/api/papers/${queryString(query)}`, withSignal(signal));
+}
+
+export function getPaperFacets(query: PaperFacetsQuery, signal?: AbortSignal): Promise<PaperFacets> {
+  return coreFetch(`/api/papers/facets/${queryString(query)}`, withSignal(signal));
+}
+
+/** A path core answers (a paper's `thumbnail`, say) as an absolute URL: images come from core only. */
+export function coreUrl(path: string): string {
+  return `${config.coreUrl}${path}`;
+}
+
+/** The Atom feed of the week's best papers, of one topic or of all. */
+export function feedUrl(topic?: string): string {
+  return coreUrl(`/api/papers/feed.xml${topic ? `?${new URLSearchParams({ topic })}` : ""}`);
 }
 
 /** Old-style ids (`hep-th/9901001`) keep their slash: core's route accepts both styles. */

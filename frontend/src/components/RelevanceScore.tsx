@@ -1,5 +1,6 @@
 import type { Paper } from "../api/core";
 import { formatNumber } from "../format";
+import { RelevanceBar } from "./RelevanceBar";
 
 // The scraper scores relevance 0-100 from four components in [0, 1] (portfolio_scraper.enrich.score);
 // unknown components are still listed, by their own name.
@@ -14,7 +15,7 @@ export function componentLabel(name: string): string {
   return COMPONENT_TEXT[name] ?? name.replace(/_/g, " ");
 }
 
-/** The score and, on request, what it is made of. */
+/** The score, a stacked bar of its components and, on request, what each one is. */
 export function RelevanceScore({ paper }: { paper: Paper }) {
   const components = Object.entries(paper.relevance_components ?? {});
   return (
@@ -23,12 +24,14 @@ export function RelevanceScore({ paper }: { paper: Paper }) {
         Relevance <strong>{formatNumber(paper.relevance)}</strong>
         <span className="muted">/100</span>
       </span>
+      <RelevanceBar paper={paper} />
       {components.length > 0 && (
         <details className="relevance-details">
           <summary>Why this score</summary>
           <ul className="relevance-list">
             {components.map(([name, value]) => (
               <li key={name}>
+                <span className={`relevance-swatch relevance-${name}`} aria-hidden="true" />
                 {componentLabel(name)}: <strong>{formatNumber(value * 100)}%</strong>
               </li>
             ))}

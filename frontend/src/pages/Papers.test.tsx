@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { config } from "../api/config";
 import { errorResponse, stubApi } from "../test/api";
 import { paper } from "../test/fixtures";
 import { renderRoute } from "../test/render";
@@ -9,6 +10,22 @@ afterEach(resetTracking);
 
 function papersPage(results: ReturnType<typeof paper>[], count = results.length, next: string | null = null) {
   return { count, next, previous: null, results };
+}
+
+function facets() {
+  return {
+    total: 4,
+    exact: true,
+    topics: [
+      { value: "rag", count: 3 },
+      { value: "llm", count: 2 },
+    ],
+    tags: [{ value: "benchmark", count: 2 }],
+    sources: [
+      { value: "arxiv", count: 4 },
+      { value: "huggingface", count: 1 },
+    ],
+  };
 }
 
 describe("Papers", () => {
@@ -44,18 +61,19 @@ describe("Papers", () => {
   });
 
   it("searches and filters through the URL and core's query parameters", async () => {
-    const api = stubApi({ "/api/papers/": papersPage([paper()]) });
+    const api = stubApi({ "/api/papers/": papersPage([paper()]), "/api/papers/facets/": facets() });
     const { router } = renderRoute("/papers");
     await screen.findByRole("article");
 
     fireEvent.change(screen.getByRole("searchbox", { name: "Search papers" }), { target: { value: "retrieval" } });
-    fireEvent.change(screen.getByRole("combobox", { name: "Topic" }), { target: { value: "rag" } });
     fireEvent.click(screen.getByRole("button", { name: "Search" }));
+    await waitFor(() => expect(router.state.location.search).toBe("?search=retrieval"));
+    fireEvent.click(await screen.findByRole("button", { name: "rag 3" }));
     await waitFor(() => expect(router.state.location.search).toBe("?search=retrieval&topic=rag"));
 
     fireEvent.change(screen.getByRole("combobox", { name: "Sort by" }), { target: { value: "-published" } });
     fireEvent.click(screen.getByRole("checkbox", { name: "Only papers with code" }));
-    fireEvent.change(screen.getByRole("combobox", { name: "Source" }), { target: { value: "huggingface" } });
+    fireEvent.click(screen.getByRole("button", { name: "Hugging Face 1" }));
     await waitFor(() => {
       const last = new URL(api.calls("/api/papers/").at(-1)?.url ?? "");
       expect(Object.fromEntries(last.searchParams)).toEqual({
@@ -68,6 +86,72 @@ describe("Papers", () => {
         ordering: "-published",
       });
     });
+    // The facets are asked for the same filters, without the list's ordering and page.
+    const counted = new URL(api.calls("/api/papers/facets/").at(-1)?.url ?? "");
+    expect(Object.fromEntries(counted.searchParams)).toEqual({
+      search: "retrieval",
+      topic: "rag",
+      source: "huggingface",
+      has_code: "true",
+    });
+  });
+
+  it("shows topic, tag and source chips with counts; a pressed chip filters and pressing it again clears", async () => {
+    stubApi({ "/api/papers/": papersPage([paper()]), "/api/papers/facets/": facets() });
+    const { router } = renderRoute("/papers?tag=rare");
+    const topics = await screen.findByRole("list", { name: "Topics" });
+    expect(
+      within(topics)
+        .getAllByRole("button")
+        .map((b) => b.textContent),
+    ).toEqual(["rag 3", "llm 2"]);
+    // A selected value missing from the most frequent ones is still listed, pressed, with the total.
+    const rare = within(screen.getByRole("list", { name: "Tags" })).getByRole("button", { name: "rare 4" });
+    expect(rare).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "benchmark 2" })).toHaveAttribute("aria-pressed", "false");
+    fireEvent.click(rare);
+    await waitFor(() => expect(router.state.location.search).toBe(""));
+  });
+
+  it("browses by day: previous and next day move the UTC range core is asked for", async () => {
+    const api = stubApi({ "/api/papers/": papersPage([paper()]), "/api/papers/facets/": facets() });
+    const { router } = renderRoute("/papers?day=2026-03-01");
+    await screen.findByRole("article");
+    expect(screen.getByLabelText("Published on")).toHaveValue("2026-03-01");
+    expect(screen.getByRole("status")).toHaveTextContent("1 paper published on");
+
+    fireEvent.click(screen.getByRole("button", { name: "Previous day" }));
+    await waitFor(() => expect(router.state.location.search).toBe("?day=2026-02-28"));
+    await waitFor(() => {
+      const last = new URL(api.calls("/api/papers/").at(-1)?.url ?? "");
+      expect(last.searchParams.get("published_after")).toBe("2026-02-28");
+      expect(last.searchParams.get("published_before")).toBe("2026-03-01");
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Next day" }));
+    await waitFor(() => expect(router.state.location.search).toBe("?day=2026-03-01"));
+    fireEvent.click(screen.getByRole("button", { name: "All days" }));
+    await waitFor(() => expect(router.state.location.search).toBe(""));
+    expect(screen.getByRole("button", { name: "Next day" })).toBeDisabled();
+  });
+
+  it("links each topic's Atom feed, and puts the browsed topic's feed in the head", async () => {
+    stubApi({ "/api/papers/": papersPage([paper()]), "/api/papers/facets/": facets() });
+    const { unmount } = renderRoute("/papers?topic=rag");
+    const feeds = await screen.findByRole("list", { name: "Atom feeds" });
+    expect(await within(feeds).findByRole("link", { name: "Subscribe to llm" })).toHaveAttribute(
+      "href",
+      `${config.coreUrl}/api/papers/feed.xml?topic=llm`,
+    );
+    expect(within(feeds).getByRole("link", { name: "All topics" })).toHaveAttribute(
+      "href",
+      `${config.coreUrl}/api/papers/feed.xml`,
+    );
+    const visible = screen.getAllByRole("link", { name: "Subscribe to rag" });
+    expect(visible[0]).toHaveAttribute("href", `${config.coreUrl}/api/papers/feed.xml?topic=rag`);
+    const head = document.head.querySelector('link[rel="alternate"][type="application/atom+xml"]');
+    expect(head).toHaveAttribute("href", `${config.coreUrl}/api/papers/feed.xml?topic=rag`);
+    unmount();
+    expect(document.head.querySelector('link[rel="alternate"][data-topic]')).toBeNull();
   });
 
   it("reports a search once with its result count, and the next click carries its search id", async () => {

@@ -1,13 +1,20 @@
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
+import { feedUrl } from "../api/core";
+import { DayControl } from "../components/DayControl";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { FacetChips } from "../components/FacetChips";
+import { FeedLinks } from "../components/FeedLinks";
 import { Loading } from "../components/Loading";
 import { PaperCard } from "../components/PaperCard";
 import { PaperFiltersForm } from "../components/PaperFiltersForm";
 import { ScrapeStatusNote } from "../components/ScrapeStatusNote";
+import { formatDate } from "../format";
+import { useFeedLink } from "../hooks/useFeedLink";
 import { usePageMeta } from "../hooks/usePageMeta";
 import { useScrapeStatus } from "../hooks/usePaper";
+import { usePaperFacets } from "../hooks/usePaperFacets";
 import { EMPTY_FILTERS, filtersFromParams, filtersToParams, type PaperFilters, usePapers } from "../hooks/usePapers";
 
 function isUnfiltered(filters: PaperFilters): boolean {
@@ -18,6 +25,9 @@ export default function Papers() {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params), [params]);
   const papers = usePapers(filters);
+  const facets = usePaperFacets(filters);
+  const apply = (next: PaperFilters) => setParams(filtersToParams(next));
+  useFeedLink(filters.topic);
   const list = useMemo(() => papers.data?.pages.flatMap((page) => page.results) ?? [], [papers.data]);
   const count = papers.data?.pages[0]?.count ?? 0;
   const noPapersAtAll = papers.isSuccess && count === 0 && isUnfiltered(filters);
@@ -28,16 +38,6 @@ export default function Papers() {
       "New AI papers from arXiv, Hugging Face and Papers with Code, scored for relevance every day, with topics, tags and links to code.",
   });
 
-  const suggestions = useMemo(() => {
-    const topics = new Set<string>();
-    const tags = new Set<string>();
-    for (const paper of list) {
-      for (const topic of paper.topics) topics.add(topic);
-      for (const tag of paper.tags) tags.add(tag);
-    }
-    return { topics: [...topics].sort(), tags: [...tags].sort() };
-  }, [list]);
-
   return (
     <section aria-labelledby="papers-heading">
       <h1 id="papers-heading">AI papers</h1>
@@ -45,12 +45,10 @@ export default function Papers() {
         New papers in AI, machine learning and language, gathered every day and scored for relevance to the owner's
         interests.
       </p>
-      <PaperFiltersForm
-        filters={filters}
-        onChange={(next) => setParams(filtersToParams(next))}
-        topics={suggestions.topics}
-        tags={suggestions.tags}
-      />
+      <PaperFiltersForm filters={filters} onChange={apply} />
+      <DayControl day={filters.day} onChange={(day) => apply({ ...filters, day })} />
+      {facets.data && <FacetChips facets={facets.data} filters={filters} onChange={apply} />}
+      <FeedLinks topics={facets.data?.topics.map((topic) => topic.value) ?? []} />
       {papers.isPending && <Loading label="Loading papers…" />}
       {papers.error && !papers.isFetchNextPageError && (
         <ErrorMessage what="the papers" error={papers.error} onRetry={() => papers.refetch()} />
@@ -59,6 +57,15 @@ export default function Papers() {
         <p className="result-count" role="status" aria-live="polite">
           {count === 1 ? "1 paper" : `${count} papers`}
           {filters.search.trim() ? ` for “${filters.search.trim()}”` : ""}
+          {filters.day ? ` published on ${formatDate(`${filters.day}T00:00:00Z`)}` : ""}
+        </p>
+      )}
+      {filters.topic && (
+        <p className="feed-subscribe">
+          <a href={feedUrl(filters.topic)} type="application/atom+xml">
+            Subscribe to {filters.topic}
+          </a>{" "}
+          <span className="muted">(Atom feed of the week's best papers on it)</span>
         </p>
       )}
       {noPapersAtAll && (

@@ -45,6 +45,7 @@ def test_arxiv_fields_win_and_other_sources_add_theirs() -> None:
             ai_keywords=["sparse attention"],
             github_repo="lab/sparse",
             github_stars=120,
+            thumbnail="https://thumbs.example/2611.00001.png",
         ),
         arxiv(),
         pwc(
@@ -63,6 +64,7 @@ def test_arxiv_fields_win_and_other_sources_add_theirs() -> None:
     assert paper.github_repo == "lab/sparse"  # Hugging Face before Papers with Code
     assert paper.github_stars == 120  # counts: the largest seen
     assert paper.project_url == "https://proj.example/"  # only PwC knew it
+    assert paper.thumbnail == "https://thumbs.example/2611.00001.png"  # only Hugging Face knows one
     # Fixed order whatever the arrival order (sources run concurrently).
     assert paper.sources == ["arxiv", "huggingface", "pwc"]
 

@@ -122,6 +122,7 @@ async def test_item_with_every_optional_field(client, upstream, clock) -> None:
     assert full.ai_summary == "Sparse agents scale predictably."
     assert full.ai_keywords == ["scaling laws", "sparse agents"]
     assert full.organization == "Example Lab"
+    assert full.thumbnail == "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2611.04321.png"
 
 
 async def test_item_without_the_optional_fields(client, upstream, clock) -> None:
@@ -133,6 +134,14 @@ async def test_item_without_the_optional_fields(client, upstream, clock) -> None
     assert bare.github_repo is None and bare.github_stars is None
     assert bare.project_url is None and bare.ai_summary is None and bare.organization is None
     assert bare.ai_keywords == []
+    assert bare.thumbnail is not None  # every daily-papers item has one
+
+
+def test_a_thumbnail_that_is_not_a_url_is_dropped() -> None:
+    item = hf_item("2611.04324", "T")
+    item["thumbnail"] = "javascript:alert(1)"
+    draft = item_draft(item)
+    assert draft is not None and draft.thumbnail is None
 
 
 def test_optional_fields_on_the_item_itself_are_read_too() -> None:

@@ -249,7 +249,8 @@ def hf_item(
         "publishedAt": "2026-11-28T01:12:44.000Z",
         "title": title,
         "summary": summary,
-        "thumbnail": f"https://example.org/thumbnails/{arxiv_id}.png",
+        # The Hub's social thumbnail of the paper (by its version-less id).
+        "thumbnail": f"https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{arxiv_id.partition('v')[0]}.png",
         "numComments": comments,
         "submittedBy": {
             "_id": "u1",

@@ -124,6 +124,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/papers/{arxiv_id}/thumbnail/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The paper's image, fetched once from Hugging Face (only from THUMBNAIL_UPSTREAM_URL), stored by core and served from here, so a visitor's browser never contacts the upstream. */
+        get: operations["papers_thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/papers/facets/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Counts per topic, tag and source of the visible papers matching the same filters as the list. The unfiltered view and one topic, tag or source alone are precomputed; other combinations are counted live over a bounded number of matches (exact says whether all were). */
+        get: operations["papers_facets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/papers/feed.xml": {
         parameters: {
             query?: never;
@@ -338,6 +372,10 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        FacetValue: {
+            value: string;
+            count: number;
+        };
         /** Geography */
         Geography: {
             /**
@@ -513,7 +551,21 @@ export interface components {
             relevance_components: {
                 [key: string]: number;
             };
+            /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
+            thumbnail: string | null;
             readonly pinned: boolean;
+        };
+        PaperFacets: {
+            /** @description Visible papers matching the filters. */
+            total: number;
+            /** @description false: a search or several filters matched more papers than are counted live (papers.facets.LIVE_CAP + 1); total and the counts are then those of the papers counted. */
+            exact: boolean;
+            /** @description The most frequent topics (at most 50), most first. */
+            topics: components["schemas"]["FacetValue"][];
+            /** @description The most frequent tags (at most 30), most first. */
+            tags: components["schemas"]["FacetValue"][];
+            /** @description Sources, most first. */
+            sources: components["schemas"]["FacetValue"][];
         };
         /** PaperStats */
         PaperStats: {
@@ -1159,6 +1211,11 @@ export interface operations {
                         relevance_components?: {
                             [key: string]: number;
                         };
+                        /**
+                         * Thumbnail
+                         * @default null
+                         */
+                        thumbnail?: string | null;
                     }[];
                 };
             };
@@ -1312,6 +1369,8 @@ export interface operations {
                 page_size?: number;
                 /** @description Papers first published on or after this date (YYYY-MM-DD, UTC). */
                 published_after?: string;
+                /** @description Papers first published before this date (YYYY-MM-DD, UTC; the day itself excluded): published_after=D&published_before=D+1 is the day D. */
+                published_before?: string;
                 /** @description Full-text search (title > abstract > authors; quotes, OR and -word work). When nothing matches, titles within one typo are returned. */
                 search?: string;
                 /**
@@ -1403,6 +1462,150 @@ export interface operations {
             };
             /** @description No such paper, or hidden */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many reads from this client address; wait Retry-After seconds (error envelope). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    papers_thumbnail: {
+        parameters: {
+            query?: {
+                format?: "image" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description Version-less arXiv id, either style (2401.12345, hep-th/9901001); a version suffix (v2) is accepted and ignored. */
+                arxiv_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/webp": string;
+                    "image/gif": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched the ETag) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such paper, hidden, without a thumbnail, or the upstream could not provide it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request did not validate (error envelope). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many reads from this client address; wait Retry-After seconds (error envelope). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    papers_facets: {
+        parameters: {
+            query?: {
+                /** @description Papers in this arXiv category (e.g. cs.LG). */
+                category?: string;
+                /** @description true: with a GitHub repository. */
+                has_code?: boolean | null;
+                /** @description Papers first published on or after this date (YYYY-MM-DD, UTC). */
+                published_after?: string;
+                /** @description Papers first published before this date (YYYY-MM-DD, UTC; the day itself excluded): published_after=D&published_before=D+1 is the day D. */
+                published_before?: string;
+                /** @description Full-text search (title > abstract > authors; quotes, OR and -word work). When nothing matches, titles within one typo are returned. */
+                search?: string;
+                /**
+                 * @description Papers seen by this source.
+                 *
+                 *     * `arxiv` - arxiv
+                 *     * `huggingface` - huggingface
+                 *     * `pwc` - pwc
+                 */
+                source?: "arxiv" | "huggingface" | "pwc";
+                /** @description Papers with this tag. */
+                tag?: string;
+                /** @description Papers with this topic. */
+                topic?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperFacets"];
+                };
+            };
+            /** @description A filter value does not validate */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

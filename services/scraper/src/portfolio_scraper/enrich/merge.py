@@ -56,6 +56,7 @@ _TEXT_FIELDS = (
     "project_url",
     "ai_summary",
     "organization",
+    "thumbnail",
 )
 _SCALAR_FIELDS = tuple(
     name

@@ -2,7 +2,8 @@
 
 An item is ``{"paper": {...}, "numComments", "submittedBy", "title", "summary", ...}``; the paper holds
 the arXiv ``id``, ``upvotes``, ``authors`` and the optional ``ai_summary``, ``ai_keywords``,
-``githubRepo``, ``githubStars``, ``projectPage`` and ``organization``. (huggingface_hub's ``PaperInfo``
+``githubRepo``, ``githubStars``, ``projectPage`` and ``organization``; the item carries the paper's
+``thumbnail`` image URL. (huggingface_hub's ``PaperInfo``
 also looks for the optional fields on the item itself, so both places are read, the paper first.)
 
 Days are fetched concurrently (bounded) and independently: a day that stays unreachable, throttled or
@@ -186,6 +187,7 @@ def item_draft(item: object) -> PaperDraft | None:
         project_url=http_url(optional("projectPage")),
         ai_summary=clean_text(optional("ai_summary")),
         organization=_organization(optional("organization")),
+        thumbnail=http_url(optional("thumbnail")),
         ai_keywords=[k for k in (clean_text(v) for v in keywords) if k] if isinstance(keywords, list) else [],
     )
 

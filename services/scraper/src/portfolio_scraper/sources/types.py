@@ -43,6 +43,8 @@ class PaperDraft:
     tags: list[str] = field(default_factory=list)
     relevance: float | None = None
     relevance_components: dict[str, float] = field(default_factory=dict)
+    #: Hugging Face's thumbnail image URL (the daily-papers item's ``thumbnail``).
+    thumbnail: str | None = None
     ai_keywords: list[str] = field(default_factory=list)
     #: The source says code exists (PwC's official implementation / repository count) even when it does
     #: not name the repository; ``None`` when the source does not say.

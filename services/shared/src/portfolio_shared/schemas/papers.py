@@ -103,6 +103,8 @@ class Paper(StrictModel):
     tags: list[NonEmptyStr] = Field(default_factory=list)
     relevance: float = Field(default=0.0, ge=0, le=100)
     relevance_components: dict[str, float] = Field(default_factory=dict)
+    #: Hugging Face's image of the paper (an upstream URL); core proxies it, browsers never fetch it.
+    thumbnail: HttpUrlStr | None = None
 
     @model_validator(mode="before")
     @classmethod
