@@ -189,6 +189,8 @@ WEBHOOK_RECEIPT_RETENTION_DAYS = env.webhook_receipt_retention_days
 
 # Rendered public papers responses (papers/cache.py); invalidated by every papers write.
 PAPERS_CACHE_SECONDS = env.papers_cache_seconds
+# Similar papers (papers/similar.py): a paper page never waits longer than this for the processor.
+PAPERS_SIMILAR_DEADLINE_SECONDS = 0.5
 
 # Inbound service tokens (portfolio_shared.auth.drf.ServiceTokenAuthentication).
 SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"

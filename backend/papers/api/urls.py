@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 from papers.api.converters import ArxivIdConverter
 from papers.api.pagination import PaperPagination
 from papers.api.serializers import PaperFeedQuerySerializer, PaperListQuerySerializer
-from papers.api.views import PaperDetailView, PaperFeedView, PaperListView, PapersBulkView
+from papers.api.views import PaperDetailView, PaperFeedView, PaperListView, PapersBulkView, PaperSimilarView
 from papers.cache import cached_view
 
 register_converter(ArxivIdConverter, "arxiv")
@@ -21,5 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("papers/feed.xml", cached_view(PaperFeedView.as_view(), params=FEED_PARAMS), name="paper-feed"),
     path("papers/<arxiv:arxiv_id>/", cached_view(PaperDetailView.as_view()), name="paper-detail"),
+    # Cached by papers.similar itself (an upstream failure only briefly).
+    path("papers/<arxiv:arxiv_id>/similar/", PaperSimilarView.as_view(), name="paper-similar"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),
 ]
