@@ -12,6 +12,8 @@ export type ProjectSummary = Schemas["ProjectList"];
 export type Project = Schemas["ProjectDetail"];
 export type Paper = Schemas["Paper"];
 export type PaperPage = Schemas["PaginatedPaperList"];
+export type SimilarPapers = Schemas["SimilarPapers"];
+export type SimilarPaper = Schemas["SimilarPaper"];
 export type ChatRequest = Schemas["ChatRequest"];
 export type ChatResponse = Schemas["ChatResponse"];
 export type Citation = Schemas["Citation"];
@@ -84,6 +86,11 @@ export function paperPath(arxivId: string): string {
 
 export function getPaper(arxivId: string, signal?: AbortSignal): Promise<Paper> {
   return coreFetch(`/api/papers/${paperPath(arxivId)}/`, withSignal(signal));
+}
+
+/** Papers near this one by their text's embedding; `degraded` when core could not ask right now. */
+export function getSimilarPapers(arxivId: string, signal?: AbortSignal): Promise<SimilarPapers> {
+  return coreFetch(`/api/papers/${paperPath(arxivId)}/similar/`, withSignal(signal));
 }
 
 export function getScrapeStatus(signal?: AbortSignal): Promise<ScrapeJob> {

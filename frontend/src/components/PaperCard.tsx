@@ -4,6 +4,7 @@ import { formatAuthors, formatDate } from "../format";
 import { paperProps, trackClick } from "../tracking/tracker";
 import { PaperLinks } from "./PaperLinks";
 import { RelevanceScore } from "./RelevanceScore";
+import { SaveButton } from "./SaveButton";
 import { TopicList } from "./TopicList";
 
 /**
@@ -38,6 +39,7 @@ export function PaperCard({ paper }: { paper: Paper }) {
       <TopicList label={`Tags of ${paper.title}`} items={paper.tags} filter="tag" />
       <RelevanceScore paper={paper} />
       <PaperLinks paper={paper} />
+      <SaveButton paper={paper} named />
     </article>
   );
 }
