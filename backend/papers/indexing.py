@@ -163,7 +163,9 @@ def sync_papers(papers: Iterable[Paper], *, force: bool = False) -> PaperSync:
             result.messages += 1
         for key in to_delete:
             request = delete_request(key)
-            enqueue(cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest")
+            enqueue(
+                cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest"
+            )
             result.messages += 1
     if to_delete:
         IndexRecord.objects.filter(document_key__in=to_delete).delete()
@@ -176,7 +178,11 @@ def sync_papers(papers: Iterable[Paper], *, force: bool = False) -> PaperSync:
                 record.sha256, record.owner = digest, OWNER
         IndexRecord.objects.bulk_update(list(stored.values()), ["sha256", "owner"])
         IndexRecord.objects.bulk_create(
-            [IndexRecord(document_key=k, owner=OWNER, sha256=d) for k, (_, d) in to_send.items() if k not in stored]
+            [
+                IndexRecord(document_key=k, owner=OWNER, sha256=d)
+                for k, (_, d) in to_send.items()
+                if k not in stored
+            ]
         )
         result.sent = list(to_send)
     return result
@@ -196,7 +202,9 @@ def forget(arxiv_id: str) -> PaperSync:
         if IndexRecord.objects.filter(document_key=key).delete()[0]:
             _supersede(cursor, [key])
             request = delete_request(key)
-            enqueue(cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest")
+            enqueue(
+                cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest"
+            )
             result.deleted, result.messages = [key], 1
     return result
 

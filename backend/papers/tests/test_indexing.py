@@ -34,7 +34,9 @@ def test_received_papers_are_enqueued_as_text_items_with_our_page_as_source(post
     clear_outbox()
     response = post_bulk(
         [
-            payload("2401.00001", title="Sparse attention", abstract="We prune heads.", ai_summary="Fewer heads."),
+            payload(
+                "2401.00001", title="Sparse attention", abstract="We prune heads.", ai_summary="Fewer heads."
+            ),
             payload("hep-th/9901001", title="Strings", abstract=""),
         ]
     )
@@ -86,7 +88,9 @@ def test_a_newer_text_supersedes_the_pending_one(post_bulk) -> None:  # type: ig
     assert sorted(i["document_key"] for i in items) == ["paper-text:2401.00001", "paper-text:2401.00002"]
     assert "Second." in next(i for i in items if i["document_key"] == "paper-text:2401.00001")["text"]
     # A batch left with nothing to send is dropped.
-    post_bulk([payload("2401.00001", version=3, abstract="Third."), payload("2401.00002", version=2, abstract="x")])
+    post_bulk(
+        [payload("2401.00001", version=3, abstract="Third."), payload("2401.00002", version=2, abstract="x")]
+    )
     assert len(outbox()) == 1
 
 
@@ -125,9 +129,7 @@ def test_the_command_backfills_unsent_papers_and_forgets_vanished_ones() -> None
     call_command("index_paper_texts")
     messages = outbox()
     assert set(batch_items(messages)) == {"paper-text:2401.00002"}
-    assert {m["path"] for m in messages if m["method"] == "DELETE"} == {
-        "/documents/paper-text%3A2401.00009"
-    }
+    assert {m["path"] for m in messages if m["method"] == "DELETE"} == {"/documents/paper-text%3A2401.00009"}
 
 
 def test_content_reindex_leaves_paper_texts_alone() -> None:

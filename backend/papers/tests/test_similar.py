@@ -23,7 +23,13 @@ def url(arxiv_id: str) -> str:
 
 
 def neighbour(key: str, score: float) -> dict[str, Any]:
-    return {"document_key": key, "title": key, "source_url": None, "score": score, "metadata": {"kind": "paper"}}
+    return {
+        "document_key": key,
+        "title": key,
+        "source_url": None,
+        "score": score,
+        "metadata": {"kind": "paper"},
+    }
 
 
 @pytest.fixture
@@ -71,7 +77,9 @@ def test_neighbours_come_back_as_visible_papers_in_the_processors_order(
     assert asked.json() == {"document_key": "paper-text:2401.00001", "k": 8, "filters": {"kind": "paper"}}
 
 
-def test_a_paper_not_indexed_yet_has_no_similar_papers(api: APIClient, papers: None, processor: StandIn) -> None:
+def test_a_paper_not_indexed_yet_has_no_similar_papers(
+    api: APIClient, papers: None, processor: StandIn
+) -> None:
     body = api.get(url("2401.00005")).json()
     assert body == {"results": [], "degraded": False}
 
@@ -85,7 +93,9 @@ def test_a_processor_that_is_down_degrades_to_an_empty_flagged_list(
     assert response.json() == {"results": [], "degraded": True}
 
 
-def test_unknown_and_hidden_papers_are_404_in_the_envelope(api: APIClient, papers: None, processor: StandIn) -> None:
+def test_unknown_and_hidden_papers_are_404_in_the_envelope(
+    api: APIClient, papers: None, processor: StandIn
+) -> None:
     for arxiv_id in ("2409.99999", "2401.00004"):
         response = api.get(url(arxiv_id))
         assert response.status_code == 404

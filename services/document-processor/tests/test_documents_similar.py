@@ -21,7 +21,10 @@ EMBEDDER = HashingEmbedder()
 AUTH = FreshAuth("core")
 
 TEXTS = {
-    "attention": ["Sparse attention kernels for long context transformers.", "Attention sparsity and memory."],
+    "attention": [
+        "Sparse attention kernels for long context transformers.",
+        "Attention sparsity and memory.",
+    ],
     "attention2": ["Long context transformers with sparse attention kernels and memory."],
     "robots": ["Robot manipulation with tactile grasping policies."],
     "project": ["Sparse attention kernels for long context transformers, a side project."],
@@ -84,7 +87,9 @@ def test_a_document_without_vectors_is_not_found(store: tuple[ChunkStore, dict[s
 
 
 async def test_api_answers_404_and_422_in_the_envelope(client: httpx.AsyncClient) -> None:
-    missing = await client.post("/similar", json={"document_key": f"nothing:{uuid.uuid4().hex}"}, headers=AUTH)
+    missing = await client.post(
+        "/similar", json={"document_key": f"nothing:{uuid.uuid4().hex}"}, headers=AUTH
+    )
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "document_not_found")
     bad_k = await client.post("/similar", json={"document_key": "x", "k": 0}, headers=AUTH)
     assert bad_k.status_code == 422 and "error" in bad_k.json()

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true", help="Send every paper's text again, changed or not.")
+        parser.add_argument(
+            "--force", action="store_true", help="Send every paper's text again, changed or not."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = reindex_all(force=options["force"])

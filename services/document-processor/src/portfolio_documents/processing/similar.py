@@ -6,7 +6,7 @@ any of the document's chunks; the document itself is left out. The same metadata
 ``/search`` restrict the neighbours (core asks for ``{"kind": "paper"}`` to get papers' texts only).
 
 Chroma returns nearest *chunks*, so a long neighbour could fill the list on its own: each query
-vector asks for ``k × OVERFETCH`` chunks, and the answer keeps one entry per document key.
+vector asks for ``k * OVERFETCH`` chunks, and the answer keeps one entry per document key.
 Titles and URLs come from the chunk metadata Chroma stores (what ``chunk_metadata`` wrote), so the
 answer needs no Postgres round trip.
 """
@@ -68,7 +68,9 @@ def similar_documents(
     own = store.collection.get(where={"document_key": document_key}, include=["embeddings"])
     vectors = own.get("embeddings")
     if vectors is None or len(vectors) == 0:
-        raise DocumentNotIndexed(f"No stored vectors for {document_key!r}.", details={"document_key": document_key})
+        raise DocumentNotIndexed(
+            f"No stored vectors for {document_key!r}.", details={"document_key": document_key}
+        )
     # Itself is excluded in the where clause, so its own chunks never take a neighbour's place.
     where = chroma_where({**checked}) or {}
     exclude = {"document_key": {"$ne": document_key}}
