@@ -112,6 +112,8 @@ def _timed(requests: Sequence[Callable[[], httpx.Response]]) -> tuple[list[float
 def run(papers: int = 20_000, queries: int = 500) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-similar-") as tmp_dir:
         tmp = Path(tmp_dir)
+        for part in ("documents", "core"):
+            (tmp / part).mkdir()
         with documents.documents_stack(tmp / "documents", worker=False) as documents_env:
             env = stack_env(tmp / "core", LOG_LEVEL="WARNING")
             try:
