@@ -130,7 +130,11 @@ def run(papers: int = 20_000, queries: int = 500) -> list[str]:
                     ) as core_url,
                     httpx.Client(timeout=30) as client,
                 ):
-                    ids = load_papers(core_url, env, papers)
+                    try:
+                        ids = load_papers(core_url, env, papers)
+                    except httpx.HTTPStatusError:
+                        print((tmp / "core-similar.log").read_text()[-6000:], file=sys.stderr)
+                        raise
                     load_seconds = load_vectors(documents_env, ids)
                     sample = random.Random(5).sample(ids, min(queries, len(ids)))
 

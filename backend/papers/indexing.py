@@ -32,7 +32,7 @@ from django.db.backends.utils import CursorWrapper
 from content.index_documents import DocumentRequest, delete_request, site_url
 from content.models import IndexRecord
 from papers.models import Paper
-from portfolio_shared.outbox import discard_pending, enqueue
+from portfolio_shared.outbox import enqueue
 from portfolio_shared.schemas import MetadataValue, TextForIndexing, paper_text_key
 from portfolio_shared.schemas.documents import PAPER_TEXT_KEY_PREFIX
 
@@ -56,6 +56,13 @@ WHERE destination = %s AND path = %s AND method = 'POST' AND delivered_at IS NUL
   AND locked_by IS NULL
   AND EXISTS (SELECT 1 FROM jsonb_array_elements(payload->'items') AS item
               WHERE item->>'document_key' = ANY(%s))
+"""
+# The keys' single requests (a text POSTed alone, a DELETE) no dispatcher holds: one statement for
+# all keys, where ``discard_pending`` would take one per key.
+_SUPERSEDE_SINGLE = """
+DELETE FROM outbox_message
+WHERE destination = %s AND delivered_at IS NULL AND NOT dead AND locked_by IS NULL
+  AND ((method = 'POST' AND payload->>'document_key' = ANY(%s)) OR (method = 'DELETE' AND path = ANY(%s)))
 """
 _DROP_EMPTY_BATCHES = """
 DELETE FROM outbox_message
@@ -112,8 +119,7 @@ def _supersede(cursor: CursorWrapper, keys: Sequence[str]) -> None:
         return
     cursor.execute(_SUPERSEDE_IN_BATCHES, [list(keys), DESTINATION, BATCH_PATH, list(keys)])
     cursor.execute(_DROP_EMPTY_BATCHES, [DESTINATION, BATCH_PATH])
-    for key in keys:
-        discard_pending(cursor, destination=DESTINATION, document_key=key, path=delete_request(key).path)
+    cursor.execute(_SUPERSEDE_SINGLE, [DESTINATION, list(keys), [delete_request(k).path for k in keys]])
 
 
 @transaction.atomic(savepoint=False)
@@ -159,6 +165,7 @@ def sync_papers(papers: Iterable[Paper], *, force: bool = False) -> PaperSync:
                 method="POST",
                 payload={"items": [payload for _, (payload, _) in batch]},
                 kind="rest",
+                notify=start + BATCH_ITEMS >= len(items) and not to_delete,  # one wake-up is enough
             )
             result.messages += 1
         for key in to_delete:
