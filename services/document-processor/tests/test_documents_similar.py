@@ -99,3 +99,16 @@ async def test_api_answers_404_and_422_in_the_envelope(client: httpx.AsyncClient
     assert bad_filter.status_code == 422 and "error" in bad_filter.json()
     unauthenticated = await client.post("/similar", json={"document_key": "x"})
     assert unauthenticated.status_code == 401
+
+
+def test_too_few_after_filtering_falls_back_to_a_filtered_query(
+    store: tuple[ChunkStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portfolio_documents.processing import similar
+
+    chunks, keys = store
+    monkeypatch.setattr(similar, "UNFILTERED_CANDIDATES", 1)
+    monkeypatch.setattr(similar, "OVERFETCH", 1)
+    # Two chunks of itself and the project come first unfiltered; the filtered query finds the papers.
+    papers = similar_documents(chunks, keys["attention"], k=2, filters={"kind": "paper"})
+    assert [n.document_key for n in papers] == [keys["attention2"], keys["robots"]]
