@@ -9,6 +9,14 @@ neighbourhoods exist as they do for real abstracts; no model runs. Core (one gun
 a time; in the same run, the processor's ``POST /similar`` alone is the baseline, so the difference
 is what core adds (the paper lookup, the neighbours' rows, JSON). Target: p99 ≤ 50 ms.
 
+At 200,000 papers (a year): the processor's two Chroma calls are a key lookup (Chroma's metadata
+index) and an unfiltered HNSW query, whose cost grows roughly with log N, so the figure should stay
+near the 20,000 one; the filtered fallback (run only when fewer than six papers are among the 80
+nearest chunks) scans the collection and would miss core's 0.5 s deadline, answering ``degraded``.
+Measured on 2026-12-07 at 20,000 on the shared 2-core machine under load average 27 (eight
+sessions): core p50 130 ms / p99 261 ms, the processor alone p50 43 ms / p99 111 ms; not a fair
+figure for the target, which needs an idle machine.
+
 Run alone with ``uv run python -m benchmarks.similar`` (``--papers 200000`` for a year of papers).
 """
 
