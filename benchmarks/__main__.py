@@ -5,7 +5,8 @@ Starts the real services (throwaway databases, free ports) and bare baselines se
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
 papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
 the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
-to searchable; then benchmarks/chatbot.py: the chatbot's p50/p95 against those chunks) and the
+to searchable; then benchmarks/chatbot.py: the chatbot's p50/p95 against those chunks), similar
+papers (benchmarks/similar.py: 20,000 papers' vectors, caches off, p99 ≤ 50 ms) and the
 scraper's (benchmarks/scraper_parse.py: arXiv Atom parsing; benchmarks/scraper.py:
 merge, enrich, score and deliver 1,500 papers to a real core), analytics ingestion beside a bare
 endpoint, the summary at 1,000,000 events and Redis memory per million events
@@ -20,7 +21,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import analytics, analytics_realtime, chatbot, documents, papers, scraper, scraper_parse
+from benchmarks import (
+    analytics,
+    analytics_realtime,
+    chatbot,
+    documents,
+    papers,
+    scraper,
+    scraper_parse,
+    similar,
+)
 from benchmarks.load import Result, measure
 from scripts.stack import ROOT, free_port, running, services_running, wait_for
 
@@ -97,6 +107,7 @@ def main() -> int:
             chunks=args.document_chunks,
             then=lambda env, where: chatbot.run_with(env, where, chunks=args.document_chunks),
         )
+        similar_report = similar.run()
         scraper_report = scraper_parse.run() + scraper.run(tmp / "scraper")
         analytics_report = analytics.run()
         realtime_report = analytics_realtime.run()
@@ -109,6 +120,7 @@ def main() -> int:
         print(row(label, result, baselines[base]))
     print("\n".join(papers_report))
     print("\n".join(documents_report))
+    print("\n".join(similar_report))
     print("\n".join(scraper_report))
     print("\n".join(analytics_report))
     print("\n".join(realtime_report))

@@ -10,7 +10,8 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
 3. seeds the sample content and the owner account (``manage.py seed_dev``) and the papers of
    ``frontend/e2e/fixtures/papers.json`` through core's real ``POST /api/internal/papers/bulk/``
    with a scraper service token (their Hugging Face thumbnails point at a local fake upstream, core's
-   ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs), then warms the document processor's search up;
+   ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs), then warms the document processor's search up
+   and waits until every fixture paper's text is indexed (core's outbox → the worker: similar papers, paper answers);
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
    writes the URLs and the owner's credentials to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
@@ -34,6 +35,7 @@ import threading
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Iterator
@@ -46,6 +48,7 @@ from typing import Any
 import redis
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.schemas import paper_text_key
 from scripts import devstack
 from scripts.stack import free_port, running, services_running, wait_for
 
@@ -195,6 +198,33 @@ def warm_up_search(env: dict[str, str]) -> None:
         response.read()
 
 
+def wait_for_paper_texts(env: dict[str, str], timeout: float = 180.0) -> int:
+    """Wait until every fixture paper's text is indexed (core's outbox → the processor's worker), so
+    similar papers and the chatbot's paper answers are there when the tests start; their count."""
+    ids = [paper["arxiv_id"] for paper in json.loads(PAPERS.read_bytes())["papers"]]
+    waiting = set(ids)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        token = issue_token(issuer="core", audience="documents", key=devstack.stack_signing_key(env, "core"))
+        for arxiv_id in sorted(waiting):
+            key = urllib.parse.quote(paper_text_key(arxiv_id), safe="")
+            request = urllib.request.Request(  # noqa: S310 - our own local document processor
+                f"{env['DOCUMENTS_URL']}/documents/{key}", headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    response.read()
+                waiting.discard(arxiv_id)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 404:
+                    raise
+        if waiting and time.monotonic() > deadline:
+            raise RuntimeError(f"paper texts not indexed after {timeout:.0f} s: {sorted(waiting)}")
+        if waiting:
+            time.sleep(0.5)
+    return len(ids)
+
+
 def delete_redis_keys(prefix: str) -> None:
     """Remove this run's analytics keys (never a flush: other suites share the Redis db)."""
     client = redis.Redis.from_url(REDIS_URL)
@@ -262,6 +292,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         result = load_papers(env)
         log(f"papers loaded: {result}")
         warm_up_search(env)
+        log(f"paper texts indexed: {wait_for_paper_texts(env)}")
         if build.wait() != 0:
             raise RuntimeError(f"vite build failed (exit {build.returncode}); see vite-build.log")
         # The state file comes first: Playwright starts the tests as soon as the preview answers.

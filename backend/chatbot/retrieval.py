@@ -66,7 +66,10 @@ def _passages(hit: dict[str, Any]) -> list[Passage]:
             text=piece.strip(),
             title=str(hit.get("title") or metadata.get("title") or hit.get("document_key") or "Untitled"),
             url=hit.get("source_url") or metadata.get("source_url") or metadata.get("abs_url"),
-            source_type=hit.get("source_type") or metadata.get("source_type"),
+            # A paper's indexed text (papers.indexing, metadata kind "paper") is cited as the paper.
+            source_type="paper"
+            if metadata.get("kind") == "paper"
+            else hit.get("source_type") or metadata.get("source_type"),
             page=first + offset if first is not None else None,
             score=float(hit.get("score", 0.0)),
         )

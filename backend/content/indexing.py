@@ -144,7 +144,13 @@ def reindex_all(*, force: bool = False) -> SyncResult:
     for project in Project.objects.all():
         result.extend(sync_project(project, force=force))
         live.add(docs.project_owner(project.pk))
-    orphans = IndexRecord.objects.exclude(owner__in=live).values_list("owner", flat=True).distinct()
+    # Only the content's own owners: papers' texts are kept by ``papers.indexing``.
+    orphans = (
+        IndexRecord.objects.filter(owner__startswith="content.")
+        .exclude(owner__in=live)
+        .values_list("owner", flat=True)
+        .distinct()
+    )
     for owner in list(orphans):
         result.extend(forget(owner))
     return result

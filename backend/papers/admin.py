@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from papers import cache
+from papers import cache, indexing
 from papers.models import Paper, ScraperJob
 
 
@@ -70,9 +70,13 @@ class PaperAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
         return super().get_queryset(request).defer("search_vector")
 
+    @transaction.atomic
     def _flag(self, request: HttpRequest, queryset: QuerySet[Paper], **flags: bool) -> None:
+        arxiv_ids = list(queryset.values_list("arxiv_id", flat=True))
         count = queryset.update(**flags)
         cache.invalidate()  # update() sends no post_save
+        if "hidden" in flags:  # a hidden paper leaves the chatbot's index; unhidden, it comes back
+            indexing.sync_arxiv_ids(arxiv_ids)
         what = ", ".join(f"{name}={value}" for name, value in flags.items())
         self.message_user(request, f"{count} paper(s) set {what}.", messages.SUCCESS)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 from django.utils import timezone
 
-from papers import cache
+from papers import cache, indexing
 from papers.merge import UPSERT_SQL
 from papers.models import ScraperJob
 from portfolio_shared.schemas import Paper, PapersBulkResult, ScraperJobCompleted
@@ -18,7 +18,8 @@ from portfolio_shared.schemas import Paper, PapersBulkResult, ScraperJobComplete
 def upsert_papers(*, papers: Sequence[Paper]) -> PapersBulkResult:
     """Insert new papers and merge known ones by the rules of :mod:`papers.merge`, in one statement.
 
-    Idempotent: the same papers again report ``unchanged`` and write nothing.
+    Idempotent: the same papers again report ``unchanged`` and write nothing. Papers whose indexed
+    text changed are sent to the document processor through the outbox (``papers.indexing``).
     """
     if not papers:
         return PapersBulkResult()
@@ -28,6 +29,8 @@ def upsert_papers(*, papers: Sequence[Paper]) -> PapersBulkResult:
         created, updated = cursor.fetchone()
     if created or updated:
         cache.invalidate()
+        # Same transaction: the chatbot's copy of the papers' text follows (only the changed ones).
+        indexing.sync_arxiv_ids(paper.arxiv_id for paper in papers)
     return PapersBulkResult(created=created, updated=updated, unchanged=len(papers) - created - updated)
 
 

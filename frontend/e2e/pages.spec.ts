@@ -32,6 +32,7 @@ const PAGES: SitePage[] = [
   { name: "papers", path: "/papers", heading: "AI papers" },
   { name: "papers-filtered", path: "/papers?topic=RAG&search=retrieval", heading: "AI papers" },
   { name: "paper", path: `/papers/${ASKED.arxiv_id}`, heading: ASKED.title },
+  { name: "papers-saved", path: "/papers/saved", heading: "Saved papers" },
   { name: "paper-old-style-id", path: "/papers/hep-th/9901001", heading: fixturePaper("hep-th/9901001").title },
   { name: "chat", path: "/chat", heading: "Ask the assistant" },
   {

@@ -8,6 +8,7 @@ import Paper from "./pages/Paper";
 import Papers from "./pages/Papers";
 import Project from "./pages/Project";
 import Projects from "./pages/Projects";
+import Saved from "./pages/Saved";
 
 // Chat and the dashboard (charts, Socket.IO) are separate chunks, loaded when first visited, so
 // the first page a visitor opens does not pay for them.
@@ -40,6 +41,7 @@ export const routes: RouteObject[] = [
       { path: "projects", Component: Projects },
       { path: "projects/:slug", Component: Project },
       { path: "papers", Component: Papers },
+      { path: "papers/saved", Component: Saved },
       // The rest of the path is the arXiv id: old-style ids contain a slash (hep-th/9901001).
       { path: "papers/*", Component: Paper },
       { path: "chat", Component: Chat },

@@ -192,6 +192,8 @@ PAPERS_CACHE_SECONDS = env.papers_cache_seconds
 # Paper thumbnails (papers/thumbnails.py): the one upstream base they are fetched from.
 THUMBNAIL_UPSTREAM_URL = str(env.thumbnail_upstream_url)
 OUTBOUND_ALLOW_PRIVATE = env.outbound_allow_private
+# Similar papers (papers/similar.py): a paper page never waits longer than this for the processor.
+PAPERS_SIMILAR_DEADLINE_SECONDS = 0.5
 
 # Inbound service tokens (portfolio_shared.auth.drf.ServiceTokenAuthentication).
 SERVICE_AUTHENTICATOR = "config.service_auth.service_authenticator"

@@ -191,3 +191,21 @@ BULK_REQUEST_DESCRIPTION = (
     f"portfolio_shared.schemas.PapersBulk: {{'papers': [Paper, ...]}}, at most {MAX_BULK_PAPERS} papers, "
     "each arxiv_id (version-less) once."
 )
+
+
+class SimilarPaperSerializer(PaperSerializer):
+    """A similar paper: the public fields plus its cosine ``similarity`` to the paper asked about."""
+
+    similarity = serializers.FloatField()
+
+    class Meta(PaperSerializer.Meta):
+        fields = (*PUBLIC_FIELDS, "similarity")
+        read_only_fields = fields
+
+
+class SimilarPapersSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """``GET /api/papers/{arxiv_id}/similar/``: nearest first; ``degraded`` when they could not be
+    computed (the document processor down or slow), so the list is empty for now, not for good."""
+
+    results = SimilarPaperSerializer(many=True)
+    degraded = serializers.BooleanField()

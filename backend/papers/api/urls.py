@@ -13,6 +13,7 @@ from papers.api.views import (
     PaperFeedView,
     PaperListView,
     PapersBulkView,
+    PaperSimilarView,
     PaperThumbnailView,
 )
 from papers.cache import cached_view
@@ -36,5 +37,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("papers/<arxiv:arxiv_id>/", cached_view(PaperDetailView.as_view()), name="paper-detail"),
     # Not in the papers cache: the image is in Postgres already, and browsers cache it (Cache-Control).
     path("papers/<arxiv:arxiv_id>/thumbnail/", PaperThumbnailView.as_view(), name="paper-thumbnail"),
+    # Cached by papers.similar itself (an upstream failure only briefly).
+    path("papers/<arxiv:arxiv_id>/similar/", PaperSimilarView.as_view(), name="paper-similar"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),
 ]

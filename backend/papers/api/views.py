@@ -29,9 +29,11 @@ from papers.api.serializers import (
     PaperListQuerySerializer,
     PapersBulkResultSerializer,
     PaperSerializer,
+    SimilarPapersSerializer,
 )
 from papers.feeds import PapersAtomFeed
 from papers.services import upsert_papers
+from papers.similar import similar_papers
 from portfolio_shared.auth.drf import IsService, ServiceTokenAuthentication
 from portfolio_shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 from portfolio_shared.schemas import PapersBulk
@@ -159,6 +161,24 @@ class PaperDetailView(APIView):
     )
     def get(self, request: Request, arxiv_id: str) -> Response:
         return Response(PaperSerializer(selectors.visible_paper(arxiv_id)).data)
+
+
+class PaperSimilarView(APIView):
+    @extend_schema(
+        operation_id="papers_similar",
+        parameters=[
+            OpenApiParameter(
+                "arxiv_id",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="Version-less arXiv id, either style; a version suffix is ignored.",
+            )
+        ],
+        responses={200: SimilarPapersSerializer, **error_responses({404: "No such paper, or hidden"})},
+    )
+    def get(self, request: Request, arxiv_id: str) -> Response:
+        """Up to six visible papers nearest to this one by their indexed text's embedding."""
+        return Response(similar_papers(arxiv_id).as_dict())
 
 
 class AtomRenderer(BaseRenderer):

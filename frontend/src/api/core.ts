@@ -14,6 +14,8 @@ export type Paper = Schemas["Paper"];
 export type PaperPage = Schemas["PaginatedPaperList"];
 export type PaperFacets = Schemas["PaperFacets"];
 export type FacetValue = Schemas["FacetValue"];
+export type SimilarPapers = Schemas["SimilarPapers"];
+export type SimilarPaper = Schemas["SimilarPaper"];
 export type ChatRequest = Schemas["ChatRequest"];
 export type ChatResponse = Schemas["ChatResponse"];
 export type Citation = Schemas["Citation"];
@@ -101,6 +103,11 @@ export function paperPath(arxivId: string): string {
 
 export function getPaper(arxivId: string, signal?: AbortSignal): Promise<Paper> {
   return coreFetch(`/api/papers/${paperPath(arxivId)}/`, withSignal(signal));
+}
+
+/** Papers near this one by their text's embedding; `degraded` when core could not ask right now. */
+export function getSimilarPapers(arxivId: string, signal?: AbortSignal): Promise<SimilarPapers> {
+  return coreFetch(`/api/papers/${paperPath(arxivId)}/similar/`, withSignal(signal));
 }
 
 export function getScrapeStatus(signal?: AbortSignal): Promise<ScrapeJob> {

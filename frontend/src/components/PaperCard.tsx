@@ -6,6 +6,7 @@ import { AbstractPreview } from "./AbstractPreview";
 import { PaperLinks } from "./PaperLinks";
 import { PaperThumbnail } from "./PaperThumbnail";
 import { RelevanceScore } from "./RelevanceScore";
+import { SaveButton } from "./SaveButton";
 import { TopicList } from "./TopicList";
 
 /**
@@ -43,6 +44,7 @@ export function PaperCard({ paper }: { paper: Paper }) {
       <TopicList label={`Tags of ${paper.title}`} items={paper.tags} filter="tag" />
       <RelevanceScore paper={paper} />
       <PaperLinks paper={paper} />
+      <SaveButton paper={paper} named />
     </article>
   );
 }

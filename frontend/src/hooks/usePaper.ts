@@ -1,5 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
-import { getPaper, getScrapeStatus, type Paper, type ScrapeJob } from "../api/core";
+import {
+  getPaper,
+  getScrapeStatus,
+  getSimilarPapers,
+  type Paper,
+  type ScrapeJob,
+  type SimilarPapers,
+} from "../api/core";
 import type { ApiError } from "../api/errors";
 
 export function usePaper(arxivId: string) {
@@ -7,6 +14,16 @@ export function usePaper(arxivId: string) {
     queryKey: ["core", "paper", arxivId],
     queryFn: ({ signal }) => getPaper(arxivId, signal),
     enabled: arxivId.length > 0,
+  });
+}
+
+/** Similar papers for a paper page; a failure only hides the section, so no retries. */
+export function useSimilarPapers(arxivId: string, enabled: boolean) {
+  return useQuery<SimilarPapers, ApiError>({
+    queryKey: ["core", "paper", arxivId, "similar"],
+    queryFn: ({ signal }) => getSimilarPapers(arxivId, signal),
+    enabled: enabled && arxivId.length > 0,
+    retry: false,
   });
 }
 

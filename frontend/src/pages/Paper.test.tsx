@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { stubApi } from "../test/api";
 import { paper } from "../test/fixtures";
@@ -65,5 +65,39 @@ describe("Paper page", () => {
     renderRoute("/papers/2411.99999");
     expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeInTheDocument();
     expect(screen.getByText("There is no such paper.")).toBeInTheDocument();
+  });
+});
+
+describe("Similar papers", () => {
+  it("links the similar papers core returns, old-style ids included", async () => {
+    const api = stubApi({
+      "/api/papers/2411.01234/": paper(),
+      "/api/papers/2411.01234/similar/": {
+        degraded: false,
+        results: [
+          { ...paper({ arxiv_id: "2411.05555", title: "Dense Retrieval Revisited" }), similarity: 0.82 },
+          { ...paper({ arxiv_id: "hep-th/9901001", title: "Strings" }), similarity: 0.41 },
+        ],
+      },
+    });
+    renderRoute("/papers/2411.01234");
+    const section = await screen.findByRole("region", { name: "Similar papers" });
+    expect(within(section).getByRole("link", { name: "Dense Retrieval Revisited" })).toHaveAttribute(
+      "href",
+      "/papers/2411.05555",
+    );
+    expect(within(section).getByRole("link", { name: "Strings" })).toHaveAttribute("href", "/papers/hep-th/9901001");
+    expect(api.calls("/api/papers/2411.01234/similar/")).toHaveLength(1);
+  });
+
+  it("shows no section when there are none or core could not compute them", async () => {
+    const api = stubApi({
+      "/api/papers/2411.01234/": paper(),
+      "/api/papers/2411.01234/similar/": { results: [], degraded: true },
+    });
+    renderRoute("/papers/2411.01234");
+    await screen.findByRole("heading", { level: 1, name: "Retrieval at Scale" });
+    await waitFor(() => expect(api.calls("/api/papers/2411.01234/similar/")).toHaveLength(1));
+    expect(screen.queryByRole("heading", { name: "Similar papers" })).not.toBeInTheDocument();
   });
 });

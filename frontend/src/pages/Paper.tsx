@@ -5,11 +5,13 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { Loading } from "../components/Loading";
 import { PaperLinks } from "../components/PaperLinks";
 import { RelevanceScore } from "../components/RelevanceScore";
+import { SaveButton } from "../components/SaveButton";
 import { ShareButton } from "../components/ShareButton";
+import { SimilarPapers } from "../components/SimilarPapers";
 import { TopicList } from "../components/TopicList";
 import { formatDate } from "../format";
 import { usePageMeta } from "../hooks/usePageMeta";
-import { usePaper } from "../hooks/usePaper";
+import { usePaper, useSimilarPapers } from "../hooks/usePaper";
 import { paperProps, trackClick, trackPageview } from "../tracking/tracker";
 import NotFound from "./NotFound";
 
@@ -22,6 +24,7 @@ export default function Paper() {
   const arxivId = arxivIdFromPath(useParams()["*"]);
   const paper = usePaper(arxivId);
   const data = paper.data;
+  const similar = useSimilarPapers(arxivId, paper.isSuccess);
   usePageMeta({
     title: data?.title ?? `Paper ${arxivId}`,
     ...(data ? { description: data.ai_summary || data.abstract } : {}),
@@ -84,6 +87,7 @@ export default function Paper() {
               title={data.title}
               props={paperProps(data)}
             />
+            <SaveButton paper={data} />
           </div>
           <TopicList label="Topics" items={data.topics} filter="topic" />
           <TopicList label="Tags" items={data.tags} filter="tag" />
@@ -104,6 +108,7 @@ export default function Paper() {
             {data.comment && <p className="muted">{data.comment}</p>}
             {data.journal_ref && <p className="muted">{data.journal_ref}</p>}
           </section>
+          <SimilarPapers papers={similar.data?.results ?? []} />
         </>
       )}
     </article>

@@ -1,5 +1,5 @@
 import { useMemo } from "react";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { feedUrl } from "../api/core";
 import { DayControl } from "../components/DayControl";
 import { EmptyState } from "../components/EmptyState";
@@ -41,6 +41,9 @@ export default function Papers() {
   return (
     <section aria-labelledby="papers-heading">
       <h1 id="papers-heading">AI papers</h1>
+      <p className="papers-header-links">
+        <Link to="/papers/saved">Saved papers</Link>
+      </p>
       <p className="lead">
         New papers in AI, machine learning and language, gathered every day and scored for relevance to the owner's
         interests.

@@ -124,6 +124,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/papers/{arxiv_id}/similar/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Up to six visible papers nearest to this one by their indexed text's embedding. */
+        get: operations["papers_similar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/papers/{arxiv_id}/thumbnail/": {
         parameters: {
             query?: never;
@@ -790,6 +807,56 @@ export interface components {
             clickThroughRate: number | null;
         } & {
             [key: string]: unknown;
+        };
+        /** @description A similar paper: the public fields plus its cosine ``similarity`` to the paper asked about. */
+        SimilarPaper: {
+            readonly arxiv_id: string;
+            readonly version: number;
+            readonly title: string;
+            readonly abstract: string;
+            readonly authors: string[];
+            readonly primary_category: string | null;
+            readonly categories: string[];
+            /** Format: date-time */
+            readonly published: string | null;
+            /** Format: date-time */
+            readonly updated: string | null;
+            /** Format: uri */
+            readonly abs_url: string | null;
+            /** Format: uri */
+            readonly pdf_url: string | null;
+            readonly doi: string | null;
+            readonly journal_ref: string | null;
+            readonly comment: string | null;
+            readonly sources: string[];
+            readonly hf_upvotes: number | null;
+            readonly hf_comments: number | null;
+            readonly github_repo: string | null;
+            readonly github_stars: number | null;
+            /** Format: uri */
+            readonly project_url: string | null;
+            readonly ai_summary: string | null;
+            readonly organization: string | null;
+            readonly topics: string[];
+            readonly tags: string[];
+            /** Format: double */
+            readonly relevance: number;
+            relevance_components: {
+                [key: string]: number;
+            };
+            /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
+            thumbnail: string | null;
+            readonly pinned: boolean;
+            /** Format: double */
+            similarity: number;
+        };
+        /**
+         * @description ``GET /api/papers/{arxiv_id}/similar/``: nearest first; ``degraded`` when they could not be
+         *     computed (the document processor down or slow), so the list is empty for now, not for good.
+         */
+        SimilarPapers: {
+            results: components["schemas"]["SimilarPaper"][];
+            degraded: boolean;
         };
         /** @enum {string} */
         SourceEnum: "all" | "arxiv" | "huggingface" | "pwc";
@@ -1458,6 +1525,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Paper"];
+                };
+            };
+            /** @description No such paper, or hidden */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many reads from this client address; wait Retry-After seconds (error envelope). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    papers_similar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Version-less arXiv id, either style; a version suffix is ignored. */
+                arxiv_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarPapers"];
                 };
             };
             /** @description No such paper, or hidden */

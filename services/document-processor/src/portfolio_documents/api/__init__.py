@@ -1,10 +1,11 @@
 """The document processor's HTTP API, one router per resource: processing (intake), jobs, documents
-(with search). Every route needs a service token (core, scraper or admin)."""
+(with search), similar documents. Every route needs a service token (core, scraper or admin)."""
 
 from portfolio_documents.api.documents import router as documents_router
 from portfolio_documents.api.jobs import router as jobs_router
 from portfolio_documents.api.processing import router as processing_router
+from portfolio_documents.api.similar import router as similar_router
 
-ROUTERS = (processing_router, jobs_router, documents_router)
+ROUTERS = (processing_router, jobs_router, documents_router, similar_router)
 
 __all__ = ["ROUTERS"]

@@ -19,6 +19,9 @@ from portfolio_shared.schemas.documents import (
     SearchHit,
     SearchRequest,
     SearchResponse,
+    SimilarDocument,
+    SimilarRequest,
+    SimilarResponse,
     TextForIndexing,
 )
 
@@ -123,3 +126,17 @@ class DocumentsClient(ServiceClient):
         # A search changes nothing, so repeating it is safe even though it is a POST.
         response = await self.request("POST", "/search", json=body.model_dump(mode="json"), idempotent=True)
         return self._parse(response, SearchResponse).results
+
+    async def similar(
+        self,
+        document_key: str,
+        k: int = 5,
+        filters: Mapping[str, MetadataValue | list[MetadataValue]] | None = None,
+    ) -> list[SimilarDocument]:
+        """``POST /similar``: the ``k`` documents nearest to the stored ``document_key``, nearest first.
+
+        Raises ``NotFound`` when the processor holds no vectors for ``document_key``.
+        """
+        body = SimilarRequest(document_key=document_key, k=k, filters=dict(filters or {}))
+        response = await self.request("POST", "/similar", json=body.model_dump(mode="json"), idempotent=True)
+        return self._parse(response, SimilarResponse).results

@@ -32,7 +32,12 @@ from portfolio_shared.schemas.documents import (
     SearchHit,
     SearchRequest,
     SearchResponse,
+    SimilarDocument,
+    SimilarRequest,
+    SimilarResponse,
     TextForIndexing,
+    arxiv_id_of_paper_text,
+    paper_text_key,
 )
 from portfolio_shared.schemas.health import CheckResult, HealthResponse, ReadyResponse
 from portfolio_shared.schemas.papers import (
@@ -119,12 +124,17 @@ __all__ = [
     "SearchHit",
     "SearchRequest",
     "SearchResponse",
+    "SimilarDocument",
+    "SimilarRequest",
+    "SimilarResponse",
     "SourceProgress",
     "StrictModel",
     "TextForIndexing",
     "WebhookEvent",
+    "arxiv_id_of_paper_text",
     "duplicate_arxiv_ids",
     "is_arxiv_id",
+    "paper_text_key",
     "parse_arxiv_id",
     "parse_webhook_event",
 ]

@@ -145,3 +145,50 @@ class SearchResponse(ResponseModel):
 
     query: str
     results: list[SearchHit] = Field(default_factory=list)
+
+
+#: Prefix of the document key under which a paper's title, abstract and ``ai_summary`` are indexed
+#: as text, distinct from its PDF's ``paper:<arxiv_id>``; see :func:`paper_text_key`.
+PAPER_TEXT_KEY_PREFIX = "paper-text:"
+
+
+def paper_text_key(arxiv_id: str) -> str:
+    """The document key of a paper's indexed text (title, abstract, ``ai_summary``)."""
+    return f"{PAPER_TEXT_KEY_PREFIX}{arxiv_id}"
+
+
+def arxiv_id_of_paper_text(document_key: str) -> str | None:
+    """The arXiv id a :func:`paper_text_key` names, or None for any other key."""
+    if not document_key.startswith(PAPER_TEXT_KEY_PREFIX):
+        return None
+    return document_key[len(PAPER_TEXT_KEY_PREFIX) :] or None
+
+
+class SimilarRequest(StrictModel):
+    """Body of ``POST /similar``: the ``k`` documents nearest to a stored document.
+
+    The query is the document's own stored vectors (no text is embedded); ``filters`` restrict the
+    neighbours as ``/search``'s do (exact metadata match, a list matches any of its items); the
+    document itself is never among them.
+    """
+
+    document_key: DocumentKey
+    k: int = Field(default=5, ge=1, le=50)
+    filters: dict[CleanNonEmptyStr, MetadataValue | list[MetadataValue]] = Field(default_factory=dict)
+
+
+class SimilarDocument(ResponseModel):
+    """One neighbour: its best chunk's cosine similarity to the document (higher is nearer)."""
+
+    document_key: NonEmptyStr
+    title: str | None = None
+    source_url: str | None = None
+    score: float
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class SimilarResponse(ResponseModel):
+    """Answer of ``POST /similar``: nearest first."""
+
+    document_key: str
+    results: list[SimilarDocument] = Field(default_factory=list)
