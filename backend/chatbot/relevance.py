@@ -1,0 +1,148 @@
+"""The relevance floor and the rerank of retrieved passages, from features of each hit; no model.
+
+``/search`` fuses a cosine ranking with a keyword ranking by reciprocal rank fusion. Neither score
+says whether the question is *answered*: MiniLM gives "What licence is evalkit under?" a higher
+cosine with the evalkit pages than "Where did Vasu study?" gets with the journey, and a keyword
+side that ranks by any matched term matches "work" in "Did he work at Google?". What does say it
+is whether the question's own content terms occur in what was retrieved:
+
+* **floor** — the question is declined when a name the visitor capitalised ("Google", "PhD")
+  occurs nowhere in the retrieved text, or when less than ``CHATBOT_TERM_COVERAGE`` of its content
+  terms (weighted by rarity among the hits) occur there. A typo within one or two edits of a word of
+  the hits counts as that word ("evalkt", "kubernets"). A question without content terms ("what
+  technologies does he use?") needs a question type and a hit of the kind that type asks for.
+* **rerank** — the passages left are ordered by a weighted sum of features: the share of the
+  question's terms the passage holds, title or heading hits, the document kind the question type
+  asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, set on the evaluation set's tuning
+  part). The fused order stays the tie-breaker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from chatbot.question import SOFT, Question, Term
+from chatbot.text import STOPWORDS, stem, words
+
+if TYPE_CHECKING:
+    from chatbot.retrieval import Passage
+
+#: Rerank feature weights (see module docstring).
+WEIGHTS = {"terms": 3.0, "title": 1.0, "kind": 1.5, "answer": 0.75, "vector": 1.0, "keyword": 0.5}
+#: A passage scoring under this share of the best one is not quoted from.
+RELATIVE_CUT = 0.35
+
+
+def _vocabulary(text: str) -> set[str]:
+    return {stem(word.strip(".")) for word in words(text) if word not in STOPWORDS}
+
+
+@dataclass(frozen=True)
+class Features:
+    """What one passage holds of the question."""
+
+    body: set[str]
+    head: set[str]
+    kind_match: bool
+
+
+def _features(question: Question, passage: Passage) -> Features:
+    head = _vocabulary(" ".join([passage.title, *passage.heading_path]))
+    kinds = {passage.kind, f"{passage.kind}:{passage.entry_kind}"}
+    wanted = {f["kind"] + (f":{f['entry_kind']}" if "entry_kind" in f else "") for f in question.filters()}
+    wanted |= set(question.kinds)
+    return Features(_vocabulary(passage.text) | head, head, bool(kinds & wanted))
+
+
+def _edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def correct(question: Question, passages: Sequence[Passage]) -> Question:
+    """``question`` with each term that no passage holds replaced by a hit's word a typo away."""
+    vocabulary: set[str] = set()
+    for passage in passages:
+        vocabulary |= {w.strip(".") for w in words(f"{passage.title} {passage.text}") if len(w) >= 4}
+    stems = {stem(w) for w in vocabulary}
+    terms: list[Term] = []
+    for term in question.terms:
+        if term.matches & stems or len(term.word) < 5:
+            terms.append(term)
+            continue
+        limit = 1 if len(term.word) < 8 else 2
+        close = sorted(w for w in vocabulary if w[0] == term.word[0] and _edits_within(term.word, w, limit))
+        if close:
+            base = stem(close[0])
+            terms.append(Term(close[0], base, frozenset({base}), term.name))
+        else:
+            terms.append(term)
+    return replace(question, terms=tuple(terms))
+
+
+def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float]:
+    n = len(features)
+    return {
+        term.stem: math.log((n + 1) / (0.5 + sum(1 for f in features if term.matches & f.body))) + 1.0
+        for term in terms
+    }
+
+
+def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list[Passage]:
+    """The passages that answer ``question``, best first, at most ``limit``; none when the question
+    falls under the floor (see module docstring)."""
+    if not passages:
+        return []
+    question = correct(question, passages)
+    features = [_features(question, p) for p in passages]
+    idf = _idf(question.terms, features)
+    total = sum(idf.values())
+    required = [t for t in question.terms if t.stem not in SOFT]
+    if required:
+        found = {t.stem for t in required if any(t.matches & f.body for f in features)}
+        if any(t.name and t.stem not in found for t in required):
+            return []
+        if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
+            return []
+    elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
+        return []
+    answer = question.answer_stems
+    scored: list[tuple[float, int, Passage]] = []
+    for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
+        held = [t for t in question.terms if t.matches & feature.body]
+        if question.terms and not held and not feature.kind_match:
+            continue
+        in_title = [t for t in question.terms if t.matches & feature.head]
+        score = (
+            WEIGHTS["terms"] * (sum(idf[t.stem] for t in held) / total if total else 0.0)
+            + WEIGHTS["title"] * (len(in_title) / len(question.terms) if question.terms else 0.0)
+            + WEIGHTS["kind"] * feature.kind_match
+            + WEIGHTS["answer"] * bool(answer & feature.body)
+            + WEIGHTS["vector"] * max(passage.vector or 0.0, 0.0)
+            + WEIGHTS["keyword"] * (1.0 / passage.keyword_rank if passage.keyword_rank else 0.0)
+        )
+        scored.append((score, order, passage))
+    if not scored:
+        return []
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    best = scored[0][0]
+    return [
+        replace(passage, score=round(score, 6))
+        for score, _, passage in scored[:limit]
+        if score >= RELATIVE_CUT * best
+    ]
