@@ -28,7 +28,9 @@ CHATTER = STOPWORDS | frozenset(
         hey hi hello pls thanks thank ok okay yes yeah can could would should might he's his him
         does did do doing done has have had any way go goes went into onto main mainly one ones
         sure maybe also else exactly actually overall briefly short quick quickly summary summarise
-        summarize abt bout wat wht whats knw u ur plz thx""",
+        summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
+        views think thoughts feel hit reach reached achieve achieved written writen wrote write
+        writes solve solves solved""",
     )
 )
 #: Generic nouns that name a kind of document rather than a subject.
@@ -37,8 +39,6 @@ KIND_WORDS = {
     "projects": "project",
     "paper": "paper",
     "papers": "paper",
-    "repo": "project",
-    "repository": "project",
 }
 
 
@@ -92,7 +92,9 @@ INTENTS = (
             r"\bdoes (?:he|she|vasu|\w+) (?:know|use|code|program|work with)\b",
             r"\b(?:is|was) (?:he|she) (?:good|fluent|familiar|experienced)\b",
             r"\bwhat (?:does|do|did) (?:he|she|you|\w+) (?:use|code|program|work with)\b",
-            r"\b(?:built|made|written|done|implemented) (?:with|in|using)\b",
+            r"\b(?:built|made|writt?en|done|implemented|coded?) (?:with|in|using)\b",
+            r"\bdoes (?:he|she) use\b",
+            r"\b(?:how )?good (?:is (?:he|she) )?(?:at|with)\b",
             r"\bwhat (?:is|are|'s) (?:his|her|the|your) (?:stack|tools)\b",
         ),
     ),
@@ -170,9 +172,25 @@ INTENTS = (
     ),
     Intent(
         "contact",
-        frozenset(["contact", "reach", "github", "linkedin", "blog", "links", "link", "social"]),
+        frozenset(["contact", "github", "linkedin", "blog", "links", "link", "social", "website"]),
         _stems("links github linkedin blog"),
         ({"kind": "profile"},),
+    ),
+    Intent(
+        "code",
+        frozenset(["repo", "repository", "code", "source", "github", "demo", "link", "url", "download"]),
+        _stems("repository demo github"),
+        ({"kind": "project"},),
+    ),
+    Intent(
+        "projects",
+        frozenset(["projects", "portfolio"]),
+        frozenset(),
+        ({"kind": "project"},),
+        phrases=(
+            r"\bwhat (?:did|has|does|have) (?:he|she|vasu|\w+) "
+            r"(?:build|built|make|made|create|created|ship|shipped)\b",
+        ),
     ),
     Intent(
         "timeline",
@@ -182,6 +200,25 @@ INTENTS = (
         ),
         ({"kind": "journey"},),
         phrases=(r"\bhow long\b",),
+    ),
+    Intent(
+        "opinion",
+        frozenset(
+            [
+                "take",
+                "opinion",
+                "opinions",
+                "views",
+                "think",
+                "thoughts",
+                "believe",
+                "care",
+                "cares",
+                "values",
+            ]
+        ),
+        _stems("care"),
+        ({"kind": "profile"},),
     ),
     Intent(
         "person",
@@ -210,32 +247,38 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("large"): _stems("size scale documents events 2m 50m large"),
     stem("size"): _stems("size scale documents events 2m 50m large"),
     stem("licence"): _stems("licence license"),
+    stem("publish"): _stems("publish release open-source"),
+    stem("published"): _stems("publish release open-source"),
+    stem("problem"): _stems("problem skew killer issue why"),
 }
 
 
 #: Vague words ("how fast", "how good") a document states in figures: they never make a question
 #: fall under the relevance floor, only help to pick the sentence.
-SOFT = frozenset(
-    stem(word)
-    for word in [
-        "fast",
-        "faster",
-        "speed",
-        "slow",
-        "quick",
-        "big",
-        "large",
-        "size",
-        "good",
-        "better",
-        "best",
-        "well",
-        "accurate",
-        "accuracy",
-        "new",
-        "old",
-    ]
+SOFT = _stems(
+    "fast faster speed slow quick big large size good better best well accurate accuracy new old long"
 )
+
+
+def typos(word: str) -> int:
+    """How many edits a typed ``word`` may be off a known one: none under four letters, one up to
+    seven, then two."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+def edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
 
 
 @dataclass(frozen=True)
@@ -247,6 +290,17 @@ class Term:
     stem: str
     matches: frozenset[str]
     name: bool
+
+    def within(self, vocabulary: set[str] | frozenset[str]) -> bool:
+        """Whether ``vocabulary`` (stems) holds the term: one of its stems, or a word one of them
+        begins (at least four letters in common: "faithful"/"faithfulness", "ship"/"shipped")."""
+        if self.matches & vocabulary:
+            return True
+        return any(
+            (word.startswith(match) or match.startswith(word)) and min(len(word), len(match)) >= 4
+            for match in self.matches
+            for word in vocabulary
+        )
 
 
 @dataclass(frozen=True)
@@ -270,33 +324,44 @@ class Question:
 
 
 def analyse(text: str, *, owner_name: str = "") -> Question:
-    """``text`` read as a question: content terms without chatter or the owner's name, its types."""
+    """``text`` read as a question: content terms without chatter or the owner's name, its types.
+
+    A misspelt trigger ("colege") still triggers its type.
+    """
     lowered = text.lower().replace("\u2019", "'")
     owner = set(words(owner_name))
+    typed = [word.strip(".") for word in words(lowered)]
+
+    def triggers(intent: Intent, word: str) -> bool:
+        if word in intent.triggers:
+            return True
+        if word in CHATTER or len(word) < 4:
+            return False
+        return any(t[0] == word[0] and edits_within(word, t, typos(word)) for t in intent.triggers)
+
     found = [
         intent
         for intent in INTENTS
-        if intent.triggers.intersection(words(lowered))
+        if any(triggers(intent, word) for word in typed)
         or any(re.search(pattern, lowered) for pattern in intent.phrases)
     ]
-    kinds = frozenset(KIND_WORDS[w] for w in words(lowered) if w in KIND_WORDS)
-    triggers = frozenset().union(*(intent.triggers for intent in found))
+    if not found and owner.intersection(typed):  # "what kind of engineer is Vasu?"
+        found = [intent for intent in INTENTS if intent.name == "person"]
+    kinds = frozenset(KIND_WORDS[w] for w in typed if w in KIND_WORDS)
     capitalised = {
         match.group(0).lower()
         for match in re.finditer(r"(?<=[\w,;:] )[A-Z][\w.+#-]*", text.replace("\u2019", "'"))
     }
     terms: list[Term] = []
     seen: set[str] = set()
-    for word in words(lowered):
-        word = word.strip(".")
+    for word in typed:
         if (
             len(word) < 2
             or word in CHATTER
             or word in owner
-            or word in triggers
             or word in KIND_WORDS
-            or word.endswith("'s")
             or word in seen
+            or any(triggers(intent, word) for intent in found)
         ):
             continue
         seen.add(word)

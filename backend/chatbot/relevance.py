@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from chatbot.question import SOFT, Question, Term
-from chatbot.text import STOPWORDS, stem, words
+from chatbot.question import SOFT, Question, Term, edits_within, typos
+from chatbot.text import stem, vocabulary, words
 
 if TYPE_CHECKING:
     from chatbot.retrieval import Passage
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 WEIGHTS = {"terms": 3.0, "title": 1.0, "kind": 1.5, "answer": 0.75, "vector": 1.0, "keyword": 0.5}
 #: A passage scoring under this share of the best one is not quoted from.
 RELATIVE_CUT = 0.35
-
-
-def _vocabulary(text: str) -> set[str]:
-    return {stem(word.strip(".")) for word in words(text) if word not in STOPWORDS}
 
 
 @dataclass(frozen=True)
@@ -52,41 +48,27 @@ class Features:
 
 
 def _features(question: Question, passage: Passage) -> Features:
-    head = _vocabulary(" ".join([passage.title, *passage.heading_path]))
+    head = vocabulary(" ".join([passage.title, *passage.heading_path]))
     kinds = {passage.kind, f"{passage.kind}:{passage.entry_kind}"}
     wanted = {f["kind"] + (f":{f['entry_kind']}" if "entry_kind" in f else "") for f in question.filters()}
     wanted |= set(question.kinds)
-    return Features(_vocabulary(passage.text) | head, head, bool(kinds & wanted))
-
-
-def _edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
+    return Features(vocabulary(passage.text) | head, head, bool(kinds & wanted))
 
 
 def correct(question: Question, passages: Sequence[Passage]) -> Question:
     """``question`` with each term that no passage holds replaced by a hit's word a typo away."""
-    vocabulary: set[str] = set()
+    known: set[str] = set()
     for passage in passages:
-        vocabulary |= {w.strip(".") for w in words(f"{passage.title} {passage.text}") if len(w) >= 4}
-    stems = {stem(w) for w in vocabulary}
+        known |= {w.strip(".") for w in words(f"{passage.title} {passage.text}") if len(w) >= 4}
+    stems = {stem(w) for w in known}
     terms: list[Term] = []
     for term in question.terms:
-        if term.matches & stems or len(term.word) < 5:
+        if term.within(stems) or len(term.word) < 4:
             terms.append(term)
             continue
-        limit = 1 if len(term.word) < 8 else 2
-        close = sorted(w for w in vocabulary if w[0] == term.word[0] and _edits_within(term.word, w, limit))
+        close = sorted(
+            w for w in known if w[0] == term.word[0] and edits_within(term.word, w, typos(term.word))
+        )
         if close:
             base = stem(close[0])
             terms.append(Term(close[0], base, frozenset({base}), term.name))
@@ -98,7 +80,7 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
 def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float]:
     n = len(features)
     return {
-        term.stem: math.log((n + 1) / (0.5 + sum(1 for f in features if term.matches & f.body))) + 1.0
+        term.stem: math.log((n + 1) / (0.5 + sum(1 for f in features if term.within(f.body)))) + 1.0
         for term in terms
     }
 
@@ -114,20 +96,23 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
     total = sum(idf.values())
     required = [t for t in question.terms if t.stem not in SOFT]
     if required:
-        found = {t.stem for t in required if any(t.matches & f.body for f in features)}
+        found = {t.stem for t in required if any(t.within(f.body) for f in features)}
         if any(t.name and t.stem not in found for t in required):
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
+            return []
+    elif question.terms:  # only vague words ("what's his take on latency?"): one must be there
+        if not any(t.within(f.body) for t in question.terms for f in features):
             return []
     elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
         return []
     answer = question.answer_stems
     scored: list[tuple[float, int, Passage]] = []
     for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
-        held = [t for t in question.terms if t.matches & feature.body]
+        held = [t for t in question.terms if t.within(feature.body)]
         if question.terms and not held and not feature.kind_match:
             continue
-        in_title = [t for t in question.terms if t.matches & feature.head]
+        in_title = [t for t in question.terms if t.within(feature.head)]
         score = (
             WEIGHTS["terms"] * (sum(idf[t.stem] for t in held) / total if total else 0.0)
             + WEIGHTS["title"] * (len(in_title) / len(question.terms) if question.terms else 0.0)

@@ -69,7 +69,7 @@ _LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+")
 _LABEL_LINE = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: \S")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
 _EMPHASIS = re.compile(r"(\*{1,3}|~~|(?<![\w])_{1,2})(?=\S)(.+?)(?<=\S)\1")
 _CODE = re.compile(r"`([^`]*)`")
 #: A list item this short with no sentence of its own is a name in a list (a technology, a link).
@@ -77,8 +77,14 @@ _SHORT_ITEM = 60
 
 
 def _inline(text: str) -> str:
-    """Markdown's inline markup removed: links keep their label, emphasis and code their text."""
-    return " ".join(_EMPHASIS.sub(r"\2", _CODE.sub(r"\1", _LINK.sub(r"\1", text))).split())
+    """Markdown's inline markup removed: links read "label (url)", emphasis and code keep their text."""
+    return " ".join(_EMPHASIS.sub(r"\2", _CODE.sub(r"\1", _LINK.sub(_link, text))).split())
+
+
+def _link(match: re.Match[str]) -> str:
+    """A link keeps its label and its address: the address is often the fact asked for."""
+    label, url = match.group(1).strip(), match.group(2).strip()
+    return f"{label} ({url})" if label and url and url != label else label or url
 
 
 def _blocks(text: str) -> list[tuple[str, str]]:
@@ -224,6 +230,20 @@ def key_terms(text: str) -> list[str]:
         seen.add(word)
         terms.append(word)
     return terms
+
+
+def vocabulary(text: str) -> set[str]:
+    """The stems of ``text``'s words (stopwords aside), hyphenated words also by their parts, so
+    "time-to-answer" holds "time" and "answer"."""
+    found: set[str] = set()
+    for word in words(text):
+        word = word.strip(".")
+        if word in STOPWORDS:
+            continue
+        found.add(stem(word))
+        if "-" in word:
+            found.update(stem(part) for part in word.split("-") if len(part) > 1 and part not in STOPWORDS)
+    return found
 
 
 def stems(text: str) -> set[str]:

@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 
 from chatbot.providers.base import Answer, Mode, cite, declined
-from chatbot.question import Question, analyse
+from chatbot.question import Question, Term, analyse
 from chatbot.relevance import correct
 from chatbot.retrieval import Passage, owner_name
-from chatbot.text import STOPWORDS, Sentence, split_sentences, split_structured, stem, words
+from chatbot.text import Sentence, split_sentences, split_structured, vocabulary
 
 MAX_SENTENCES = 3
 MAX_SENTENCE_CHARS = 400
@@ -38,6 +38,8 @@ MIN_RELATIVE_SCORE = 0.5
 #: Each step down the passage ranking costs a sentence this share of its score.
 RANK_DECAY = 0.15
 _DESCRIBE = re.compile(r"\b(?:about|what(?: i|')s|what are|tell|describe|explain|overview|summar)", re.I)
+#: Question types whose answer is one kind of fact (a date, a place, a degree).
+FACT_TYPES = ("timeline", "location", "education")
 _LABEL = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: ")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
@@ -50,20 +52,24 @@ class Scored:
     sentence: Sentence
     held: frozenset[str]
     prefix: bool = False
+    #: The passage's title goes in front (a project's technology line answering "which project …?").
+    title: bool = False
+    #: The score without the subject's share: what the sentence adds to naming the subject.
+    core: float = 0.0
+    #: Holds a word that answers the question's type (a date for "when …?").
+    typed: bool = False
 
-    @property
-    def text(self) -> str:
-        return _clip(self.sentence.quoted(with_heading=self.prefix))
+    def quote(self, passages: list[Passage]) -> str:
+        text = self.sentence.quoted(with_heading=self.prefix)
+        if self.title:
+            text = f"{passages[self.passage - 1].title}: {text}"
+        return _clip(text)
 
 
 def _clip(sentence: str) -> str:
     if len(sentence) <= MAX_SENTENCE_CHARS:
         return sentence
     return sentence[:MAX_SENTENCE_CHARS].rsplit(" ", 1)[0] + "…"
-
-
-def _vocabulary(text: str) -> set[str]:
-    return {stem(word.strip(".")) for word in words(text) if word not in STOPWORDS}
 
 
 class ExtractiveProvider:
@@ -73,14 +79,20 @@ class ExtractiveProvider:
         if not passages:
             return declined(self.mode)
         asked = correct(analyse(question, owner_name=_owner()), passages)
-        chosen = self._stack(asked, passages) or self._choose(asked, passages) or self._lead(passages)
+        chosen = (
+            self._stack(asked, passages)
+            or self._projects(asked, passages)
+            or self._choose(asked, passages)
+            or self._lead(passages)
+        )
         if not chosen:
             return declined(self.mode)
         chosen.sort(key=lambda c: (c.passage, c.position))
-        text = " ".join(f"{c.text} [{c.passage}]" for c in chosen)
+        quoted = [c.quote(passages) for c in chosen]
+        text = " ".join(f"{q} [{c.passage}]" for q, c in zip(quoted, chosen, strict=True))
         snippets: dict[int, str] = {}
-        for c in chosen:
-            snippets.setdefault(c.passage, c.text)
+        for q, c in zip(quoted, chosen, strict=True):
+            snippets.setdefault(c.passage, q)
         return cite(text, passages, self.mode, snippets)
 
     def _choose(self, asked: Question, passages: list[Passage]) -> list[Scored]:
@@ -92,40 +104,61 @@ class ExtractiveProvider:
         ]
         if not sentences:
             return []
-        vocab = [_vocabulary(s.text) for _, _, s in sentences]
-        heads = [_vocabulary(s.heading or "") if s.lead else set() for _, _, s in sentences]
-        titles = {n: _vocabulary(" ".join([p.title, *p.heading_path])) for n, p in enumerate(passages, 1)}
+        vocab = [vocabulary(s.text) for _, _, s in sentences]
+        heads = [vocabulary(s.heading or "") if s.lead else set() for _, _, s in sentences]
+        titles = {n: vocabulary(" ".join([p.title, *p.heading_path])) for n, p in enumerate(passages, 1)}
         n = len(sentences)
 
-        def idf(matches: frozenset[str]) -> float:
-            df = sum(1 for v in vocab if matches & v)
+        def idf(term: Term) -> float:
+            df = sum(1 for v in vocab if term.within(v))
             return math.log((n + 1) / (df + 0.5)) + 1.0
 
-        weights = {t.stem: idf(t.matches) for t in asked.terms}
+        weights = {t.stem: idf(t) for t in asked.terms}
         answer = asked.answer_stems
-        asked_kinds = {f["kind"] for f in asked.filters()}
+        asked_kinds = {f["kind"] for f in asked.filters()} | asked.kinds
+        entry_kinds = {f["entry_kind"] for f in asked.filters() if "entry_kind" in f}
         # Terms a passage title holds name the subject: sentences about another subject are no answer.
-        named = {n for n in titles if any(t.matches & titles[n] for t in asked.terms)}
+        named = {n for n in titles if any(t.within(titles[n]) for t in asked.terms)}
         candidates: list[Scored] = []
         for index, (number, position, sentence) in enumerate(sentences):
             words_here = vocab[index] | heads[index]
-            held = frozenset(t.stem for t in asked.terms if t.matches & words_here)
-            focus = sum(weights[s] for s in held if not {s} & titles[number])
-            subject = sum(weights[s] for s in held if {s} & titles[number])
+            holding = [t for t in asked.terms if t.within(words_here)]
+            held = frozenset(t.stem for t in holding)
+            focus = sum(weights[t.stem] for t in holding if not t.within(titles[number]))
+            subject = sum(weights[t.stem] for t in holding if t.within(titles[number]))
             typed = 1.0 if answer & words_here else 0.0
-            score = (2.0 * focus + 0.5 * subject + 1.5 * typed) * (1.0 / (1.0 + RANK_DECAY * (number - 1)))
+            passage = passages[number - 1]
+            if entry_kinds and not held and passage.entry_kind not in entry_kinds:
+                typed = 0.0  # "when did he graduate?" is not answered by a job's dates
+            kind = 0.5 if passage.kind in asked_kinds else 0.0
+            rank = 1.0 + RANK_DECAY * (number - 1)
+            core = (2.0 * focus + 1.5 * typed + kind) / rank
+            score = core + 0.5 * subject / rank
             prefix = bool(
                 sentence.lead and sentence.heading and (held | (answer & heads[index])) - vocab[index]
             )
+            # A journey entry's first line ("Work, April 2022 to present") says whose it is only
+            # with its heading; so does the profile's headline.
             prefix = prefix or bool(
-                sentence.lead and any(asked.has(name) for name in ("education", "career", "person"))
+                sentence.lead
+                and (
+                    passage.kind == "journey" or any(asked.has(n) for n in ("education", "career", "person"))
+                )
             )
-            if focus or (typed and (held or number in named or passages[number - 1].kind in asked_kinds)):
-                candidates.append(Scored(score, number, position, sentence, held, prefix))
-        if named:
+            if focus or (typed and (held or number in named or passage.kind in asked_kinds)):
+                # "which project uses Kubernetes?": the answer is the project, named by its title.
+                title = bool(passage.kind in asked.kinds and not sentence.lead)
+                candidates.append(
+                    Scored(score, number, position, sentence, held, prefix, title, core, bool(typed))
+                )
+        if named and not (asked.has("person") or asked.has("opinion")):
             candidates = [c for c in candidates if c.passage in named]
+        # "When …?", "where …?": the asked-for fact is a date or a place; a sentence without one
+        # is no answer however many of the question's words it holds.
+        if any(asked.has(name) for name in FACT_TYPES) and any(c.typed for c in candidates):
+            candidates = [c for c in candidates if c.typed]
         subject_only = asked.terms and all(
-            any(t.matches & titles[number] for number in titles) for t in asked.terms
+            any(t.within(titles[number]) for number in titles) for t in asked.terms
         )
         chosen: list[Scored] = []
         if subject_only or not candidates:
@@ -143,10 +176,12 @@ class ExtractiveProvider:
             candidates = [c for c in candidates if c.passage == (opening.passage if opening else c.passage)]
         candidates.sort(key=lambda c: (-c.score, c.passage, c.position))
         if candidates:
-            best = candidates[0].score
+            best = max(c.core for c in candidates)
             for candidate in candidates:
-                if len(chosen) >= MAX_SENTENCES or candidate.score < MIN_RELATIVE_SCORE * best:
+                if len(chosen) >= MAX_SENTENCES:
                     break
+                if candidate.core < MIN_RELATIVE_SCORE * best:
+                    continue
                 if any(c.passage == candidate.passage and c.position == candidate.position for c in chosen):
                     continue
                 chosen.append(candidate)
@@ -161,12 +196,35 @@ class ExtractiveProvider:
     ) -> Scored | None:
         """The first prose sentence of the best passage whose title names the question's subject."""
         for number in titles:
-            if asked.terms and not all(t.matches & titles[number] for t in asked.terms):
+            if asked.terms and not all(t.within(titles[number]) for t in asked.terms):
                 continue
             for _, position, sentence in (s for s in sentences if s[0] == number):
                 if not _LABEL.match(sentence.text):
                     return Scored(0.0, number, position, sentence, frozenset(), prefix=sentence.lead)
         return None
+
+    @staticmethod
+    def _projects(asked: Question, passages: list[Passage]) -> list[Scored]:
+        """ "What did he build?": the opening of each project retrieved, titled, at most three."""
+        if not asked.has("projects") or asked.terms:
+            return []
+        chosen: list[Scored] = []
+        seen: set[str | None] = set()
+        for number, passage in enumerate(passages, start=1):
+            if passage.kind != "project" or passage.document_key in seen:
+                continue
+            opening = next(
+                (
+                    (position, sentence)
+                    for position, sentence in enumerate(split_structured(passage.text, passage.heading_path))
+                    if sentence.lead and not _LABEL.match(sentence.text)
+                ),
+                None,
+            )
+            if opening is not None:
+                seen.add(passage.document_key)
+                chosen.append(Scored(1.0, number, opening[0], opening[1], frozenset(), prefix=True))
+        return chosen[:MAX_SENTENCES]
 
     @staticmethod
     def _stack(asked: Question, passages: list[Passage]) -> list[Scored]:
@@ -179,7 +237,9 @@ class ExtractiveProvider:
             return []
         others = [p for p in passages if p.kind != "tech_stack"]
         # "what was the RAG assistant built with?": its subject is a project, not the owner.
-        if any(all(t.matches & _vocabulary(p.title) for t in asked.terms) for p in others if asked.terms):
+        if asked.terms and any(
+            all(t.within(vocabulary(p.title)) for t in asked.terms) for p in others if p.kind == "project"
+        ):
             return []
         lines = sorted(
             (
@@ -193,7 +253,7 @@ class ExtractiveProvider:
             named = [
                 Scored(1.0, n, position, sentence, frozenset())
                 for n, position, sentence in lines
-                if any(t.matches & _vocabulary(sentence.text) for t in asked.terms)
+                if any(t.within(vocabulary(sentence.text)) for t in asked.terms)
             ]
             return named[:MAX_SENTENCES]
         listing = "; ".join(_PARENTHESES.sub("", sentence.text).rstrip(".") for _, _, sentence in lines)

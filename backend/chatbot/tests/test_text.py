@@ -60,7 +60,9 @@ def test_a_chunk_cut_mid_section_knows_its_heading_but_does_not_claim_to_be_intr
     assert sentence.quoted() == "The gate picks two experts."
 
 
-def test_short_list_items_are_one_sentence_under_their_heading_and_markup_is_dropped() -> None:
+def test_short_list_items_are_one_sentence_under_their_heading_and_markup_is_dropped_but_not_addresses() -> (
+    None
+):
     text = (
         "## Infrastructure\n\n- Docker (proficiency 80/100)\n- **Kubernetes**\n\n"
         "[Blog](https://x.example) is `new`."
@@ -68,7 +70,7 @@ def test_short_list_items_are_one_sentence_under_their_heading_and_markup_is_dro
 
     assert [s.text for s in split_structured(text)] == [
         "Infrastructure: Docker (proficiency 80/100), Kubernetes.",
-        "Blog is new.",
+        "Blog (https://x.example) is new.",  # a link keeps its address: often the fact asked for
     ]
 
 
