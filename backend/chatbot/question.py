@@ -194,7 +194,7 @@ INTENTS = (
     ),
     Intent(
         "timeline",
-        frozenset(["when", "since", "year", "years"]),
+        frozenset(["when", "since", "year", "years", "join", "joined", "start", "started", "left", "leave"]),
         _stems(
             "january february march april may june july august september october november december present"
         ),
@@ -319,14 +319,17 @@ class Question:
         return any(intent.name == name for intent in self.intents)
 
     def filters(self) -> list[dict[str, str]]:
-        """Where the question's type steers retrieval (the most specific filter of each type)."""
-        return [intent.filters[0] for intent in self.intents]
+        """Where the question's type steers retrieval (the most specific filter of each type, and
+        the kind of document it names: "which project …", "any papers on …")."""
+        filters = [intent.filters[0] for intent in self.intents]
+        filters += [{"kind": kind} for kind in sorted(self.kinds) if {"kind": kind} not in filters]
+        return filters
 
 
 def analyse(text: str, *, owner_name: str = "") -> Question:
     """``text`` read as a question: content terms without chatter or the owner's name, its types.
 
-    A misspelt trigger ("colege") still triggers its type.
+    A misspelt trigger of six letters or more ("colege") still triggers its type.
     """
     lowered = text.lower().replace("\u2019", "'")
     owner = set(words(owner_name))
@@ -335,7 +338,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
     def triggers(intent: Intent, word: str) -> bool:
         if word in intent.triggers:
             return True
-        if word in CHATTER or len(word) < 4:
+        if word in CHATTER or len(word) < 6:  # "stars" is no typo of "start"
             return False
         return any(t[0] == word[0] and edits_within(word, t, typos(word)) for t in intent.triggers)
 

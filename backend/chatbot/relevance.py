@@ -101,8 +101,8 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
             return []
-    elif question.terms:  # only vague words ("what's his take on latency?"): one must be there
-        if not any(t.within(f.body) for t in question.terms for f in features):
+    elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
+        if not question.intents or not any(t.within(f.body) for t in question.terms for f in features):
             return []
     elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
         return []

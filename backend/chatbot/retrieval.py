@@ -56,6 +56,8 @@ class Passage:
     document_key: str | None = None
     vector: float | None = None
     keyword_rank: int | None = None
+    #: The chunk's place in its document (0: the document's opening).
+    chunk_index: int | None = None
 
 
 def paper_key(arxiv_id: str) -> str:
@@ -89,7 +91,10 @@ def _passages(hit: dict[str, Any]) -> list[Passage]:
             text=piece.strip(),
             title=str(hit.get("title") or metadata.get("title") or hit.get("document_key") or "Untitled"),
             url=hit.get("source_url") or metadata.get("source_url") or metadata.get("abs_url"),
-            source_type=hit.get("source_type") or metadata.get("source_type"),
+            # A paper's indexed text (metadata kind "paper") is cited as the paper.
+            source_type="paper"
+            if metadata.get("kind") == "paper"
+            else hit.get("source_type") or metadata.get("source_type"),
             page=first + offset if first is not None else None,
             score=float(hit.get("score", 0.0)),
             heading_path=tuple(str(h) for h in headings) if isinstance(headings, list) else (),
@@ -98,6 +103,7 @@ def _passages(hit: dict[str, Any]) -> list[Passage]:
             document_key=_str(hit.get("document_key") or metadata.get("document_key")),
             vector=float(vector) if vector is not None else None,
             keyword_rank=scores.get("keyword_rank"),
+            chunk_index=hit.get("chunk_index") if offset == 0 else None,
         )
         for offset, piece in enumerate(pieces)
         if piece.strip()

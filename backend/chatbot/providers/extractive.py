@@ -151,7 +151,8 @@ class ExtractiveProvider:
                 candidates.append(
                     Scored(score, number, position, sentence, held, prefix, title, core, bool(typed))
                 )
-        if named and not (asked.has("person") or asked.has("opinion")):
+        owner = asked.has("person") or asked.has("opinion")  # about the owner, not a titled subject
+        if named and not owner:
             candidates = [c for c in candidates if c.passage in named]
         # "When …?", "where …?": the asked-for fact is a date or a place; a sentence without one
         # is no answer however many of the question's words it holds.
@@ -161,7 +162,7 @@ class ExtractiveProvider:
             any(t.within(titles[number]) for number in titles) for t in asked.terms
         )
         chosen: list[Scored] = []
-        if subject_only or not candidates:
+        if (subject_only and not owner) or not candidates:
             opening = self._opening(asked, passages, sentences, titles)
             if opening is not None and (not candidates or _DESCRIBE.search(asked.text) or not asked.intents):
                 chosen.append(opening)
@@ -194,12 +195,15 @@ class ExtractiveProvider:
         sentences: list[tuple[int, int, Sentence]],
         titles: dict[int, set[str]],
     ) -> Scored | None:
-        """The first prose sentence of the best passage whose title names the question's subject."""
-        for number in titles:
-            if asked.terms and not all(t.within(titles[number]) for t in asked.terms):
-                continue
+        """The first prose sentence of the passage whose title names the question's subject: the
+        document's opening chunk when it was retrieved, else the best ranked one."""
+        naming = [n for n in titles if not asked.terms or all(t.within(titles[n]) for t in asked.terms)]
+        naming.sort(key=lambda n: (passages[n - 1].chunk_index != 0, n))
+        for number in naming:
             for _, position, sentence in (s for s in sentences if s[0] == number):
-                if not _LABEL.match(sentence.text):
+                # A chunk cut mid-sentence (its overlap with the one before) starts with a fragment.
+                fragment = position == 0 and sentence.text[:1].islower() and not sentence.heading
+                if not _LABEL.match(sentence.text) and not fragment:
                     return Scored(0.0, number, position, sentence, frozenset(), prefix=sentence.lead)
         return None
 
@@ -249,11 +253,13 @@ class ExtractiveProvider:
             ),
             key=lambda line: (line[2].heading or "").lower(),
         )
-        if asked.terms:
+        # "whats his tech stak": a word of the stack's own title names no technology.
+        specific = [t for t in asked.terms if not t.within(vocabulary(stack[0][1].title))]
+        if specific:
             named = [
                 Scored(1.0, n, position, sentence, frozenset())
                 for n, position, sentence in lines
-                if any(t.within(vocabulary(sentence.text)) for t in asked.terms)
+                if any(t.within(vocabulary(sentence.text)) for t in specific)
             ]
             return named[:MAX_SENTENCES]
         listing = "; ".join(_PARENTHESES.sub("", sentence.text).rstrip(".") for _, _, sentence in lines)
