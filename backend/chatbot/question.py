@@ -250,6 +250,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("publish"): _stems("publish release open-source"),
     stem("published"): _stems("publish release open-source"),
     stem("problem"): _stems("problem skew killer issue why"),
+    stem("infra"): _stems("infra infrastructure"),
 }
 
 
@@ -258,6 +259,23 @@ SYNONYMS: dict[str, frozenset[str]] = {
 SOFT = _stems(
     "fast faster speed slow quick big large size good better best well accurate accuracy new old long"
 )
+
+
+#: What the stemmer leaves on a word that another form of it lacks.
+_SUFFIXES = frozenset(
+    re.findall(
+        r"\S+",
+        "s es ed er ers ing ings ful fully ness able ably ible ation ations ment ments ity ive al ly ic",
+    )
+)
+
+
+def _suffixed(base: str, word: str) -> bool:
+    """Whether ``word`` is ``base`` (four letters or more) plus a suffix or one doubled letter."""
+    if len(base) < 4 or not word.startswith(base) or word == base:
+        return False
+    rest = word[len(base) :]
+    return len(rest) == 1 or rest in _SUFFIXES
 
 
 def typos(word: str) -> int:
@@ -293,13 +311,11 @@ class Term:
 
     def within(self, vocabulary: set[str] | frozenset[str]) -> bool:
         """Whether ``vocabulary`` (stems) holds the term: one of its stems, or a word one of them
-        begins (at least four letters in common: "faithful"/"faithfulness", "ship"/"shipped")."""
+        begins with a suffix after it ("faith"/"faithful", "compar"/"comparable"; not "fast"/"fastapi")."""
         if self.matches & vocabulary:
             return True
         return any(
-            (word.startswith(match) or match.startswith(word)) and min(len(word), len(match)) >= 4
-            for match in self.matches
-            for word in vocabulary
+            _suffixed(match, word) or _suffixed(word, match) for match in self.matches for word in vocabulary
         )
 
 

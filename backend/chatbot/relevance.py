@@ -101,6 +101,13 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
             return []
+        # Three terms or more, each in some hit, may still be in no one place: a question about
+        # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.
+        if (
+            len(required) >= 3
+            and max(sum(t.within(f.body) for t in required) for f in features) < len(required) / 2
+        ):
+            return []
     elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
         if not question.intents or not any(t.within(f.body) for t in question.terms for f in features):
             return []
@@ -131,3 +138,15 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         for score, _, passage in scored[:limit]
         if score >= RELATIVE_CUT * best
     ]
+
+
+def unanswered(question: Question, passages: Sequence[Passage]) -> bool:
+    """Whether the best passage's document is the question's subject (its title holds a term) while
+    none of the document's retrieved passages holds the question's other terms."""
+    best = passages[0]
+    same = [p for p in passages if p.document_key == best.document_key]
+    title = vocabulary(" ".join([best.title, *best.heading_path]))
+    rest = [t for t in question.terms if not t.within(title)]
+    if not rest or len(rest) == len(question.terms):
+        return False
+    return not any(t.within(vocabulary(p.text)) for t in rest for p in same)

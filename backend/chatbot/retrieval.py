@@ -167,7 +167,19 @@ def steered(query: str) -> list[Passage]:
             if key not in seen:
                 seen.add(key)
                 passages.extend(_passages(hit))
-    return relevance.rank(question, passages, limit=SEARCH_K)
+    ranked = relevance.rank(question, passages, limit=SEARCH_K)
+    # The subject is found but not what is asked about it ("how fast is the RAG assistant?" finds
+    # its summary, not its latency table): read more of the subject's document.
+    if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
+        key = ranked[0].document_key
+        (more,) = _search([{"query": query[:2000], "k": SEARCH_K, "filters": {"document_key": key}}])
+        seen = {(p.document_key, p.chunk_index, p.page) for p in passages}
+        extra = [
+            p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen
+        ]
+        if extra:
+            ranked = relevance.rank(question, passages + extra, limit=SEARCH_K)
+    return ranked
 
 
 def retrieve(query: str, *, paper_id: str | None = None) -> list[Passage]:
