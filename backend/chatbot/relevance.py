@@ -13,8 +13,9 @@ is whether the question's own content terms occur in what was retrieved:
   technologies does he use?") needs a question type and a hit of the kind that type asks for.
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
-  asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, set on the evaluation set's tuning
-  part). The fused order stays the tie-breaker.
+  asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the
+  evaluation set's tuning part; no model). The fused order stays the tie-breaker. This reorders
+  the fused candidates in core; the document processor's reciprocal rank fusion is unchanged.
 """
 
 from __future__ import annotations
