@@ -1,24 +1,36 @@
-"""Retrieval for the chatbot: the document processor's hybrid ``POST /search``, nothing else.
+"""Retrieval for the chatbot: the document processor's hybrid ``POST /search``, steered and reranked.
 
 The raw answer is read (not :meth:`DocumentsClient.search`, which keeps only the fused score)
-because the relevance floor needs each side's score: RRF's fused score is rank-based, so the best
-hit of an unrelated question scores as high as the best hit of a good one. A hit is relevant when
-the keyword side matched it or its cosine similarity reaches ``CHATBOT_VECTOR_FLOOR``.
+because the relevance floor and the rerank need each side's score and each hit's kind and
+headings: RRF's fused score is rank-based, so the best hit of an unrelated question scores as
+high as the best hit of a good one.
+
+A question is searched as asked and, when its type points at a kind of document (the tech stack,
+the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
+requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
+Within one paper (``paper_id``) a hit is relevant when the keyword side matched it or its cosine
+reaches ``CHATBOT_VECTOR_FLOOR``.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
+from chatbot import relevance
+from chatbot.question import analyse
 from config.upstreams import call
+from content.models import Profile
 from papers.models import Paper
 from portfolio_shared.clients import DocumentsClient
 from portfolio_shared.errors import NotFound, UpstreamError
 
 SEARCH_K = 6
+#: Hits asked of ``/search`` before the rerank keeps the best :data:`SEARCH_K`.
+CANDIDATES = 10
 #: How the document processor marks a page break inside a PDF chunk's text.
 PAGE_BREAK = "\f"
 
@@ -36,6 +48,16 @@ class Passage:
     #: The paper's abstract standing in for its never-ingested PDF: the visitor chose the paper,
     #: so its opening sentences answer a question that matches no sentence in particular.
     fallback: bool = False
+    #: The section the text stands in (``["Project", "How it works"]``), outermost first.
+    heading_path: tuple[str, ...] = ()
+    #: The document's kind as core indexed it (``profile``, ``journey``, ``project``, ``tech_stack``…).
+    kind: str | None = None
+    entry_kind: str | None = None
+    document_key: str | None = None
+    vector: float | None = None
+    keyword_rank: int | None = None
+    #: The chunk's place in its document (0: the document's opening).
+    chunk_index: int | None = None
 
 
 def paper_key(arxiv_id: str) -> str:
@@ -57,10 +79,13 @@ def _passages(hit: dict[str, Any]) -> list[Passage]:
     """The hit as passages, one per PDF page it covers, so a citation names the page its sentence
     stands on. The processor marks each page break in a chunk with one form feed (PAGE_BREAK)."""
     metadata = hit.get("metadata") or {}
+    scores = hit.get("scores") if isinstance(hit.get("scores"), dict) else {}
     page = hit.get("page") if hit.get("page") is not None else metadata.get("page_start")
     text = str(hit.get("text") or "")
     pieces = text.split(PAGE_BREAK) if page is not None else [text.replace(PAGE_BREAK, " ")]
     first = int(page) if page is not None else None
+    headings = hit.get("heading_path") or metadata.get("heading_path") or []
+    vector = scores.get("vector")
     return [
         Passage(
             text=piece.strip(),
@@ -72,29 +97,89 @@ def _passages(hit: dict[str, Any]) -> list[Passage]:
             else hit.get("source_type") or metadata.get("source_type"),
             page=first + offset if first is not None else None,
             score=float(hit.get("score", 0.0)),
+            heading_path=tuple(str(h) for h in headings) if isinstance(headings, list) else (),
+            kind=_str(metadata.get("kind")),
+            entry_kind=_str(metadata.get("entry_kind")),
+            document_key=_str(hit.get("document_key") or metadata.get("document_key")),
+            vector=float(vector) if vector is not None else None,
+            keyword_rank=scores.get("keyword_rank"),
+            chunk_index=hit.get("chunk_index") if offset == 0 else None,
         )
         for offset, piece in enumerate(pieces)
         if piece.strip()
     ]
 
 
-def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
-    """The relevant hits of ``/search`` for ``query`` as passages, best first.
+def _str(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _search(bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The hits of each ``/search`` request in ``bodies``, the requests made at once.
 
     Raises :class:`ServiceUnavailable` (503) when the processor is down or slower than
     ``CHATBOT_SEARCH_DEADLINE_SECONDS``.
     """
-    body = {"query": query[:2000], "k": k, "filters": filters or {}}
 
-    async def operation(client: DocumentsClient) -> Any:
-        response = await client.request("POST", "/search", json=body, idempotent=True)
-        return response.json()
+    async def operation(client: DocumentsClient) -> list[Any]:
+        async def one(body: dict[str, Any]) -> Any:
+            response = await client.request("POST", "/search", json=body, idempotent=True)
+            return response.json()
 
-    answer = call(DocumentsClient, operation, deadline=settings.CHATBOT_SEARCH_DEADLINE_SECONDS)
-    if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
-        raise UpstreamError("The document processor answered /search in an unexpected shape.")
-    hits = [hit for hit in answer["results"] if isinstance(hit, dict) and _relevant(hit)]
-    return [passage for hit in hits for passage in _passages(hit)]
+        return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    answers = call(DocumentsClient, operation, deadline=settings.CHATBOT_SEARCH_DEADLINE_SECONDS)
+    results = []
+    for answer in answers:
+        if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
+            raise UpstreamError("The document processor answered /search in an unexpected shape.")
+        results.append([hit for hit in answer["results"] if isinstance(hit, dict)])
+    return results
+
+
+def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
+    """The hits of ``/search`` for ``query`` over the score floor, as passages, best first.
+
+    Raises :class:`ServiceUnavailable` (503) when the processor is down or slower than
+    ``CHATBOT_SEARCH_DEADLINE_SECONDS``.
+    """
+    (hits,) = _search([{"query": query[:2000], "k": k, "filters": filters or {}}])
+    return [passage for hit in hits if _relevant(hit) for passage in _passages(hit)]
+
+
+def owner_name() -> str:
+    """The portfolio owner's name: in a question it names whom every document is about."""
+    profile = Profile.objects.only("name").first()
+    return profile.name if profile is not None else ""
+
+
+def steered(query: str) -> list[Passage]:
+    """The passages that answer ``query``, best first: the plain search and the one restricted to
+    the kind of document the question's type asks for, merged, then floored and reranked."""
+    question = analyse(query, owner_name=owner_name())
+    bodies = [{"query": query[:2000], "k": CANDIDATES, "filters": {}}]
+    bodies += [{"query": query[:2000], "k": SEARCH_K, "filters": f} for f in question.filters()]
+    seen: set[str] = set()
+    passages: list[Passage] = []
+    for hits in _search(bodies):
+        for hit in hits:
+            key = str(hit.get("chunk_id") or id(hit))
+            if key not in seen:
+                seen.add(key)
+                passages.extend(_passages(hit))
+    ranked = relevance.rank(question, passages, limit=SEARCH_K)
+    # The subject is found but not what is asked about it ("how fast is the RAG assistant?" finds
+    # its summary, not its latency table): read more of the subject's document.
+    if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
+        key = ranked[0].document_key
+        (more,) = _search([{"query": query[:2000], "k": SEARCH_K, "filters": {"document_key": key}}])
+        seen = {(p.document_key, p.chunk_index, p.page) for p in passages}
+        extra = [
+            p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen
+        ]
+        if extra:
+            ranked = relevance.rank(question, passages + extra, limit=SEARCH_K)
+    return ranked
 
 
 def retrieve(query: str, *, paper_id: str | None = None) -> list[Passage]:
@@ -103,7 +188,7 @@ def retrieve(query: str, *, paper_id: str | None = None) -> list[Passage]:
     Raises :class:`NotFound` for an unknown ``paper_id``.
     """
     if paper_id is None:
-        return search(query)
+        return steered(query)
     paper = Paper.objects.filter(arxiv_id=paper_id).only("title", "abstract", "abs_url").first()
     if paper is None:
         raise NotFound(f"No paper {paper_id!r}.", code="paper_not_found", details={"paper_id": paper_id})

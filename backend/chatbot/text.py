@@ -8,6 +8,7 @@ enough and offline.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n{2,}|\n(?=\s*[-*•]\s)")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
@@ -42,6 +43,154 @@ _SUFFIXES = (
     "ly",
     "al",
 )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One quotable sentence of a passage and the heading of the section it stands in.
+
+    ``lead`` marks the first sentence under its heading: the one the heading introduces, which
+    may be quoted with the heading in front (a journey entry's organisation is only in its heading).
+    """
+
+    text: str
+    heading: str | None = None
+    lead: bool = False
+
+    def quoted(self, *, with_heading: bool = True) -> str:
+        """The sentence with its heading in front when it is the one the heading introduces."""
+        if with_heading and self.lead and self.heading:
+            return f"{self.heading}: {self.text}"
+        return self.text
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])\s+")
+_LABEL_LINE = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: \S")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
+_EMPHASIS = re.compile(r"(\*{1,3}|~~|(?<![\w])_{1,2})(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"`([^`]*)`")
+#: A list item this short with no sentence of its own is a name in a list (a technology, a link).
+_SHORT_ITEM = 60
+
+
+def _inline(text: str) -> str:
+    """Markdown's inline markup removed: links read "label (url)", emphasis and code keep their text."""
+    return " ".join(_EMPHASIS.sub(r"\2", _CODE.sub(r"\1", _LINK.sub(_link, text))).split())
+
+
+def _link(match: re.Match[str]) -> str:
+    """A link keeps its label and its address: the address is often the fact asked for."""
+    label, url = match.group(1).strip(), match.group(2).strip()
+    return f"{label} ({url})" if label and url and url != label else label or url
+
+
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """``text``'s lines grouped into blocks: ``("heading", title)``, ``("item", text)``,
+    ``("row", cells joined by |)`` and ``("para", text)``; wrapped lines joined, code left out."""
+    blocks: list[tuple[str, str]] = []
+    in_code = False
+    for raw in text.replace("\f", "\n").splitlines():
+        if _FENCE.match(raw):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        line = raw.strip()
+        if not line:
+            blocks.append(("break", ""))
+            continue
+        heading = _HEADING.match(raw)
+        if heading:
+            blocks.append(("heading", _inline(heading.group(2))))
+        elif _LIST_ITEM.match(raw):
+            blocks.append(("item", _LIST_ITEM.sub("", raw, count=1).strip()))
+        elif line.startswith("|"):
+            if not _TABLE_RULE.match(line):
+                blocks.append(("row", line))
+        elif _LABEL_LINE.match(line):
+            blocks.append(("para", line))
+            blocks.append(("break", ""))
+        elif blocks and (blocks[-1][0] == "para" or (blocks[-1][0] == "item" and raw[:1].isspace())):
+            kind, previous = blocks[-1]  # a wrapped line continues its paragraph or list item
+            blocks[-1] = (kind, f"{previous} {line}")
+        else:
+            blocks.append(("para", line))
+    return [block for block in blocks if block[0] != "break"]
+
+
+def _rows(rows: list[str]) -> list[str]:
+    """A Markdown table as one sentence per body row: ``first cell: header value, header value``."""
+    cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
+    header, body = (cells[0], cells[1:]) if len(cells) > 1 else ([], cells)
+    sentences = []
+    for row in body:
+        pairs = [
+            f"{header[i]} {value}" if i < len(header) and header[i] else value
+            for i, value in enumerate(row[1:], start=1)
+            if value
+        ]
+        sentences.append(f"{row[0]}: {', '.join(pairs)}." if pairs else row[0])
+    return sentences
+
+
+def split_structured(text: str, headings: list[str] | tuple[str, ...] = ()) -> list[Sentence]:
+    """The sentences of a Markdown or plain ``text``, each with the heading it stands under.
+
+    Headings are never sentences. A run of short list items (a stack, a list of links) is one
+    sentence, ``"Heading: a, b, c."``. ``headings`` is the section's heading path when the text
+    starts inside a section whose heading line it does not hold (a chunk cut mid-section).
+    """
+    heading = headings[-1] if headings else None
+    lead = False  # a heading the text does not show introduced nothing here
+    out: list[Sentence] = []
+    blocks = _blocks(text)
+    i = 0
+    while i < len(blocks):
+        kind, body = blocks[i]
+        if kind == "heading":
+            heading, lead = body, True
+            i += 1
+            continue
+        if kind == "row":
+            rows = []
+            while i < len(blocks) and blocks[i][0] == "row":
+                rows.append(blocks[i][1])
+                i += 1
+            pieces = _rows(rows)
+        elif kind == "item" and len(_inline(body)) <= _SHORT_ITEM and not re.search(r"[.!?;]$", body):
+            items = []
+            while (
+                i < len(blocks)
+                and blocks[i][0] == "item"
+                and len(_inline(blocks[i][1])) <= _SHORT_ITEM
+                and not re.search(r"[.!?;]$", blocks[i][1])
+            ):
+                items.append(_inline(blocks[i][1]))
+                i += 1
+            joined = ", ".join(items)
+            pieces = [f"{heading}: {joined}." if heading and len(items) > 0 else joined]
+            if heading:
+                out.extend(Sentence(p, heading, False) for p in pieces)
+                lead = False
+                continue
+        else:
+            paragraph = _inline(body)
+            i += 1
+            # "It uses the same definition for:" and the items it introduces are one sentence.
+            if paragraph.endswith(":") and i < len(blocks) and blocks[i][0] == "item":
+                items = []
+                while i < len(blocks) and blocks[i][0] == "item":
+                    items.append(re.sub(r"(?:[;,.]|\s+(?:and|or))+$", "", _inline(blocks[i][1])))
+                    i += 1
+                paragraph = f"{paragraph} {'; '.join(items)}."
+            pieces = split_sentences(paragraph)
+        for piece in pieces:
+            out.append(Sentence(piece, heading, lead))
+            lead = False
+    return out
 
 
 def split_sentences(text: str) -> list[str]:
@@ -81,6 +230,20 @@ def key_terms(text: str) -> list[str]:
         seen.add(word)
         terms.append(word)
     return terms
+
+
+def vocabulary(text: str) -> set[str]:
+    """The stems of ``text``'s words (stopwords aside), hyphenated words also by their parts, so
+    "time-to-answer" holds "time" and "answer"."""
+    found: set[str] = set()
+    for word in words(text):
+        word = word.strip(".")
+        if word in STOPWORDS:
+            continue
+        found.add(stem(word))
+        if "-" in word:
+            found.update(stem(part) for part in word.split("-") if len(part) > 1 and part not in STOPWORDS)
+    return found
 
 
 def stems(text: str) -> set[str]:

@@ -51,17 +51,22 @@ def declined(mode: Mode) -> Answer:
 
 def cite(text: str, passages: list[Passage], mode: Mode, snippets: dict[int, str] | None = None) -> Answer:
     """``text`` whose ``[n]`` markers (1-based into ``passages``) are renumbered in order of first
-    use, with one citation per referenced passage; markers naming no passage are removed."""
+    use, with one citation per referenced source; markers naming no passage are removed."""
     numbers: dict[int, int] = {}
+    #: Passages of one source (same title, URL and page: two chunks of one document) share a number.
+    sources: dict[tuple[str, str | None, int | None], int] = {}
 
     def renumber(match: re.Match[str]) -> str:
         n = int(match.group(1))
         if not 1 <= n <= len(passages):
             return ""
-        numbers.setdefault(n, len(numbers) + 1)
-        return f"[{numbers[n]}]"
+        passage = passages[n - 1]
+        first = sources.setdefault((passage.title, passage.url, passage.page), n)
+        numbers.setdefault(first, len(numbers) + 1)
+        return f"[{numbers[first]}]"
 
     renumbered = re.sub(r" +([.,;:!?])", r"\1", MARKER.sub(renumber, text)).strip()
+    renumbered = re.sub(r"(\[\d{1,2}\])(?:\1)+", r"\1", renumbered)  # [1][1] -> [1]
     citations = [
         Citation(
             title=passages[n - 1].title,

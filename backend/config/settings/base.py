@@ -220,6 +220,9 @@ CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 CHATBOT_VECTOR_FLOOR = 0.5
 # Without per-side scores (an older /search), the fused RRF score must reach this.
 CHATBOT_FUSED_FLOOR = 0.0
+# A question is declined when its content terms found in the retrieved text weigh less than this
+# share of all its terms (chatbot.relevance; calibrated on the evaluation set's tuning part).
+CHATBOT_TERM_COVERAGE = 0.6
 CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
 CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
 CHATBOT_CONVERSATION_TURNS = 5

@@ -1,0 +1,389 @@
+"""What a visitor's question asks for: its content terms, and the kind of fact it wants.
+
+Visitors ask "tell me about evalkit", "where did he study?", "does he know kubernetes?". The
+words that carry the question are few; the rest is chatter ("tell", "about", "know", "use",
+"he", the owner's own name) that must neither steer retrieval nor pick the quoted sentence.
+
+A question *type* (:data:`INTENTS`) is recognised by its trigger words. It steers retrieval
+toward the document kinds that hold such facts (who/where/when and "what did he do" toward the
+profile and the journey, "what does he use" toward the tech stack) and supplies the words those
+documents answer with: "study" is answered by "Education …" and "M.Tech", not by "study".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chatbot.text import STOPWORDS, stem, words
+
+#: Words a visitor types around the question; they never count as what is asked for.
+CHATTER = STOPWORDS | frozenset(
+    re.findall(
+        r"\S+",
+        """tell know knows knew known use uses used using built build builds building made make makes
+        work with anything something thing things like give show list say says said info information
+        detail details whats what's who's where's s kind sort type get got ever really still currently
+        right now any some good great cool interesting mean means guy person someone somebody let
+        hey hi hello pls thanks thank ok okay yes yeah can could would should might he's his him
+        does did do doing done has have had any way go goes went into onto main mainly one ones
+        sure maybe also else exactly actually overall briefly short quick quickly summary summarise
+        summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
+        views think thoughts feel hit reach reached achieve achieved written writen wrote write
+        writes solve solves solved""",
+    )
+)
+#: Generic nouns that name a kind of document rather than a subject.
+KIND_WORDS = {
+    "project": "project",
+    "projects": "project",
+    "paper": "paper",
+    "papers": "paper",
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A question type: words that trigger it, words that answer it, where its answers live."""
+
+    name: str
+    triggers: frozenset[str]
+    #: Stems that count as the asked-for fact when a sentence holds them.
+    answers: frozenset[str]
+    #: ``/search`` filters of the documents that hold such facts, most specific first.
+    filters: tuple[dict[str, str], ...]
+    phrases: tuple[str, ...] = ()
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in text.split())
+
+
+INTENTS = (
+    Intent(
+        "technology",
+        frozenset(
+            [
+                "technology",
+                "technologies",
+                "tech",
+                "stack",
+                "stacks",
+                "tool",
+                "tools",
+                "tooling",
+                "language",
+                "languages",
+                "framework",
+                "frameworks",
+                "library",
+                "libraries",
+                "skill",
+                "skills",
+                "skillset",
+                "proficient",
+                "proficiency",
+                "familiar",
+            ]
+        ),
+        _stems("technologies proficiency stack language framework"),
+        ({"kind": "tech_stack"},),
+        phrases=(
+            r"\bdoes (?:he|she|vasu|\w+) (?:know|use|code|program|work with)\b",
+            r"\b(?:is|was) (?:he|she) (?:good|fluent|familiar|experienced)\b",
+            r"\bwhat (?:does|do|did) (?:he|she|you|\w+) (?:use|code|program|work with)\b",
+            r"\b(?:built|made|writt?en|done|implemented|coded?) (?:with|in|using)\b",
+            r"\bdoes (?:he|she) use\b",
+            r"\b(?:how )?good (?:is (?:he|she) )?(?:at|with)\b",
+            r"\bwhat (?:is|are|'s) (?:his|her|the|your) (?:stack|tools)\b",
+        ),
+    ),
+    Intent(
+        "education",
+        frozenset(
+            [
+                "study",
+                "studied",
+                "studies",
+                "studying",
+                "degree",
+                "degrees",
+                "university",
+                "universities",
+                "college",
+                "school",
+                "education",
+                "educated",
+                "graduate",
+                "graduated",
+                "graduation",
+                "masters",
+                "master",
+                "m.tech",
+                "mtech",
+                "b.tech",
+                "btech",
+                "thesis",
+                "alma",
+                "mater",
+                "qualification",
+                "qualifications",
+                "academic",
+            ]
+        ),
+        _stems("education m.tech degree thesis institute university college school master"),
+        ({"kind": "journey", "entry_kind": "education"}, {"kind": "journey"}),
+    ),
+    Intent(
+        "career",
+        frozenset(
+            [
+                "work",
+                "worked",
+                "works",
+                "working",
+                "job",
+                "jobs",
+                "employer",
+                "employers",
+                "employed",
+                "company",
+                "companies",
+                "career",
+                "experience",
+                "experiences",
+                "role",
+                "roles",
+                "position",
+                "positions",
+                "employment",
+            ]
+        ),
+        _stems("work engineer lead senior"),
+        ({"kind": "journey"},),
+        phrases=(r"\bwhat (?:did|does|has) (?:he|she|vasu|\w+) (?:do|done|been doing)\b",),
+    ),
+    Intent(
+        "location",
+        frozenset(["based", "live", "lives", "living", "located", "location", "city", "country"]),
+        _stems("location"),
+        ({"kind": "profile"},),
+        phrases=(r"\bwhere (?:is|does) (?:he|she|vasu|\w+) (?:based|live|from|located)\b",),
+    ),
+    Intent(
+        "contact",
+        frozenset(["contact", "github", "linkedin", "blog", "links", "link", "social", "website"]),
+        _stems("links github linkedin blog"),
+        ({"kind": "profile"},),
+    ),
+    Intent(
+        "code",
+        frozenset(["repo", "repository", "code", "source", "github", "demo", "link", "url", "download"]),
+        _stems("repository demo github"),
+        ({"kind": "project"},),
+    ),
+    Intent(
+        "projects",
+        frozenset(["projects", "portfolio"]),
+        frozenset(),
+        ({"kind": "project"},),
+        phrases=(
+            r"\bwhat (?:did|has|does|have) (?:he|she|vasu|\w+) "
+            r"(?:build|built|make|made|create|created|ship|shipped)\b",
+        ),
+    ),
+    Intent(
+        "timeline",
+        frozenset(["when", "since", "year", "years", "join", "joined", "start", "started", "left", "leave"]),
+        _stems(
+            "january february march april may june july august september october november december present"
+        ),
+        ({"kind": "journey"},),
+        phrases=(r"\bhow long\b",),
+    ),
+    Intent(
+        "opinion",
+        frozenset(
+            [
+                "take",
+                "opinion",
+                "opinions",
+                "views",
+                "think",
+                "thoughts",
+                "believe",
+                "care",
+                "cares",
+                "values",
+            ]
+        ),
+        _stems("care"),
+        ({"kind": "profile"},),
+    ),
+    Intent(
+        "person",
+        frozenset(["who", "introduce", "yourself", "bio", "background"]),
+        _stems("engineer"),
+        ({"kind": "profile"},),
+        phrases=(r"\bwho (?:is|'s) (?:he|she|vasu|\w+)\b", r"\babout (?:him|her)\b"),
+    ),
+)
+_SPEED = _stems("latency p99 ms fast speed quick slow throughput")
+#: Question words whose meaning a document states in other words.
+SYNONYMS: dict[str, frozenset[str]] = {
+    stem("fast"): _SPEED,
+    stem("faster"): _SPEED,
+    stem("speed"): _SPEED,
+    stem("slow"): _SPEED,
+    stem("quick"): _SPEED,
+    stem("latency"): _SPEED,
+    stem("accurate"): _stems("accuracy faithfulness metric score"),
+    stem("accuracy"): _stems("accurate faithfulness metric score"),
+    stem("good"): _stems("faithfulness metric score"),
+    stem("license"): _stems("licence license"),
+    stem("database"): _stems("database postgres postgresql sql chroma redis"),
+    stem("databases"): _stems("database postgres postgresql sql chroma redis"),
+    stem("big"): _stems("size scale documents events 2m 50m large"),
+    stem("large"): _stems("size scale documents events 2m 50m large"),
+    stem("size"): _stems("size scale documents events 2m 50m large"),
+    stem("licence"): _stems("licence license"),
+    stem("publish"): _stems("publish release open-source"),
+    stem("published"): _stems("publish release open-source"),
+    stem("problem"): _stems("problem skew killer issue why"),
+    stem("infra"): _stems("infra infrastructure"),
+}
+
+
+#: Vague words ("how fast", "how good") a document states in figures: they never make a question
+#: fall under the relevance floor, only help to pick the sentence.
+SOFT = _stems(
+    "fast faster speed slow quick big large size good better best well accurate accuracy new old long"
+)
+
+
+#: What the stemmer leaves on a word that another form of it lacks.
+_SUFFIXES = frozenset(
+    re.findall(
+        r"\S+",
+        "s es ed er ers ing ings ful fully ness able ably ible ation ations ment ments ity ive al ly ic",
+    )
+)
+
+
+def _suffixed(base: str, word: str) -> bool:
+    """Whether ``word`` is ``base`` (four letters or more) plus a suffix or one doubled letter."""
+    if len(base) < 4 or not word.startswith(base) or word == base:
+        return False
+    rest = word[len(base) :]
+    return len(rest) == 1 or rest in _SUFFIXES
+
+
+def typos(word: str) -> int:
+    """How many edits a typed ``word`` may be off a known one: none under four letters, one up to
+    seven, then two."""
+    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+
+
+def edits_within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+@dataclass(frozen=True)
+class Term:
+    """A content word of the question: its stem, the stems that match it, and whether the visitor
+    capitalised it mid-sentence (a name: never left unmatched)."""
+
+    word: str
+    stem: str
+    matches: frozenset[str]
+    name: bool
+
+    def within(self, vocabulary: set[str] | frozenset[str]) -> bool:
+        """Whether ``vocabulary`` (stems) holds the term: one of its stems, or a word one of them
+        begins with a suffix after it ("faith"/"faithful", "compar"/"comparable"; not "fast"/"fastapi")."""
+        if self.matches & vocabulary:
+            return True
+        return any(
+            _suffixed(match, word) or _suffixed(word, match) for match in self.matches for word in vocabulary
+        )
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    terms: tuple[Term, ...]
+    intents: tuple[Intent, ...] = ()
+    kinds: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def answer_stems(self) -> frozenset[str]:
+        """Stems that carry the asked-for fact of the question's type."""
+        return frozenset().union(*(intent.answers for intent in self.intents))
+
+    def has(self, name: str) -> bool:
+        return any(intent.name == name for intent in self.intents)
+
+    def filters(self) -> list[dict[str, str]]:
+        """Where the question's type steers retrieval (the most specific filter of each type, and
+        the kind of document it names: "which project …", "any papers on …")."""
+        filters = [intent.filters[0] for intent in self.intents]
+        filters += [{"kind": kind} for kind in sorted(self.kinds) if {"kind": kind} not in filters]
+        return filters
+
+
+def analyse(text: str, *, owner_name: str = "") -> Question:
+    """``text`` read as a question: content terms without chatter or the owner's name, its types.
+
+    A misspelt trigger of six letters or more ("colege") still triggers its type.
+    """
+    lowered = text.lower().replace("\u2019", "'")
+    owner = set(words(owner_name))
+    typed = [word.strip(".") for word in words(lowered)]
+
+    def triggers(intent: Intent, word: str) -> bool:
+        if word in intent.triggers:
+            return True
+        if word in CHATTER or len(word) < 6:  # "stars" is no typo of "start"
+            return False
+        return any(t[0] == word[0] and edits_within(word, t, typos(word)) for t in intent.triggers)
+
+    found = [
+        intent
+        for intent in INTENTS
+        if any(triggers(intent, word) for word in typed)
+        or any(re.search(pattern, lowered) for pattern in intent.phrases)
+    ]
+    if not found and owner.intersection(typed):  # "what kind of engineer is Vasu?"
+        found = [intent for intent in INTENTS if intent.name == "person"]
+    kinds = frozenset(KIND_WORDS[w] for w in typed if w in KIND_WORDS)
+    capitalised = {
+        match.group(0).lower()
+        for match in re.finditer(r"(?<=[\w,;:] )[A-Z][\w.+#-]*", text.replace("\u2019", "'"))
+    }
+    terms: list[Term] = []
+    seen: set[str] = set()
+    for word in typed:
+        if (
+            len(word) < 2
+            or word in CHATTER
+            or word in owner
+            or word in KIND_WORDS
+            or word in seen
+            or any(triggers(intent, word) for intent in found)
+        ):
+            continue
+        seen.add(word)
+        base = stem(word)
+        terms.append(Term(word, base, SYNONYMS.get(base, frozenset()) | {base}, word in capitalised))
+    return Question(text=text, terms=tuple(terms), intents=tuple(found), kinds=kinds)
