@@ -51,6 +51,9 @@ START_TIMEOUT = float(os.environ.get("DEVSTACK_START_TIMEOUT", "180"))
 #: The URL table waits for this many seconds without output (at most SETTLE_MAX_S) once all answer.
 SETTLE_S = 2.0
 SETTLE_MAX_S = 20.0
+#: After the table, output that settles (REPRINT_QUIET_S quiet, within REPRINT_MAX_S) brings it back.
+REPRINT_QUIET_S = 5.0
+REPRINT_MAX_S = 180.0
 
 #: Python source each Procfile process runs: a change there restarts it (with RELOAD on).
 SHARED_SRC = "services/shared/src"
@@ -341,6 +344,8 @@ class Console:
         if not match:
             return text if self.tty else _ANSI.sub("", text)
         stamp, name, number, bar, body = match.groups()
+        if not _ANSI.sub("", body).strip():
+            return None  # blank lines (Vite's, Celery's, Chroma's) only push the rest up
         if name == "chroma" and self._in_banner:
             if _CHROMA_BANNER_END in body:
                 self._in_banner = False
@@ -418,6 +423,12 @@ def main() -> int:
         console.settle()
         with console.lock:
             print_table(env)
+            shown_at = console.last_output = time.monotonic()
+        # The first minute indexes the sample content: once that output settles, the table again.
+        console.settle(quiet=REPRINT_QUIET_S, at_most=REPRINT_MAX_S)
+        if console.last_output > shown_at and supervisor.poll() is None:
+            with console.lock:
+                print_table(env)
     else:
         print("✗ some processes did not come up; see their output above", file=sys.stderr)
     code = supervisor.wait()

@@ -92,7 +92,14 @@ class JsonFormatter(logging.Formatter):
 #: ANSI colour of each level on the console.
 _LEVEL_COLOURS = {"DEBUG": "2", "INFO": "32", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}
 #: Fields the console line leaves out: the request id and trace ids matter in production's JSON.
-_CONSOLE_SKIPPED = frozenset({"request_id", "service"})
+#: (method, path and status: the access line's message says them).
+_CONSOLE_SKIPPED = frozenset({"request_id", "service", "method", "path", "status"})
+_CONSOLE_VALUE_MAX = 80
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _CONSOLE_VALUE_MAX else text[: _CONSOLE_VALUE_MAX - 1] + "…"
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -109,7 +116,7 @@ class ConsoleFormatter(logging.Formatter):
         if self.colour:
             shown = f"\x1b[{_LEVEL_COLOURS.get(level, '0')}m{shown}\x1b[0m"
         extras = " ".join(
-            f"{key}={value}"
+            f"{key}={_short(value)}"
             for key, value in record.__dict__.items()
             if key not in _RESERVED and key not in _CONSOLE_SKIPPED and not key.startswith("_")
         )
