@@ -138,9 +138,3 @@ def test_a_python_change_restarts_only_the_process_that_runs_it(tmp_path: Path) 
                 raise
     finally:
         drop_databases(env)
-
-
-def test_reload_is_off_with_reload_0_and_the_procfile_is_the_repositorys(tmp_path: Path) -> None:
-    env = stack_env(tmp_path)  # test stacks set RELOAD=0
-    assert env["RELOAD"] == "0"
-    assert devstack.dev_procfile(env) == ROOT / "Procfile"
