@@ -51,8 +51,8 @@ START_TIMEOUT = float(os.environ.get("DEVSTACK_START_TIMEOUT", "180"))
 #: The URL table waits for this many seconds without output (at most SETTLE_MAX_S) once all answer.
 SETTLE_S = 2.0
 SETTLE_MAX_S = 20.0
-#: After the table, output that settles (REPRINT_QUIET_S quiet, within REPRINT_MAX_S) brings it back.
-REPRINT_QUIET_S = 5.0
+#: After the table, output that pauses (REPRINT_QUIET_S quiet, within REPRINT_MAX_S) brings it back.
+REPRINT_QUIET_S = 8.0
 REPRINT_MAX_S = 180.0
 
 #: Python source each Procfile process runs: a change there restarts it (with RELOAD on).
@@ -242,7 +242,8 @@ def dev_procfile(env: dict[str, str]) -> Path:
     processes restart when a file they run changes (:data:`WATCHED`).
 
     gunicorn gets ``--reload`` (its workers restart when a loaded module changes), uvicorn
-    ``--reload`` with one ``--reload-dir`` per watched directory, and the rest (the Celery worker,
+    ``--reload`` with one ``--reload-dir`` per watched directory (and its own start-up lines at
+    WARNING: a reload is logged as one), and the rest (the Celery worker,
     the dispatchers) run under ``watchfiles``, which restarts the command on a ``.py`` change.
     """
     procfile = ROOT / "Procfile"
@@ -268,7 +269,9 @@ def reloading(command: str, dirs: list[str]) -> str:
     if re.search(r"\bgunicorn\b", command):
         return f"{command} --reload"
     if re.search(r"\buvicorn\s", command):
-        return command + " --reload" + "".join(f" --reload-dir {shlex.quote(d)}" for d in dirs)
+        # The reloader narrates its start at INFO; a reload itself is a WARNING ("... Reloading...").
+        dirs_flags = "".join(f" --reload-dir {shlex.quote(d)}" for d in dirs)
+        return f"{command} --reload{dirs_flags} --log-level warning"
     head, sep, target = command.partition(_UV_RUN)
     if not sep or any(c in target for c in "$\"'`;&|"):
         return command  # not a plain `uv run` command: left as it is (no reload)
@@ -424,11 +427,15 @@ def main() -> int:
         with console.lock:
             print_table(env)
             shown_at = console.last_output = time.monotonic()
-        # The first minute indexes the sample content: once that output settles, the table again.
-        console.settle(quiet=REPRINT_QUIET_S, at_most=REPRINT_MAX_S)
-        if console.last_output > shown_at and supervisor.poll() is None:
-            with console.lock:
-                print_table(env)
+        # The first minutes index the sample content: each time that output pauses, the table again.
+        until = time.monotonic() + REPRINT_MAX_S
+        while time.monotonic() < until and supervisor.poll() is None:
+            console.settle(quiet=REPRINT_QUIET_S, at_most=until - time.monotonic())
+            if console.last_output > shown_at and time.monotonic() - console.last_output >= REPRINT_QUIET_S:
+                with console.lock:
+                    print_table(env)
+                    shown_at = console.last_output = time.monotonic()
+            time.sleep(0.5)
     else:
         print("✗ some processes did not come up; see their output above", file=sys.stderr)
     code = supervisor.wait()
