@@ -416,7 +416,10 @@ def main() -> int:
     pump = threading.Thread(target=console.pump, args=(supervisor.stdout,), daemon=True)
     pump.start()
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: object) -> None:
+        stopping.set()
         if supervisor.poll() is None:
             supervisor.send_signal(signal.SIGTERM)
 
@@ -429,9 +432,10 @@ def main() -> int:
             shown_at = console.last_output = time.monotonic()
         # The first minutes index the sample content: each time that output pauses, the table again.
         until = time.monotonic() + REPRINT_MAX_S
-        while time.monotonic() < until and supervisor.poll() is None:
+        while time.monotonic() < until and supervisor.poll() is None and not stopping.is_set():
             console.settle(quiet=REPRINT_QUIET_S, at_most=until - time.monotonic())
-            if console.last_output > shown_at and time.monotonic() - console.last_output >= REPRINT_QUIET_S:
+            paused = time.monotonic() - console.last_output >= REPRINT_QUIET_S
+            if console.last_output > shown_at and paused and not stopping.is_set():
                 with console.lock:
                     print_table(env)
                     shown_at = console.last_output = time.monotonic()
