@@ -321,6 +321,7 @@ def wait_until_up(env: dict[str, str], supervisor: subprocess.Popen[bytes]) -> b
 
 #: honcho's prefix of a child's line: ``HH:MM:SS name.1 | ``.
 _PREFIX = re.compile(r"^(\d\d:\d\d:\d\d )(\S+?)(\.\d+)?( *\| )(.*)$", re.DOTALL)
+_STARTED = re.compile(r"^\S+ started \(pid=\d+\)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: The banner `chroma run` prints before it serves (its URL is in our table): its last line.
 _CHROMA_BANNER_END = "chroma copy --to-cloud"
@@ -349,6 +350,8 @@ class Console:
         stamp, name, number, bar, body = match.groups()
         if not _ANSI.sub("", body).strip():
             return None  # blank lines (Vite's, Celery's, Chroma's) only push the rest up
+        if name == "system" and _STARTED.match(body):
+            return None  # "core.1 started (pid=...)": every process starts; a stop is still shown
         if name == "chroma" and self._in_banner:
             if _CHROMA_BANNER_END in body:
                 self._in_banner = False
