@@ -126,6 +126,9 @@ def test_one_access_line_and_no_httpx_request_lines_below_debug(
         logging.getLogger(name).info("a request")
         logging.getLogger(name).warning("a problem")  # warnings always get through
     assert [entry["message"] for entry in lines(stdout_logging)] == ["a problem"] * 3
+    logging.getLogger("django.request").warning("Not Found: /nothing")  # our access line says 404
+    logging.getLogger("django.request").error("Internal Server Error: /boom")
+    assert [entry["message"] for entry in lines(stdout_logging)] == ["Internal Server Error: /boom"]
     configure_logging("core", "DEBUG")
     logging.getLogger("httpx").info("HTTP Request: GET http://x")
     assert [entry["message"] for entry in lines(stdout_logging)] == ["HTTP Request: GET http://x"]

@@ -188,6 +188,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     debug = level.upper() == "DEBUG"
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # Django logs each 4xx answer again ("Not Found: /path"); its 5xx (with the traceback) stay.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
     server = logging.getLogger("uvicorn.error")
     if _not_chatter in server.filters:
         server.removeFilter(_not_chatter)
