@@ -52,7 +52,7 @@ START_TIMEOUT = float(os.environ.get("DEVSTACK_START_TIMEOUT", "180"))
 SETTLE_S = 2.0
 SETTLE_MAX_S = 20.0
 #: After the table, output that pauses (REPRINT_QUIET_S quiet, within REPRINT_MAX_S) brings it back.
-REPRINT_QUIET_S = 8.0
+REPRINT_QUIET_S = 15.0
 REPRINT_MAX_S = 180.0
 
 #: Python source each Procfile process runs: a change there restarts it (with RELOAD on).
