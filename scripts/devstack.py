@@ -2,15 +2,27 @@
 
 Every port, the database server and a database-name suffix can be overridden from the environment
 (or a `.env` file), so a second stack can run beside the first (the newcomer system test does that).
+
+A quiet development loop: on a terminal the children log one coloured line per event
+(``LOG_FORMAT=console``; JSON otherwise), Chroma logs warnings only (``RUST_LOG=warn``) and its
+banner is dropped, dispatchers wait quietly for targets that are still starting
+(``OUTBOX_STARTUP_GRACE``), migrations print warnings only, and the URL table is printed once
+everything answers and the start-up output has settled. With ``RELOAD`` on (the default; ``RELOAD=0``
+turns it off, the test stacks do) the Python processes restart when their code changes: uvicorn's
+and gunicorn's ``--reload``, and watchfiles for the Celery worker and the dispatchers (see
+:func:`dev_procfile`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +48,25 @@ PORTS = {
 }
 DATABASES = {"CORE": "portfolio_core", "SCRAPER": "portfolio_scraper", "DOCUMENTS": "portfolio_documents"}
 START_TIMEOUT = float(os.environ.get("DEVSTACK_START_TIMEOUT", "180"))
+#: The URL table waits for this many seconds without output (at most SETTLE_MAX_S) once all answer.
+SETTLE_S = 2.0
+SETTLE_MAX_S = 20.0
+#: After the table, output that pauses (REPRINT_QUIET_S quiet, within REPRINT_MAX_S) brings it back.
+REPRINT_QUIET_S = 15.0
+REPRINT_MAX_S = 180.0
+
+#: Python source each Procfile process runs: a change there restarts it (with RELOAD on).
+SHARED_SRC = "services/shared/src"
+WATCHED = {
+    "core": ["backend", SHARED_SRC],
+    "scraper": ["services/scraper/src", SHARED_SRC],
+    "analytics": ["services/analytics/src", SHARED_SRC],
+    "documents": ["services/document-processor/src", SHARED_SRC],
+    "worker": ["services/document-processor/src", SHARED_SRC],
+    "core-outbox": [SHARED_SRC],
+    "scraper-outbox": [SHARED_SRC],
+    "documents-outbox": [SHARED_SRC],
+}
 
 
 class Unreachable(SystemExit):
@@ -63,6 +94,11 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("ENVIRONMENT", "development")
     env.setdefault("OUTBOUND_ALLOW_PRIVATE", "true")  # local runs talk to local upstreams
     env.setdefault("OUTBOUND_ALLOWED_PORTS", "*")  # ... on whatever ports they listen
+    env.setdefault("RELOAD", "1")
+    env.setdefault("RUST_LOG", "warn")  # Chroma (a Rust server): warnings and errors only
+    env.setdefault("OUTBOX_STARTUP_GRACE", "120")  # dispatchers wait quietly while targets start
+    env.setdefault("GUNICORN_CMD_ARGS", "--log-level warning")  # core: no start-up narration
+    env.setdefault("CELERY_QUIET", "1")  # the worker's `--quiet`: no banner
     suffix = env.get("PORTFOLIO_DB_SUFFIX", "")
     for service, name in DATABASES.items():
         env.setdefault(f"{service}_DATABASE_URL", f"{env['POSTGRES_URL'].rstrip('/')}/{name}{suffix}")
@@ -163,6 +199,7 @@ def run_step(title: str, cmd: list[str], env: dict[str, str], cwd: Path = ROOT) 
 
 def migrate(env: dict[str, str]) -> None:
     py = [sys.executable]
+    env = {**env, "LOG_LEVEL": "WARNING"}  # each step says what it does; the migrations' own lines are noise
     run_step(
         "migrate core",
         [*py, "manage.py", "migrate", "--noinput", "-v", "0"],
@@ -193,6 +230,55 @@ def seed(env: dict[str, str]) -> None:
         [sys.executable, "manage.py", "seed_dev"],
         {**env, "DATABASE_URL": env["CORE_DATABASE_URL"]},
         ROOT / "backend",
+    )
+
+
+def reload_enabled(env: dict[str, str]) -> bool:
+    return env.get("RELOAD", "1").strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+def dev_procfile(env: dict[str, str]) -> Path:
+    """The Procfile to run: the repository's, or (``RELOAD`` on) a copy in ``$DATA_DIR`` whose Python
+    processes restart when a file they run changes (:data:`WATCHED`).
+
+    gunicorn gets ``--reload`` (its workers restart when a loaded module changes), uvicorn
+    ``--reload`` with one ``--reload-dir`` per watched directory (and its own start-up lines at
+    WARNING: a reload is logged as one), and the rest (the Celery worker,
+    the dispatchers) run under ``watchfiles``, which restarts the command on a ``.py`` change.
+    """
+    procfile = ROOT / "Procfile"
+    if not reload_enabled(env):
+        return procfile
+    lines = []
+    for line in procfile.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        dirs = WATCHED.get(name.strip()) if sep and not line.startswith("#") else None
+        if dirs:
+            command = reloading(command, [str(ROOT / d) for d in dirs])
+        lines.append(f"{name}:{command}" if dirs else line)
+    path = Path(env["DATA_DIR"]) / "Procfile.dev"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+_UV_RUN = "uv run --no-sync "
+
+
+def reloading(command: str, dirs: list[str]) -> str:
+    """``command`` (one Procfile line's) with the reload of its server, or run under watchfiles."""
+    if re.search(r"\bgunicorn\b", command):
+        return f"{command} --reload"
+    if re.search(r"\buvicorn\s", command):
+        # The reloader narrates its start at INFO; a reload itself is a WARNING ("... Reloading...").
+        dirs_flags = "".join(f" --reload-dir {shlex.quote(d)}" for d in dirs)
+        return f"{command} --reload{dirs_flags} --log-level warning"
+    head, sep, target = command.partition(_UV_RUN)
+    if not sep or any(c in target for c in "$\"'`;&|"):
+        return command  # not a plain `uv run` command: left as it is (no reload)
+    watched = " ".join(shlex.quote(d) for d in dirs)
+    return (
+        f"{head}{_UV_RUN}watchfiles --filter python --verbosity warning --sigint-timeout 10 "
+        f"{shlex.quote(target)} {watched}"
     )
 
 
@@ -233,13 +319,79 @@ def wait_until_up(env: dict[str, str], supervisor: subprocess.Popen[bytes]) -> b
     return not pending
 
 
+#: honcho's prefix of a child's line: ``HH:MM:SS name.1 | ``.
+_PREFIX = re.compile(r"^(\d\d:\d\d:\d\d )(\S+?)(\.\d+)?( *\| )(.*)$", re.DOTALL)
+_STARTED = re.compile(r"^\S+ started \(pid=\d+\)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: The banner `chroma run` prints before it serves (its URL is in our table): its last line.
+_CHROMA_BANNER_END = "chroma copy --to-cloud"
+_PROCESS_COLOURS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94", "91")
+
+
+class Console:
+    """Forwards the supervisor's output to ours: drops Chroma's start-up banner, strips colour codes
+    when our output is not a terminal and colours each process's prefix when it is, and records
+    when the last line came (the URL table waits for the output to settle)."""
+
+    def __init__(self, out: object = None) -> None:
+        self.out = out or sys.stdout
+        isatty = getattr(self.out, "isatty", None)
+        self.tty = bool(isatty and isatty())
+        self.last_output = time.monotonic()
+        self.lock = threading.Lock()
+        self._in_banner = True
+        self._colours: dict[str, str] = {}
+
+    def line(self, text: str) -> str | None:
+        """The line to show for one line of the supervisor's output, or None to drop it."""
+        match = _PREFIX.match(text)
+        if not match:
+            return text if self.tty else _ANSI.sub("", text)
+        stamp, name, number, bar, body = match.groups()
+        if not _ANSI.sub("", body).strip():
+            return None  # blank lines (Vite's, Celery's, Chroma's) only push the rest up
+        if name == "system" and _STARTED.match(body):
+            return None  # "core.1 started (pid=...)": every process starts; a stop is still shown
+        if name == "chroma" and self._in_banner:
+            if _CHROMA_BANNER_END in body:
+                self._in_banner = False
+            return None
+        if not self.tty:
+            return f"{stamp}{name}{number or ''}{bar}{_ANSI.sub('', body)}"
+        colour = self._colours.setdefault(name, _PROCESS_COLOURS[len(self._colours) % len(_PROCESS_COLOURS)])
+        return f"\x1b[{colour}m{stamp}{name}{number or ''}{bar}\x1b[0m{body}"
+
+    def write(self, text: str) -> None:
+        with self.lock:
+            self.out.write(text)  # type: ignore[attr-defined]
+            self.out.flush()  # type: ignore[attr-defined]
+            self.last_output = time.monotonic()
+
+    def pump(self, stream: object) -> None:
+        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+            shown = self.line(raw.decode("utf-8", "replace").rstrip("\n"))
+            if shown is not None:
+                self.write(shown + "\n")
+
+    def settle(self, quiet: float = SETTLE_S, at_most: float = SETTLE_MAX_S) -> None:
+        """Wait until no line came for ``quiet`` seconds (at most ``at_most`` seconds)."""
+        deadline = time.monotonic() + at_most
+        while time.monotonic() < deadline and time.monotonic() - self.last_output < quiet:
+            time.sleep(0.2)
+
+
 def print_table(env: dict[str, str]) -> None:
     rows = [(name, shown) for name, shown, _ in endpoints(env)]
     width = max(len(name) for name, _ in rows)
     print("\nAI Platform Portfolio is running:\n")
     for name, url in rows:
         print(f"  {name.ljust(width)}  {url}")
-    print("\nCtrl-C stops everything.\n", flush=True)
+    print(
+        "\nSwagger's Authorize wants a service token: make token FOR=core|scraper|analytics|documents"
+        + ("\nPython changes restart their process (RELOAD=0 turns that off)." if reload_enabled(env) else "")
+        + " Ctrl-C stops everything.\n",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -250,20 +402,52 @@ def main() -> int:
     create_databases(env)
     migrate(env)
     seed(env)
+    console = Console()
+    # The children's stdout is a pipe: we decide for them whether a person reads their lines.
+    env.setdefault("LOG_FORMAT", "console" if console.tty else "json")
+    if not console.tty:
+        env.setdefault("NO_COLOR", "1")  # no colour codes in a log file
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
-    supervisor = subprocess.Popen([honcho, "start", "-f", str(ROOT / "Procfile")], cwd=ROOT, env=env)
+    procfile = dev_procfile(env)
+    supervisor = subprocess.Popen(
+        [honcho, "start", "-f", str(procfile), "-d", str(ROOT)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    pump = threading.Thread(target=console.pump, args=(supervisor.stdout,), daemon=True)
+    pump.start()
+
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: object) -> None:
+        stopping.set()
         if supervisor.poll() is None:
             supervisor.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     if wait_until_up(env, supervisor):
-        print_table(env)
+        console.settle()
+        with console.lock:
+            print_table(env)
+            shown_at = console.last_output = time.monotonic()
+        # The first minutes index the sample content: each time that output pauses, the table again.
+        until = time.monotonic() + REPRINT_MAX_S
+        while time.monotonic() < until and supervisor.poll() is None and not stopping.is_set():
+            console.settle(quiet=REPRINT_QUIET_S, at_most=until - time.monotonic())
+            paused = time.monotonic() - console.last_output >= REPRINT_QUIET_S
+            if console.last_output > shown_at and paused and not stopping.is_set():
+                with console.lock:
+                    print_table(env)
+                    shown_at = console.last_output = time.monotonic()
+            time.sleep(0.5)
     else:
         print("✗ some processes did not come up; see their output above", file=sys.stderr)
-    return supervisor.wait()
+    code = supervisor.wait()
+    pump.join(timeout=5)
+    return code
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ def stack_env(tmp: Path, **overrides: str) -> dict[str, str]:
     # Every client of a test stack (system tests, browsers of the e2e suite, the bench's load) is
     # 127.0.0.1: core's per-client limit on public reads would refuse them as one visitor.
     base["PUBLIC_READ_RATE_LIMIT"] = "1000000"
+    base["RELOAD"] = "0"  # tests run the code they started with (`make run` reloads on change)
     base.update(overrides)
     return devstack.build_env(base)
 

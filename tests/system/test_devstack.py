@@ -3,6 +3,8 @@ stack's environment takes nothing from the developer's `.env` that would point i
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +57,46 @@ def test_a_stack_takes_no_redis_role_or_caller_key_from_the_developers_env(
     for name in CALLER_KEY_VARIABLES:
         caller = name.removeprefix("SERVICE_CALLER_KEYS_").lower()
         assert env[name] == devstack.stack_signing_key(env, caller).public().text(), name
+
+
+def test_reload_is_off_with_reload_0_and_the_procfile_is_the_repositorys(tmp_path: Path) -> None:
+    env = stack_env(tmp_path)  # test stacks set RELOAD=0
+    assert env["RELOAD"] == "0"
+    assert devstack.dev_procfile(env) == ROOT / "Procfile"
+
+
+FAILING = """\
+import logging
+from portfolio_shared.log import configure_logging
+configure_logging("core", "INFO")
+logging.getLogger("httpx").info("HTTP Request: GET http://127.0.0.1/ 200")
+logging.getLogger("portfolio.test").error("cannot start: the database refused us")
+raise SystemExit(3)
+"""
+
+
+def test_a_failing_process_still_shows_its_error_on_the_quiet_console(tmp_path: Path) -> None:
+    """What `make run` forwards: honcho's output through :class:`devstack.Console` (as in a file)."""
+    (tmp_path / "fail.py").write_text(FAILING)
+    (tmp_path / "Procfile").write_text(
+        "chroma: printf '\\033[97m  *  banner\\nConnect to Chroma\\n"
+        "- chroma copy --to-cloud --all\\n\\n'; sleep 30\n"
+        f"core: {sys.executable} {tmp_path / 'fail.py'}\n"
+    )
+    out = io.StringIO()
+    console = devstack.Console(out)
+    env = {**os.environ, "LOG_FORMAT": "console"}
+    honcho = str(Path(sys.executable).parent / "honcho")
+    proc = subprocess.Popen(
+        [honcho, "start", "-f", str(tmp_path / "Procfile")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    console.pump(proc.stdout)
+    assert proc.wait(timeout=60) != 0
+    shown = out.getvalue()
+    assert "ERROR   core: cannot start: the database refused us" in shown
+    assert "HTTP Request" not in shown and "banner" not in shown and "Connect to Chroma" not in shown
+    assert "\x1b[" not in shown  # not a terminal: no colour codes

@@ -106,3 +106,29 @@ def test_garbage_request_ids_are_replaced(incoming: str | None) -> None:
     assert generated != incoming
     assert len(generated) == 32
     assert accept_request_id(incoming) != generated
+
+
+def test_console_format_is_one_readable_line_per_event(
+    stdout_logging: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_FORMAT", "console")
+    configure_logging("scraper", "INFO")
+    logging.getLogger("portfolio.test").warning("source slow", extra={"source": "arxiv", "request_id": "r1"})
+    [line] = stdout_logging.readouterr().out.splitlines()
+    assert line == "\x1b[33mWARNING\x1b[0m scraper: source slow  source=arxiv"
+
+
+def test_one_access_line_and_no_httpx_request_lines_below_debug(
+    stdout_logging: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("core", "INFO")
+    for name in ("gunicorn.access", "uvicorn.access", "httpx"):
+        logging.getLogger(name).info("a request")
+        logging.getLogger(name).warning("a problem")  # warnings always get through
+    assert [entry["message"] for entry in lines(stdout_logging)] == ["a problem"] * 3
+    logging.getLogger("django.request").warning("Not Found: /nothing")  # our access line says 404
+    logging.getLogger("django.request").error("Internal Server Error: /boom")
+    assert [entry["message"] for entry in lines(stdout_logging)] == ["Internal Server Error: /boom"]
+    configure_logging("core", "DEBUG")
+    logging.getLogger("httpx").info("HTTP Request: GET http://x")
+    assert [entry["message"] for entry in lines(stdout_logging)] == ["HTTP Request: GET http://x"]

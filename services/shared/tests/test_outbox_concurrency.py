@@ -220,6 +220,7 @@ def test_the_standalone_process_delivers_and_stops_on_sigterm(db: str, receiver:
         "OUTBOX_METRICS_PORT": str(metrics_port),
         "OUTBOX_POLL_INTERVAL": "0.2",
         "ENVIRONMENT": "test",
+        "LOG_LEVEL": "DEBUG",  # deliveries are logged at DEBUG (the receiver's access line has them)
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "portfolio_shared.outbox"],

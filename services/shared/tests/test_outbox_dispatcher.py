@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import format_datetime
@@ -388,3 +389,25 @@ def test_a_database_that_never_answers_fails_within_the_connect_timeout() -> Non
             d.run_once()
         assert time.monotonic() - started < DB_CONNECT_TIMEOUT_S + 3
         d.close()
+
+
+def test_a_target_still_starting_is_waited_for_quietly_then_failures_warn(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver.stop()
+    [msg_id] = put(db)
+    starting = make_dispatcher(startup_grace=3600)
+    with caplog.at_level(logging.DEBUG, logger="portfolio_shared.outbox"):
+        assert starting.run_once() == 0
+    [record] = [r for r in caplog.records if getattr(r, "msg_id", None) == msg_id]
+    assert record.levelno == logging.DEBUG and "waiting" in record.getMessage()
+    [attempt] = attempts(db, msg_id)  # the attempt is recorded and retried as always
+    assert attempt["outcome"] == "retry" and "ConnectError" in attempt["error"]
+
+    caplog.clear()
+    [other] = put(db)
+    settled = make_dispatcher()  # no grace: the same failure is a warning
+    with caplog.at_level(logging.DEBUG, logger="portfolio_shared.outbox"):
+        settled.run_once()
+    [warning] = [r for r in caplog.records if getattr(r, "msg_id", None) == other]
+    assert warning.levelno == logging.WARNING and warning.getMessage() == "outbox delivery failed"

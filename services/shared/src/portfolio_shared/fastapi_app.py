@@ -43,14 +43,18 @@ from portfolio_shared.errors.fastapi import (
 )
 from portfolio_shared.health import ReadinessCheck, run_check
 from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, configure_logging, request_id_var
-from portfolio_shared.metrics import METRICS_PATH, UNMATCHED_ROUTE, observe_request, render_latest
+from portfolio_shared.metrics import (
+    METRICS_PATH,
+    QUIET_PATHS,
+    UNMATCHED_ROUTE,
+    observe_request,
+    render_latest,
+)
 from portfolio_shared.settings import ServiceSettings
 from portfolio_shared.tracing import configure_tracing, instrument_fastapi
 
 access_logger = logging.getLogger("portfolio.access")
 
-#: Probe and scrape paths: logged at DEBUG so probes every few seconds do not drown the access log.
-QUIET_PATHS = frozenset({"/health", "/ready", METRICS_PATH})
 
 _HEADER_BYTES = REQUEST_ID_HEADER.lower().encode("latin-1")
 

@@ -1,5 +1,10 @@
 """JSON logging to stdout, configured once per process, with the request id of the current request.
 
+``LOG_FORMAT`` chooses the shape: ``json`` (the default, production) or ``console``, one coloured
+line per event (level, service, message, extra fields) for a developer's terminal. `make run`
+sets ``console`` when its own output is a terminal; the children's stdout is a pipe, so they
+cannot decide it themselves.
+
 Each line is one JSON object in Cloud Logging's shape: ``severity``, ``message``, ``time``,
 ``service``, ``logger``, ``request_id`` (when inside a request), the trace fields Cloud Logging
 links to Cloud Trace (``logging.googleapis.com/trace``, ``.../spanId``, ``.../trace_sampled`` and a
@@ -84,10 +89,90 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+#: ANSI colour of each level on the console.
+_LEVEL_COLOURS = {"DEBUG": "2", "INFO": "32", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}
+#: Fields the console line leaves out: the request id and trace ids matter in production's JSON.
+#: (method, path and status: the access line's message says them).
+_CONSOLE_SKIPPED = frozenset({"request_id", "service", "method", "path", "status"})
+_CONSOLE_VALUE_MAX = 80
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _CONSOLE_VALUE_MAX else text[: _CONSOLE_VALUE_MAX - 1] + "…"
+
+
+class ConsoleFormatter(logging.Formatter):
+    """One readable line per event: ``LEVEL service: message key=value ...`` (level in colour)."""
+
+    def __init__(self, service: str, colour: bool = True) -> None:
+        super().__init__()
+        self.service = service
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelname
+        shown = f"{level:<7}"
+        if self.colour:
+            shown = f"\x1b[{_LEVEL_COLOURS.get(level, '0')}m{shown}\x1b[0m"
+        extras = " ".join(
+            f"{key}={_short(value)}"
+            for key, value in record.__dict__.items()
+            if key not in _RESERVED and key not in _CONSOLE_SKIPPED and not key.startswith("_")
+        )
+        line = f"{shown} {self.service}: {record.getMessage()}"
+        if extras:
+            line += f"  {extras}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def log_format() -> str:
+    """``LOG_FORMAT`` from the environment: ``console`` or (default, and anything else) ``json``."""
+    return "console" if os.environ.get("LOG_FORMAT", "").strip().lower() == "console" else "json"
+
+
+#: Loggers that repeat what our own access line says, log one line per outbound request (httpx's
+#: ``HTTP Request: ...``) or narrate a start (Celery's broker connection and mingle, each task's
+#: "received" before its "succeeded"): shown only when the process runs at DEBUG.
+_CHATTY_LOGGERS = (
+    "uvicorn.access",
+    "gunicorn.access",
+    "httpx",
+    "httpcore",
+    "celery.worker.strategy",
+    "celery.worker.consumer.connection",
+    "celery.worker.consumer.mingle",
+)
+#: uvicorn's INFO lines around a start and a stop; "Started server process [pid]" stays (it shows a
+#: reload), the address is in `make run`'s table.
+_UVICORN_CHATTER = (
+    "Waiting for application",
+    "Application startup complete",
+    "Application shutdown complete",
+    "Uvicorn running on",
+    "Shutting down",
+)
+
+
+def _not_chatter(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.INFO or not record.getMessage().startswith(_UVICORN_CHATTER)
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """Send every logger's records to stdout as JSON tagged with ``service``. Safe to call twice."""
+    """Send every logger's records to stdout tagged with ``service``, as JSON or (``LOG_FORMAT=console``)
+    one readable line per event. Safe to call twice.
+
+    One access line per request: the request-id middlewares (FastAPI and Django) write it, so the
+    servers' own access loggers (uvicorn's, gunicorn's) and httpx's per-request lines are raised
+    to WARNING unless ``level`` is DEBUG.
+    """
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
+    formatter: logging.Formatter = (
+        ConsoleFormatter(service) if log_format() == "console" else JsonFormatter(service)
+    )
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, "_portfolio", False):
@@ -100,3 +185,13 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers.clear()
         lg.propagate = True
+    debug = level.upper() == "DEBUG"
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # Django logs each 4xx answer again ("Not Found: /path"); its 5xx (with the traceback) stay.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+    server = logging.getLogger("uvicorn.error")
+    if _not_chatter in server.filters:
+        server.removeFilter(_not_chatter)
+    if not debug:
+        server.addFilter(_not_chatter)

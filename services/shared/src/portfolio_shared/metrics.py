@@ -11,6 +11,9 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
 METRICS_PATH = "/internal/metrics"
+#: Probe and scrape paths: their access lines are DEBUG, so probes every few seconds do not drown
+#: the access log (FastAPI's and Django's request-id middlewares both use it).
+QUIET_PATHS = frozenset({"/health", "/ready", METRICS_PATH})
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
 
 from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, request_id_var
-from portfolio_shared.metrics import UNMATCHED_ROUTE, observe_request
+from portfolio_shared.metrics import QUIET_PATHS, UNMATCHED_ROUTE, observe_request
 
 access_log = logging.getLogger("portfolio.access")
 
@@ -31,7 +31,8 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            access_log.info(
+            access_log.log(
+                logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
                 "%s %s %s",
                 request.method,
                 request.path,

@@ -8,7 +8,8 @@ newest first; the sender is ``--sender`` or ``OUTBOX_SENDER``); ``SERVICE_AUTH_M
 ``ENVIRONMENT``; ``LOG_LEVEL``;
 ``OUTBOX_METRICS_PORT`` to serve Prometheus metrics; ``OUTBOX_BATCH_SIZE``, ``OUTBOX_POLL_INTERVAL``,
 ``OUTBOX_MAX_ATTEMPTS``, ``OUTBOX_BACKOFF_BASE``, ``OUTBOX_BACKOFF_MAX``, ``OUTBOX_LEASE_SECONDS``,
-``OUTBOX_HTTP_TIMEOUT`` to tune it.
+``OUTBOX_HTTP_TIMEOUT`` to tune it; ``OUTBOX_STARTUP_GRACE`` (seconds, default 0) waits quietly
+for targets that are still starting (`make run` sets it).
 
 Example: ``python -m portfolio_shared.outbox --sender scraper --target core=http://127.0.0.1:8000``.
 """
@@ -97,6 +98,12 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     p.add_argument("--lease-seconds", type=float, default=float(env("OUTBOX_LEASE_SECONDS", "300")))
     p.add_argument("--timeout", type=float, default=float(env("OUTBOX_HTTP_TIMEOUT", "30")))
     p.add_argument(
+        "--startup-grace",
+        type=float,
+        default=float(env("OUTBOX_STARTUP_GRACE", "0")),
+        help="seconds after start when an unreachable target is logged at DEBUG (OUTBOX_STARTUP_GRACE)",
+    )
+    p.add_argument(
         "--retention-days",
         type=float,
         default=float(env("OUTBOX_RETENTION_DAYS", "30")),
@@ -162,6 +169,7 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
             "lease_seconds": args.lease_seconds,
             "timeout": args.timeout,
             "retention_days": args.retention_days,
+            "startup_grace": args.startup_grace,
         },
     )
 

@@ -100,6 +100,7 @@ class Dispatcher:
         retention_days: float = 30.0,
         prune_interval: float = 3600.0,
         dispatcher_id: str | None = None,
+        startup_grace: float = 0.0,
         clock: Clock | None = None,
         jitter: Jitter = full_jitter,
     ) -> None:
@@ -121,6 +122,11 @@ class Dispatcher:
         self.prune_interval = prune_interval
         self._next_prune = 0.0  # monotonic: the first pass of run_forever prunes
         self.dispatcher_id = dispatcher_id or default_dispatcher_id()
+        #: For this many seconds after start, a target that cannot be reached (still starting, as
+        #: in `make run`) is waited for quietly: the attempt is recorded and retried as usual, but
+        #: logged at DEBUG instead of WARNING.
+        self.startup_grace = startup_grace
+        self._started = time.monotonic()
         self._clock = clock
         self._jitter = jitter
         self._owns_client = http_client is None
@@ -252,7 +258,8 @@ class Dispatcher:
                 cur.execute(DELIVERED, attempt_row)
                 cur.execute(ATTEMPT, {**attempt_row, "outcome": "delivered"})
                 metrics.DELIVERED.labels(m.destination).inc()
-                logger.info("outbox message delivered", extra=log_extra)
+                # DEBUG: the receiver's access line records the arrival; failures are warnings.
+                logger.debug("outbox message delivered", extra=log_extra)
                 return True
             dead = m.attempt >= self.max_attempts
             if result.retry_after is not None:
@@ -271,6 +278,11 @@ class Dispatcher:
         if outcome == "dead":
             metrics.DEAD.labels(m.destination).inc()
             logger.error("outbox message given up", extra={**log_extra, "error": result.error})
+        elif result.reason == "network" and time.monotonic() - self._started < self.startup_grace:
+            logger.debug(
+                "outbox target not reachable yet, waiting",
+                extra={**log_extra, "error": result.error, "retry_in_s": delay},
+            )
         else:
             logger.warning(
                 "outbox delivery failed",
@@ -309,7 +321,7 @@ class Dispatcher:
             # run_once watches the same event, so a stop hands back the rest of a batch at once.
             self._stop = stop_event
         stop = self._stop
-        logger.info("outbox dispatcher started", extra={"dispatcher_id": self.dispatcher_id})
+        logger.debug("outbox dispatcher started", extra={"dispatcher_id": self.dispatcher_id})
         failures = 0
         while not stop.is_set():
             try:
