@@ -3,7 +3,8 @@
 Starts the real services (throwaway databases, free ports) and bare baselines served the same way
 (gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
-papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
+papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert)
+and the papers at a year's scale (benchmarks/papers_year.py: 200,000 papers seeded by COPY, caches off),
 the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
 to searchable; then benchmarks/chatbot.py: the chatbot's p50/p95 against those chunks) and the
 scraper's (benchmarks/scraper_parse.py: arXiv Atom parsing; benchmarks/scraper.py:
@@ -20,7 +21,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks import analytics, analytics_realtime, chatbot, documents, papers, scraper, scraper_parse
+from benchmarks import (
+    analytics,
+    analytics_realtime,
+    chatbot,
+    documents,
+    papers,
+    papers_year,
+    scraper,
+    scraper_parse,
+)
 from benchmarks.load import Result, measure
 from scripts.stack import ROOT, free_port, running, services_running, wait_for
 
@@ -93,6 +103,7 @@ def main() -> int:
                 (label, measure(env[key] + path, **load), base) for label, key, path, base in ENDPOINTS
             ]
         papers_report = papers.run(tmp / "papers", requests=args.requests)
+        papers_year_report = papers_year.run(tmp / "papers-year")
         documents_report = documents.run(
             chunks=args.document_chunks,
             then=lambda env, where: chatbot.run_with(env, where, chunks=args.document_chunks),
@@ -108,6 +119,7 @@ def main() -> int:
     for label, result, base in results:
         print(row(label, result, baselines[base]))
     print("\n".join(papers_report))
+    print("\n".join(papers_year_report))
     print("\n".join(documents_report))
     print("\n".join(scraper_report))
     print("\n".join(analytics_report))
