@@ -123,7 +123,9 @@ def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> Query
     in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
     candidates = list(dict.fromkeys([*candidates, *in_titles]))
     rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-    ranked = visible_papers().filter(id__in=candidates).annotate(rank=rank)
+    # The candidates are visible papers already: without the hidden filter the count is an
+    # index-only scan of the primary key.
+    ranked = Paper.objects.defer("search_vector").filter(id__in=candidates).annotate(rank=rank)
     return _order(ranked, ordering, F("rank").desc())
 
 
