@@ -3,7 +3,8 @@
 Starts the real services (throwaway databases, free ports) and bare baselines served the same way
 (gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
-papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert),
+papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert)
+and the papers at a year's scale (benchmarks/papers_year.py: 200,000 papers seeded by COPY, caches off),
 the document processor's (benchmarks/documents.py: extraction, embedding, search at scale, upload
 to searchable; then benchmarks/chatbot.py: the chatbot's p50/p95 against those chunks), similar
 papers (benchmarks/similar.py: 20,000 papers' vectors, caches off, p99 ≤ 50 ms) and the
@@ -27,6 +28,7 @@ from benchmarks import (
     chatbot,
     documents,
     papers,
+    papers_year,
     scraper,
     scraper_parse,
     similar,
@@ -103,6 +105,7 @@ def main() -> int:
                 (label, measure(env[key] + path, **load), base) for label, key, path, base in ENDPOINTS
             ]
         papers_report = papers.run(tmp / "papers", requests=args.requests)
+        papers_year_report = papers_year.run(tmp / "papers-year")
         documents_report = documents.run(
             chunks=args.document_chunks,
             then=lambda env, where: chatbot.run_with(env, where, chunks=args.document_chunks),
@@ -119,6 +122,7 @@ def main() -> int:
     for label, result, base in results:
         print(row(label, result, baselines[base]))
     print("\n".join(papers_report))
+    print("\n".join(papers_year_report))
     print("\n".join(documents_report))
     print("\n".join(similar_report))
     print("\n".join(scraper_report))

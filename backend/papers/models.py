@@ -7,7 +7,7 @@ so every write path — the raw-SQL bulk upsert, the admin, a shell — keeps it
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -29,6 +29,12 @@ def _search_vector() -> SearchVector:
         + SearchVector("abstract", config=SEARCH_CONFIG, weight="B")
         + SearchVector(authors, config=SEARCH_CONFIG, weight="C")
     )
+
+
+def title_search_vector() -> SearchVector:
+    """The title's own vector, as its GIN index (``paper_title_search_gin``) stores it: a search's
+    title-match candidates (papers.selectors) come from this index, not from the whole vector."""
+    return SearchVector("title", config=SEARCH_CONFIG)
 
 
 def _text_list() -> ArrayField:  # type: ignore[type-arg]
@@ -88,6 +94,7 @@ class Paper(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="paper_search_gin"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="paper_title_trgm"),
+            GinIndex(title_search_vector(), name="paper_title_search_gin"),
             GinIndex(fields=["topics"], name="paper_topics_gin"),
             GinIndex(fields=["tags"], name="paper_tags_gin"),
             GinIndex(fields=["categories"], name="paper_categories_gin"),
@@ -120,6 +127,21 @@ class Paper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
+
+
+class TitleTerm(models.Model):
+    """A word of some paper's title (lower case, 4+ characters): the dictionary a one-typo search
+    is corrected against (papers.selectors). Filled by a trigger on ``papers_paper`` (migration
+    0003), so every write path — the bulk upsert, COPY, the admin — adds its titles' words; words
+    of deleted or retitled papers stay (a correction to them finds nothing, as before)."""
+
+    term = models.TextField(primary_key=True)
+
+    class Meta:
+        indexes = [GistIndex(fields=["term"], opclasses=["gist_trgm_ops"], name="title_term_trgm")]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class ScraperJob(models.Model):

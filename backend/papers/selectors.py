@@ -3,24 +3,34 @@
 Hidden papers are never returned; pinned papers always come first.
 
 Search: Postgres full text (``websearch_to_tsquery`` on the stored, weighted ``search_vector``,
-ranked by ``ts_rank_cd`` with a title match worth five abstract matches). When that finds
-nothing, a trigram fallback matches the query against titles by ``word_similarity`` (GIN trigram
-index), so a one-typo query ("transfromer") still finds "Transformer" papers. The fallback sets
-its threshold with ``SET LOCAL``: run :func:`paper_list` and evaluate its queryset inside
-``transaction.atomic()`` whenever ``search`` is given.
+ranked by ``ts_rank_cd`` with a title match worth five abstract matches). Ranking every match does
+not fit a year of papers (a common term matches tens of thousands; ``ts_rank_cd`` reads each one's
+vector), so a search ranks a bounded candidate set: the first ``RANK_CANDIDATES`` matches in the
+list's order (the ordered index, read until that many match, or the GIN index for rarer terms:
+the planner's choice) and up to ``RANK_CANDIDATES`` papers whose *title* matches (a GIN index on
+the title's own vector, read in index order and stopped there: ordering them would read every title
+match). A title match outranks abstract matches, so the best matches are among the candidates
+even when thousands of papers mention the term; ``count`` stops at the same bound and says so
+(papers.api.pagination).
+
+When the query matches nothing, each of its words that is not a title word is corrected to the
+nearest word of the title dictionary (``TitleTerm``, a GiST trigram index read nearest-first, one
+row per word) when that is similar enough, and the corrected query is searched the same bounded
+way: a one-typo query ("transfromer") finds the "Transformer" papers without comparing the query to
+200,000 titles.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramDistance
 from django.db.models import F, OrderBy, QuerySet
 from django.utils import timezone
 
-from papers.models import SEARCH_CONFIG, Paper
+from papers.models import SEARCH_CONFIG, Paper, TitleTerm, title_search_vector
 from portfolio_shared.errors import NotFound
 from portfolio_shared.schemas import parse_arxiv_id
 
@@ -33,12 +43,19 @@ ORDERINGS: dict[str, OrderBy] = {
 DEFAULT_ORDERING = "-relevance"
 #: ts_rank_cd weights for D, C (authors), B (abstract), A (title).
 RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
-#: word_similarity at or above which a title matches in the fallback. Measured on one-letter typos
-#: (deletion, insertion, substitution, transposition) of 26 common ML terms: 0.4 keeps 98 % of them
-#: ("transfromer" vs "Transformer": 0.5, "retreival" vs "retrieval": 0.43), while unrelated terms
-#: score 0.31 at the 99th percentile; results are ordered by similarity, so the rare near-miss ranks last.
+#: Trigram similarity at or above which a dictionary word replaces a query word. One-letter typos
+#: of ML terms score 0.4 and more ("transfromer" vs "transformer": 0.5, "retreival" vs "retrieval":
+#: 0.43, "difusion" vs "diffusion": 0.73); only the nearest word is taken, and only when the query
+#: as typed matched nothing.
 TRIGRAM_THRESHOLD = 0.4
+#: Query words shorter than this are never corrected (too many words are one letter apart).
+MIN_CORRECTED_LENGTH = 4
+#: The most matches a search ranks from each of its two candidate sources (see above). At 200,000
+#: papers reading 200 matches of a common term costs ~15 ms warm; 1,000 cost several times that.
+RANK_CANDIDATES = 200
 FEED_DAYS = 7
+#: A word of a query, as the dictionary splits titles (migration 0003); "or" and "-x" keep their sense.
+_WORD = re.compile(r"[^\W_]+")
 FEED_SIZE = 50
 
 
@@ -89,30 +106,58 @@ def _order(papers: QuerySet[Paper], ordering: str | None, *first: OrderBy) -> Qu
 
 
 def paper_list(filters: PaperFilters) -> QuerySet[Paper]:
-    """The public list for ``filters``; inside ``transaction.atomic()`` when searching (see above)."""
+    """The public list for ``filters``: bounded and ranked when searching (see above)."""
     papers = _filtered(filters)
     search = filters.search.strip()
     if not search:
         return _order(papers, filters.ordering)
+    ranked = _ranked(papers, search, filters.ordering)
+    if ranked is None:
+        corrected = corrected_query(search)
+        ranked = _ranked(papers, corrected, filters.ordering) if corrected != search else None
+    return ranked if ranked is not None else papers.none()
+
+
+def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> QuerySet[Paper] | None:
+    """The bounded candidates of ``search`` (see above), ranked; None when nothing matches."""
     query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
-    matches = papers.filter(search_vector=query)
-    if matches.exists():
-        rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-        return _order(matches.annotate(rank=rank), filters.ordering, F("rank").desc())
-    _set_trigram_threshold()
-    similar = papers.filter(title__trigram_word_similar=search).annotate(
-        similarity=TrigramWordSimilarity(search, "title")
-    )
-    return _order(similar, filters.ordering, F("similarity").desc())
+    candidates = _first_ids(papers.filter(search_vector=query), ordering)
+    if not candidates:
+        return None
+    titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
+    in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
+    candidates = list(dict.fromkeys([*candidates, *in_titles]))
+    rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
+    # The candidates are visible papers already: without the hidden filter the count is an
+    # index-only scan of the primary key.
+    ranked = Paper.objects.defer("search_vector").filter(id__in=candidates).annotate(rank=rank)
+    return _order(ranked, ordering, F("rank").desc())
 
 
-def _set_trigram_threshold() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("the trigram fallback must run inside transaction.atomic() (SET LOCAL)")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)]
+def _first_ids(papers: QuerySet[Paper], ordering: str | None) -> list[int]:
+    """The ids of the first ``RANK_CANDIDATES + 1`` of ``papers`` in the list's order (one more than
+    ranked, so that the count knows there are more)."""
+    return list(_order(papers, ordering).values_list("id", flat=True)[: RANK_CANDIDATES + 1])
+
+
+def corrected_query(search: str) -> str:
+    """``search`` with each word that is no title word replaced by the nearest that is, if similar
+    enough (see ``TRIGRAM_THRESHOLD``); operators, quotes and other words stay as typed."""
+
+    def nearest(word: str) -> str:
+        if len(word) < MIN_CORRECTED_LENGTH:
+            return word
+        row = (
+            TitleTerm.objects.annotate(distance=TrigramDistance("term", word.lower()))
+            .order_by("distance")
+            .values_list("term", "distance")
+            .first()
         )
+        if row is None or row[0] == word.lower() or 1 - row[1] < TRIGRAM_THRESHOLD:
+            return word
+        return row[0]
+
+    return _WORD.sub(lambda match: nearest(match.group(0)), search)
 
 
 def visible_paper(raw_id: str) -> Paper:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +17,7 @@ from rest_framework.views import APIView
 
 from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
-from papers.api.pagination import TOTAL, PaperPagination, with_total
+from papers.api.pagination import PaperPagination
 from papers.api.serializers import (
     BULK_REQUEST_DESCRIPTION,
     PUBLIC_FIELDS,
@@ -64,15 +62,9 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = PaperListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        filters = query.to_filters()
-        searching = bool(filters.search.strip())
-        # The trigram fallback of a search sets its threshold for the current transaction only.
-        with transaction.atomic() if searching else nullcontext():
-            papers = selectors.paper_list(filters)
-            if searching:
-                papers = with_total(papers)
-            page = self.paginate_queryset(papers.values(*PUBLIC_FIELDS, *([TOTAL] if searching else [])))
-            data = self.get_serializer(page, many=True).data
+        papers = selectors.paper_list(query.to_filters())
+        page = self.paginate_queryset(papers.values(*PUBLIC_FIELDS))
+        data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
 
 

@@ -39,7 +39,8 @@ def papers() -> None:
 
 def test_the_list_is_paginated_and_ordered_by_relevance(api: APIClient, papers: None) -> None:
     body = api.get(URL, {"page_size": 2}).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_capped", "next", "previous", "results"}
+    assert body["count_capped"] is False
     assert body["count"] == 3
     assert [p["arxiv_id"] for p in body["results"]] == ["2401.00001", "2401.00003"]
     assert body["next"] is not None and body["previous"] is None

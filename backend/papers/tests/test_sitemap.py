@@ -73,5 +73,5 @@ def test_robots_txt_allows_the_site_and_points_to_the_sitemap(api: APIClient) ->
     assert f"Disallow: /{settings.ADMIN_PATH}" in lines
     assert "Disallow: /api/internal/" in lines
     assert "Allow: /" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in lines  # the SPA host proxies it
     assert "Disallow: /" not in lines  # the site itself stays crawlable

@@ -26,9 +26,11 @@ export type PaperOrdering = NonNullable<PaperQuery["ordering"]>;
 export type PaperSource = NonNullable<PaperQuery["source"]>;
 export type PaperFacetsQuery = NonNullable<operations["papers_facets"]["parameters"]["query"]>;
 
-/** A list endpoint's page: `{count, next, previous, results}`. */
+/** A list endpoint's page: `{count, next, previous, results}`; the papers list adds `count_capped`. */
 export interface Page<T> {
   count: number;
+  /** True when more papers match than core counts: `count` is then its cap. */
+  count_capped?: boolean;
   next?: string | null;
   previous?: string | null;
   results: T[];

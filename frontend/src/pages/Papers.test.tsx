@@ -60,6 +60,13 @@ describe("Papers", () => {
     expect(screen.getByRole("status")).toHaveTextContent("1 paper");
   });
 
+  it("shows a count core capped as a lower bound", async () => {
+    stubApi({ "/api/papers/": { ...papersPage([paper()], 200), count_capped: true } });
+    renderRoute("/papers?search=models");
+    await screen.findByRole("article");
+    expect(screen.getByRole("status")).toHaveTextContent("200+ papers");
+  });
+
   it("searches and filters through the URL and core's query parameters", async () => {
     const api = stubApi({ "/api/papers/": papersPage([paper()]), "/api/papers/facets/": facets() });
     const { router } = renderRoute("/papers");

@@ -30,6 +30,8 @@ export default function Papers() {
   useFeedLink(filters.topic);
   const list = useMemo(() => papers.data?.pages.flatMap((page) => page.results) ?? [], [papers.data]);
   const count = papers.data?.pages[0]?.count ?? 0;
+  // Past core's cap, `count` is the cap, not the number of matches.
+  const capped = papers.data?.pages[0]?.count_capped ?? false;
   const noPapersAtAll = papers.isSuccess && count === 0 && isUnfiltered(filters);
   const scrape = useScrapeStatus(noPapersAtAll);
   usePageMeta({
@@ -58,7 +60,7 @@ export default function Papers() {
       )}
       {papers.isSuccess && (
         <p className="result-count" role="status" aria-live="polite">
-          {count === 1 ? "1 paper" : `${count} papers`}
+          {count === 1 ? "1 paper" : `${count}${capped ? "+" : ""} papers`}
           {filters.search.trim() ? ` for “${filters.search.trim()}”` : ""}
           {filters.day ? ` published on ${formatDate(`${filters.day}T00:00:00Z`)}` : ""}
         </p>

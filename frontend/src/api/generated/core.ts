@@ -501,6 +501,8 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Paper"][];
+            /** @description True when more than 200 papers match: `count` is then 200 (the most a list reports and pages through), not the number of matches. */
+            count_capped: boolean;
         };
         PaginatedProjectListList: {
             /** @example 123 */
