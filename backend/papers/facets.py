@@ -173,10 +173,7 @@ def _single_filter(filters: PaperFilters) -> tuple[str, str] | None:
 
 
 def paper_facets(filters: PaperFilters) -> Facets:
-    """Counts per topic, tag and source of the visible papers matching ``filters`` (ordering ignored).
-
-    Run inside ``transaction.atomic()`` when ``filters.search`` is given (the list's trigram fallback).
-    """
+    """Counts per topic, tag and source of the visible papers matching ``filters`` (ordering ignored)."""
     view = _single_filter(filters)
     facets = Facets()
     with connection.cursor() as cursor:

@@ -81,10 +81,7 @@ class PaperFacetsView(APIView):
         query = PaperFacetsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.to_filters()
-        # The list's trigram fallback of a search sets its threshold for the current transaction only.
-        with transaction.atomic() if filters.search.strip() else nullcontext():
-            result = facets.paper_facets(filters)
-        return Response(PaperFacetsSerializer(result).data)
+        return Response(PaperFacetsSerializer(facets.paper_facets(filters)).data)
 
 
 ARXIV_ID_PARAMETER = OpenApiParameter(
