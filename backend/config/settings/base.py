@@ -72,6 +72,7 @@ CORS_ALLOW_CREDENTIALS = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"  # what gunicorn serves (uvicorn workers); wsgi stays for tools
 
 TEMPLATES = [
     {
