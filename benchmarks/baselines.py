@@ -1,7 +1,8 @@
 """Bare apps served the same way as ours, so a ratio shows what our plumbing costs.
 
 ``fastapi_app``: one JSON route, for ``uvicorn benchmarks.baselines:fastapi_app``.
-``django_app``: one JSON view in a minimal Django, for ``gunicorn benchmarks.baselines:django_app``.
+``django_app``: one JSON view in a minimal Django under ASGI, for ``gunicorn benchmarks.baselines:django_app
+--worker-class uvicorn_worker.UvicornWorker`` (as core runs).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ async def fastapi_health() -> dict[str, str]:
 def _django() -> Any:
     import django
     from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
+    from django.core.asgi import get_asgi_application
     from django.http import HttpRequest, JsonResponse
     from django.urls import path
 
@@ -37,7 +38,7 @@ def _django() -> Any:
     )
     globals()["urlpatterns"] = [path("health", health)]
     django.setup()
-    return get_wsgi_application()
+    return get_asgi_application()
 
 
 def __getattr__(name: str) -> Any:
