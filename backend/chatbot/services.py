@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -83,7 +83,7 @@ def sentences(text: str) -> list[str]:
 
 def stream(
     *, message: str, conversation_id: str | None = None, paper_id: str | None = None
-) -> Iterator[Event]:
+) -> Generator[Event]:
     """The answer to ``message`` as events; the caller has counted the question (``ratelimit.check``).
 
     Never raises: a failure (unknown paper, the processor or the model down) ends the stream with

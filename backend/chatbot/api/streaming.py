@@ -9,7 +9,7 @@ server it holds no worker.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
@@ -24,18 +24,22 @@ def encode(event: Event) -> bytes:
     return f"event: {event.name}\ndata: {json.dumps(event.data, ensure_ascii=False)}\n\n".encode()
 
 
-async def _body(events: Iterator[Event]) -> AsyncIterator[bytes]:
-    step = sync_to_async(next, thread_sensitive=True)
+def _next(events: Generator[Event]) -> Event | None:
+    return next(events, None)
+
+
+async def _body(events: Generator[Event]) -> AsyncIterator[bytes]:
+    step = sync_to_async(_next, thread_sensitive=True)
     try:
-        while (event := await step(events, None)) is not None:
+        while (event := await step(events)) is not None:
             yield encode(event)
     finally:  # the visitor went away (cancelled) or the answer is done: release the generator
         await sync_to_async(events.close, thread_sensitive=True)()
 
 
-def response(events: Iterator[Event]) -> StreamingHttpResponse:
+def response(events: Generator[Event]) -> StreamingHttpResponse:
     """The streamed answer; proxies are told not to buffer it."""
     streamed = StreamingHttpResponse(_body(events), content_type=MEDIA_TYPE)
     streamed["Cache-Control"] = "no-cache"
-    streamed["X-Accel-Buffering"] = "no"  # nginx (the SPA host's /api proxy) passes each event on at once
+    streamed["X-Accel-Buffering"] = "no"  # an nginx in front passes each event on at once
     return streamed

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import AsyncClient
 from rest_framework.test import APIClient
 
 from chatbot import suggestions
@@ -154,3 +155,22 @@ def test_follow_ups_come_from_the_cited_project_and_never_repeat_the_question(
     assert done["follow_ups"] == ["What was RAG Pipeline built with?", "Tell me about RAG Pipeline"]
     again = suggestions.follow_ups(question="Tell me about RAG Pipeline", citations=done["citations"])
     assert again == ["What was RAG Pipeline built with?", "Tell me about Realtime Analytics"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, visitor: dict[str, str]) -> None:
+    # Django's ASGI handler, as the uvicorn workers run it: the body is an async iterator, one
+    # chunk per event, so nothing buffers the answer and the worker's loop stays free between them.
+    client = AsyncClient()
+    response = await client.post(
+        URL,
+        {"message": "Which vector store and ranking fusion does the RAG pipeline use?"},
+        content_type="application/json",
+        **visitor,
+    )
+
+    assert response.status_code == 200 and response.is_async
+    chunks = [chunk async for chunk in response.streaming_content]
+    names = [chunk.decode().split("\n")[0] for chunk in chunks]
+    assert names[-1] == "event: done" and len(names) >= 3, names
