@@ -1,8 +1,9 @@
 """Questions the chat page offers: starters built from the owner's content and two follow-ups
 after each answer, computed from what the answer cited.
 
-Each question names its subject concretely ("Tell me about evalkit"), so the retriever finds the
-passage without the conversation's context.
+Each question names its subject concretely ("What is evalkit?"), so the retriever finds the
+passage without the conversation's context, and carries no chatter word the keyword side would
+have to match.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def short_title(title: str) -> str:
 
 
 def about(project: Project) -> str:
-    return f"Tell me about {short_title(project.title)}"
+    return f"What is {short_title(project.title)}?"
 
 
 def built_with(project: Project) -> str:
@@ -72,7 +73,7 @@ def _build_starters() -> list[dict[str, str]]:
         .first()
     )
     if paper is not None:
-        starters.append({"question": f"What is the paper {paper.title} about?", "kind": "paper"})
+        starters.append({"question": f"What is {paper.title} about?", "kind": "paper"})
     return starters
 
 

@@ -136,8 +136,8 @@ def test_starters_name_the_featured_projects_and_the_latest_journey_entry(api: A
 
     assert response.status_code == 200
     assert response.json()["starters"] == [
-        {"question": "Tell me about RAG Pipeline", "kind": "project"},
-        {"question": "Tell me about Realtime Analytics", "kind": "project"},
+        {"question": "What is RAG Pipeline?", "kind": "project"},
+        {"question": "What is Realtime Analytics?", "kind": "project"},
         {"question": "What did Vasu study at NIT?", "kind": "journey"},
     ]
     assert "max-age" in response["Cache-Control"]
@@ -149,12 +149,12 @@ def test_follow_ups_come_from_the_cited_project_and_never_repeat_the_question(
     _content()
     cache.delete(suggestions.CACHE_KEY)
 
-    done = events(stream(api, visitor, message="Tell me about RAG Pipeline, does it use Chroma?"))[-1][1]
+    done = events(stream(api, visitor, message="Which RAG pipeline uses Chroma?"))[-1][1]
 
     assert done["citations"][0]["url"] == RAG_PROJECT.source_url
-    assert done["follow_ups"] == ["What was RAG Pipeline built with?", "Tell me about RAG Pipeline"]
-    again = suggestions.follow_ups(question="Tell me about RAG Pipeline", citations=done["citations"])
-    assert again == ["What was RAG Pipeline built with?", "Tell me about Realtime Analytics"]
+    assert done["follow_ups"] == ["What was RAG Pipeline built with?", "What is RAG Pipeline?"]
+    again = suggestions.follow_ups(question="What is RAG Pipeline?", citations=done["citations"])
+    assert again == ["What was RAG Pipeline built with?", "What is Realtime Analytics?"]
 
 
 @pytest.mark.asyncio
