@@ -40,8 +40,8 @@ def about(project: Project) -> str:
     return f"What is {short_title(project.title)}?"
 
 
-def built_with(project: Project) -> str:
-    return f"What was {short_title(project.title)} built with?"
+def technologies(project: Project) -> str:
+    return f"What technologies are in {short_title(project.title)}?"
 
 
 def _owner() -> str:
@@ -106,13 +106,13 @@ def _cited_project(citations: list[dict[str, Any]]) -> Project | None:
 
 
 def follow_ups(*, question: str, citations: list[dict[str, Any]]) -> list[str]:
-    """Two questions to ask next: about the cited project (what it was built with, then another
+    """Two questions to ask next: about the cited project (its technologies, then another
     featured project), else the starters; never the question just asked."""
     asked = question.strip().rstrip("?").casefold()
     candidates: list[str] = []
     project = _cited_project(citations) if citations else None
     if project is not None:
-        candidates += [built_with(project), about(project)]
+        candidates += [technologies(project), about(project)]
         others = Project.objects.filter(featured=True).exclude(pk=project.pk).order_by("order", "-created_at")
         candidates += [about(other) for other in others[:FEATURED]]
     candidates += [starter["question"] for starter in starters()]

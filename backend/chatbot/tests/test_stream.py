@@ -152,9 +152,9 @@ def test_follow_ups_come_from_the_cited_project_and_never_repeat_the_question(
     done = events(stream(api, visitor, message="Which RAG pipeline uses Chroma?"))[-1][1]
 
     assert done["citations"][0]["url"] == RAG_PROJECT.source_url
-    assert done["follow_ups"] == ["What was RAG Pipeline built with?", "What is RAG Pipeline?"]
+    assert done["follow_ups"] == ["What technologies are in RAG Pipeline?", "What is RAG Pipeline?"]
     again = suggestions.follow_ups(question="What is RAG Pipeline?", citations=done["citations"])
-    assert again == ["What was RAG Pipeline built with?", "What is Realtime Analytics?"]
+    assert again == ["What technologies are in RAG Pipeline?", "What is Realtime Analytics?"]
 
 
 @pytest.mark.asyncio
