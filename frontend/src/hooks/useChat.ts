@@ -27,7 +27,13 @@ export function chatStorageKey(paperId: string | null): string {
 function load(key: string): StoredChat {
   try {
     const stored = JSON.parse(sessionStorage.getItem(key) ?? "null") as StoredChat | null;
-    if (stored && Array.isArray(stored.turns)) return { turns: stored.turns, conversationId: stored.conversationId };
+    if (stored && Array.isArray(stored.turns)) {
+      // An answer still arriving when the page went away is as far as it got: stopped.
+      const turns = stored.turns.map((turn) =>
+        turn.role === "assistant" && !turn.mode && !turn.stopped ? { ...turn, stopped: true } : turn,
+      );
+      return { turns, conversationId: stored.conversationId };
+    }
   } catch {
     // A corrupt or unavailable storage starts a new conversation.
   }

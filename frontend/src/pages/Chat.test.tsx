@@ -46,7 +46,8 @@ function streamed(body = answer) {
 }
 
 async function ask(text: string) {
-  const box = await screen.findByRole("textbox", { name: "Your question" });
+  // The page is a lazy chunk: on a busy machine it can take more than the default second.
+  const box = await screen.findByRole("textbox", { name: "Your question" }, { timeout: 5000 });
   fireEvent.change(box, { target: { value: text } });
   fireEvent.click(screen.getByRole("button", { name: "Send" }));
 }
@@ -124,6 +125,23 @@ describe("Chat", () => {
       conversation_id: "conv-12345678",
       paper_id: "hep-th/9901001",
     });
+  });
+
+  it("shows an answer cut off by a reload as stopped", async () => {
+    sessionStorage.setItem(
+      chatStorageKey(null),
+      JSON.stringify({
+        conversationId: "conv-12345678",
+        turns: [
+          { id: 0, role: "user", text: "Q?" },
+          { id: 1, role: "assistant", text: "It uses" },
+        ],
+      }),
+    );
+    stubApi({});
+    renderRoute("/chat");
+    expect(await screen.findByText("Stopped before the answer was complete.")).toBeInTheDocument();
+    expect(screen.getByText("It uses")).toBeInTheDocument();
   });
 
   it("copies an answer", async () => {
