@@ -1,7 +1,8 @@
 """Run the benchmarks: `make bench` (or `uv run python -m benchmarks`).
 
 Starts the real services (throwaway databases, free ports) and bare baselines served the same way
-(gunicorn for Django, one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
+(gunicorn with uvicorn workers for Django,
+one uvicorn worker for FastAPI), loads each public GET, and prints req/s, p50
 and p99, the ratio of each p99 to its baseline's, and the plan's target (p99 ≤ 200 ms). Then the
 papers benchmark (benchmarks/papers.py: 20,000 papers, one worker, list/search/typo and bulk upsert)
 and the papers at a year's scale (benchmarks/papers_year.py: 200,000 papers seeded by COPY, caches off),
@@ -51,14 +52,10 @@ ENDPOINTS = [
 def baseline_commands(port_django: int, port_fastapi: int) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
     return {
-        "django": [
-            str(bin_dir / "gunicorn"),
-            "benchmarks.baselines:django_app",
-            "--bind",
-            f"127.0.0.1:{port_django}",
-            "--workers",
-            "2",  # as core runs in the Procfile
-        ],
+        # Two uvicorn workers, as core runs in the Procfile.
+        "django": papers.gunicorn(
+            "benchmarks.baselines:django_app", port_django, workers=2, worker_class=papers.BASELINE_WORKER
+        ),
         "fastapi": [
             str(bin_dir / "uvicorn"),
             "benchmarks.baselines:fastapi_app",

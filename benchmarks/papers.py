@@ -56,12 +56,31 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+#: The worker class core runs under (config/worker.py: uvicorn's, ASGI), as the Procfile starts it.
+CORE_WORKER = "config.worker.CoreWorker"
+#: The same server for the bare-Django baseline, which runs outside backend/.
+BASELINE_WORKER = "uvicorn_worker.UvicornWorker"
+
+
+def gunicorn(app: str, port: int, *, workers: int, worker_class: str = CORE_WORKER) -> list[str]:
+    """gunicorn serving the ASGI ``app`` with uvicorn workers on 127.0.0.1:``port``."""
+    return [
+        _bin("gunicorn"),
+        app,
+        "--worker-class",
+        worker_class,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
+
+
 @contextmanager
 def core_server(env: dict[str, str], tmp: Path, name: str, **overrides: str) -> Iterator[str]:
-    """One gunicorn sync worker serving core, as the Procfile starts it; yields its URL."""
+    """One gunicorn worker (uvicorn, ASGI) serving core, as the Procfile starts it; yields its URL."""
     port = free_port()
-    cmd = [_bin("gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
-    cmd += ["--access-logfile", "-"]
+    cmd = [*gunicorn("config.asgi:application", port, workers=1), "--access-logfile", "-"]
     proc_env = {**env, "DATABASE_URL": env["CORE_DATABASE_URL"], **overrides}
     with running(cmd, proc_env, ROOT / "backend", tmp / f"{name}.log") as proc:
         url = f"http://127.0.0.1:{port}"
@@ -129,14 +148,7 @@ def run(tmp: Path, *, requests: int = 2000) -> list[str]:
 
         port = free_port()
         base = f"http://127.0.0.1:{port}/health"
-        cmd = [
-            _bin("gunicorn"),
-            "benchmarks.baselines:django_app",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ]
+        cmd = gunicorn("benchmarks.baselines:django_app", port, workers=1, worker_class=BASELINE_WORKER)
         with running(cmd, {"PATH": env["PATH"]}, ROOT, tmp / "base.log") as proc:
             wait_for([base], proc, timeout=60)
             baseline = measure(base, requests=requests, concurrency=CONCURRENCY)
@@ -160,7 +172,7 @@ def _report(
 ) -> list[str]:
     lines = [
         "",
-        f"papers: {PAPERS:,} papers, one gunicorn worker, {CONCURRENCY} connections, "
+        f"papers: {PAPERS:,} papers, one gunicorn uvicorn worker (ASGI), {CONCURRENCY} connections, "
         f"{requests} GETs per cached row, {uncached} per uncached row; target p99 ≤ {TARGET_P99_MS:.0f} ms",
         "",
         f"{'endpoint':<44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/base':>8} {'errors':>6}  target",

@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 from benchmarks import wrk
 from benchmarks.load import Result
 from benchmarks.paper_corpus import COMMON_QUERY, TYPO_QUERY, corpus
-from benchmarks.papers import migrate_core
+from benchmarks.papers import BASELINE_WORKER, gunicorn, migrate_core
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from scripts import devstack
 from scripts.stack import ROOT, drop_databases, free_port, running, stack_env, wait_for
@@ -56,20 +56,14 @@ READS: list[tuple[str, str | None, float]] = [
 ]
 
 
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
-
-
 def core_command(port: int) -> list[str]:
-    """Core as deployed, reduced to one worker: the one place to change how core is served."""
-    return [_bin("gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    """Core as deployed (gunicorn with uvicorn workers, :func:`benchmarks.papers.gunicorn`), one worker."""
+    return gunicorn("config.asgi:application", port, workers=1)
 
 
 def baseline_command(port: int) -> list[str]:
     """The bare Django view, served as :func:`core_command` serves core."""
-    command = core_command(port)
-    command[1] = "benchmarks.baselines:django_app"
-    return command
+    return gunicorn("benchmarks.baselines:django_app", port, workers=1, worker_class=BASELINE_WORKER)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.paper_corpus import corpus
+from benchmarks.papers import gunicorn
 from portfolio_scraper.config import ScraperSettings
 from portfolio_scraper.delivery.seen import draft_hashes
 from portfolio_scraper.enrich.merge import merge_drafts
@@ -129,10 +130,9 @@ def source_records(start: int, count: int) -> list[PaperDraft]:
 
 @contextmanager
 def core(env: dict[str, str], tmp: Path) -> Iterator[str]:
-    """Core as the Procfile runs it (gunicorn, two workers); yields its URL."""
+    """Core as the Procfile runs it (gunicorn, two uvicorn workers); yields its URL."""
     port = free_port()
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
-    cmd += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    cmd = gunicorn("config.asgi:application", port, workers=2)
     proc_env = {**env, "DATABASE_URL": env["CORE_DATABASE_URL"]}
     with running(cmd, proc_env, ROOT / "backend", tmp / "core.log") as proc:
         url = f"http://127.0.0.1:{port}"

@@ -19,6 +19,9 @@ const ASKED = fixturePaper("2611.04217");
 test.use({ userAgent: DESKTOP_CHROME_UA });
 
 async function askAboutThePaper(page: Page): Promise<void> {
+  // The conversation survives a reload (sessionStorage): start a new one, so one answer shows.
+  const fresh = page.getByRole("button", { name: "New conversation" });
+  if (await fresh.isVisible()) await fresh.click();
   await page.getByLabel("Your question").fill("How much does citation precision improve?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByRole("list", { name: "Sources" })).toBeVisible({ timeout: 60_000 });

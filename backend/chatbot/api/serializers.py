@@ -25,3 +25,30 @@ class ChatResponseSerializer(serializers.Serializer):
     citations = CitationSerializer(many=True)
     mode = serializers.ChoiceField(choices=["extractive", "generative"])
     conversation_id = serializers.CharField()
+    follow_ups = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Two questions to ask next, computed from what the answer cited.",
+    )
+
+
+class StreamTextSerializer(serializers.Serializer):
+    """The data of a ``sentence`` event (extractive: one cited sentence) or a ``token`` event
+    (generative: the model's next piece of text, raw ``[n]`` markers included)."""
+
+    text = serializers.CharField()
+
+
+class StreamErrorSerializer(serializers.Serializer):
+    """The data of an ``error`` event: the error envelope and the HTTP status it stands for."""
+
+    error = serializers.DictField(help_text="The error envelope's body: code, message, details.")
+    status = serializers.IntegerField()
+
+
+class StarterSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["project", "journey", "paper"])
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    starters = StarterSerializer(many=True)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from chatbot.providers.base import Answer, Mode, cite, declined
@@ -82,17 +86,60 @@ class VertexProvider:
             return declined(self.mode)
         return cite(text, passages, self.mode)
 
-    def _generate(self, prompt: str) -> str:
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+        """The reply's text as the model produces it (raw ``[n]`` markers, 1-based into
+        ``passages``); the caller cites the joined text with :func:`cite`. The deadline bounds the
+        whole reply; a failure before or during it raises ServiceUnavailable (503)."""
+        chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
+        prompt = build_prompt(question, passages)
+
+        def run() -> None:
+            try:
+                client = genai_client(**self._client_options)
+                for chunk in client.models.generate_content_stream(
+                    model=self.model, contents=prompt, config=self._config()
+                ):
+                    if chunk.text:
+                        chunks.put(("text", chunk.text))
+                chunks.put(("end", None))
+            except Exception as exc:  # any SDK or transport failure is the same 503 to a visitor
+                chunks.put(("error", exc))
+
+        threading.Thread(target=run, name="vertex-stream", daemon=True).start()
+        ends = time.monotonic() + self.deadline
+        while True:
+            try:
+                kind, value = chunks.get(timeout=max(0.0, ends - time.monotonic()))
+            except queue.Empty:
+                raise ServiceUnavailable(
+                    f"The language model did not answer within {self.deadline:g} s.",
+                    code=VERTEX_UNAVAILABLE,
+                    details={"service": "vertex"},
+                ) from None
+            if kind == "end":
+                return
+            if kind == "error":
+                logger.warning("vertex generate_content_stream failed", exc_info=value)
+                raise ServiceUnavailable(
+                    "The language model is unavailable.",
+                    code=VERTEX_UNAVAILABLE,
+                    details={"service": "vertex"},
+                ) from value
+            yield value
+
+    @staticmethod
+    def _config() -> Any:
         from google.genai import types
 
+        return types.GenerateContentConfig(
+            system_instruction=SYSTEM_INSTRUCTION, temperature=0.2, max_output_tokens=512
+        )
+
+    def _generate(self, prompt: str) -> str:
         def run() -> str:
             client = genai_client(**self._client_options)
             response = client.models.generate_content(
-                model=self.model,
-                contents=prompt,
-                config=types.GenerateContentConfig(
-                    system_instruction=SYSTEM_INSTRUCTION, temperature=0.2, max_output_tokens=512
-                ),
+                model=self.model, contents=prompt, config=self._config()
             )
             return response.text or ""
 

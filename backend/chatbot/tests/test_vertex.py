@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,3 +159,71 @@ def test_the_endpoint_answers_503_when_vertex_is_down(
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "llm_unavailable"
+
+
+def test_the_reply_streams_through_the_sdk_in_pieces(fake: FakeVertexServer) -> None:
+    fake.generated_text = "The pipeline stores its vectors in Chroma [2]."
+
+    pieces = list(provider(fake).stream("Where are the vectors stored?", PASSAGES))
+
+    assert len(pieces) > 1 and "".join(pieces) == fake.generated_text
+    [request] = fake.requests
+    assert ":streamGenerateContent" in request.path
+    assert request.body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION
+
+
+def test_vertex_failing_under_a_stream_is_service_unavailable(fake: FakeVertexServer) -> None:
+    fake.fail_next(503)
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        list(provider(fake).stream("Where are the vectors stored?", PASSAGES))
+
+    assert caught.value.error_code == "llm_unavailable"
+
+
+def _events(response: Any) -> list[tuple[str, Any]]:
+    blocks = b"".join(response).decode().strip().split("\n\n")
+    return [(b.split("\n")[0].removeprefix("event: "), json.loads(b.split("\n")[1][6:])) for b in blocks]
+
+
+@pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")
+def test_the_stream_endpoint_sends_tokens_then_the_cited_answer(
+    api: APIClient,
+    documents: StandIn,
+    fake: FakeVertexServer,
+    settings: Any,
+    visitor: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.CHATBOT_PROVIDER = "vertex"
+    settings.CHATBOT_VERTEX = {
+        "project": "p",
+        "location": "l",
+        "base_url": fake.url,
+        "model": "gemini-2.5-flash",
+    }
+    monkeypatch.setattr(vertex, "default_credentials", fake.credentials)
+    fake.generated_text = "It indexes documents in Chroma [1]."
+
+    response = api.post(
+        "/api/chatbot/stream/",
+        {"message": "Which vector store does the RAG project use?"},
+        format="json",
+        **visitor,
+    )
+
+    events = _events(response)
+    tokens = [data["text"] for name, data in events if name == "token"]
+    assert len(tokens) > 1 and "".join(tokens) == fake.generated_text
+    name, done = events[-1]
+    assert name == "done" and done["mode"] == "generative"
+    assert done["answer"] == "It indexes documents in Chroma [1]."
+    assert [c["title"] for c in done["citations"]] == ["RAG Pipeline"]
+
+    fake.fail_next(500)
+    failed = _events(
+        api.post("/api/chatbot/stream/", {"message": "Which vector store?"}, format="json", **visitor)
+    )
+    assert failed[-1][0] == "error" and failed[-1][1]["status"] == 503
+    assert failed[-1][1]["error"]["code"] == "llm_unavailable"

@@ -72,6 +72,7 @@ CORS_ALLOW_CREDENTIALS = True
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"  # what gunicorn serves (uvicorn workers); wsgi stays for tools
 
 TEMPLATES = [
     {
@@ -88,9 +89,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(env.database_url or "", conn_max_age=60, conn_health_checks=True)
-}
+# conn_max_age=0: under ASGI each request's sync code runs in a thread of its own, so a persistent
+# connection would stay with a thread that never serves again (Django: disable them under ASGI).
+DATABASES = {"default": dj_database_url.parse(env.database_url or "", conn_max_age=0)}
 # An unreachable Postgres fails a request within seconds instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_S
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.

@@ -19,6 +19,8 @@ export type SimilarPaper = Schemas["SimilarPaper"];
 export type ChatRequest = Schemas["ChatRequest"];
 export type ChatResponse = Schemas["ChatResponse"];
 export type Citation = Schemas["Citation"];
+export type ChatSuggestions = Schemas["Suggestions"];
+export type StarterQuestion = Schemas["Starter"];
 export type DashboardToken = Schemas["DashboardToken"];
 export type ScrapeJob = Schemas["ScrapeJob"];
 export type PaperQuery = NonNullable<operations["papers_list"]["parameters"]["query"]>;
@@ -118,6 +120,11 @@ export function getScrapeStatus(signal?: AbortSignal): Promise<ScrapeJob> {
 
 export function askChatbot(body: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
   return coreFetch("/api/chatbot/", { method: "POST", body: JSON.stringify(body), ...withSignal(signal) });
+}
+
+/** The chat page's starter questions, built by core from the owner's content. */
+export function getChatSuggestions(signal?: AbortSignal): Promise<ChatSuggestions> {
+  return coreFetch("/api/chatbot/suggestions/", withSignal(signal));
 }
 
 /** The dashboard token needs the owner's Django session cookie (the admin login), hence credentials. */

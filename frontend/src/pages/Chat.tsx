@@ -5,7 +5,9 @@ import type { ApiError } from "../api/errors";
 import { ChatMessage } from "../components/ChatMessage";
 import { describeError } from "../components/ErrorMessage";
 import { Loading } from "../components/Loading";
+import { SuggestedQuestions } from "../components/SuggestedQuestions";
 import { useChat } from "../hooks/useChat";
+import { useChatSuggestions } from "../hooks/useChatSuggestions";
 import { usePageMeta } from "../hooks/usePageMeta";
 import { MAX_MESSAGE_CHARS } from "../limits";
 
@@ -29,7 +31,9 @@ export default function Chat() {
   const [params, setParams] = useSearchParams();
   const paperId = params.get("paper");
   const chat = useChat(paperId);
+  const suggestions = useChatSuggestions();
   const [message, setMessage] = useState("");
+  const lastAnswer = [...chat.turns].reverse().find((turn) => turn.role === "assistant");
   usePageMeta({
     title: paperId ? `Ask about paper ${paperId}` : "Ask the assistant",
     description: "Ask about the owner's projects and the AI papers; every answer cites its sources.",
@@ -68,19 +72,42 @@ export default function Chat() {
       <div role="log" aria-label="Conversation" aria-live="polite">
         <ol className="chat-log">
           {chat.turns.map((turn) => (
-            <ChatMessage key={turn.id} turn={turn} />
+            <ChatMessage
+              key={turn.id}
+              turn={turn}
+              streaming={chat.isPending && turn === lastAnswer}
+              onAsk={turn === lastAnswer && !chat.isPending ? chat.ask : undefined}
+            />
           ))}
         </ol>
       </div>
-      {chat.turns.length === 0 && !chat.isPending && (
-        <p className="muted">
-          {paperId ? "For example: What problem does this paper solve?" : "For example: What projects use RAG?"}
-        </p>
+      {chat.turns.length === 0 &&
+        !chat.isPending &&
+        (paperId ? (
+          <p className="muted">For example: What problem does this paper solve?</p>
+        ) : (
+          <SuggestedQuestions
+            label="Starter questions"
+            questions={(suggestions.data?.starters ?? []).map((starter) => starter.question)}
+            onAsk={chat.ask}
+          />
+        ))}
+      {chat.isPending && (
+        <div className="field-actions">
+          <Loading label="The assistant is looking through the sources…" />
+          <button type="button" className="secondary" onClick={chat.stop}>
+            Stop
+          </button>
+        </div>
       )}
-      {chat.isPending && <Loading label="The assistant is looking through the sources…" />}
       {chat.error && (
         <div className="error-message" role="alert">
           <p>{chatErrorText(chat.error)}</p>
+          {chat.canRetry && chat.error.status !== 422 && (
+            <button type="button" onClick={chat.retry}>
+              Retry
+            </button>
+          )}
         </div>
       )}
 

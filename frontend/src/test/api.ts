@@ -52,3 +52,27 @@ export function errorResponse(status: number, code: string, message: string): Re
 export function page<T>(results: T[]) {
   return { count: results.length, next: null, previous: null, results };
 }
+
+/** One server-sent event in the wire format core writes. */
+export function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * A `text/event-stream` response whose body sends `chunks` one by one; a chunk that is a Promise
+ * holds the stream open until it resolves to its text (so a test can act mid-stream).
+ */
+export function sseResponse(chunks: readonly (string | Promise<string>)[]): Response {
+  const encoder = new TextEncoder();
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (next >= chunks.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(encoder.encode(await chunks[next++]));
+    },
+  });
+  return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
+}

@@ -58,6 +58,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/chatbot/stream/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the portfolio chatbot, answered as a stream
+         * @description Takes the body of `POST /api/chatbot/` and answers `text/event-stream`. Events, each `event: <name>` with one `data:` line of JSON: `sentence` ({text}: one cited sentence, extractive mode) or `token` ({text}: the model's next piece, generative mode), then `done` (the whole `ChatResponse`: the final answer with its markers renumbered, `citations`, `mode`, `conversation_id`, `follow_ups`), or `error` ({error, status}: the error envelope, e.g. 503 when the document processor or the model fails mid-stream). Before the stream opens, a body that does not validate answers 422 and a visitor over the rate limit 429 (Retry-After), as JSON envelopes; an unknown `paper_id` is an `error` event with status 404.
+         */
+        post: operations["chatbot_stream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/chatbot/suggestions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starter questions for the chat page
+         * @description Questions built from the owner's content: one per featured project, the latest journey entry, and the most relevant paper of the week (each only when it exists). Cached for 300 s.
+         */
+        get: operations["chatbot_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/internal/papers/bulk/": {
         parameters: {
             query?: never;
@@ -367,7 +407,10 @@ export interface components {
             citations: components["schemas"]["Citation"][];
             mode: components["schemas"]["ModeEnum"];
             conversation_id: string;
+            /** @description Two questions to ask next, computed from what the answer cited. */
+            follow_ups: string[];
         };
+        ChatStreamEvent: components["schemas"]["StreamText"] | components["schemas"]["ChatResponse"] | components["schemas"]["StreamError"];
         Citation: {
             title: string;
             url: string | null;
@@ -416,7 +459,7 @@ export interface components {
         JourneyEntry: {
             readonly id: number;
             /** @default work */
-            readonly kind: components["schemas"]["KindEnum"];
+            readonly kind: components["schemas"]["JourneyEntryKindEnum"];
             readonly title: string;
             /** @default  */
             readonly organisation: string;
@@ -440,7 +483,7 @@ export interface components {
          *     * `milestone` - Milestone
          * @enum {string}
          */
-        KindEnum: "work" | "education" | "milestone";
+        JourneyEntryKindEnum: "work" | "education" | "milestone";
         Link: {
             label: string;
             /** Format: uri */
@@ -878,8 +921,37 @@ export interface components {
             /** @default null */
             error: components["schemas"]["JobError"] | null;
         };
+        Starter: {
+            question: string;
+            kind: components["schemas"]["StarterKindEnum"];
+        };
+        /**
+         * @description * `project` - project
+         *     * `journey` - journey
+         *     * `paper` - paper
+         * @enum {string}
+         */
+        StarterKindEnum: "project" | "journey" | "paper";
         /** @enum {string} */
         StateEnum: "queued" | "running" | "succeeded" | "partial" | "failed";
+        /** @description The data of an ``error`` event: the error envelope and the HTTP status it stands for. */
+        StreamError: {
+            /** @description The error envelope's body: code, message, details. */
+            error: {
+                [key: string]: unknown;
+            };
+            status: number;
+        };
+        /**
+         * @description The data of a ``sentence`` event (extractive: one cited sentence) or a ``token`` event
+         *     (generative: the model's next piece of text, raw ``[n]`` markers included).
+         */
+        StreamText: {
+            text: string;
+        };
+        Suggestions: {
+            starters: components["schemas"]["Starter"][];
+        };
         TechStack: {
             readonly id: number;
             readonly name: string;
@@ -1149,6 +1221,107 @@ export interface operations {
             };
             /** @description The document processor or the language model is down or too slow (upstream_timeout, service_unavailable or llm_unavailable). */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    chatbot_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The events' data: sentence/token (StreamText), done (ChatResponse), error (StreamError). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ChatStreamEvent"];
+                };
+            };
+            /** @description Malformed request (error envelope). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body does not validate (message over 2,000 characters…). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many questions from this visitor (Retry-After). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    chatbot_suggestions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Suggestions"];
+                };
+            };
+            /** @description Too many reads from this client address; wait Retry-After seconds (error envelope). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

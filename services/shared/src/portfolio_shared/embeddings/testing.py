@@ -8,7 +8,9 @@ It answers the two calls the platform makes, in Vertex's own response shapes:
   (:meth:`FakeVertexServer.vector_for`), deliberately not unit length;
 - ``POST .../publishers/google/models/{model}:generateContent`` (Gemini):
   ``{"candidates": [{"content": {"role": "model", "parts": [{"text"}]}, "finishReason": "STOP"}],
-  "usageMetadata": {...}, "modelVersion": ...}``.
+  "usageMetadata": {...}, "modelVersion": ...}``;
+- ``POST .../publishers/google/models/{model}:streamGenerateContent?alt=sse`` (Gemini, streamed):
+  the same answer as server-sent events, one ``data: {...}`` per word of ``generated_text``.
 
 Errors are answered in Google's envelope ``{"error": {"code", "message", "status"}}``. Every request
 is recorded (path, headers, JSON body). No pytest in here::
@@ -125,7 +127,7 @@ class FakeVertexServer:
                 return answer
         if path.endswith(":predict"):
             return 200, self._predict(body)
-        if path.endswith(":generateContent"):
+        if path.split("?")[0].endswith((":generateContent", ":streamGenerateContent")):
             return 200, self._generate()
         return self._error(404, f"No route for {path}.")
 
@@ -179,12 +181,33 @@ class FakeVertexServer:
                     body = {}
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, answer = fake._answer(self.path, headers, body)
+                if status == 200 and ":streamGenerateContent" in self.path:
+                    self._stream(answer)
+                    return
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _stream(self, answer: dict[str, Any]) -> None:
+                """The answer as Vertex streams it: one SSE ``data:`` event per word of its text."""
+                text = answer["candidates"][0]["content"]["parts"][0]["text"]
+                words = [word + " " for word in text.split(" ")]
+                words[-1] = words[-1][:-1]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for n, word in enumerate(words, start=1):
+                    last = n == len(words)
+                    candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"text": word}]}}
+                    if last:
+                        candidate["finishReason"] = "STOP"
+                    event = {**answer, "candidates": [candidate]}
+                    self.wfile.write(b"data: " + json.dumps(event).encode() + b"\r\n\r\n")
+                    self.wfile.flush()
+                self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

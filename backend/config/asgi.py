@@ -1,0 +1,18 @@
+"""Core's ASGI application: ``gunicorn config.asgi:application -k uvicorn_worker.UvicornWorker``.
+
+Core runs under ASGI so an open chatbot stream (``POST /api/chatbot/stream/``) waits on the event
+loop instead of holding a sync worker. Ordinary views stay synchronous: Django runs each request's
+sync code in a thread of its own (asgiref's per-request ThreadSensitiveContext).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+from portfolio_shared.tracing import configure_tracing, instrument_django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Only with OTEL_EXPORTER_OTLP_ENDPOINT; before the handler below loads the middleware it adds.
+if configure_tracing("core"):
+    instrument_django()
+application = get_asgi_application()
