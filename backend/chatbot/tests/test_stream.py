@@ -57,8 +57,7 @@ def test_the_stream_sends_the_json_answer_sentence_by_sentence_then_done(
     names = [name for name, _ in got]
     assert names[-1] == "done" and set(names[:-1]) == {"sentence"}
     pieces = [data["text"] for name, data in got if name == "sentence"]
-    assert len(pieces) >= 2, pieces
-    assert " ".join(pieces) == answer["answer"]
+    assert pieces and pieces == sentences(answer["answer"]), pieces
     done = got[-1][1]
     assert done["citations"] == answer["citations"]
     assert done["mode"] == "extractive" and done["conversation_id"]
@@ -173,4 +172,4 @@ async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, vis
     assert response.status_code == 200 and response.is_async
     chunks = [chunk async for chunk in response.streaming_content]
     names = [chunk.decode().split("\n")[0] for chunk in chunks]
-    assert names[-1] == "event: done" and len(names) >= 3, names
+    assert names[-1] == "event: done" and len(names) >= 2, names

@@ -223,7 +223,12 @@ def test_the_stream_endpoint_sends_tokens_then_the_cited_answer(
 
     fake.fail_next(500)
     failed = _events(
-        api.post("/api/chatbot/stream/", {"message": "Which vector store?"}, format="json", **visitor)
+        api.post(
+            "/api/chatbot/stream/",
+            {"message": "Which vector store does the RAG project use?"},
+            format="json",
+            **visitor,
+        )
     )
     assert failed[-1][0] == "error" and failed[-1][1]["status"] == 503
     assert failed[-1][1]["error"]["code"] == "llm_unavailable"
