@@ -33,10 +33,12 @@ def test_eval_set_is_large_labelled_and_a_stratified_third_is_held_out(classifie
     assert len(records) >= 200
     assert len({r["id"] for r in records}) == len(records)
     assert all(set(r["topics"]) <= set(classifier.taxonomy.names) and len(r["topics"]) <= 3 for r in records)
-    by_kind = Counter(r["kind"] for r in records)
-    held = Counter(r["kind"] for r in records if r["split"] == "holdout")
+    first = [r for r in records if r.get("batch", 1) == 1]  # the 211 papers written before any tuning
+    by_kind = Counter(r["kind"] for r in first)
+    held = Counter(r["kind"] for r in first if r["split"] == "holdout")
     for kind, count in by_kind.items():
         assert held[kind] == count // 3, kind  # every third paper of each group
+    assert all(r["split"] == "tune" for r in records if r.get("batch", 1) == 2)  # added to tune only
     assert sum(1 for r in records if not r["topics"]) >= 20  # papers that must get no topic
 
 
