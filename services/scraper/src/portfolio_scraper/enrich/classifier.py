@@ -100,6 +100,7 @@ FEATURES = (
     "description_cosine",  # cosine to the closest description in the taxonomy's `prototypes`
     "prototype_cosine",  # cosine to the centroid of the tune papers labelled with the topic
     "evidence",  # min(points / threshold, points_cap): phrase and category points
+    "head_evidence",  # the same without the abstract's phrases: title, keywords and categories only
     "description_gap",  # description_cosine minus the paper's best description_cosine
     "prototype_gap",  # prototype_cosine minus the paper's best prototype_cosine
     "evidence_gap",  # evidence minus the paper's best evidence
@@ -262,14 +263,24 @@ class TopicClassifier:
             return np.zeros((0, len(self._thresholds)), dtype=np.float32)
         return np.stack([self.points(p) for p in papers]).astype(np.float32)
 
+    def abstract_points(self, papers: Sequence[PaperText]) -> npt.NDArray[np.float32]:
+        """The part of :meth:`points_matrix` that comes from phrases in the abstracts (papers, topics)."""
+        names = self.taxonomy.names
+        rows = [self.taxonomy.scores(None, p.abstract) for p in papers]
+        return np.array([[row[n] for n in names] for row in rows], dtype=np.float32).reshape(
+            len(papers), len(names)
+        )
+
     def features(
         self,
         vectors: npt.NDArray[np.float32],
         points: npt.NDArray[np.float32],
+        abstract: npt.NDArray[np.float32],
         centroids: npt.NDArray[np.float32],
         description: npt.NDArray[np.float32] | None = None,
     ) -> npt.NDArray[np.float64]:
-        """(papers, topics, :data:`FEATURES`) from embeddings, points and per-topic centroids.
+        """(papers, topics, :data:`FEATURES`) from embeddings, points (all and the abstract's part) and
+        per-topic centroids.
 
         ``centroids`` may also be (papers, topics, dim): a centroid per paper (leave-one-out when fitting).
         """
@@ -285,6 +296,7 @@ class TopicClassifier:
             description,
             prototype,
             evidence,
+            np.minimum((points - abstract) / self._thresholds, s.points_cap),
             description - description.max(axis=1, keepdims=True),
             prototype - prototype.max(axis=1, keepdims=True),
             evidence - evidence.max(axis=1, keepdims=True),
@@ -325,7 +337,9 @@ class TopicClassifier:
         if self.model is not None:
             vectors = self.embed(papers)
             probabilities = self.model.probabilities(
-                self.features(vectors, self.points_matrix(papers), self.model.centroids)
+                self.features(
+                    vectors, self.points_matrix(papers), self.abstract_points(papers), self.model.centroids
+                )
             )
             return [
                 [names[n] for n in self.choose(row, self.model.threshold, self.model.relative)]

@@ -6,11 +6,12 @@ k-fold cross-validation inside the tune split.
 1. Every tune paper's title and keywords are embedded once (local MiniLM), its phrase/category points
    computed, and whether it passes the AI/ML gate.
 2. For each candidate regularisation (shared weights; per-topic deviations), ``--folds``-fold
-   cross-validation (folds stratified by the papers' ``kind``) fits the logistic regressions on the other
-   folds and predicts the held-back fold; the centroids are computed from the training folds only, and a
-   training paper's own centroid leaves the paper out (so the prototype cosine is not flattered).
+   cross-validation, repeated ``--repeats`` times with shuffled folds stratified by the papers'
+   ``kind``, fits the logistic regressions on the other folds and predicts the held-back fold; the
+   centroids are computed from the training folds only, and a training paper's own centroid leaves the
+   paper out (so the prototype cosine is not flattered).
 3. On those out-of-fold probabilities, the most precise setting (penalties, threshold, relative margin)
-   whose micro-F1 is within ``TOLERANCE`` of the best is chosen; the regressions are re-fitted on the
+   whose mean micro-F1 is within ``TOLERANCE`` of the best is chosen; the regressions are re-fitted on the
    whole tune split and written with the centroids to ``topic_model.json`` beside the taxonomy, with the
    cross-validated figures under ``info``.
 
@@ -51,8 +52,9 @@ PENALTIES: tuple[tuple[float, float | None], ...] = (
 )
 THRESHOLDS = tuple(round(v, 2) for v in np.arange(0.2, 0.81, 0.05))
 RELATIVES = (0.0, 0.3, 0.5, 0.7)
-#: How far below the best cross-validated micro-F1 a more precise setting may be and still be chosen.
-TOLERANCE = 0.005
+#: How far below the best mean cross-validated micro-F1 a more precise setting may be and still be chosen
+#: (about the rounding noise of the mean over repetitions).
+TOLERANCE = 0.002
 
 
 @dataclass
@@ -63,6 +65,7 @@ class TuneData:
     vectors: npt.NDArray[np.float32]
     description: npt.NDArray[np.float32]
     points: npt.NDArray[np.float32]
+    abstract: npt.NDArray[np.float32]
     gate: npt.NDArray[np.bool_]
     labels: npt.NDArray[np.float64]  # (papers, topics) 0/1
     kinds: list[str]
@@ -78,6 +81,7 @@ def collect(classifier: TopicClassifier, records: list[evaluate.Record]) -> Tune
         vectors=vectors,
         description=classifier.similarities(papers, vectors),
         points=classifier.points_matrix(papers),
+        abstract=classifier.abstract_points(papers),
         gate=np.array([classifier.has_ml_content(p) for p in papers]),
         labels=labels,
         kinds=[r["kind"] for r in records],
@@ -150,7 +154,11 @@ def fit_model(
     """Fit on the ``train`` papers that pass the AI/ML gate (the others never reach the model)."""
     vectors, labels = data.vectors[train], data.labels[train]
     x = classifier.features(
-        vectors, data.points[train], leave_one_out(vectors, labels), data.description[train]
+        vectors,
+        data.points[train],
+        data.abstract[train],
+        leave_one_out(vectors, labels),
+        data.description[train],
     )
     used = data.gate[train]
     x, y = x[used], labels[used]
@@ -171,14 +179,16 @@ def fit_model(
     )
 
 
-def folds_of(kinds: Sequence[str], k: int) -> npt.NDArray[np.int64]:
-    """Fold of each paper: the n-th paper of a kind goes to fold n mod k (stratified by kind)."""
+def folds_of(kinds: Sequence[str], k: int, seed: int | None = None) -> npt.NDArray[np.int64]:
+    """Fold of each paper: the n-th paper of a kind goes to fold n mod k (stratified by kind), the papers
+    taken in file order, or shuffled by ``seed``."""
+    order = np.arange(len(kinds)) if seed is None else np.random.default_rng(seed).permutation(len(kinds))
     seen: Counter[str] = Counter()
-    out = []
-    for kind in kinds:
-        out.append(seen[kind] % k)
-        seen[kind] += 1
-    return np.array(out)
+    out = np.zeros(len(kinds), dtype=np.int64)
+    for index in order:
+        out[index] = seen[kinds[index]] % k
+        seen[kinds[index]] += 1
+    return out
 
 
 def out_of_fold(
@@ -193,7 +203,11 @@ def out_of_fold(
         model = fit_model(classifier, data, train, penalties)
         held = ~train
         x = classifier.features(
-            data.vectors[held], data.points[held], model.centroids, data.description[held]
+            data.vectors[held],
+            data.points[held],
+            data.abstract[held],
+            model.centroids,
+            data.description[held],
         )
         probabilities[held] = model.probabilities(x)
     return probabilities
@@ -214,42 +228,58 @@ def predict(
 
 
 def cross_validate(
-    classifier: TopicClassifier, data: TuneData, k: int
-) -> tuple[tuple[float, float | None], float, float, evaluate.Report]:
-    """The penalties, threshold and relative margin chosen on out-of-fold predictions, and their report.
+    classifier: TopicClassifier, data: TuneData, k: int, repeats: int = 3
+) -> tuple[tuple[float, float | None], float, float, list[evaluate.Report]]:
+    """The penalties, threshold and relative margin chosen on out-of-fold predictions, and the reports of
+    the chosen setting (one per repetition).
 
-    The micro-F1 curve is flat near its top, so the best micro-F1 alone picks noise: among the settings
-    within :data:`TOLERANCE` of the best out-of-fold micro-F1, the one with the highest precision wins
-    (over-tagging is the failure this classifier exists to avoid).
+    Each setting's micro-F1 and precision are averaged over ``repeats`` shuffled ``k``-fold splits. The
+    micro-F1 curve is flat near its top, so the best micro-F1 alone picks noise: among the settings within
+    :data:`TOLERANCE` of the best mean micro-F1, the one with the highest mean precision wins (over-tagging
+    is the failure this classifier exists to avoid).
     """
-    folds = folds_of(data.kinds, k)
-    candidates: list[tuple[float, float, tuple[float, float | None], float, float, evaluate.Report]] = []
-    for penalties in PENALTIES:
-        probabilities = out_of_fold(classifier, data, folds, penalties)
-        for threshold, relative in product(THRESHOLDS, RELATIVES):
-            report = evaluate.score(
-                data.records,
-                predict(classifier, data, probabilities, threshold, relative),
-                classifier.taxonomy.names,
-            )
-            candidates.append((report.micro_f1, report.precision, penalties, threshold, relative, report))
-    best_f1 = max(c[0] for c in candidates)
-    chosen = max((c for c in candidates if c[0] >= best_f1 - TOLERANCE), key=lambda c: (c[1], c[0]))
-    return chosen[2], chosen[3], chosen[4], chosen[5]
+    settings = [(p, t, r) for p in PENALTIES for t, r in product(THRESHOLDS, RELATIVES)]
+    reports: dict[tuple[tuple[float, float | None], float, float], list[evaluate.Report]] = {
+        s: [] for s in settings
+    }
+    for seed in range(repeats):
+        folds = folds_of(data.kinds, k, seed)
+        for penalties in PENALTIES:
+            probabilities = out_of_fold(classifier, data, folds, penalties)
+            for threshold, relative in product(THRESHOLDS, RELATIVES):
+                predicted = predict(classifier, data, probabilities, threshold, relative)
+                reports[(penalties, threshold, relative)].append(
+                    evaluate.score(data.records, predicted, classifier.taxonomy.names)
+                )
+    means = {
+        s: (float(np.mean([r.micro_f1 for r in rs])), float(np.mean([r.precision for r in rs])))
+        for s, rs in reports.items()
+    }
+    best_f1 = max(f1 for f1, _ in means.values())
+    chosen = max(
+        (s for s in settings if means[s][0] >= best_f1 - TOLERANCE), key=lambda s: (means[s][1], means[s][0])
+    )
+    return chosen[0], chosen[1], chosen[2], reports[chosen]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3, help="shuffled cross-validation repetitions")
     parser.add_argument("--file", type=Path, default=None, help="JSONL evaluation set (its tune split)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name(MODEL_FILE))
     parser.add_argument("--dry-run", action="store_true", help="cross-validate only, write nothing")
     args = parser.parse_args(argv)
     classifier = TopicClassifier(Taxonomy.load(), local_embedder())
     data = collect(classifier, evaluate.load(args.file, "tune"))
-    penalties, threshold, relative, report = cross_validate(classifier, data, args.folds)
-    print(report.render(f"tune, {args.folds}-fold cross-validated"))
+    penalties, threshold, relative, reports = cross_validate(classifier, data, args.folds, args.repeats)
+    report = reports[0]
+    print(report.render(f"tune, {args.folds}-fold cross-validated (first of {args.repeats} repetitions)"))
     print(f"penalties {penalties}  threshold {threshold}  relative {relative}")
+    f1, precision, recall = (
+        float(np.mean([getattr(r, a) for r in reports])) for a in ("micro_f1", "precision", "recall")
+    )
+    print(f"mean over repetitions: micro-F1 {f1:.3f}  P {precision:.3f}  R {recall:.3f}")
     if args.dry_run:
         return 0
     model = fit_model(
@@ -258,11 +288,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = {
         "fitted_on": f"tune split, {len(data.records)} papers",
         "folds": args.folds,
+        "repeats": args.repeats,
         "shared_l2": penalties[0],
         "topic_l2": penalties[1],
-        "cv_micro_f1": round(report.micro_f1, 4),
-        "cv_precision": round(report.precision, 4),
-        "cv_recall": round(report.recall, 4),
+        "cv_micro_f1": round(float(np.mean([r.micro_f1 for r in reports])), 4),
+        "cv_precision": round(float(np.mean([r.precision for r in reports])), 4),
+        "cv_recall": round(float(np.mean([r.recall for r in reports])), 4),
+        "cv_macro_f1": round(float(np.mean([r.macro_f1 for r in reports])), 4),
+        "cv_topics_mean": round(float(np.mean([r.topics_mean for r in reports])), 3),
         "refit": "uv run --no-sync python -m portfolio_scraper.enrich.fit",
     }
     model = TopicModel(**{**model.__dict__, "info": info})
