@@ -1,9 +1,11 @@
-"""Scraper benchmark: merge, enrich, score and deliver 1,500 papers to a real core (target ≤ 5 s).
+"""Scraper benchmark: merge, enrich, score and deliver 1,500 papers to a real core (target ≤ 30 s).
 
 The source records are built in memory (1,500 arXiv records, Hugging Face records for about a
 quarter of them, Papers with Code records for about a tenth), so the figure excludes fetching and
 the 3 s gaps arXiv's terms impose between requests (parse speed is measured on its own). Then, as a
-job does: merge by arXiv id, topics + tags + relevance (``DefaultEnricher``), the per-source record
+job does: merge by arXiv id, topics (embeddings of the 1,500 titles + keywords with the local MiniLM,
+the model loaded once before the clock starts, as a running service has it) + tags + relevance
+(``DefaultEnricher``), the per-source record
 hashes, the one delivery transaction (seen papers + outbox: bulk requests of 500 + the webhook),
 and one pass of a real outbox ``Dispatcher`` against core (gunicorn, as the Procfile runs it), which
 upserts the papers and mirrors the job. Each round uses new ids, as a daily scrape does.
@@ -50,7 +52,7 @@ from scripts.stack import ROOT, drop_databases, free_port, running, stack_env, w
 
 PAPERS = 1500
 ROUNDS = 3
-TARGET_S = 5.0
+TARGET_S = 30.0  # issue 16: embeddings included
 #: This run's own key for the scraper; the throwaway core holds its public half.
 SERVICE_KEY = SigningKey.generate()
 WEBHOOK_SECRET = "bench-scraper-webhook-secret-0123456789"  # noqa: S105 - a throwaway stack's
@@ -71,6 +73,7 @@ class Round:
     dispatch: float
     drafts: int
     messages: int
+    cpu: float = 0.0  # CPU seconds of this process (merge to enqueue; core's upserts are not in it)
 
     @property
     def total(self) -> float:
@@ -142,6 +145,7 @@ def core(env: dict[str, str], tmp: Path) -> Iterator[str]:
 
 async def one_round(runner: JobRunner, enricher: DefaultEnricher, core_url: str, start: int) -> Round:
     drafts = source_records(start, PAPERS)
+    cpu_started = time.process_time()
     started = time.perf_counter()
     merged = merge_drafts(drafts)
     merge_s = time.perf_counter() - started
@@ -191,8 +195,9 @@ async def one_round(runner: JobRunner, enricher: DefaultEnricher, core_url: str,
             delivered = dispatcher.run_once()
             return time.perf_counter() - began, delivered
 
+    cpu_s = time.process_time() - cpu_started
     dispatch_s, delivered = await asyncio.to_thread(dispatch)
-    return Round(merge_s, enrich_s, hashes_s, enqueue_s, dispatch_s, len(drafts), delivered)
+    return Round(merge_s, enrich_s, hashes_s, enqueue_s, dispatch_s, len(drafts), delivered, cpu_s)
 
 
 async def measure(settings: ScraperSettings, core_url: str, core_db: str) -> list[Round]:
@@ -202,7 +207,7 @@ async def measure(settings: ScraperSettings, core_url: str, core_db: str) -> lis
         async with upstream_client() as http:
             runner = JobRunner(settings=settings, sessions=session_factory(engine), http=http)
             enricher = DefaultEnricher()
-            enricher(source_records(900_000, 20), INTERESTS, NOW)  # load the taxonomy once
+            enricher(source_records(900_000, 20), INTERESTS, NOW)  # load the taxonomy and the model once
             try:
                 for n in range(ROUNDS):
                     rounds.append(await one_round(runner, enricher, core_url, start=n * PAPERS))
@@ -273,6 +278,8 @@ def report(rounds: list[Round]) -> list[str]:
     lines += [f"{label:<62} {seconds:8.2f}" for label, seconds in rows]
     lines.append(f"{'total (enrich + hashes + deliver)':<62} {total:8.2f}  {verdict}")
     lines.append(f"{'rounds':<62} " + " ".join(f"{r.total:.2f}" for r in rounds))
+    # On a shared machine the wall figure mostly measures the neighbours; CPU is what the work costs.
+    lines.append(f"{'CPU of the scraper process, merge to enqueue (median)':<62} {median('cpu'):8.2f}")
     return lines
 
 

@@ -2,9 +2,11 @@
 
 The drafts come from the deterministic corpus of ``benchmarks.paper_corpus`` as the sources would yield
 them: 1,500 arXiv drafts, a Hugging Face draft for about a quarter of them and a Papers with Code draft for
-those with code (about 2,300 drafts in all), shuffled with a fixed seed. The issue's target (≤ 5 s)
-covers merge, enrich, score *and delivery* to core; this measures the first three, in process, so the
-rest of the budget is what delivery may take. Run alone with ``uv run python -m benchmarks.scraper_enrich``.
+those with code (about 2,300 drafts in all), shuffled with a fixed seed. The target (≤ 30 s, issue 16:
+embeddings of titles and keywords included) covers merge, enrich, score *and delivery* to core; this
+measures the first three, in process (the model loaded before the clock starts), so the rest of the
+budget is what delivery may take (``benchmarks.scraper`` measures the whole).
+Run alone with ``uv run python -m benchmarks.scraper_enrich``.
 """
 
 from __future__ import annotations
@@ -18,16 +20,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.paper_corpus import corpus
-from portfolio_scraper.enrich import enrich, to_paper
+from portfolio_scraper.enrich import enrich, paper_text, to_paper
+from portfolio_scraper.enrich.classifier import TopicClassifier
 from portfolio_scraper.enrich.merge import merge_drafts
 from portfolio_scraper.enrich.score import InterestProfile, score
 from portfolio_scraper.enrich.tags import tags_for
 from portfolio_scraper.enrich.text import singular, tokens
-from portfolio_scraper.enrich.topics import Taxonomy
 from portfolio_scraper.sources.types import PaperDraft
 
 PAPERS = 1_500
-TARGET_S = 5.0
+TARGET_S = 30.0
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 PROFILE = InterestProfile(
     ["large language models", "retrieval-augmented generation", "agents", "mlops", "pytorch", "fastapi"],
@@ -91,7 +93,7 @@ def _cold() -> None:
     singular.cache_clear()
 
 
-def stages(taxonomy: Taxonomy, given: list[PaperDraft]) -> dict[str, float]:
+def stages(classifier: TopicClassifier, given: list[PaperDraft]) -> dict[str, float]:
     """Seconds per stage of one run (merge, topics, tags, score, validate), for the breakdown line."""
     _cold()
     times: dict[str, float] = {}
@@ -99,8 +101,8 @@ def stages(taxonomy: Taxonomy, given: list[PaperDraft]) -> dict[str, float]:
     papers = merge_drafts(given)
     times["merge"] = time.perf_counter() - start
     start = time.perf_counter()
-    for p in papers:
-        p.topics = taxonomy.classify(p.title, p.abstract, p.categories, primary=p.primary_category)
+    for p, topics in zip(papers, classifier.classify_many([paper_text(p) for p in papers]), strict=True):
+        p.topics = topics
     times["topics"] = time.perf_counter() - start
     start = time.perf_counter()
     for p in papers:
@@ -119,20 +121,23 @@ def stages(taxonomy: Taxonomy, given: list[PaperDraft]) -> dict[str, float]:
 
 def run(papers: int = PAPERS, rounds: int = 5) -> list[str]:
     """Measure ``rounds`` full runs (cold word caches each); return the report lines."""
-    taxonomy = Taxonomy.load()
+    classifier = TopicClassifier.default()
+    started = time.perf_counter()
+    classifier.warm_up()
+    load_s = time.perf_counter() - started
     given = drafts(papers)
     wall: list[float] = []
     cpu: list[float] = []
     for _ in range(rounds):
         _cold()
         wall_start, cpu_start = time.perf_counter(), time.process_time()
-        result = enrich(given, taxonomy=taxonomy, profile=PROFILE, now=NOW)
+        result = enrich(given, classifier=classifier, profile=PROFILE, now=NOW)
         wall.append(time.perf_counter() - wall_start)
         cpu.append(time.process_time() - cpu_start)
     kept, rejected = len(result.papers), len(result.rejected)
     median = statistics.median(wall)
     verdict = "ok" if median <= TARGET_S else "MISSED"
-    breakdown = stages(taxonomy, given)
+    breakdown = stages(classifier, given)
     return [
         "",
         "scraper enrichment",
@@ -141,6 +146,7 @@ def run(papers: int = PAPERS, rounds: int = 5) -> list[str]:
         f"over {rounds} runs ({kept / median:,.0f} papers/s); target ≤ {TARGET_S:.0f} s including delivery  "
         f"{verdict}",
         "    stages: " + ", ".join(f"{name} {value:.3f} s" for name, value in breakdown.items()),
+        f"    model load + prototype embeddings (once per process, not in the figure): {load_s:.2f} s",
     ]
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portfolio_scraper.enrich import EnrichResult, enrich, enrich_papers
+from portfolio_scraper.enrich.classifier import TopicClassifier
 from portfolio_scraper.enrich.score import InterestProfile
-from portfolio_scraper.enrich.topics import Taxonomy
 from portfolio_scraper.sources.types import PaperDraft
 from portfolio_shared.schemas import Paper, PapersBulk
 
@@ -18,8 +18,8 @@ PROFILE = InterestProfile(["retrieval-augmented generation", "pytorch"], weights
 
 
 @pytest.fixture(scope="module")
-def taxonomy() -> Taxonomy:
-    return Taxonomy.load()
+def classifier() -> TopicClassifier:
+    return TopicClassifier.default()
 
 
 def drafts() -> list[PaperDraft]:
@@ -70,8 +70,8 @@ def drafts() -> list[PaperDraft]:
     ]
 
 
-def test_drafts_become_merged_enriched_validated_papers(taxonomy: Taxonomy) -> None:
-    result = enrich(drafts(), taxonomy=taxonomy, profile=PROFILE, now=NOW)
+def test_drafts_become_merged_enriched_validated_papers(classifier: TopicClassifier) -> None:
+    result = enrich(drafts(), classifier=classifier, profile=PROFILE, now=NOW)
     assert isinstance(result, EnrichResult)
     rag, vit = result.papers
     assert all(isinstance(p, Paper) for p in result.papers)
@@ -81,7 +81,7 @@ def test_drafts_become_merged_enriched_validated_papers(taxonomy: Taxonomy) -> N
     assert rag.title == "Chunking Matters for Retrieval-Augmented Generation"
     assert rag.sources == ["arxiv", "huggingface"]
     assert (rag.hf_upvotes, rag.github_repo, rag.github_stars) == (55, "lab/chunking", 300)
-    assert "RAG" in rag.topics and "LLM" in rag.topics
+    assert rag.topics[0] == "RAG"  # the defining topic first; LLMs are only mentioned
     assert rag.tags == ["rag", "chunking", "has-code"]
     assert set(rag.relevance_components) == {"interest", "community", "recency", "code"}
     assert rag.relevance_components["interest"] == pytest.approx(0.7)  # title match of a weight-1 term
@@ -96,10 +96,10 @@ def test_drafts_become_merged_enriched_validated_papers(taxonomy: Taxonomy) -> N
 
 
 def test_invalid_drafts_are_dropped_and_reported(
-    taxonomy: Taxonomy, caplog: pytest.LogCaptureFixture
+    classifier: TopicClassifier, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="portfolio_scraper.enrich"):
-        result = enrich(drafts(), taxonomy=taxonomy, profile=PROFILE, now=NOW)
+        result = enrich(drafts(), classifier=classifier, profile=PROFILE, now=NOW)
     rejected = {r.arxiv_id: r for r in result.rejected}
     assert set(rejected) == {"2502.03333", "not-an-id", "2502.04444"}
     assert rejected["2502.03333"].reason.startswith("title:")
@@ -110,14 +110,16 @@ def test_invalid_drafts_are_dropped_and_reported(
     assert sorted(r.arxiv_id for r in logged) == sorted(rejected)  # type: ignore[attr-defined]
 
 
-def test_enrich_papers_returns_the_valid_papers_only(taxonomy: Taxonomy) -> None:
-    papers = enrich_papers(drafts(), taxonomy=taxonomy, profile=PROFILE, now=NOW)
+def test_enrich_papers_returns_the_valid_papers_only(classifier: TopicClassifier) -> None:
+    papers = enrich_papers(drafts(), classifier=classifier, profile=PROFILE, now=NOW)
     assert [p.arxiv_id for p in papers] == ["2502.01111", "2502.02222"]
 
 
-def test_enrichment_is_deterministic_given_now(taxonomy: Taxonomy) -> None:
+def test_enrichment_is_deterministic_given_now(classifier: TopicClassifier) -> None:
     def run(now: datetime) -> list[dict[str, object]]:
-        return [p.model_dump() for p in enrich_papers(drafts(), taxonomy=taxonomy, profile=PROFILE, now=now)]
+        return [
+            p.model_dump() for p in enrich_papers(drafts(), classifier=classifier, profile=PROFILE, now=now)
+        ]
 
     assert run(NOW) == run(NOW)
     assert run(NOW.replace(tzinfo=None)) == run(NOW)  # naive "now" is UTC
@@ -128,18 +130,18 @@ def test_enrichment_is_deterministic_given_now(taxonomy: Taxonomy) -> None:
     )
 
 
-def test_source_topics_and_tags_are_kept_beside_computed_ones(taxonomy: Taxonomy) -> None:
+def test_source_topics_and_tags_are_kept_beside_computed_ones(classifier: TopicClassifier) -> None:
     draft = PaperDraft(
         arxiv_id="2502.05555", source="arxiv", title="Robots", topics=["Robotics"], tags=["hand-picked"]
     )
-    [paper] = enrich_papers([draft], taxonomy=taxonomy, profile=InterestProfile([]), now=NOW)
+    [paper] = enrich_papers([draft], classifier=classifier, profile=InterestProfile([]), now=NOW)
     assert paper.topics[0] == "Robotics"
     assert paper.tags[0] == "hand-picked"
     assert paper.relevance == 0.0  # no date, no interest, no community, no code
 
 
-def test_input_drafts_are_not_modified(taxonomy: Taxonomy) -> None:
+def test_input_drafts_are_not_modified(classifier: TopicClassifier) -> None:
     given = drafts()
     before = [repr(d) for d in given]
-    enrich(given, taxonomy=taxonomy, profile=PROFILE, now=NOW)
+    enrich(given, classifier=classifier, profile=PROFILE, now=NOW)
     assert [repr(d) for d in given] == before

@@ -1,8 +1,9 @@
-"""HTTP routes, one router per resource: ``/scrape`` (start, status, history).
+"""HTTP routes, one router per resource: ``/scrape`` (start, status, history), ``/classify`` (topics).
 
 Routes only translate HTTP; the work lives in :mod:`portfolio_scraper.jobs`.
 """
 
+from portfolio_scraper.api.classify import router as classify_router
 from portfolio_scraper.api.scrape import router as scrape_router
 
-ROUTERS = [scrape_router]
+ROUTERS = [scrape_router, classify_router]

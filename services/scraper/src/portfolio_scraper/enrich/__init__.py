@@ -1,9 +1,10 @@
 """Merging by version-less arXiv id, categorising, tagging and relevance scoring. Framework-free.
 
 :func:`enrich` turns the drafts of every source into validated :class:`portfolio_shared.schemas.Paper`
-records: merge (``merge``), topics (``topics`` with the shipped ``taxonomy.toml``), tags (``tags``) and
-relevance (``score``). A merged draft that is still not a valid paper (no title, a malformed id or URL, an
-``updated`` before ``published``...) is **dropped and reported**: it is returned in
+records: merge (``merge``), topics (``classifier``: the one to three topics that define a paper, from the
+shipped ``taxonomy.toml`` and the local MiniLM embedder, titles and keywords embedded in one batch), tags
+(``tags``) and relevance (``score``). A merged draft that is still not a valid paper (no title, a malformed
+id or URL, an ``updated`` before ``published``...) is **dropped and reported**: it is returned in
 ``EnrichResult.rejected`` with the validation message and logged as a warning, and the rest of the batch
 goes on. The job counts rejects as ``failed``. :func:`enrich_papers` is the same, returning the papers only.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from portfolio_scraper.enrich.classifier import PaperText, TopicClassifier
 from portfolio_scraper.enrich.merge import merge_drafts
 from portfolio_scraper.enrich.score import InterestProfile, ScoreWeights, score
 from portfolio_scraper.enrich.tags import tags_for
@@ -28,9 +30,11 @@ from portfolio_shared.schemas import Paper
 __all__ = [
     "EnrichResult",
     "InterestProfile",
+    "PaperText",
     "Rejected",
     "ScoreWeights",
     "Taxonomy",
+    "TopicClassifier",
     "enrich",
     "enrich_papers",
     "to_paper",
@@ -77,23 +81,22 @@ def to_paper(draft: PaperDraft) -> Paper:
 def enrich(
     drafts: Iterable[PaperDraft],
     *,
-    taxonomy: Taxonomy,
+    classifier: TopicClassifier,
     profile: InterestProfile,
     now: datetime,
     weights: ScoreWeights | None = None,
 ) -> EnrichResult:
     """Merge, classify, tag and score ``drafts``; validate each result as a ``Paper``.
 
-    Deterministic for the same drafts, taxonomy, profile, weights and ``now`` (naive ``now`` is UTC).
+    Deterministic for the same drafts, classifier, profile, weights and ``now`` (naive ``now`` is UTC).
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     result = EnrichResult()
-    for draft in merge_drafts(drafts):
-        draft.topics = _union(
-            draft.topics,
-            taxonomy.classify(draft.title, draft.abstract, draft.categories, primary=draft.primary_category),
-        )
+    merged = merge_drafts(drafts)
+    topics = classifier.classify_many([paper_text(draft) for draft in merged])
+    for draft, computed in zip(merged, topics, strict=True):
+        draft.topics = _union(draft.topics, computed)
         draft.tags = _union(draft.tags, tags_for(draft))
         draft.relevance, draft.relevance_components = score(draft, profile, now=now, weights=weights)
         try:
@@ -111,13 +114,24 @@ def enrich(
 def enrich_papers(
     drafts: Iterable[PaperDraft],
     *,
-    taxonomy: Taxonomy,
+    classifier: TopicClassifier,
     profile: InterestProfile,
     now: datetime,
     weights: ScoreWeights | None = None,
 ) -> list[Paper]:
     """The valid papers of :func:`enrich` (rejects are logged; use ``enrich`` to count them)."""
-    return enrich(drafts, taxonomy=taxonomy, profile=profile, now=now, weights=weights).papers
+    return enrich(drafts, classifier=classifier, profile=profile, now=now, weights=weights).papers
+
+
+def paper_text(draft: PaperDraft) -> PaperText:
+    """What the topic classifier reads of a merged draft."""
+    return PaperText(
+        title=draft.title,
+        abstract=draft.abstract,
+        categories=draft.categories,
+        primary=draft.primary_category,
+        keywords=draft.ai_keywords,
+    )
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from portfolio_scraper.enrich.text import tokens
 
-_TOPIC_KEYS = {"name", "strong", "phrases", "weak", "negative", "categories", "threshold"}
+_TOPIC_KEYS = {"name", "strong", "phrases", "weak", "negative", "categories", "threshold", "prototypes"}
 _SETTING_KEYS = {
     "title_weight",
     "max_repeats",
@@ -52,6 +52,8 @@ class Topic:
     negative: tuple[str, ...] = ()
     categories: Mapping[str, float] = field(default_factory=dict)
     threshold: float = 2.0
+    #: Short descriptions of the topic; the classifier compares a paper's embedding with them.
+    prototypes: tuple[str, ...] = ()
 
     def category_points(self, category: str) -> float:
         """Points for one arXiv category (exact, or ``archive.*`` for the whole archive)."""
@@ -61,18 +63,29 @@ class Topic:
         return self.categories.get(f"{archive}.*", 0.0)
 
 
+#: Sections of the taxonomy file read by :class:`portfolio_scraper.enrich.classifier.TopicClassifier`.
+EXTRA_SECTIONS = frozenset({"classifier", "ml"})
+
 Entry = tuple[int, float]  # (topic index, weight); weight 0 for a negative phrase
 
 
 class Taxonomy:
     """A set of topics and the phrase index that classifies a paper in one pass over its text."""
 
-    def __init__(self, topics: Sequence[Topic], settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        topics: Sequence[Topic],
+        settings: Settings | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
         names = [topic.name for topic in topics]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate topic names in taxonomy: {names}")
         self.topics = tuple(topics)
         self.settings = settings or Settings()
+        #: The file's other sections (``EXTRA_SECTIONS``), as parsed.
+        self.extra: Mapping[str, Any] = dict(extra or {})
         self._index: dict[tuple[str, ...], list[Entry]] = {}
         for number, topic in enumerate(self.topics):
             for phrase, weight in topic.phrases.items():
@@ -109,7 +122,7 @@ class Taxonomy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Taxonomy:
         """Build from the parsed TOML structure (``settings`` table and ``topics`` array)."""
-        unknown = set(data) - {"settings", "topics"}
+        unknown = set(data) - {"settings", "topics", *EXTRA_SECTIONS}
         if unknown:
             raise ValueError(f"unknown taxonomy sections: {sorted(unknown)}")
         raw_settings = dict(data.get("settings", {}))
@@ -134,9 +147,10 @@ class Taxonomy:
                     negative=tuple(raw.get("negative", [])),
                     categories={str(k): float(v) for k, v in raw.get("categories", {}).items()},
                     threshold=float(raw.get("threshold", settings.threshold)),
+                    prototypes=tuple(raw.get("prototypes", ())),
                 )
             )
-        return cls(topics, settings)
+        return cls(topics, settings, extra={k: data[k] for k in EXTRA_SECTIONS if k in data})
 
     def _matches(self, text: str) -> Counter[tuple[str, ...]]:
         words = tokens(text)

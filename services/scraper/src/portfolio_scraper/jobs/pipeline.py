@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from portfolio_scraper.config import ScraperSettings
-from portfolio_scraper.enrich import InterestProfile, Taxonomy, enrich
+from portfolio_scraper.enrich import InterestProfile, TopicClassifier, enrich
 from portfolio_scraper.interests import Interests
 from portfolio_scraper.sources.arxiv import fetch_arxiv
 from portfolio_scraper.sources.huggingface import fetch_huggingface
@@ -131,17 +131,13 @@ Enricher = Callable[[Sequence[PaperDraft], Interests, datetime], Enriched]
 class DefaultEnricher:
     """Merge by arXiv id, then topics, tags and relevance (:func:`portfolio_scraper.enrich.enrich`).
 
-    The taxonomy shipped with the package is loaded once, on first use.
+    Topics come from the process's :class:`TopicClassifier` (shipped taxonomy, local MiniLM), built and
+    loaded on first use.
     """
 
-    def __init__(self) -> None:
-        self._taxonomy: Taxonomy | None = None
-
     def __call__(self, drafts: Sequence[PaperDraft], interests: Interests, now: datetime) -> Enriched:
-        if self._taxonomy is None:
-            self._taxonomy = Taxonomy.load()
         profile = InterestProfile(interests.keywords, weights=interests.weights)
-        result = enrich(drafts, taxonomy=self._taxonomy, profile=profile, now=now)
+        result = enrich(drafts, classifier=TopicClassifier.default(), profile=profile, now=now)
         return Enriched(
             result.papers,
             {r.arxiv_id: list(r.sources) for r in result.rejected},

@@ -1,4 +1,4 @@
-"""Client of the scraper: start a scrape, follow it, list past ones."""
+"""Client of the scraper: start a scrape, follow it, list past ones; classify stored papers' topics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from typing import ClassVar
 from portfolio_shared.clients.base import ServiceClient
 from portfolio_shared.schemas._base import ScrapeSource
 from portfolio_shared.schemas.documents import JobAccepted
-from portfolio_shared.schemas.scraper import ScrapeHistory, ScrapeJob, ScrapeRequest
+from portfolio_shared.schemas.scraper import (
+    ClassifyPaper,
+    ClassifyRequest,
+    ClassifyResult,
+    PaperTopics,
+    ScrapeHistory,
+    ScrapeJob,
+    ScrapeRequest,
+)
 
 
 class ScraperClient(ServiceClient):
@@ -37,3 +45,10 @@ class ScraperClient(ServiceClient):
         params = {"limit": limit} if limit is not None else None
         response = await self.request("GET", "/scrape/history", params=params)
         return self._parse(response, ScrapeHistory).results
+
+    async def classify(self, papers: list[ClassifyPaper]) -> list[PaperTopics]:
+        """``POST /classify``: the topics of up to ``MAX_CLASSIFY_PAPERS`` papers, in the same order."""
+        body = ClassifyRequest(papers=papers)
+        # A pure function of the body: safe to retry.
+        response = await self.request("POST", "/classify", json=body.model_dump(mode="json"), idempotent=True)
+        return self._parse(response, ClassifyResult).papers

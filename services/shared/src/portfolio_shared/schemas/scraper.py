@@ -1,4 +1,4 @@
-"""The scraper's requests and job reports (``POST /scrape``, ``GET /scrape/status``, history)."""
+"""The scraper's requests and job reports (``POST /scrape``, status, history) and ``POST /classify``."""
 
 from __future__ import annotations
 
@@ -72,3 +72,38 @@ class ScrapeHistory(ResponseModel):
     """Body of ``GET /scrape/history``: the most recent jobs, newest first."""
 
     results: list[ScrapeJob] = Field(default_factory=list)
+
+
+#: Papers per ``POST /classify`` request (the same bound as a bulk upsert to core).
+MAX_CLASSIFY_PAPERS = 2000
+
+
+class ClassifyPaper(StrictModel):
+    """What the scraper's topic classifier reads of one stored paper (``arxiv_id`` is only echoed back:
+    core's sample papers carry ids that are not arXiv's)."""
+
+    arxiv_id: NonEmptyStr = Field(max_length=40)
+    title: NonEmptyStr
+    abstract: str = ""
+    primary_category: str | None = None
+    categories: list[NonEmptyStr] = Field(default_factory=list)
+    ai_keywords: list[NonEmptyStr] = Field(default_factory=list)
+
+
+class ClassifyRequest(StrictModel):
+    """Body of ``POST /classify``: 1 to ``MAX_CLASSIFY_PAPERS`` papers."""
+
+    papers: list[ClassifyPaper] = Field(min_length=1, max_length=MAX_CLASSIFY_PAPERS)
+
+
+class PaperTopics(ResponseModel):
+    """The topics the classifier gives one paper (0 to 3, the defining one first)."""
+
+    arxiv_id: str
+    topics: list[str]
+
+
+class ClassifyResult(ResponseModel):
+    """Answer of ``POST /classify``: one entry per paper, in request order."""
+
+    papers: list[PaperTopics]
