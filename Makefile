@@ -6,7 +6,7 @@ PYTEST := $(UV) run --no-sync pytest
 # Some machines set this; without bytecode caches every subprocess re-compiles its imports (~10 s each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install run test test-python test-frontend lint bench token fuzz up down clean
+.PHONY: help install run test test-python test-frontend lint bench token fuzz up down clean eval
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -31,6 +31,7 @@ test-python: ## the Python suites, one pytest run per workspace member, then rep
 	$(PYTEST) tests/infra
 	$(PYTEST) tests/system  # includes the slow `make run` newcomer test (marked slow)
 	$(PYTEST) tests/fuzz  # schemathesis on the four OpenAPI schemas, deterministic (a few minutes)
+	$(PYTEST) tests/eval  # a fixed subset of the chatbot's evaluation set, with thresholds
 
 test-frontend: ## frontend unit tests and browser end-to-end tests
 	npm --prefix frontend test
@@ -48,6 +49,9 @@ bench: install ## benchmarks: figures and ratios against a baseline measured in 
 		{ apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
 		echo "wrk is missing (apt-get install wrk, brew install wrk): the ingestion benchmark is skipped"
 	$(UV) run --no-sync python -m benchmarks
+
+eval: install ## the chatbot's evaluation set on the real stack: make eval [ARGS="--part heldout --verbose --json out.json"]
+	$(UV) run --no-sync python -m scripts.eval_chatbot $(ARGS)
 
 token: ## a 5-minute service token for Swagger: make token FOR=scraper [CALLER=admin] (local dev keys)
 	@test -n "$(FOR)" || { echo "usage: make token FOR=core|scraper|analytics|documents [CALLER=name]"; exit 2; }

@@ -97,12 +97,12 @@ def spa_build(env: dict[str, str], out_dir: Path, log_file: Path) -> Iterator[su
         yield proc
 
 
-def load_papers(env: dict[str, str]) -> dict[str, Any]:
-    """Upsert the fixture papers through core's bulk endpoint, as the scraper does."""
+def load_papers(env: dict[str, str], papers: Path = PAPERS) -> dict[str, Any]:
+    """Upsert ``papers`` (the fixture by default) through core's bulk endpoint, as the scraper does."""
     token = issue_token(issuer="scraper", audience="core", key=devstack.stack_signing_key(env, "scraper"))
     request = urllib.request.Request(  # noqa: S310 - our own local core
         f"{env['CORE_URL']}/api/internal/papers/bulk/",
-        data=PAPERS.read_bytes(),
+        data=papers.read_bytes(),
         method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
