@@ -52,6 +52,8 @@ CHATTER = frozenset(
 RELATED: dict[str, tuple[str, ...]] = {
     "study": ("education", "degree", "university", "college", "school", "institute", "thesis"),
     "studied": ("education", "degree", "university", "college", "school", "institute", "thesis"),
+    "graduate": ("education", "degree", "university", "college", "institute"),
+    "graduated": ("education", "degree", "university", "college", "institute"),
     "education": ("degree", "university", "college", "institute", "study"),
     "degree": ("education", "university", "college", "institute"),
     "technologies": ("tech", "stack", "tools", "frameworks"),
