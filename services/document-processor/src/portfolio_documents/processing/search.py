@@ -159,7 +159,9 @@ async def hybrid_search(
         asyncio.to_thread(vectors),
         keyword_ranking(session, query, n, postgres_filters(checked), subject=subject),
     )
-    fused = reciprocal_rank_fusion([vector_side.ids, keyword_side.ids])
+    # Keyword list first: on equal fused scores (one side's 1st is the other's 2nd and vice versa)
+    # the keyword order decides, since a query word in a title is firmer evidence than a near vector.
+    fused = reciprocal_rank_fusion([keyword_side.ids, vector_side.ids])
     # Room for winners whose rows vanished (deleted between the two reads).
     wanted = [chunk for chunk, _ in fused[: 2 * k]]
     if not wanted:
