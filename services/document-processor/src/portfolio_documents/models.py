@@ -21,11 +21,13 @@ STAGES = ("queued", "fetching", "extracting", "chunking", "embedding", "storing"
 TERMINAL = ("succeeded", "failed", "partial")
 JOB_STATES = (*STAGES, "running", *TERMINAL)
 
-#: The keyword index: heading words weigh more (A) than body words (B). Both functions are immutable
-#: with an explicit configuration, as a generated column requires.
+#: The keyword index: the document's title weighs most (A), then the chunk's headings (B), then its
+#: text (D); ``processing.keyword`` ranks with these classes. Every function is immutable with an
+#: explicit configuration, as a generated column requires (migration 0003 rebuilt stored rows).
 TSV_EXPRESSION = (
-    "setweight(jsonb_to_tsvector('english'::regconfig, heading_path, '[\"string\"]'::jsonb), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, text), 'B')"
+    "setweight(to_tsvector('english'::regconfig, coalesce(metadata ->> 'title', '')), 'A') || "
+    "setweight(jsonb_to_tsvector('english'::regconfig, heading_path, '[\"string\"]'::jsonb), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, text), 'D')"
 )
 
 

@@ -86,7 +86,9 @@ async def delete_document(document_key: KeyPath, request: Request, session: Sess
 )
 async def search(body: SearchRequest, request: Request, session: SessionDep) -> ScoredSearchResponse:
     store, embedder = await asyncio.to_thread(search_backend, request)
-    hits = await hybrid_search(session, store, embedder, body.query, k=body.k, filters=body.filters)
+    hits = await hybrid_search(
+        session, store, embedder, body.query, k=body.k, filters=body.filters, subject=body.subject
+    )
     return ScoredSearchResponse(
         query=body.query,
         results=[
@@ -109,6 +111,9 @@ async def search(body: SearchRequest, request: Request, session: SessionDep) -> 
                     vector_rank=hit.vector_rank,
                     keyword=hit.keyword_score,
                     keyword_rank=hit.keyword_rank,
+                    keyword_coverage=hit.keyword_match.coverage if hit.keyword_match else None,
+                    title_hit=bool(hit.keyword_match and hit.keyword_match.title_hit),
+                    heading_hit=bool(hit.keyword_match and hit.keyword_match.heading_hit),
                 ),
             )
             for hit in hits

@@ -120,13 +120,22 @@ class JobPage(BaseModel):
 
 
 class SearchScores(BaseModel):
-    """How a hit ranked on each side (``None``: that side did not find it) and the fused RRF score."""
+    """How a hit ranked on each side (``None``: that side did not find it) and the fused RRF score.
+
+    The keyword side's features, for a caller's relevance floor or reranker: ``keyword_coverage``
+    is the share of the query's term weight (idf; a related word at its 0.8 boost) the chunk matches, 0-1;
+    ``title_hit`` / ``heading_hit`` say whether a query term is in the document's title / the
+    chunk's heading path. Chatter words ("tell", "know", "use", ...) are not query terms.
+    """
 
     fused: float
     vector: float | None = None
     vector_rank: int | None = None
     keyword: float | None = None
     keyword_rank: int | None = None
+    keyword_coverage: float | None = Field(default=None, ge=0, le=1)
+    title_hit: bool = False
+    heading_hit: bool = False
 
 
 class ScoredSearchHit(SearchHit):

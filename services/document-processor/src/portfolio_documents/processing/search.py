@@ -1,8 +1,8 @@
 """Hybrid retrieval: Chroma similarity fused with the Postgres keyword ranking.
 
 Each side ranks its own candidates (Chroma: cosine similarity of the query's embedding; Postgres:
-``ts_rank_cd`` of ``websearch_to_tsquery`` over the weighted ``tsv`` column), the same filters
-applied to both, and reciprocal rank fusion merges the two lists: a chunk scores ``Σ 1 / (k + rank)``
+the query's terms weighted by rarity and by where a chunk holds them, :mod:`.keyword`), the same
+filters applied to both, and reciprocal rank fusion merges the two lists: a chunk scores ``Σ 1 / (k + rank)``
 over the lists it appears in (``k`` = 60, as in Cormack et al.). RRF needs no score calibration
 between a cosine and a text rank, and a chunk found by both sides rises to the top.
 
@@ -18,17 +18,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_documents.models import Chunk as ChunkRow
+from portfolio_documents.processing.keyword import KeywordMatch, keyword_ranking
 from portfolio_documents.processing.store import ChunkStore, MetadataValue
 from portfolio_shared.errors import ValidationFailed
 
 RRF_K = 60
-#: Matching chunks the keyword side ranks at most (see :func:`keyword_ranking`).
-KEYWORD_CANDIDATES = 1000
 FilterValue = MetadataValue | list[MetadataValue]
 _FILTER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
@@ -63,6 +62,8 @@ class Hit:
     vector_rank: int | None = None
     keyword_score: float | None = None
     keyword_rank: int | None = None
+    #: How the keyword side matched it (``None``: it did not).
+    keyword_match: KeywordMatch | None = None
 
     @property
     def title(self) -> str | None:
@@ -133,34 +134,6 @@ def vector_ranking(store: ChunkStore, embedding: Sequence[float], n: int, where:
     return Ranking(ids=ids, scores={i: 1.0 - float(d) for i, d in zip(ids, distances, strict=True)})
 
 
-async def keyword_ranking(
-    session: AsyncSession,
-    query: str,
-    n: int,
-    conditions: Sequence[ColumnElement[bool]],
-    *,
-    cap: int = KEYWORD_CANDIDATES,
-) -> Ranking:
-    """Postgres's ``n`` best chunks for ``query`` (websearch syntax: quotes, ``OR``, ``-word``).
-
-    At most ``cap`` matching chunks are ranked: a term common enough to match more says little about
-    relevance, and ranking every match costs time in proportion (a corpus word matching half of
-    100,000 chunks took ~300 ms to rank in full, ~10 ms capped at 1,000). Rare words, the ones a
-    keyword search exists for, match far fewer chunks and are ranked exactly.
-    """
-    tsquery = func.websearch_to_tsquery("english", query)
-    matches = (
-        select(ChunkRow.id, ChunkRow.tsv)
-        .where(ChunkRow.tsv.op("@@")(tsquery), *conditions)
-        .limit(cap)
-        .subquery("matches")
-    )
-    rank = func.ts_rank_cd(matches.c.tsv, tsquery).label("rank")
-    statement = select(matches.c.id, rank).order_by(rank.desc(), matches.c.id).limit(n)
-    rows = (await session.execute(statement)).all()
-    return Ranking(ids=[row.id for row in rows], scores={row.id: float(row.rank) for row in rows})
-
-
 async def hybrid_search(
     session: AsyncSession,
     store: ChunkStore,
@@ -170,9 +143,12 @@ async def hybrid_search(
     k: int = 5,
     filters: Mapping[str, FilterValue] | None = None,
     candidates: int | None = None,
+    subject: str | None = None,
 ) -> list[Hit]:
     """The ``k`` best chunks for ``query``: vector and keyword rankings (``candidates`` each, default
-    ``max(4k, 20)``) fused by RRF. The embedding and Chroma run in a thread while Postgres answers."""
+    ``max(4k, 20)``) fused by RRF. The embedding and Chroma run in a thread while Postgres answers.
+    ``subject`` names whom the questions are about (the keyword side counts its words only when the
+    question holds nothing else)."""
     checked = check_filters(filters or {})
     n = candidates or min(max(4 * k, 20), 200)
 
@@ -180,9 +156,12 @@ async def hybrid_search(
         return vector_ranking(store, embedder.embed_query(query), n, chroma_where(checked))
 
     vector_side, keyword_side = await asyncio.gather(
-        asyncio.to_thread(vectors), keyword_ranking(session, query, n, postgres_filters(checked))
+        asyncio.to_thread(vectors),
+        keyword_ranking(session, query, n, postgres_filters(checked), subject=subject),
     )
-    fused = reciprocal_rank_fusion([vector_side.ids, keyword_side.ids])
+    # Keyword list first: on equal fused scores (one side's 1st is the other's 2nd and vice versa)
+    # the keyword order decides, since a query word in a title is firmer evidence than a near vector.
+    fused = reciprocal_rank_fusion([keyword_side.ids, vector_side.ids])
     # Room for winners whose rows vanished (deleted between the two reads).
     wanted = [chunk for chunk, _ in fused[: 2 * k]]
     if not wanted:
@@ -214,6 +193,7 @@ async def hybrid_search(
                 vector_rank=vector_rank.get(chunk),
                 keyword_score=keyword_side.scores.get(chunk),
                 keyword_rank=keyword_rank.get(chunk),
+                keyword_match=keyword_side.matches.get(chunk),
             )
         )
         if len(hits) == k:

@@ -120,9 +120,11 @@ class DocumentsClient(ServiceClient):
         query: str,
         k: int = 5,
         filters: Mapping[str, MetadataValue | list[MetadataValue]] | None = None,
+        subject: str | None = None,
     ) -> list[SearchHit]:
-        """``POST /search``: the ``k`` best chunks for ``query``, best first."""
-        body = SearchRequest(query=query, k=k, filters=dict(filters or {}))
+        """``POST /search``: the ``k`` best chunks for ``query``, best first (``subject``: whom the
+        questions are about, see :class:`SearchRequest`)."""
+        body = SearchRequest(query=query, k=k, filters=dict(filters or {}), subject=subject)
         # A search changes nothing, so repeating it is safe even though it is a POST.
         response = await self.request("POST", "/search", json=body.model_dump(mode="json"), idempotent=True)
         return self._parse(response, SearchResponse).results

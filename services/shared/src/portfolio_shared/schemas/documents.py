@@ -117,12 +117,16 @@ class DocumentInfo(ResponseModel):
 class SearchRequest(StrictModel):
     """Body of ``POST /search``: hybrid search over the stored chunks.
 
-    ``filters`` match chunk metadata exactly; a list value matches any of its items.
+    ``filters`` match chunk metadata exactly; a list value matches any of its items. ``subject``
+    (optional) names whom the questions are about, such as the site owner: the keyword side
+    counts its words only when the query asks nothing else, so "Where did <name> study?" is about
+    studying, not about the one document that holds the name.
     """
 
     query: Annotated[CleanNonEmptyStr, Field(max_length=2000)]
     k: int = Field(default=5, ge=1, le=50)
     filters: dict[CleanNonEmptyStr, MetadataValue | list[MetadataValue]] = Field(default_factory=dict)
+    subject: Annotated[CleanNonEmptyStr, Field(max_length=200)] | None = None
 
 
 class SearchHit(ResponseModel):
