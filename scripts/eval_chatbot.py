@@ -49,7 +49,7 @@ PROCESSES = ["chroma", "core", "core-outbox", "documents", "worker", "documents-
 #: Documents ranked by ``/search`` for recall@5/MRR; chunks of one document collapse to its first rank.
 SEARCH_K = 20
 RECALL_AT = 5
-INDEXING_TIMEOUT_S = 600
+INDEXING_TIMEOUT_S = 240.0
 
 
 # --- the set --------------------------------------------------------------------------------------
@@ -332,7 +332,12 @@ def eval_stack() -> Iterator[Stack]:
                 stack.upload_pdf()
                 started = time.monotonic()
                 # Twice in a row: a delivered message's job may be created between two looks.
-                wait_until(lambda: stack.indexing_done() and stack.indexing_done(), INDEXING_TIMEOUT_S)
+                try:
+                    wait_until(lambda: stack.indexing_done() and stack.indexing_done(), INDEXING_TIMEOUT_S)
+                except AssertionError:
+                    log("indexing did not finish; the stack's last log lines:")
+                    print(*(Path(tmp) / "stack.log").read_text().splitlines()[-60:], sep="\n", file=sys.stderr)
+                    raise
                 warm_up_search(env)
                 log(f"indexed in {time.monotonic() - started:.0f} s")
                 yield stack

@@ -88,7 +88,7 @@ test("a starter question streams its answer, then shows the citation and follow-
   expect(names.at(-2)).toBe("done");
 
   expect(await page.getByText(question, { exact: true }).count()).toBeGreaterThan(0);
-  const marker = answer.getByRole("link", { name: "source 1" });
+  const marker = answer.getByRole("link", { name: "source 1" }).first();
   await expect(marker).toBeVisible();
   await marker.hover();
   const tip = answer.getByRole("tooltip").first();

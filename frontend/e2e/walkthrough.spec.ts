@@ -143,7 +143,7 @@ test("a paper page, then “Ask about this paper” answers with a citation", as
   await expect(answer).toBeVisible({ timeout: 60_000 });
   await expect(answer.getByText("Extractive answer")).toBeVisible();
   await expect(answer.locator(".chat-text")).toContainText("citation-aware decoding");
-  await expect(answer.getByRole("link", { name: "source 1" })).toBeVisible();
+  await expect(answer.getByRole("link", { name: "source 1" }).first()).toBeVisible();
   const source = answer.getByRole("list", { name: "Sources" }).getByRole("link", { name: ASKED.title });
   await expect(source).toHaveAttribute("href", ASKED.abs_url);
 });
