@@ -10,5 +10,6 @@ class OutboxConfig(AppConfig):
 
         from portfolio_shared.outbox import register_outbox_collector
 
-        # /internal/metrics reads the backlog from core's outbox table at each scrape.
-        register_outbox_collector(connection.cursor)
+        # /internal/metrics reads the backlog from core's outbox table at each scrape, through the
+        # connection of the thread that serves the scrape (under ASGI not the one that ran ready()).
+        register_outbox_collector(lambda: connection.cursor())
