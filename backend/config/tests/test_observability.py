@@ -44,3 +44,21 @@ def test_a_webhook_that_fails_verification_is_counted(api: APIClient) -> None:
     )
     assert response.status_code == 401
     assert sample(api, "webhook_verification_failures_total", **labels) == before + 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_backlog_is_read_in_the_thread_that_serves_the_scrape(settings: object) -> None:
+    # Django's ASGI handler runs the sync view in another thread than the one that ran the apps'
+    # ready(): a collector bound to that thread's connection could not read the table there.
+    from django.test import AsyncClient
+
+    settings.PROBE_CACHE_SECONDS = 0  # type: ignore[attr-defined]
+    text = (await AsyncClient().get("/internal/metrics")).content.decode()
+    up = [
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "outbox_collector_up"
+    ]
+    assert up == [1.0]
