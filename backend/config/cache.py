@@ -20,6 +20,10 @@ from django.utils.functional import cached_property
 class ProcessRedisCache(RedisCache):
     _clients: ClassVar[dict[str, RedisCacheClient]] = {}
     _lock: ClassVar[threading.Lock] = threading.Lock()
+    # Set by RedisCache.__init__ (untyped in the stubs).
+    _servers: list[str]
+    _options: dict[str, Any]
+    _class: type[RedisCacheClient]
 
     @cached_property
     def _cache(self) -> Any:
