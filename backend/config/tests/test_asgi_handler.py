@@ -17,19 +17,29 @@ from config.handler import CoreASGIHandler
 from papers.tests.conftest import payload, store
 
 
-async def call(app: Any, path: str, query: str = "") -> tuple[int, dict[bytes, bytes], bytes]:
+async def call(
+    app: Any,
+    path: str,
+    query: str = "",
+    *,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    client: str = "127.0.0.1",
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One request to the ASGI ``app`` as uvicorn sends it; the status, headers and whole body."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": (client, 50000),
         "server": ("testserver", 80),
     }
     received: list[bool] = []
@@ -38,7 +48,7 @@ async def call(app: Any, path: str, query: str = "") -> tuple[int, dict[bytes, b
     async def receive() -> dict[str, Any]:
         if not received:
             received.append(True)
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
         await asyncio.Event().wait()  # the client never disconnects
         return {"type": "http.disconnect"}
 
