@@ -177,13 +177,16 @@ async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, vis
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_core_s_asgi_application_streams_the_answer(documents: StandIn, visitor: dict[str, str]) -> None:
+async def test_core_s_asgi_application_streams_the_answer(
+    documents: StandIn, visitor: dict[str, str]
+) -> None:
     # config.asgi as the workers serve it: the sync middleware chain in one thread hop
     # (config.handler), the streamed body still sent event by event by the loop.
     from config.asgi import application
     from config.tests.test_asgi_handler import call
 
-    body = json.dumps({"message": "Which vector store and ranking fusion does the RAG pipeline use?"}).encode()
+    question = "Which vector store and ranking fusion does the RAG pipeline use?"
+    body = json.dumps({"message": question}).encode()
     status, headers, streamed = await call(
         application,
         URL,
