@@ -7,12 +7,15 @@ sync code in a thread of its own (asgiref's per-request ThreadSensitiveContext).
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
+from config.handler import CoreASGIHandler
 from portfolio_shared.tracing import configure_tracing, instrument_django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Only with OTEL_EXPORTER_OTLP_ENDPOINT; before the handler below loads the middleware it adds.
 if configure_tracing("core"):
     instrument_django()
-application = get_asgi_application()
+django.setup(set_prefix=False)
+# Django's get_asgi_application() with core's handler (config/handler.py: one thread hop per request).
+application = CoreASGIHandler()

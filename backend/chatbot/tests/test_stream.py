@@ -173,3 +173,34 @@ async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, vis
     chunks = [chunk async for chunk in response.streaming_content]
     names = [chunk.decode().split("\n")[0] for chunk in chunks]
     assert names[-1] == "event: done" and len(names) >= 2, names
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_core_s_asgi_application_streams_the_answer(
+    documents: StandIn, visitor: dict[str, str]
+) -> None:
+    # config.asgi as the workers serve it: the sync middleware chain in one thread hop
+    # (config.handler), the streamed body still sent event by event by the loop.
+    from config.asgi import application
+    from config.tests.test_asgi_handler import call
+
+    question = "Which vector store and ranking fusion does the RAG pipeline use?"
+    body = json.dumps({"message": question}).encode()
+    status, headers, streamed = await call(
+        application,
+        URL,
+        method="POST",
+        body=body,
+        headers=(
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"accept", b"text/event-stream"),
+        ),
+        client=visitor["REMOTE_ADDR"],
+    )
+
+    assert status == 200, streamed
+    assert headers[b"Content-Type"].startswith(b"text/event-stream")
+    names = [block.split("\n")[0] for block in streamed.decode().split("\n\n") if block]
+    assert names[-1] == "event: done" and len(names) >= 2, names

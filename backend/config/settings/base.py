@@ -89,17 +89,35 @@ TEMPLATES = [
     },
 ]
 
-# conn_max_age=0: under ASGI each request's sync code runs in a thread of its own, so a persistent
-# connection would stay with a thread that never serves again (Django: disable them under ASGI).
+# Connections come from a per-process pool (psycopg_pool through Django's "pool" option). Under ASGI
+# each request's sync code runs in a thread of its own, so Django's persistent connections
+# (CONN_MAX_AGE) would stay with threads that never serve again; without either, every request
+# would open a connection (a new Postgres backend, milliseconds). The pool hands the request's thread
+# an open connection and takes it back when Django closes it at the request's end (docs/architecture.md).
 DATABASES = {"default": dj_database_url.parse(env.database_url or "", conn_max_age=0)}
-# An unreachable Postgres fails a request within seconds instead of hanging a worker.
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_S
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    # An unreachable Postgres fails a request within seconds instead of hanging a worker.
+    connect_timeout=DB_CONNECT_TIMEOUT_S,
+    pool={
+        "min_size": 2,
+        # Concurrent requests of one worker, each in its own thread, hold one each; more wait for
+        # one (at most `timeout` s) rather than exhaust Postgres' max_connections across workers.
+        "max_size": 10,
+        "timeout": DB_CONNECT_TIMEOUT_S,
+        # Connections idle this long are closed (down to min_size).
+        "max_idle": 300,
+    },
+)
+# With the pool: a connection Postgres dropped (restart, failover) is replaced before a request gets
+# it (psycopg_pool's check_connection, one round trip of tens of microseconds per checkout).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Redis: short-lived caches of the proxies (scrape status, analytics summary) and throttling counters.
 # Every use of it degrades without it, so a Redis that is down or hangs must cost a request little:
 # each call gives up after 0.5 s (connect and read), without retrying.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache with one client per process (not per request: config/cache.py).
+        "BACKEND": "config.cache.ProcessRedisCache",
         "LOCATION": env.cache_redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,

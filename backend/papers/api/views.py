@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.renderers import FastJSONRenderer
 from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
 from papers.api.pagination import PaperPagination
@@ -50,6 +51,7 @@ def error_responses(descriptions: dict[int, str]) -> dict[int, OpenApiResponse]:
 class PaperListView(ListAPIView):  # type: ignore[type-arg]
     serializer_class = PaperSerializer
     pagination_class = PaperPagination
+    renderer_classes = [FastJSONRenderer]  # pages of 50-200 papers with abstracts
 
     @extend_schema(
         operation_id="papers_list",
@@ -69,6 +71,8 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
 
 
 class PaperFacetsView(APIView):
+    renderer_classes = [FastJSONRenderer]
+
     @extend_schema(
         operation_id="papers_facets",
         parameters=[PaperFacetsQuerySerializer],

@@ -1,0 +1,35 @@
+"""A JSON renderer for the hot public reads: DRF's JSONRenderer output, serialised by orjson.
+
+The papers list renders 50-200 papers with their abstracts per request; the standard library's
+encoder spends about a millisecond on a page, orjson a tenth of that. The output is what DRF's
+renderer gives with the project's settings: compact, UTF-8 (not ASCII-escaped), U+2028/U+2029
+escaped, and anything orjson does not know natively (datetimes, dates, decimals, lazy strings) goes
+through DRF's own encoder, so a datetime still reads ``...Z`` in UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_ENCODER = JSONEncoder()
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+
+
+class FastJSONRenderer(JSONRenderer):
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return bytes(super().render(data, accepted_media_type, renderer_context))  # ?indent=
+        # As DRF's renderer: these two are valid JSON but end a line in JavaScript.
+        return (
+            orjson.dumps(data, default=_ENCODER.default, option=_OPTIONS)
+            .replace("\u2028".encode(), b"\\u2028")
+            .replace("\u2029".encode(), b"\\u2029")
+        )

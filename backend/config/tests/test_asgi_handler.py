@@ -1,0 +1,131 @@
+"""Core's ASGI application as the uvicorn workers run it (config.asgi, config.handler)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from config.handler import CoreASGIHandler
+from papers.tests.conftest import payload, store
+
+
+async def call(
+    app: Any,
+    path: str,
+    query: str = "",
+    *,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    client: str = "127.0.0.1",
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One request to the ASGI ``app`` as uvicorn sends it; the status, headers and whole body."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": (client, 50000),
+        "server": ("testserver", 80),
+    }
+    received: list[bool] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if not received:
+            received.append(True)
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # the client never disconnects
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], dict(start["headers"]), body
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_deployed_application_serves_the_papers_list_with_its_middleware() -> None:
+    from config.asgi import application  # imported here: it sets Django up as the workers do
+
+    def seed() -> None:
+        store(payload("2401.00001", title="Sparse attention at scale"))
+        connections.close_all()  # this thread's connection back to the pool
+
+    await sync_to_async(seed)()
+
+    status, headers, body = await call(application, "/api/papers/", "search=attention")
+
+    assert status == 200
+    assert b"x-request-id" in {name.lower() for name in headers}  # the outermost middleware ran
+    page = json.loads(body)
+    assert [paper["arxiv_id"] for paper in page["results"]] == ["2401.00001"]
+    assert page["count"] == 1 and page["count_capped"] is False
+
+
+#: Where the test middleware and view below ran (thread ids).
+SEEN: dict[str, int] = {}
+
+
+def recording_middleware(get_response: Any) -> Any:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        SEEN["middleware"] = threading.get_ident()
+        return get_response(request)  # type: ignore[no-any-return]
+
+    return middleware
+
+
+class DualModeMiddleware:
+    """Sync- and async-capable, as Django's own middleware: Django picks its mode from its neighbours."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        SEEN["dual"] = threading.get_ident()  # the loop's thread when Django made it async
+        return self.get_response(request)
+
+
+def recording_view(request: HttpRequest) -> HttpResponse:
+    SEEN["view"] = threading.get_ident()
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("probe/", recording_view)]
+
+
+@pytest.mark.asyncio
+async def test_the_middleware_and_the_view_run_in_one_thread(settings: Any) -> None:
+    # Django's own handler would run a sync-only middleware in one thread and the view, past the
+    # async middleware on the loop, in another crossing; here the chain is one hop.
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [f"{__name__}.recording_middleware", f"{__name__}.DualModeMiddleware"]
+    SEEN.clear()
+
+    status, _headers, body = await call(CoreASGIHandler(), "/probe/")
+
+    assert (status, body) == (200, b"ok")
+    assert SEEN["middleware"] == SEEN["dual"] == SEEN["view"] != threading.get_ident()
