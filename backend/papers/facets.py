@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db import connection
 
+from papers import selectors
 from papers.models import FacetCount
 from papers.selectors import PaperFilters, paper_list
 
@@ -193,5 +194,7 @@ def paper_facets(filters: PaperFilters) -> Facets:
         cursor.execute(_LIVE.format(matches=sql), params)
         for kind, value, count in cursor.fetchall():
             facets.add(kind, value, count)
-    facets.exact = facets.total <= LIVE_CAP
+    # A search counts its bounded candidates (papers.selectors): all of its matches only when
+    # fewer than a full candidate set were found.
+    facets.exact = facets.total <= (selectors.RANK_CANDIDATES if filters.search.strip() else LIVE_CAP)
     return facets.trimmed()

@@ -50,6 +50,9 @@ RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
 TRIGRAM_THRESHOLD = 0.4
 #: Query words shorter than this are never corrected (too many words are one letter apart).
 MIN_CORRECTED_LENGTH = 4
+#: At most this many words of one query are looked up for a correction (one indexed query each):
+#: a 200-character query of misspellings must not cost forty queries.
+MAX_CORRECTED_WORDS = 6
 #: The most matches a search ranks from each of its two candidate sources (see above). At 200,000
 #: papers reading 200 matches of a common term costs ~15 ms warm; 1,000 cost several times that.
 RANK_CANDIDATES = 200
@@ -142,11 +145,15 @@ def _first_ids(papers: QuerySet[Paper], ordering: str | None) -> list[int]:
 
 def corrected_query(search: str) -> str:
     """``search`` with each word that is no title word replaced by the nearest that is, if similar
-    enough (see ``TRIGRAM_THRESHOLD``); operators, quotes and other words stay as typed."""
+    enough (see ``TRIGRAM_THRESHOLD``); operators, quotes, short words and the words past the first
+    ``MAX_CORRECTED_WORDS`` long ones stay as typed."""
+    looked_up = 0
 
     def nearest(word: str) -> str:
-        if len(word) < MIN_CORRECTED_LENGTH:
+        nonlocal looked_up
+        if len(word) < MIN_CORRECTED_LENGTH or looked_up >= MAX_CORRECTED_WORDS:
             return word
+        looked_up += 1
         row = (
             TitleTerm.objects.annotate(distance=TrigramDistance("term", word.lower()))
             .order_by("distance")

@@ -2,10 +2,11 @@
 
 At a year of papers (~200,000) an exact ``COUNT(*)`` of the list, or of a common term's matches,
 reads every matching row: tens to hundreds of milliseconds, more than the page itself. The count is
-therefore taken over at most ``COUNT_CAP + 1`` rows (``SELECT count(*) FROM (... LIMIT n)``, which
-stops early); past the cap ``count`` is ``COUNT_CAP``, ``count_capped`` is true, and the pages end
-there (``next`` is null on the last page within the cap). A search ranks a bounded candidate set of
-the same size (papers.selectors), so every page it links to exists.
+therefore taken over at most ``cap + 1`` rows (``SELECT count(*) FROM (... LIMIT n)``, which stops
+early); past the cap ``count`` is the cap, ``count_capped`` is true, and the pages end there
+(``next`` is null on the last page within the cap). The cap is ``SEARCH_COUNT_CAP`` for a search,
+which ranks a bounded candidate set of that size (papers.selectors), so every page it links to
+exists; a list without a search pages through ``COUNT_CAP`` papers in its index order.
 """
 
 from __future__ import annotations
@@ -19,36 +20,44 @@ from rest_framework.response import Response
 from config.pagination import StandardPagination
 from papers.selectors import RANK_CANDIDATES
 
-#: The most results a list or search reports and pages through: as many as a search ranks.
-COUNT_CAP = RANK_CANDIDATES
+#: The most results a search reports and pages through: as many as it ranks.
+SEARCH_COUNT_CAP = RANK_CANDIDATES
+#: The most results a list without a search reports and pages through (200 pages of 50).
+COUNT_CAP = 10_000
 CAPPED_FIELD = "count_capped"
 
 
 class CappedCountPaginator(Paginator):
-    """Counts at most ``COUNT_CAP + 1`` rows; ``capped`` tells whether there were more."""
+    """Counts at most ``cap + 1`` rows; ``capped`` tells whether there were more."""
+
+    cap = COUNT_CAP
 
     @cached_property
     def _bounded_count(self) -> int:
         # Only the ids: the page's columns and its rank are no part of the count.
-        return int(self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count())
+        return int(self.object_list.order_by().values("pk")[: self.cap + 1].count())
 
     @property
     def capped(self) -> bool:
-        return self._bounded_count > COUNT_CAP
+        return self._bounded_count > self.cap
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        return min(self._bounded_count, COUNT_CAP)
+        return min(self._bounded_count, self.cap)
 
     def page(self, number: Any) -> Any:
         page = super().page(number)
         # The last page within the cap may hold rows past it; cut them.
-        page.object_list = list(page.object_list)[: max(0, COUNT_CAP - page.start_index() + 1)]
+        page.object_list = list(page.object_list)[: max(0, self.cap - page.start_index() + 1)]
         return page
 
 
 class PaperPagination(StandardPagination):
-    django_paginator_class = CappedCountPaginator
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        searching = bool(str(request.query_params.get("search", "")).strip())
+        cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
+        self.django_paginator_class = type("Capped", (CappedCountPaginator,), {"cap": cap})
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
@@ -59,8 +68,9 @@ class PaperPagination(StandardPagination):
         paginated = super().get_paginated_response_schema(schema)
         paginated["properties"][CAPPED_FIELD] = {
             "type": "boolean",
-            "description": f"True when more than {COUNT_CAP} papers match: `count` is then {COUNT_CAP} "
-            "(the most a list reports and pages through), not the number of matches.",
+            "description": f"True when more papers match than a list reports and pages through "
+            f"({SEARCH_COUNT_CAP} for a search, {COUNT_CAP} otherwise): `count` is then that cap, not "
+            "the number of matches.",
         }
         paginated["required"] = [*paginated.get("required", ["count", "results"]), CAPPED_FIELD]
         return paginated

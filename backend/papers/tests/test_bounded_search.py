@@ -21,7 +21,8 @@ BOUND = 5
 @pytest.fixture(autouse=True)
 def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selectors, "RANK_CANDIDATES", BOUND)
-    monkeypatch.setattr(pagination, "COUNT_CAP", BOUND)
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", BOUND)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 4 * BOUND)
 
 
 @pytest.fixture
@@ -48,9 +49,10 @@ def test_the_count_stops_at_the_cap_and_says_so(api: APIClient, crowd: None) -> 
     last = api.get(URL, {"search": "retrieval", "page_size": 2, "page": 3}).json()
     assert len(last["results"]) == 1 and last["next"] is None  # the pages end at the cap
     assert api.get(URL, {"search": "retrieval", "page_size": 2, "page": 4}).status_code == 404
-    listed = api.get(URL).json()
-    assert (listed["count"], listed["count_capped"]) == (BOUND, True)
-    assert len(listed["results"]) == BOUND
+    # Without a search the list pages on in its index order, up to its own, larger cap.
+    listed = api.get(URL, {"page_size": 50}).json()
+    assert (listed["count"], listed["count_capped"]) == (4 * BOUND, True)
+    assert len(listed["results"]) == 4 * BOUND
 
 
 def test_under_the_cap_the_count_is_exact(api: APIClient, crowd: None) -> None:
@@ -90,3 +92,23 @@ def test_a_retitled_paper_adds_its_words(api: APIClient) -> None:
     store(payload("2406.00001", title="Old words"))
     store(payload("2406.00001", version=2, title="Hyperbolic embeddings"))
     assert api.get(URL, {"search": "hyperbolik"}).json()["results"][0]["arxiv_id"] == "2406.00001"
+
+
+def test_a_long_query_of_misspellings_is_looked_up_a_bounded_number_of_times(crowd: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    words = " ".join(["retreival"] * (3 * selectors.MAX_CORRECTED_WORDS))
+    with CaptureQueriesContext(connection) as queries:
+        corrected = selectors.corrected_query(words)
+    assert len(queries) == selectors.MAX_CORRECTED_WORDS
+    assert corrected.split().count("retrieval") == selectors.MAX_CORRECTED_WORDS
+
+
+def test_the_facets_of_a_search_say_when_they_count_only_its_ranked_candidates(
+    api: APIClient, crowd: None
+) -> None:
+    many = api.get("/api/papers/facets/", {"search": "retrieval"}).json()
+    assert many["exact"] is False  # 31 matches, only the bounded candidates counted
+    few = api.get("/api/papers/facets/", {"search": "dense"}).json()
+    assert few["exact"] is True and few["total"] == 1

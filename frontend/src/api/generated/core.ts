@@ -544,7 +544,7 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Paper"][];
-            /** @description True when more than 200 papers match: `count` is then 200 (the most a list reports and pages through), not the number of matches. */
+            /** @description True when more papers match than a list reports and pages through (200 for a search, 10000 otherwise): `count` is then that cap, not the number of matches. */
             count_capped: boolean;
         };
         PaginatedProjectListList: {
