@@ -8,8 +8,9 @@ high as the best hit of a good one.
 A question is searched as asked and, when its type points at a kind of document (the tech stack,
 the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
 requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
-Within one paper (``paper_id``) a hit is relevant when the keyword side matched it or its cosine
-reaches ``CHATBOT_VECTOR_FLOOR``.
+Within one paper (``paper_id``) a hit is relevant when its keyword side covers at least
+``CHATBOT_TERM_COVERAGE`` of the question (``scores.keyword_coverage``: one shared common word is a
+keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def paper_key(arxiv_id: str) -> str:
 def _relevant(hit: dict[str, Any]) -> bool:
     scores = hit.get("scores")
     if isinstance(scores, dict):
+        # Any shared word is a keyword hit (ADR 11): the share of the question it covers decides.
+        coverage = scores.get("keyword_coverage")
         vector = scores.get("vector")
-        return scores.get("keyword") is not None or (
+        return (coverage is not None and float(coverage) >= settings.CHATBOT_TERM_COVERAGE) or (
             vector is not None and float(vector) >= settings.CHATBOT_VECTOR_FLOOR
         )
     return float(hit.get("score", 0.0)) >= settings.CHATBOT_FUSED_FLOOR

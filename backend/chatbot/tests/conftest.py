@@ -35,7 +35,15 @@ _IGNORED = {
     "for",
     "about",
 }
+#: Words the real processor weighs near zero (idf): they count for neither side of keyword coverage.
+_COMMON = _IGNORED | {"how", "are", "s", "was", "were", "this", "that", "with", "we", "our", "which"}
 _addresses = itertools.count(1)
+
+
+def _stems(words: set[str]) -> set[str]:
+    # A crude stemmer, as the processor's ("indexed" matches "indexes").
+    return {word[:5] for word in words}
+
 
 
 @dataclass
@@ -66,6 +74,9 @@ class Corpus:
         results = []
         for rank, (overlap, index, chunk) in enumerate(scored[: body.get("k", 5)], start=1):
             keyword = 0.1 * overlap if overlap else None
+            terms = _stems(set(_WORD.findall(body["query"].lower())) - _COMMON)
+            covered = terms & _stems(set(_WORD.findall(chunk.text.lower())))
+            coverage = len(covered) / len(terms) if terms and keyword is not None else None
             fused = 1 / (60 + rank) + (1 / (60 + rank) if keyword is not None else 0)
             results.append(
                 {
@@ -87,6 +98,7 @@ class Corpus:
                         "vector_rank": rank,
                         "keyword": keyword,
                         "keyword_rank": rank if keyword is not None else None,
+                        "keyword_coverage": coverage,
                     },
                 }
             )

@@ -101,6 +101,28 @@ def test_paper_id_restricts_retrieval_to_that_papers_chunks(
     assert "sparse vectors" in body["answer"]
 
 
+def test_an_off_topic_question_in_a_papers_chat_shares_a_word_but_is_declined(
+    api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
+) -> None:
+    # One shared word is a keyword hit for the processor (ADR 11); it covers half the question.
+    Paper.objects.create(arxiv_id="2401.00004", title="Sparse Retrieval", abstract="")
+    corpus.chunks.append(
+        Chunk(
+            document_key="paper:2401.00004",
+            title="Sparse Retrieval",
+            source_type="pdf",
+            page=1,
+            text="The benchmark was collected in Paris during the workshop.",
+        )
+    )
+
+    body = ask(api, visitor, message="What's the weather in Paris?", paper_id="2401.00004").json()
+
+    assert documents.requests[0].json()["filters"] == {"document_key": "paper:2401.00004"}
+    assert body["citations"] == []
+    assert "Paris" not in body["answer"]
+
+
 def test_a_chunk_spanning_a_page_break_cites_the_page_its_sentence_stands_on(
     api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
 ) -> None:
