@@ -10,7 +10,8 @@ the journey, the profile: :mod:`chatbot.question`), once more restricted to that
 requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
 Within one paper (``paper_id``) a hit is relevant when its keyword side covers at least
 ``CHATBOT_TERM_COVERAGE`` of the question (``scores.keyword_coverage``: one shared common word is a
-keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``.
+keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``. Every search drops the texts of
+hidden papers (metadata kind ``paper``) the index may still hold.
 """
 
 from __future__ import annotations
@@ -137,7 +138,26 @@ def _search(bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             raise UpstreamError("The document processor answered /search in an unexpected shape.")
         results.append([hit for hit in answer["results"] if isinstance(hit, dict)])
-    return results
+    return _without_hidden_papers(results)
+
+
+def _paper_id(hit: dict[str, Any]) -> str | None:
+    metadata = hit.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("kind") == "paper" and metadata.get("arxiv_id"):
+        return str(metadata["arxiv_id"])
+    return None
+
+
+def _without_hidden_papers(results: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """``results`` without the texts of hidden papers: the DELETE removing a hidden paper's text
+    can lose a race with a retried outbox batch that sends it again, so core checks too."""
+    ids = {i for hits in results for hit in hits if (i := _paper_id(hit)) is not None}
+    if not ids:
+        return results
+    hidden = set(Paper.objects.filter(arxiv_id__in=ids, hidden=True).values_list("arxiv_id", flat=True))
+    if not hidden:
+        return results
+    return [[hit for hit in hits if _paper_id(hit) not in hidden] for hits in results]
 
 
 def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:

@@ -54,6 +54,8 @@ class Chunk:
     source_type: str = "text"
     source_url: str | None = None
     page: int | None = None
+    #: Extra metadata as core indexed it (a paper's text: ``{"kind": "paper", "arxiv_id": …}``).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,7 +91,7 @@ class Corpus:
                     "source_type": chunk.source_type,
                     "source_url": chunk.source_url,
                     "page": chunk.page,
-                    "metadata": {"document_key": chunk.document_key, "title": chunk.title},
+                    "metadata": {"document_key": chunk.document_key, "title": chunk.title, **chunk.metadata},
                     "heading_path": [],
                     "chunk_index": 0,
                     "scores": {

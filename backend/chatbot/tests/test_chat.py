@@ -123,6 +123,28 @@ def test_an_off_topic_question_in_a_papers_chat_shares_a_word_but_is_declined(
     assert "Paris" not in body["answer"]
 
 
+def test_a_hidden_papers_text_still_in_the_index_is_never_quoted(
+    api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
+) -> None:
+    # A retried outbox batch can index a paper's text again after the DELETE that hid it.
+    Paper.objects.create(arxiv_id="2401.00005", title="Quantum Gardening", hidden=True)
+    Paper.objects.create(arxiv_id="2401.00006", title="Quantum Baking")
+    for arxiv_id, title in (("2401.00005", "Quantum Gardening"), ("2401.00006", "Quantum Baking")):
+        corpus.chunks.append(
+            Chunk(
+                document_key=f"paper-text:{arxiv_id}",
+                title=title,
+                text=f"{title} grows quantum tomatoes with entangled seeds.",
+                metadata={"kind": "paper", "arxiv_id": arxiv_id},
+            )
+        )
+
+    body = ask(api, visitor, message="Which paper grows quantum tomatoes with entangled seeds?").json()
+
+    assert [c["title"] for c in body["citations"]] == ["Quantum Baking"]
+    assert "Gardening" not in body["answer"]
+
+
 def test_a_chunk_spanning_a_page_break_cites_the_page_its_sentence_stands_on(
     api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
 ) -> None:
