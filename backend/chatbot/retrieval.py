@@ -160,13 +160,22 @@ def _without_hidden_papers(results: list[list[dict[str, Any]]]) -> list[list[dic
     return [[hit for hit in hits if _paper_id(hit) not in hidden] for hits in results]
 
 
+def _body(query: str, k: int, filters: dict[str, Any], subject: str) -> dict[str, Any]:
+    """One ``/search`` request; ``subject`` (the owner's name) keeps the name in a question from
+    pulling every answer to the profile ("Where did Vasu study?" is about studying)."""
+    body: dict[str, Any] = {"query": query[:2000], "k": k, "filters": filters}
+    if subject.strip():
+        body["subject"] = subject.strip()
+    return body
+
+
 def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
     """The hits of ``/search`` for ``query`` over the score floor, as passages, best first.
 
     Raises :class:`ServiceUnavailable` (503) when the processor is down or slower than
     ``CHATBOT_SEARCH_DEADLINE_SECONDS``.
     """
-    (hits,) = _search([{"query": query[:2000], "k": k, "filters": filters or {}}])
+    (hits,) = _search([_body(query, k, filters or {}, owner_name())])
     return [passage for hit in hits if _relevant(hit) for passage in _passages(hit)]
 
 
@@ -179,9 +188,10 @@ def owner_name() -> str:
 def steered(query: str) -> list[Passage]:
     """The passages that answer ``query``, best first: the plain search and the one restricted to
     the kind of document the question's type asks for, merged, then floored and reranked."""
-    question = analyse(query, owner_name=owner_name())
-    bodies = [{"query": query[:2000], "k": CANDIDATES, "filters": {}}]
-    bodies += [{"query": query[:2000], "k": SEARCH_K, "filters": f} for f in question.filters()]
+    subject = owner_name()
+    question = analyse(query, owner_name=subject)
+    bodies = [_body(query, CANDIDATES, {}, subject)]
+    bodies += [_body(query, SEARCH_K, f, subject) for f in question.filters()]
     seen: set[str] = set()
     passages: list[Passage] = []
     for hits in _search(bodies):
@@ -195,7 +205,7 @@ def steered(query: str) -> list[Passage]:
     # its summary, not its latency table): read more of the subject's document.
     if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
         key = ranked[0].document_key
-        (more,) = _search([{"query": query[:2000], "k": SEARCH_K, "filters": {"document_key": key}}])
+        (more,) = _search([_body(query, SEARCH_K, {"document_key": key}, subject)])
         seen = {(p.document_key, p.chunk_index, p.page) for p in passages}
         extra = [
             p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen

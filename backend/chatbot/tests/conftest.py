@@ -45,7 +45,6 @@ def _stems(words: set[str]) -> set[str]:
     return {word[:5] for word in words}
 
 
-
 @dataclass
 class Chunk:
     document_key: str

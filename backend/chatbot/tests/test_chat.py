@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from chatbot.tests.conftest import RAG_PROJECT, Chunk, Corpus
 from config.testing import Received, Reply, StandIn, closed_port_url
+from content.models import Profile
 from papers.models import Paper
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +144,23 @@ def test_a_hidden_papers_text_still_in_the_index_is_never_quoted(
 
     assert [c["title"] for c in body["citations"]] == ["Quantum Baking"]
     assert "Gardening" not in body["answer"]
+
+
+def test_every_search_names_the_owner_as_its_subject(
+    api: APIClient, documents: StandIn, visitor: dict[str, str]
+) -> None:
+    Paper.objects.create(arxiv_id="2401.00007", title="Sparse Retrieval", abstract="An abstract.")
+    ask(api, visitor, message="Where did Vasu study?")
+    assert "subject" not in documents.requests[0].json(), "no profile: no subject"
+    Profile.objects.create(name="Vasu Example")
+    sent = len(documents.requests)
+
+    ask(api, visitor, message="Where did Vasu study?")
+    ask(api, visitor, message="What did Vasu find?", paper_id="2401.00007")
+
+    bodies = [request.json() for request in documents.requests[sent:]]
+    assert bodies and any(body["filters"] == {"document_key": "paper:2401.00007"} for body in bodies)
+    assert [body.get("subject") for body in bodies] == ["Vasu Example"] * len(bodies)
 
 
 def test_a_chunk_spanning_a_page_break_cites_the_page_its_sentence_stands_on(
