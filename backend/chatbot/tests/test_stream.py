@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from chatbot.services import sentences
 from chatbot.tests.conftest import ANALYTICS_PROJECT, RAG_PROJECT
 from config.testing import StandIn, closed_port_url
 from content.models import JourneyEntry, Profile, Project
+from portfolio_shared.log import request_id_var
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")]
 URL = "/api/chatbot/stream/"
@@ -173,3 +175,36 @@ async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, vis
     chunks = [chunk async for chunk in response.streaming_content]
     names = [chunk.decode().split("\n")[0] for chunk in chunks]
     assert names[-1] == "event: done" and len(names) >= 2, names
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_stream_runs_under_the_requests_id(documents: StandIn, visitor: dict[str, str]) -> None:
+    # The body runs after RequestIdMiddleware has reset the id: its logs and calls must carry it.
+    seen: list[tuple[str, str | None]] = []
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.name, request_id_var.get()))
+
+    handler = Record(level=logging.DEBUG)
+    logger = logging.getLogger("chatbot.services")
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.DEBUG
+    try:
+        response = await AsyncClient().post(
+            URL,
+            {"message": "Which vector store does the RAG pipeline use?"},
+            content_type="application/json",
+            headers={"X-Request-ID": "stream-request-1"},
+            **visitor,
+        )
+        chunks = [chunk async for chunk in response.streaming_content]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    assert chunks[-1].startswith(b"event: done")
+    assert response["X-Request-ID"] == "stream-request-1"
+    assert seen and all(request_id == "stream-request-1" for _, request_id in seen), seen
+    assert [r.headers.get("x-request-id") for r in documents.requests] == ["stream-request-1"]
