@@ -224,6 +224,12 @@ def test_a_non_javascript_fetch_of_a_paper_on_the_spa_host_sees_the_paper(spa_ho
 
         assert meta(client.get("/papers/hep-th/9901001").text).tags["og:title"] == ["Old-style strings"]
 
+        # The saved-papers page is no paper: the shell as is, SSI not run (no subrequest to core).
+        saved = client.get("/papers/saved")
+        assert saved.status_code == 200 and '<div id="root"></div>' in saved.text
+        assert "<!--# include" in saved.text
+        assert meta(saved.text).tags["og:title"] == ["AI Platform Portfolio"]
+
         # No such paper, and any other route: the shell with the site's own tags.
         for path in ("/papers/2499.99999", "/projects", "/papers"):
             other = client.get(path)
@@ -293,6 +299,7 @@ def test_vercel_sends_crawlers_of_a_paper_to_core_and_people_to_the_app() -> Non
             path = _core_path(vercel_rewrite(f"/papers/{paper}", agent))
             assert path == f"/share/papers/{paper}", agent
             assert resolve(path).url_name == "paper-share"
+        assert vercel_rewrite("/papers/saved", agent) == "/index.html"  # the SPA's page, no paper
     for agent in PEOPLE:
         assert vercel_rewrite("/papers/2401.04242", agent) == "/index.html"
         assert vercel_rewrite("/projects", agent) == "/index.html"
