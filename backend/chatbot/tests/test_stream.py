@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
@@ -182,10 +183,12 @@ async def test_under_asgi_each_event_is_sent_as_it_comes(documents: StandIn, vis
 async def test_the_stream_runs_under_the_requests_id(documents: StandIn, visitor: dict[str, str]) -> None:
     # The body runs after RequestIdMiddleware has reset the id: its logs and calls must carry it.
     seen: list[tuple[str, str | None]] = []
+    connected: list[bool] = []
 
     class Record(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             seen.append((record.name, request_id_var.get()))
+            connected.append(connection.connection is not None)
 
     handler = Record(level=logging.DEBUG)
     logger = logging.getLogger("chatbot.services")
@@ -208,3 +211,5 @@ async def test_the_stream_runs_under_the_requests_id(documents: StandIn, visitor
     assert response["X-Request-ID"] == "stream-request-1"
     assert seen and all(request_id == "stream-request-1" for _, request_id in seen), seen
     assert [r.headers.get("x-request-id") for r in documents.requests] == ["stream-request-1"]
+    # Logged once retrieval is done, before the provider: no Postgres connection held meanwhile.
+    assert connected == [False]
