@@ -2,7 +2,8 @@
 
 ``fastapi_app``: one JSON route, for ``uvicorn benchmarks.baselines:fastapi_app``.
 ``django_app``: one JSON view in a minimal Django under ASGI, for ``gunicorn benchmarks.baselines:django_app
---worker-class uvicorn_worker.UvicornWorker`` (as core runs);
+--worker-class uvicorn_worker.UvicornWorker`` (the worker core's ``config.worker.CoreWorker`` extends,
+which lives in backend/: the same server, proxy headers aside);
 ``django_wsgi_app``: the same under WSGI (gunicorn's sync worker), to compare the two servers.
 """
 

@@ -8,8 +8,10 @@ high as the best hit of a good one.
 A question is searched as asked and, when its type points at a kind of document (the tech stack,
 the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
 requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
-Within one paper (``paper_id``) a hit is relevant when the keyword side matched it or its cosine
-reaches ``CHATBOT_VECTOR_FLOOR``.
+Within one paper (``paper_id``) a hit is relevant when its keyword side covers at least
+``CHATBOT_TERM_COVERAGE`` of the question (``scores.keyword_coverage``: one shared common word is a
+keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``. Every search drops the texts of
+hidden papers (metadata kind ``paper``) the index may still hold.
 """
 
 from __future__ import annotations
@@ -68,8 +70,10 @@ def paper_key(arxiv_id: str) -> str:
 def _relevant(hit: dict[str, Any]) -> bool:
     scores = hit.get("scores")
     if isinstance(scores, dict):
+        # Any shared word is a keyword hit (ADR 11): the share of the question it covers decides.
+        coverage = scores.get("keyword_coverage")
         vector = scores.get("vector")
-        return scores.get("keyword") is not None or (
+        return (coverage is not None and float(coverage) >= settings.CHATBOT_TERM_COVERAGE) or (
             vector is not None and float(vector) >= settings.CHATBOT_VECTOR_FLOOR
         )
     return float(hit.get("score", 0.0)) >= settings.CHATBOT_FUSED_FLOOR
@@ -134,7 +138,35 @@ def _search(bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             raise UpstreamError("The document processor answered /search in an unexpected shape.")
         results.append([hit for hit in answer["results"] if isinstance(hit, dict)])
-    return results
+    return _without_hidden_papers(results)
+
+
+def _paper_id(hit: dict[str, Any]) -> str | None:
+    metadata = hit.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("kind") == "paper" and metadata.get("arxiv_id"):
+        return str(metadata["arxiv_id"])
+    return None
+
+
+def _without_hidden_papers(results: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """``results`` without the texts of hidden papers: the DELETE removing a hidden paper's text
+    can lose a race with a retried outbox batch that sends it again, so core checks too."""
+    ids = {i for hits in results for hit in hits if (i := _paper_id(hit)) is not None}
+    if not ids:
+        return results
+    hidden = set(Paper.objects.filter(arxiv_id__in=ids, hidden=True).values_list("arxiv_id", flat=True))
+    if not hidden:
+        return results
+    return [[hit for hit in hits if _paper_id(hit) not in hidden] for hits in results]
+
+
+def _body(query: str, k: int, filters: dict[str, Any], subject: str) -> dict[str, Any]:
+    """One ``/search`` request; ``subject`` (the owner's name) keeps the name in a question from
+    pulling every answer to the profile ("Where did Vasu study?" is about studying)."""
+    body: dict[str, Any] = {"query": query[:2000], "k": k, "filters": filters}
+    if subject.strip():
+        body["subject"] = subject.strip()
+    return body
 
 
 def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
@@ -143,7 +175,7 @@ def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH
     Raises :class:`ServiceUnavailable` (503) when the processor is down or slower than
     ``CHATBOT_SEARCH_DEADLINE_SECONDS``.
     """
-    (hits,) = _search([{"query": query[:2000], "k": k, "filters": filters or {}}])
+    (hits,) = _search([_body(query, k, filters or {}, owner_name())])
     return [passage for hit in hits if _relevant(hit) for passage in _passages(hit)]
 
 
@@ -156,9 +188,10 @@ def owner_name() -> str:
 def steered(query: str) -> list[Passage]:
     """The passages that answer ``query``, best first: the plain search and the one restricted to
     the kind of document the question's type asks for, merged, then floored and reranked."""
-    question = analyse(query, owner_name=owner_name())
-    bodies = [{"query": query[:2000], "k": CANDIDATES, "filters": {}}]
-    bodies += [{"query": query[:2000], "k": SEARCH_K, "filters": f} for f in question.filters()]
+    subject = owner_name()
+    question = analyse(query, owner_name=subject)
+    bodies = [_body(query, CANDIDATES, {}, subject)]
+    bodies += [_body(query, SEARCH_K, f, subject) for f in question.filters()]
     seen: set[str] = set()
     passages: list[Passage] = []
     for hits in _search(bodies):
@@ -172,7 +205,7 @@ def steered(query: str) -> list[Passage]:
     # its summary, not its latency table): read more of the subject's document.
     if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
         key = ranked[0].document_key
-        (more,) = _search([{"query": query[:2000], "k": SEARCH_K, "filters": {"document_key": key}}])
+        (more,) = _search([_body(query, SEARCH_K, {"document_key": key}, subject)])
         seen = {(p.document_key, p.chunk_index, p.page) for p in passages}
         extra = [
             p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen

@@ -13,6 +13,8 @@ from collections.abc import Generator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import connections
+
 from chatbot import conversation, ratelimit, retrieval, suggestions
 from chatbot.providers import Answer, get_provider
 from chatbot.providers.base import cite, declined
@@ -91,7 +93,9 @@ def stream(
     """
     try:
         question = _prepare(message, conversation_id, paper_id)
+        _release_connections()
         provider = get_provider()
+        logger.info("chatbot stream: %d passages retrieved", len(question.passages))
         if isinstance(provider, VertexProvider) and question.passages:
             text = ""
             for token in provider.stream(question.query, question.passages):
@@ -108,6 +112,15 @@ def stream(
     except Exception:
         logger.exception("chatbot stream failed")
         yield Event("error", {**envelope("internal_error", "Internal server error."), "status": 500})
+
+
+def _release_connections() -> None:
+    """Close the database connections ``conn_max_age`` says to close (all of them at 0), as Django
+    does at a request's end: a stream waiting on the model holds no Postgres connection meanwhile
+    (``_finish`` reconnects). Not inside a transaction (a test's), which closing would break."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 def check_rate(visitor: str) -> None:

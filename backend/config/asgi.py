@@ -1,4 +1,5 @@
-"""Core's ASGI application: ``gunicorn config.asgi:application -k uvicorn_worker.UvicornWorker``.
+"""Core's ASGI application: ``gunicorn config.asgi:application -k config.worker.CoreWorker`` (uvicorn's
+worker with its proxy-header handling off, config/worker.py), as every deployment runs it.
 
 Core runs under ASGI so an open chatbot stream (``POST /api/chatbot/stream/``) waits on the event
 loop instead of holding a sync worker. Ordinary views stay synchronous: Django runs each request's

@@ -62,6 +62,13 @@ def _current_generation() -> int:
     return int(cache.get(_generation_key()))
 
 
+def generation() -> int:
+    """The current generation, which every committed papers write bumps: an answer cached under a
+    key that holds it is stale after the next write (``papers.similar``). Raises RedisError."""
+    found = cache.get(_generation_key())
+    return int(found) if found is not None else _current_generation()
+
+
 def _page_key(request: HttpRequest, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     match = request.resolver_match
     # The path as the view sees it: its converted arguments, not the raw text the client sent.

@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from papers import selectors
+from papers.links import paper_url
 from papers.models import Paper
 from portfolio_shared.text import strip_control_characters
 
@@ -97,7 +98,7 @@ class PapersAtomFeed(Feed):  # type: ignore[type-arg]
 
     def item_link(self, paper: Paper) -> str:
         # Our own page of the paper (the SPA's route, as in the sitemap), not arXiv's.
-        return f"{settings.SITE_URL}/papers/{paper.arxiv_id}"
+        return paper_url(paper.arxiv_id)
 
     def item_guid(self, paper: Paper) -> str:
         return str(paper.feed_guid)  # type: ignore[attr-defined]

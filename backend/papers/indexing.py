@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from content.index_documents import DocumentRequest, delete_request, site_url
+from content.index_documents import DocumentRequest, delete_request
 from content.models import IndexRecord
+from papers import links
 from papers.models import Paper
 from portfolio_shared.outbox import enqueue
 from portfolio_shared.schemas import MetadataValue, TextForIndexing, paper_text_key
@@ -41,8 +41,6 @@ OWNER = "papers.paper"
 #: The document processor's cap on one ``POST /process/batch``.
 BATCH_ITEMS = 100
 BATCH_PATH = "/process/batch"
-#: Where the SPA shows a paper (the frontend's route; old-style ids keep their slash).
-PAPER_PATH = "/papers/{arxiv_id}"
 #: What a paper's indexed text is made of; a change to any other field sends nothing.
 TEXT_FIELDS = ("arxiv_id", "title", "abstract", "ai_summary", "hidden", "published", "primary_category")
 
@@ -83,7 +81,7 @@ class PaperSync:
 
 def paper_url(arxiv_id: str) -> str:
     """Our page of the paper: what a citation of its text links to."""
-    return site_url(PAPER_PATH.format(arxiv_id=quote(arxiv_id, safe="/")))
+    return links.paper_url(arxiv_id)
 
 
 def paper_text(paper: Paper) -> TextForIndexing | None:

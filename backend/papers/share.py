@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from papers.card import HEIGHT, WIDTH
+from papers.links import paper_url
 from papers.models import Paper
 
 SITE_NAME = "AI Platform Portfolio"
@@ -23,7 +24,7 @@ DESCRIPTION_CHARS = 200
 
 def page_url(paper: Paper) -> str:
     """The paper's page on the SPA (its canonical URL)."""
-    return f"{settings.SITE_URL}/papers/{paper.arxiv_id}"
+    return paper_url(paper.arxiv_id)
 
 
 def card_url(paper: Paper) -> str:

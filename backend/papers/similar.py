@@ -8,7 +8,9 @@ back to visible papers, in the processor's order.
 A paper page must not wait for, nor fail with, the processor: the call has a short deadline
 (``PAPERS_SIMILAR_DEADLINE_SECONDS``), and an upstream failure answers an empty list with
 ``degraded: true``. Answers are cached in Redis (successes ``PAPERS_CACHE_SECONDS``, failures
-:data:`DEGRADED_CACHE_SECONDS`; 0 turns caching off); Redis being down only costs speed.
+:data:`DEGRADED_CACHE_SECONDS`; 0 turns caching off) under the papers cache generation
+(:func:`papers.cache.generation`), so a write (a paper hidden) makes them stale at once; Redis
+being down only costs speed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from config.upstreams import call
+from papers import cache as papers_cache
 from papers import selectors
 from papers.api.serializers import PUBLIC_FIELDS, PaperSerializer
 from portfolio_shared.clients import DocumentsClient
@@ -51,8 +54,9 @@ class SimilarPapers:
         return {"results": self.results, "degraded": self.degraded}
 
 
-def _cache_key(arxiv_id: str) -> str:
-    return f"papers:similar:{arxiv_id}"
+def cache_key(arxiv_id: str, generation: int) -> str:
+    """Where the answer for ``arxiv_id`` is cached while the papers are at ``generation``."""
+    return f"papers:similar:{generation}:{arxiv_id}"
 
 
 def _neighbours(arxiv_id: str) -> list[SimilarDocument]:
@@ -81,10 +85,11 @@ def _papers(neighbours: list[SimilarDocument]) -> list[dict[str, Any]]:
 def similar_papers(raw_id: str) -> SimilarPapers:
     """The papers most similar to the visible paper ``raw_id`` (NotFound when there is none)."""
     paper = selectors.visible_paper(raw_id)
-    key = _cache_key(paper.arxiv_id)
+    key = None
     seconds = settings.PAPERS_CACHE_SECONDS
     if seconds:
         try:
+            key = cache_key(paper.arxiv_id, papers_cache.generation())
             cached = cache.get(key)
         except RedisError:
             logger.warning("similar papers: cache read failed", exc_info=True)
@@ -98,7 +103,7 @@ def similar_papers(raw_id: str) -> SimilarPapers:
     except PortfolioError as exc:  # down, slow or answering nonsense: the page goes on without
         logger.warning("similar papers: the document processor failed: %s", exc)
         answer, seconds = SimilarPapers(degraded=True), min(seconds, DEGRADED_CACHE_SECONDS)
-    if seconds:
+    if seconds and key is not None:
         try:
             cache.set(key, answer.as_dict(), timeout=seconds)
         except RedisError:

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from config.sitemap_base import SiteSitemap
+from papers.links import paper_path
 from papers.models import Paper
 
 
@@ -20,7 +21,7 @@ class PaperSitemap(SiteSitemap):
 
     def location(self, paper: Paper) -> str:
         # The SPA's route for a paper (old-style ids keep their slash).
-        return f"/papers/{paper.arxiv_id}"
+        return paper_path(paper.arxiv_id)
 
     def lastmod(self, paper: Paper) -> datetime:
         return paper.modified

@@ -35,7 +35,14 @@ _IGNORED = {
     "for",
     "about",
 }
+#: Words the real processor weighs near zero (idf): they count for neither side of keyword coverage.
+_COMMON = _IGNORED | {"how", "are", "s", "was", "were", "this", "that", "with", "we", "our", "which"}
 _addresses = itertools.count(1)
+
+
+def _stems(words: set[str]) -> set[str]:
+    # A crude stemmer, as the processor's ("indexed" matches "indexes").
+    return {word[:5] for word in words}
 
 
 @dataclass
@@ -46,6 +53,8 @@ class Chunk:
     source_type: str = "text"
     source_url: str | None = None
     page: int | None = None
+    #: Extra metadata as core indexed it (a paper's text: ``{"kind": "paper", "arxiv_id": …}``).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +75,9 @@ class Corpus:
         results = []
         for rank, (overlap, index, chunk) in enumerate(scored[: body.get("k", 5)], start=1):
             keyword = 0.1 * overlap if overlap else None
+            terms = _stems(set(_WORD.findall(body["query"].lower())) - _COMMON)
+            covered = terms & _stems(set(_WORD.findall(chunk.text.lower())))
+            coverage = len(covered) / len(terms) if terms and keyword is not None else None
             fused = 1 / (60 + rank) + (1 / (60 + rank) if keyword is not None else 0)
             results.append(
                 {
@@ -78,7 +90,7 @@ class Corpus:
                     "source_type": chunk.source_type,
                     "source_url": chunk.source_url,
                     "page": chunk.page,
-                    "metadata": {"document_key": chunk.document_key, "title": chunk.title},
+                    "metadata": {"document_key": chunk.document_key, "title": chunk.title, **chunk.metadata},
                     "heading_path": [],
                     "chunk_index": 0,
                     "scores": {
@@ -87,6 +99,7 @@ class Corpus:
                         "vector_rank": rank,
                         "keyword": keyword,
                         "keyword_rank": rank if keyword is not None else None,
+                        "keyword_coverage": coverage,
                     },
                 }
             )

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from chatbot.tests.conftest import RAG_PROJECT, Chunk, Corpus
 from config.testing import Received, Reply, StandIn, closed_port_url
+from content.models import Profile
 from papers.models import Paper
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,67 @@ def test_paper_id_restricts_retrieval_to_that_papers_chunks(
     assert documents.requests[0].json()["filters"] == {"document_key": "paper:2401.00001"}
     assert [(c["title"], c["page"]) for c in body["citations"]] == [("Sparse Retrieval", 3)]
     assert "sparse vectors" in body["answer"]
+
+
+def test_an_off_topic_question_in_a_papers_chat_shares_a_word_but_is_declined(
+    api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
+) -> None:
+    # One shared word is a keyword hit for the processor (ADR 11); it covers half the question.
+    Paper.objects.create(arxiv_id="2401.00004", title="Sparse Retrieval", abstract="")
+    corpus.chunks.append(
+        Chunk(
+            document_key="paper:2401.00004",
+            title="Sparse Retrieval",
+            source_type="pdf",
+            page=1,
+            text="The benchmark was collected in Paris during the workshop.",
+        )
+    )
+
+    body = ask(api, visitor, message="What's the weather in Paris?", paper_id="2401.00004").json()
+
+    assert documents.requests[0].json()["filters"] == {"document_key": "paper:2401.00004"}
+    assert body["citations"] == []
+    assert "Paris" not in body["answer"]
+
+
+def test_a_hidden_papers_text_still_in_the_index_is_never_quoted(
+    api: APIClient, documents: StandIn, corpus: Corpus, visitor: dict[str, str]
+) -> None:
+    # A retried outbox batch can index a paper's text again after the DELETE that hid it.
+    Paper.objects.create(arxiv_id="2401.00005", title="Quantum Gardening", hidden=True)
+    Paper.objects.create(arxiv_id="2401.00006", title="Quantum Baking")
+    for arxiv_id, title in (("2401.00005", "Quantum Gardening"), ("2401.00006", "Quantum Baking")):
+        corpus.chunks.append(
+            Chunk(
+                document_key=f"paper-text:{arxiv_id}",
+                title=title,
+                text=f"{title} grows quantum tomatoes with entangled seeds.",
+                metadata={"kind": "paper", "arxiv_id": arxiv_id},
+            )
+        )
+
+    body = ask(api, visitor, message="Which paper grows quantum tomatoes with entangled seeds?").json()
+
+    assert [c["title"] for c in body["citations"]] == ["Quantum Baking"]
+    assert "Gardening" not in body["answer"]
+
+
+def test_every_search_names_the_owner_as_its_subject(
+    api: APIClient, documents: StandIn, visitor: dict[str, str]
+) -> None:
+    Paper.objects.create(arxiv_id="2401.00007", title="Sparse Retrieval", abstract="An abstract.")
+    ask(api, visitor, message="Where did Vasu study?")
+    assert "subject" not in documents.requests[0].json(), "no profile: no subject"
+    Profile.objects.create(name="Vasu Example")
+    sent = len(documents.requests)
+
+    ask(api, visitor, message="Where did Vasu study?")
+    ask(api, visitor, message="What did Vasu find?", paper_id="2401.00007")
+
+    bodies = [request.json() for request in documents.requests[sent:]]
+    assert bodies and any(body["filters"] == {"document_key": "paper:2401.00007"} for body in bodies)
+    assert [body.get("subject") for body in bodies] == ["Vasu Example"] * len(bodies)
 
 
 def test_a_chunk_spanning_a_page_break_cites_the_page_its_sentence_stands_on(

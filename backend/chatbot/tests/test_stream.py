@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import AsyncClient
 from rest_framework.test import APIClient
 
@@ -16,6 +18,7 @@ from chatbot.services import sentences
 from chatbot.tests.conftest import ANALYTICS_PROJECT, RAG_PROJECT
 from config.testing import StandIn, closed_port_url
 from content.models import JourneyEntry, Profile, Project
+from portfolio_shared.log import request_id_var
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")]
 URL = "/api/chatbot/stream/"
@@ -204,3 +207,40 @@ async def test_core_s_asgi_application_streams_the_answer(
     assert headers[b"Content-Type"].startswith(b"text/event-stream")
     names = [block.split("\n")[0] for block in streamed.decode().split("\n\n") if block]
     assert names[-1] == "event: done" and len(names) >= 2, names
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_stream_runs_under_the_requests_id(documents: StandIn, visitor: dict[str, str]) -> None:
+    # The body runs after RequestIdMiddleware has reset the id: its logs and calls must carry it.
+    seen: list[tuple[str, str | None]] = []
+    connected: list[bool] = []
+
+    class Record(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append((record.name, request_id_var.get()))
+            connected.append(connection.connection is not None)
+
+    handler = Record(level=logging.DEBUG)
+    logger = logging.getLogger("chatbot.services")
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.DEBUG
+    try:
+        response = await AsyncClient().post(
+            URL,
+            {"message": "Which vector store does the RAG pipeline use?"},
+            content_type="application/json",
+            headers={"X-Request-ID": "stream-request-1"},
+            **visitor,
+        )
+        chunks = [chunk async for chunk in response.streaming_content]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    assert chunks[-1].startswith(b"event: done")
+    assert response["X-Request-ID"] == "stream-request-1"
+    assert seen and all(request_id == "stream-request-1" for _, request_id in seen), seen
+    assert [r.headers.get("x-request-id") for r in documents.requests] == ["stream-request-1"]
+    # Logged once retrieval is done, before the provider: no Postgres connection held meanwhile.
+    assert connected == [False]

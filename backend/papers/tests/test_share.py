@@ -11,6 +11,7 @@ import struct
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -148,18 +149,24 @@ def _free_port() -> int:
 def spa_host(live_server: LiveServer, tmp_path: Path, settings: Any) -> Iterator[str]:
     """nginx serving frontend/index.html as the app shell (the built shell keeps its comments),
     with the template rendered as the nginx image renders it, proxying to a live core."""
+    port = _free_port()
+    settings.SITE_URL = f"http://127.0.0.1:{port}"
+    with _nginx(tmp_path, port, live_server.url) as url:
+        yield url
+
+
+@contextmanager
+def _nginx(tmp_path: Path, port: int, core_url: str) -> Iterator[str]:
     if NGINX is None:
         pytest.skip("nginx is not installed: `apt-get install nginx-light` (.ci/run does, so CI runs this)")
-    port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = url
     html = tmp_path / "html"
     html.mkdir()
     shutil.copy(FRONTEND / "index.html", html / "index.html")
     headers = tmp_path / "security-headers.conf"
     headers.write_text('add_header X-Content-Type-Options "nosniff" always;\n')
     conf = TEMPLATE.read_text()
-    for name, value in {"PORT": f"127.0.0.1:{port}", "CORE_URL": live_server.url}.items():
+    for name, value in {"PORT": f"127.0.0.1:{port}", "CORE_URL": core_url}.items():
         conf = conf.replace("${" + name + "}", value)
     conf = conf.replace("/usr/share/nginx/html", str(html))
     conf = conf.replace("/etc/nginx/snippets/security-headers.conf", str(headers))
@@ -224,6 +231,12 @@ def test_a_non_javascript_fetch_of_a_paper_on_the_spa_host_sees_the_paper(spa_ho
 
         assert meta(client.get("/papers/hep-th/9901001").text).tags["og:title"] == ["Old-style strings"]
 
+        # The saved-papers page is no paper: the shell as is, SSI not run (no subrequest to core).
+        saved = client.get("/papers/saved")
+        assert saved.status_code == 200 and '<div id="root"></div>' in saved.text
+        assert "<!--# include" in saved.text
+        assert meta(saved.text).tags["og:title"] == ["AI Platform Portfolio"]
+
         # No such paper, and any other route: the shell with the site's own tags.
         for path in ("/papers/2499.99999", "/projects", "/papers"):
             other = client.get(path)
@@ -238,6 +251,20 @@ def test_a_non_javascript_fetch_of_a_paper_on_the_spa_host_sees_the_paper(spa_ho
         assert section is not None
         papers = client.get(section.group(1).replace("&amp;", "&"))
         assert f"{spa_host}/papers/2401.04242" in papers.text
+
+
+def test_a_core_that_never_answers_costs_a_paper_page_its_tags_not_the_page(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        core = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with _nginx(tmp_path, _free_port(), core) as url:
+            # Without the subrequest's read timeout nginx would wait 60 s, past this client's 10 s.
+            page = httpx.get(url + "/papers/2401.04242", timeout=10)
+    assert page.status_code == 200 and '<div id="root"></div>' in page.text
+    assert meta(page.text).tags["og:title"] == ["AI Platform Portfolio"]
 
 
 # --- Vercel: vercel.json's rewrites, evaluated as Vercel does (first match wins) ---------------
@@ -293,6 +320,7 @@ def test_vercel_sends_crawlers_of_a_paper_to_core_and_people_to_the_app() -> Non
             path = _core_path(vercel_rewrite(f"/papers/{paper}", agent))
             assert path == f"/share/papers/{paper}", agent
             assert resolve(path).url_name == "paper-share"
+        assert vercel_rewrite("/papers/saved", agent) == "/index.html"  # the SPA's page, no paper
     for agent in PEOPLE:
         assert vercel_rewrite("/papers/2401.04242", agent) == "/index.html"
         assert vercel_rewrite("/projects", agent) == "/index.html"

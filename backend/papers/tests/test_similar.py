@@ -12,7 +12,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from config.testing import Received, Reply, StandIn, closed_port_url
+from papers import cache as papers_cache
 from papers.models import Paper
+from papers.similar import cache_key
 from papers.tests.conftest import payload, store
 
 pytestmark = pytest.mark.django_db
@@ -109,11 +111,25 @@ def test_answers_are_cached_and_failures_only_briefly(
     from django.core.cache import cache
 
     settings.PAPERS_CACHE_SECONDS = 60
-    cache.delete_many(["papers:similar:2401.00001", "papers:similar:2401.00002"])
+    keys = [cache_key(i, papers_cache.generation()) for i in ("2401.00001", "2401.00002")]
+    cache.delete_many(keys)
     first = api.get(url("2401.00001")).json()
     assert api.get(url("2401.00001")).json() == first
     assert len(processor.requests) == 1
     settings.DOCUMENTS_URL = closed_port_url()
     assert api.get(url("2401.00002")).json()["degraded"] is True
-    assert cache.get("papers:similar:2401.00002") == {"results": [], "degraded": True}  # kept 5 s at most
-    cache.delete_many(["papers:similar:2401.00001", "papers:similar:2401.00002"])
+    assert cache.get(keys[1]) == {"results": [], "degraded": True}  # kept 5 s at most
+    cache.delete_many(keys)
+
+
+def test_a_paper_hidden_leaves_the_cached_similar_lists_at_once(
+    api: APIClient, papers: None, processor: StandIn, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.PAPERS_CACHE_SECONDS = 60
+    assert "2401.00003" in [p["arxiv_id"] for p in api.get(url("2401.00001")).json()["results"]]
+    paper = Paper.objects.get(arxiv_id="2401.00003")
+    paper.hidden = True
+    with django_capture_on_commit_callbacks(execute=True):  # the cache is invalidated on commit
+        paper.save()
+
+    assert [p["arxiv_id"] for p in api.get(url("2401.00001")).json()["results"]] == ["hep-th/9901001"]

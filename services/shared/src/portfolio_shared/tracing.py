@@ -17,7 +17,7 @@ Use::
 
     configure_tracing("scraper")          # once per process, before clients are built
     instrument_fastapi(app)               # create_service_app does this
-    instrument_django()                   # core's wsgi.py, before the WSGI handler loads middleware
+    instrument_django()                   # core's asgi.py, before the ASGI handler loads middleware
     instrument_celery()                   # the worker, in each prefork child (worker_process_init)
 
 Tests pass ``exporter=`` (an ``InMemorySpanExporter``) to trace without an endpoint, then call
