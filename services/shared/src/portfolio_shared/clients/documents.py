@@ -126,7 +126,9 @@ class DocumentsClient(ServiceClient):
         questions are about, see :class:`SearchRequest`)."""
         body = SearchRequest(query=query, k=k, filters=dict(filters or {}), subject=subject)
         # A search changes nothing, so repeating it is safe even though it is a POST.
-        response = await self.request("POST", "/search", json=body.model_dump(mode="json"), idempotent=True)
+        # Without a subject the field is left out, as an older processor expects.
+        payload = body.model_dump(mode="json", exclude_none=True)
+        response = await self.request("POST", "/search", json=payload, idempotent=True)
         return self._parse(response, SearchResponse).results
 
     async def similar(
