@@ -33,6 +33,8 @@ CHATTER = STOPWORDS | frozenset(
         writes solve solves solved""",
     )
 )
+#: Pronouns by which a visitor refers to the site's owner.
+OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
 KIND_WORDS = {
     "project": "project",
@@ -325,6 +327,9 @@ class Question:
     terms: tuple[Term, ...]
     intents: tuple[Intent, ...] = ()
     kinds: frozenset[str] = field(default_factory=frozenset)
+    #: Whether the visitor asks about the site's owner ("he", "his"): papers in the feed are
+    #: other people's work and never answer such a question.
+    about_owner: bool = False
 
     @property
     def answer_stems(self) -> frozenset[str]:
@@ -386,4 +391,10 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         seen.add(word)
         base = stem(word)
         terms.append(Term(word, base, SYNONYMS.get(base, frozenset()) | {base}, word in capitalised))
-    return Question(text=text, terms=tuple(terms), intents=tuple(found), kinds=kinds)
+    return Question(
+        text=text,
+        terms=tuple(terms),
+        intents=tuple(found),
+        kinds=kinds,
+        about_owner=bool(OWNER_PRONOUNS.intersection(typed)),
+    )

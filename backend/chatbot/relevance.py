@@ -89,6 +89,8 @@ def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float
 def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list[Passage]:
     """The passages that answer ``question``, best first, at most ``limit``; none when the question
     falls under the floor (see module docstring)."""
+    if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
+        passages = [p for p in passages if p.source_type != "paper"]
     if not passages:
         return []
     question = correct(question, passages)
@@ -118,6 +120,10 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
     scored: list[tuple[float, int, Passage]] = []
     for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
         held = [t for t in question.terms if t.within(feature.body)]
+        # A passage holding none of the question's firm terms is not quoted because of its kind
+        # alone: "who funded the X paper?" is not answered by the profile.
+        if required and not any(t.within(feature.body) for t in required):
+            continue
         if question.terms and not held and not feature.kind_match:
             continue
         in_title = [t for t in question.terms if t.within(feature.head)]
