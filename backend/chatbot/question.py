@@ -30,7 +30,7 @@ CHATTER = STOPWORDS | frozenset(
         sure maybe also else exactly actually overall briefly short quick quickly summary summarise
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
-        writes solve solves solved""",
+        writes solve solves solved current site page here this""",
     )
 )
 #: Pronouns by which a visitor refers to the site's owner.
@@ -159,6 +159,7 @@ INTENTS = (
                 "position",
                 "positions",
                 "employment",
+                "title",
             ]
         ),
         _stems("work engineer lead senior"),
@@ -224,7 +225,7 @@ INTENTS = (
     ),
     Intent(
         "person",
-        frozenset(["who", "introduce", "yourself", "bio", "background"]),
+        frozenset(["who", "introduce", "yourself", "bio", "background", "owner", "author"]),
         _stems("engineer"),
         ({"kind": "profile"},),
         phrases=(r"\bwho (?:is|'s) (?:he|she|vasu|\w+)\b", r"\babout (?:him|her)\b"),

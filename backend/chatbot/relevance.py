@@ -90,7 +90,7 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
     """The passages that answer ``question``, best first, at most ``limit``; none when the question
     falls under the floor (see module docstring)."""
     if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
-        passages = [p for p in passages if p.source_type != "paper"]
+        passages = [p for p in passages if not p.from_papers]
     if not passages:
         return []
     question = correct(question, passages)
