@@ -11,6 +11,8 @@ is whether the question's own content terms occur in what was retrieved:
   terms (weighted by rarity among the hits) occur there. A typo within one or two edits of a word of
   the hits counts as that word ("evalkt", "kubernets"). A question without content terms ("what
   technologies does he use?") needs a question type and a hit of the kind that type asks for.
+  A passage holding none of the question's firm terms is never kept for its kind alone, and a
+  question about the owner ("he", "his") is never answered from papers or their PDFs.
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the
