@@ -30,9 +30,11 @@ CHATTER = STOPWORDS | frozenset(
         sure maybe also else exactly actually overall briefly short quick quickly summary summarise
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
-        writes solve solves solved""",
+        writes solve solves solved current site page here this""",
     )
 )
+#: Pronouns by which a visitor refers to the site's owner.
+OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
 KIND_WORDS = {
     "project": "project",
@@ -157,6 +159,7 @@ INTENTS = (
                 "position",
                 "positions",
                 "employment",
+                "title",
             ]
         ),
         _stems("work engineer lead senior"),
@@ -222,7 +225,7 @@ INTENTS = (
     ),
     Intent(
         "person",
-        frozenset(["who", "introduce", "yourself", "bio", "background"]),
+        frozenset(["who", "introduce", "yourself", "bio", "background", "owner", "author"]),
         _stems("engineer"),
         ({"kind": "profile"},),
         phrases=(r"\bwho (?:is|'s) (?:he|she|vasu|\w+)\b", r"\babout (?:him|her)\b"),
@@ -325,6 +328,9 @@ class Question:
     terms: tuple[Term, ...]
     intents: tuple[Intent, ...] = ()
     kinds: frozenset[str] = field(default_factory=frozenset)
+    #: Whether the visitor asks about the site's owner ("he", "his"): papers in the feed are
+    #: other people's work and never answer such a question.
+    about_owner: bool = False
 
     @property
     def answer_stems(self) -> frozenset[str]:
@@ -386,4 +392,10 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         seen.add(word)
         base = stem(word)
         terms.append(Term(word, base, SYNONYMS.get(base, frozenset()) | {base}, word in capitalised))
-    return Question(text=text, terms=tuple(terms), intents=tuple(found), kinds=kinds)
+    return Question(
+        text=text,
+        terms=tuple(terms),
+        intents=tuple(found),
+        kinds=kinds,
+        about_owner=bool(OWNER_PRONOUNS.intersection(typed)),
+    )

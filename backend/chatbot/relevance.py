@@ -11,6 +11,8 @@ is whether the question's own content terms occur in what was retrieved:
   terms (weighted by rarity among the hits) occur there. A typo within one or two edits of a word of
   the hits counts as that word ("evalkt", "kubernets"). A question without content terms ("what
   technologies does he use?") needs a question type and a hit of the kind that type asks for.
+  A passage holding none of the question's firm terms is never kept for its kind alone, and a
+  question about the owner ("he", "his") is never answered from papers or their PDFs.
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the
@@ -89,6 +91,8 @@ def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float
 def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list[Passage]:
     """The passages that answer ``question``, best first, at most ``limit``; none when the question
     falls under the floor (see module docstring)."""
+    if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
+        passages = [p for p in passages if not p.from_papers]
     if not passages:
         return []
     question = correct(question, passages)
@@ -118,6 +122,10 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
     scored: list[tuple[float, int, Passage]] = []
     for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
         held = [t for t in question.terms if t.within(feature.body)]
+        # A passage holding none of the question's firm terms is not quoted because of its kind
+        # alone: "who funded the X paper?" is not answered by the profile.
+        if required and not any(t.within(feature.body) for t in required):
+            continue
         if question.terms and not held and not feature.kind_match:
             continue
         in_title = [t for t in question.terms if t.within(feature.head)]

@@ -61,6 +61,11 @@ class Passage:
     #: The chunk's place in its document (0: the document's opening).
     chunk_index: int | None = None
 
+    @property
+    def from_papers(self) -> bool:
+        """Whether the passage is a paper's indexed text or a chunk of its PDF (not the owner's)."""
+        return self.source_type == "paper" or (self.document_key or "").startswith(paper_key(""))
+
 
 def paper_key(arxiv_id: str) -> str:
     """The document key the scraper ingests a paper's PDF under."""
