@@ -32,7 +32,6 @@ import redis
 import uvicorn
 from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from fpdf import FPDF
@@ -40,9 +39,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from outbox.apps import register_core_outbox_collector
 from portfolio_shared import tracing
 from portfolio_shared.log import configure_logging
-from portfolio_shared.outbox import register_outbox_collector
 from portfolio_shared.sql import run_migrations
 from portfolio_shared.testing import temporary_database
 
@@ -193,7 +192,7 @@ def processor(documents_env: dict[str, str], spans: InMemorySpanExporter, settin
         thread.join(timeout=30)
         # The processor's app registered its scrape-time collectors in this process: core's again.
         unregister_collectors()
-        register_outbox_collector(connection.cursor)
+        register_core_outbox_collector()
 
 
 @pytest.fixture
