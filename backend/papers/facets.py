@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 from papers import selectors
@@ -190,7 +191,10 @@ def paper_facets(filters: PaperFilters) -> Facets:
         # Unordered: ranking every match of a common term is what must not happen here. One match
         # past the cap, counted too, tells that there are more without a second query.
         matches = paper_list(filters).order_by().values("topics", "tags", "sources")[: LIVE_CAP + 1]
-        sql, params = matches.query.sql_with_params()
+        try:
+            sql, params = matches.query.sql_with_params()
+        except EmptyResultSet:  # a search that matches nothing, even corrected: no query to run
+            return facets
         cursor.execute(_LIVE.format(matches=sql), params)
         for kind, value, count in cursor.fetchall():
             facets.add(kind, value, count)

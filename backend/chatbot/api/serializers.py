@@ -31,18 +31,15 @@ class ChatResponseSerializer(serializers.Serializer):
     )
 
 
-class StreamTextSerializer(serializers.Serializer):
-    """The data of a ``sentence`` event (extractive: one cited sentence) or a ``token`` event
-    (generative: the model's next piece of text, raw ``[n]`` markers included)."""
+class ChatStreamEventSerializer(serializers.Serializer):
+    """One server-sent event of ``POST /api/chatbot/stream/`` as a client parses it: its name and
+    its one ``data:`` line, a JSON document whose shape the name decides (see the operation)."""
 
-    text = serializers.CharField()
-
-
-class StreamErrorSerializer(serializers.Serializer):
-    """The data of an ``error`` event: the error envelope and the HTTP status it stands for."""
-
-    error = serializers.DictField(help_text="The error envelope's body: code, message, details.")
-    status = serializers.IntegerField()
+    event = serializers.ChoiceField(choices=["sentence", "token", "done", "error"])
+    data = serializers.CharField(
+        help_text="JSON. sentence/token: {text}; done: the ChatResponse; error: {error (the error "
+        "envelope's body: code, message, details), status (the HTTP status it stands for)}."
+    )
 
 
 class StarterSerializer(serializers.Serializer):

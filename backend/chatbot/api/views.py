@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,8 +14,7 @@ from chatbot.api import streaming
 from chatbot.api.serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,
-    StreamErrorSerializer,
-    StreamTextSerializer,
+    ChatStreamEventSerializer,
     SuggestionsSerializer,
 )
 from config.ratelimit import limit_key
@@ -96,13 +95,8 @@ class ChatStreamView(APIView):
         request=ChatRequestSerializer,
         responses={
             (200, streaming.MEDIA_TYPE): OpenApiResponse(
-                response=PolymorphicProxySerializer(
-                    component_name="ChatStreamEvent",
-                    serializers=[StreamTextSerializer, ChatResponseSerializer, StreamErrorSerializer],
-                    resource_type_field_name=None,
-                ),
-                description="The events' data: sentence/token (StreamText), done (ChatResponse), "
-                "error (StreamError).",
+                response=ChatStreamEventSerializer,
+                description="Each event: its name and its data (JSON, as described above).",
             ),
             422: ERRORS[422],
             429: ERRORS[429],

@@ -112,3 +112,8 @@ def test_the_facets_of_a_search_say_when_they_count_only_its_ranked_candidates(
     assert many["exact"] is False  # 31 matches, only the bounded candidates counted
     few = api.get("/api/papers/facets/", {"search": "dense"}).json()
     assert few["exact"] is True and few["total"] == 1
+
+
+def test_the_facets_of_a_search_that_matches_nothing_are_empty(api: APIClient, crowd: None) -> None:
+    body = api.get("/api/papers/facets/", {"search": "0" * 200}).json()
+    assert body["total"] == 0 and body["exact"] is True

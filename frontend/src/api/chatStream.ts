@@ -1,15 +1,22 @@
 import { config } from "./config";
 import type { ChatRequest, ChatResponse } from "./core";
 import { ApiError, errorFromResponse } from "./errors";
-import type { components } from "./generated/core";
 
-type Schemas = components["schemas"];
+/** An event's `data` as the OpenAPI description of `POST /api/chatbot/stream/` states it (the
+ * schema declares the event itself: its name and its data as a JSON string). */
+interface StreamText {
+  text: string;
+}
+interface StreamError {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+  status: number;
+}
 
-/** The events of `POST /api/chatbot/stream/` (see its OpenAPI description). */
+/** The events of `POST /api/chatbot/stream/`, their data parsed. */
 export type ChatStreamEvent =
-  | { event: "sentence" | "token"; data: Schemas["StreamText"] }
+  | { event: "sentence" | "token"; data: StreamText }
   | { event: "done"; data: ChatResponse }
-  | { event: "error"; data: Schemas["StreamError"] };
+  | { event: "error"; data: StreamError };
 
 export interface SseMessage {
   event: string;

@@ -410,7 +410,15 @@ export interface components {
             /** @description Two questions to ask next, computed from what the answer cited. */
             follow_ups: string[];
         };
-        ChatStreamEvent: components["schemas"]["StreamText"] | components["schemas"]["ChatResponse"] | components["schemas"]["StreamError"];
+        /**
+         * @description One server-sent event of ``POST /api/chatbot/stream/`` as a client parses it: its name and
+         *     its one ``data:`` line, a JSON document whose shape the name decides (see the operation).
+         */
+        ChatStreamEvent: {
+            event: components["schemas"]["EventEnum"];
+            /** @description JSON. sentence/token: {text}; done: the ChatResponse; error: {error (the error envelope's body: code, message, details), status (the HTTP status it stands for)}. */
+            data: string;
+        };
         Citation: {
             title: string;
             url: string | null;
@@ -432,6 +440,14 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
+        /**
+         * @description * `sentence` - sentence
+         *     * `token` - token
+         *     * `done` - done
+         *     * `error` - error
+         * @enum {string}
+         */
+        EventEnum: "sentence" | "token" | "done" | "error";
         FacetValue: {
             value: string;
             count: number;
@@ -934,21 +950,6 @@ export interface components {
         StarterKindEnum: "project" | "journey" | "paper";
         /** @enum {string} */
         StateEnum: "queued" | "running" | "succeeded" | "partial" | "failed";
-        /** @description The data of an ``error`` event: the error envelope and the HTTP status it stands for. */
-        StreamError: {
-            /** @description The error envelope's body: code, message, details. */
-            error: {
-                [key: string]: unknown;
-            };
-            status: number;
-        };
-        /**
-         * @description The data of a ``sentence`` event (extractive: one cited sentence) or a ``token`` event
-         *     (generative: the model's next piece of text, raw ``[n]`` markers included).
-         */
-        StreamText: {
-            text: string;
-        };
         Suggestions: {
             starters: components["schemas"]["Starter"][];
         };
@@ -1243,7 +1244,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The events' data: sentence/token (StreamText), done (ChatResponse), error (StreamError). */
+            /** @description Each event: its name and its data (JSON, as described above). */
             200: {
                 headers: {
                     [name: string]: unknown;
