@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import documents
+from benchmarks.load import timed
 from benchmarks.papers import core_server, migrate_core
 from scripts import devstack
 from scripts.stack import drop_databases, stack_env
@@ -33,15 +34,6 @@ TARGET_P95_MS = 300.0
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, max(0, round(q * len(sorted_ms)) - 1))]
-
-
-def _timed(requests: Sequence[Callable[[], httpx.Response]]) -> tuple[list[float], list[httpx.Response]]:
-    latencies, responses = [], []
-    for request in requests:
-        started = time.perf_counter()
-        responses.append(request())
-        latencies.append((time.perf_counter() - started) * 1000)
-    return sorted(latencies), responses
 
 
 FIRST_EVENTS = ("event: sentence", "event: token")
@@ -91,13 +83,13 @@ def run_with(documents_env: dict[str, str], tmp: Path, *, questions: int = 300, 
                     headers=documents.service_headers(),
                 )
 
-            _timed([ask(q) for q in queries[:20]])  # warm-up: connections, the query embedder
-            chat_ms, answers = _timed([ask(q) for q in queries])
+            timed([ask(q) for q in queries[:20]])  # warm-up: connections, the query embedder
+            chat_ms, answers = timed([ask(q) for q in queries])
             firsts = [
                 _first_event(client, f"{core_url}/api/chatbot/stream/", {"message": f"What is {q}?"})
                 for q in queries
             ]
-            search_ms, _ = _timed([search(q) for q in queries])
+            search_ms, _ = timed([search(q) for q in queries])
     finally:
         drop_databases(env)
     errors = sum(r.status_code != 200 for r in answers)

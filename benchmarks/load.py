@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,13 @@ async def _run(url: str, requests: int, concurrency: int, warmup: int) -> Result
 def measure(url: str, *, requests: int = 2000, concurrency: int = 20, warmup: int = 50) -> Result:
     """Send ``requests`` GETs to ``url`` over ``concurrency`` keep-alive connections."""
     return asyncio.run(_run(url, requests, concurrency, warmup))
+
+
+def timed(requests: Sequence[Callable[[], T]]) -> tuple[list[float], list[T]]:
+    """Each request called once, one after another: the latencies in ms (sorted) and the answers."""
+    latencies, responses = [], []
+    for request in requests:
+        started = time.perf_counter()
+        responses.append(request())
+        latencies.append((time.perf_counter() - started) * 1000)
+    return sorted(latencies), responses

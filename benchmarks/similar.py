@@ -36,6 +36,7 @@ import httpx
 import numpy as np
 
 from benchmarks import documents
+from benchmarks.load import timed
 from benchmarks.paper_corpus import corpus
 from benchmarks.papers import core_server, migrate_core
 from portfolio_shared.auth import issue_token
@@ -108,15 +109,6 @@ def load_papers(core_url: str, env: dict[str, str], count: int) -> list[str]:
     return ids
 
 
-def _timed(requests: Sequence[Callable[[], httpx.Response]]) -> tuple[list[float], list[httpx.Response]]:
-    latencies, responses = [], []
-    for request in requests:
-        started = time.perf_counter()
-        responses.append(request())
-        latencies.append((time.perf_counter() - started) * 1000)
-    return sorted(latencies), responses
-
-
 def run(papers: int = 20_000, queries: int = 500) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-similar-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -161,9 +153,9 @@ def run(papers: int = 20_000, queries: int = 500) -> list[str]:
                             headers=documents.service_headers(),
                         )
 
-                    _timed([ask(i) for i in sample[:20]])  # warm-up: connections, Chroma's index in memory
-                    core_ms, answers = _timed([ask(i) for i in sample])
-                    base_ms, _ = _timed([direct(i) for i in sample])
+                    timed([ask(i) for i in sample[:20]])  # warm-up: connections, Chroma's index in memory
+                    core_ms, answers = timed([ask(i) for i in sample])
+                    base_ms, _ = timed([direct(i) for i in sample])
             finally:
                 drop_databases(env)
     errors = sum(r.status_code != 200 or r.json()["degraded"] for r in answers)
