@@ -47,6 +47,8 @@ class ScrapeJobReport(ScrapeJobSchema):
 
     phase: str | None = None
     trigger: str | None = None
+    #: The job whose failed source this one scrapes again (trigger ``rerun``).
+    rerun_of: str | None = None
     window: Window | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     sources: dict[str, SourceReport] = Field(default_factory=dict)  # type: ignore[assignment]
@@ -113,6 +115,7 @@ def build_report(job: ScrapeJob, sources: Sequence[ScrapeJobSource]) -> ScrapeJo
             "errors": job.errors or [],
             "phase": job.phase,
             "trigger": params.get("trigger"),
+            "rerun_of": params.get("rerun_of"),
             "window": params.get("window"),
             "timings": job.timings or {},
         }

@@ -136,12 +136,14 @@ class JobRunner:
         trigger: str = "api",
         force: bool = False,
         idempotency_key: str | None = None,
+        rerun_of: uuid.UUID | None = None,
     ) -> uuid.UUID:
         """Create a queued job for ``source`` over the last ``days`` days (or ``window``).
 
         Raises :class:`~portfolio_scraper.jobs.store.JobConflict` when a running job holds one of
         its sources, ``ValueError`` for an unknown source. ``idempotency_key`` is recorded so that
-        a retried request can find the job it created (:meth:`find`).
+        a retried request can find the job it created (:meth:`find`); ``rerun_of`` names the job
+        whose failed source this one scrapes again.
         """
         store.sources_of(source)
         if window is None:
@@ -156,6 +158,8 @@ class JobRunner:
         }
         if idempotency_key:
             params["idempotency_key"] = idempotency_key
+        if rerun_of is not None:
+            params["rerun_of"] = str(rerun_of)
         job_id = uuid.uuid4()
         # Locked before the row exists, so no sweep ever sees this job without its owner.
         await self.locks.acquire(job_id)
