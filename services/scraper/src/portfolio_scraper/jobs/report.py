@@ -43,12 +43,9 @@ class Window(ResponseModel):
 
 
 class ScrapeJobReport(ScrapeJobSchema):
-    """A scrape job with its phase, window, trigger, timings and per-source detail."""
+    """A scrape job with its window, timings and per-source detail (phase, trigger and ``rerun_of``
+    are the shared model's)."""
 
-    phase: str | None = None
-    trigger: str | None = None
-    #: The job whose failed source this one scrapes again (trigger ``rerun``).
-    rerun_of: str | None = None
     window: Window | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     sources: dict[str, SourceReport] = Field(default_factory=dict)  # type: ignore[assignment]

@@ -73,6 +73,12 @@ class ScrapeJob(ResponseModel):
     counts: ScrapeCounts = Field(default_factory=ScrapeCounts)
     sources: dict[str, SourceProgress] = Field(default_factory=dict)
     errors: list[ScrapeErrorItem] = Field(default_factory=list)
+    #: ``fetch`` | ``enrich`` | ``deliver`` while running, else None.
+    phase: str | None = None
+    #: What started it: ``api``, ``schedule``, ``cli``, ``rerun``.
+    trigger: str | None = None
+    #: The job whose failed source this one scrapes again (trigger ``rerun``).
+    rerun_of: str | None = None
 
 
 class ScrapeHistory(ResponseModel):
