@@ -11,9 +11,9 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
    ``frontend/e2e/fixtures/papers.json`` through core's real ``POST /api/internal/papers/bulk/``
    with a scraper service token (their Hugging Face thumbnails point at a local fake upstream, core's
    ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs; the scraper's sources are there too, so a
-   scrape started from the admin ends quickly and the same way every run), then warms the document processor's search up
-   and waits until every fixture paper's text is indexed (core's outbox → the worker: similar papers,
-   paper answers);
+   scrape started from the admin ends quickly and the same way every run), then warms the document
+   processor's search up and waits until every fixture paper's text is indexed (core's outbox → the
+   worker: similar papers, paper answers);
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
    writes the URLs and the owner's credentials to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops

@@ -52,7 +52,7 @@ class PortfolioAdminSite(admin.AdminSite):
 
     @property  # type: ignore[override]
     def site_url(self) -> str:
-        """"View site": the SPA, read per request so that tests may change ``SITE_URL``."""
+        """ "View site": the SPA, read per request so that tests may change ``SITE_URL``."""
         return f"{settings.SITE_URL}/"
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from config.admin_base import ReadOnlyAdmin
 from portfolio_shared.errors import NotFound, PortfolioError, ServiceUnavailable
 from portfolio_shared.schemas import JobState
 from scrapes import scraper
@@ -47,17 +48,8 @@ def _error_json(exc: PortfolioError) -> JsonResponse:
 
 
 @admin.register(LiveScrapeJob)
-class LiveScrapeJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LiveScrapeJobAdmin(ReadOnlyAdmin):
     """No rows of its own: every view reads the scraper."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_start_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.start_scrape")
@@ -82,7 +74,10 @@ class LiveScrapeJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     # -- views --------------------------------------------------------------------------------------
 
     def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None, form: ScrapeNowForm | None = None
+        self,
+        request: HttpRequest,
+        extra_context: dict[str, Any] | None = None,
+        form: ScrapeNowForm | None = None,
     ) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied

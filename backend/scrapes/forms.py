@@ -8,14 +8,17 @@ from django import forms
 
 from portfolio_shared.schemas import PaperSource, ScrapeSource
 
-SOURCE_LABELS = {"all": "All sources", "arxiv": "arXiv", "huggingface": "Hugging Face", "pwc": "Papers with Code"}
+SOURCE_LABELS = {
+    "all": "All sources",
+    "arxiv": "arXiv",
+    "huggingface": "Hugging Face",
+    "pwc": "Papers with Code",
+}
 
 
 class ScrapeNowForm(forms.Form):
     source = forms.ChoiceField(choices=[(s, SOURCE_LABELS[s]) for s in get_args(ScrapeSource)], initial="all")
-    days = forms.IntegerField(
-        min_value=1, max_value=30, initial=1, help_text="How many days back, 1 to 30."
-    )
+    days = forms.IntegerField(min_value=1, max_value=30, initial=1, help_text="How many days back, 1 to 30.")
 
 
 class RerunForm(forms.Form):

@@ -268,7 +268,11 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
         "profile"
     ]
     # Core answered its relevance keywords, none yet: the scraper's INTEREST_KEYWORDS stood in.
-    assert profile == {"origin": "core", "keywords": len(KEYWORDS) + len(terms), "keywords_from": "environment"}
+    assert profile == {
+        "origin": "core",
+        "keywords": len(KEYWORDS) + len(terms),
+        "keywords_from": "environment",
+    }
     first = query(scraper_db, "SELECT params FROM scrape_job WHERE id = %s", job["id"])[0]["params"][
         "profile"
     ]

@@ -107,7 +107,11 @@ def scraper_process(live_server: Any, settings: Any, tmp_path: Path) -> Iterator
         cmd = [sys.executable, "-m", "uvicorn", "portfolio_scraper.main:app", "--host", "127.0.0.1"]
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [*cmd, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                [*cmd, "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         try:
             url = f"http://127.0.0.1:{port}"

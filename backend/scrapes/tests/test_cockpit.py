@@ -44,7 +44,9 @@ def wait_for_end(client: Client, job_id: str, timeout: float = 90) -> dict[str, 
 
 
 def scrape_now(client: Client, source: str, days: int) -> str:
-    response = client.post(reverse("admin:scrapes_livescrapejob_scrape_now"), {"source": source, "days": days})
+    response = client.post(
+        reverse("admin:scrapes_livescrapejob_scrape_now"), {"source": source, "days": days}
+    )
     assert response.status_code == 302, response.content
     job_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
     assert response["Location"] == reverse("admin:scrapes_livescrapejob_job", args=[job_id])
@@ -145,7 +147,9 @@ def test_the_scraper_being_down_is_a_message_not_an_error(client: Client, owner:
     page = client.get(reverse(LIST))
     assert page.status_code == 200
     assert "The scraper is unavailable" in page.content.decode()
-    started = client.post(reverse("admin:scrapes_livescrapejob_scrape_now"), {"source": "all", "days": 1}, follow=True)
+    started = client.post(
+        reverse("admin:scrapes_livescrapejob_scrape_now"), {"source": "all", "days": 1}, follow=True
+    )
     assert "The scraper is unavailable, so the scrape did not happen" in started.content.decode()
     status = client.get(reverse("admin:scrapes_livescrapejob_jobs_json"))
     assert status.status_code == 503 and status.json()["error"]["code"] == "upstream_unreachable"

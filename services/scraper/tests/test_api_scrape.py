@@ -75,6 +75,16 @@ async def finished(app: FastAPI) -> None:
     await asyncio.gather(*tasks)
 
 
+def core_client(app: FastAPI) -> ScraperClient:
+    """The shared client as core holds it, talking to ``app`` in process."""
+    return ScraperClient(
+        "http://scraper",
+        caller="core",
+        token_provider=SignedTokenProvider("core", KEYRING["core"]),
+        transport=httpx.ASGITransport(app=app),
+    )
+
+
 def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     error: dict[str, Any] = response.json()["error"]
@@ -247,13 +257,7 @@ async def test_status_is_the_latest_job_and_history_pages_newest_first(
 
 
 async def test_the_shared_client_starts_follows_and_lists_jobs(app: FastAPI) -> None:
-    client = ScraperClient(
-        "http://scraper",
-        caller="core",
-        token_provider=SignedTokenProvider("core", KEYRING["core"]),
-        transport=httpx.ASGITransport(app=app),
-    )
-    async with client:
+    async with core_client(app) as client:
         accepted = await client.start_scrape("pwc", days=1, idempotency_key="once")
         assert (await client.start_scrape("pwc", days=1, idempotency_key="once")).job_id == accepted.job_id
         await finished(app)
@@ -331,13 +335,7 @@ async def test_a_failed_source_is_rerun_alone_over_the_same_window(
     )
     assert (await api.get("/scrape/history")).json()["count"] == 1
 
-    client = ScraperClient(
-        "http://scraper",
-        caller="core",
-        token_provider=SignedTokenProvider("core", KEYRING["core"]),
-        transport=httpx.ASGITransport(app=app),
-    )
-    async with client:
+    async with core_client(app) as client:
         accepted = await client.rerun_source(failed["id"], "arxiv")
         await finished(app)
         rerun = (await api.get(accepted.status_url)).json()

@@ -139,7 +139,9 @@ async def load_interests(
         projects = await _all_results(client, base + PROJECTS_PATH)
     except (httpx.HTTPError, ValueError, InvalidAnswer) as exc:
         reason = f"{type(exc).__name__}: {exc}"[:300]
-        logger.warning("interest profile from core unavailable, using the keywords alone", extra={"error": reason})
+        logger.warning(
+            "interest profile from core unavailable, using the keywords alone", extra={"error": reason}
+        )
         return Interests(keywords, "fallback", reason, weights=weighted, keywords_from=keywords_from)
     # The owner's keywords come last: for the same term, their weight replaces the tech stack's.
     terms = terms_from(tech_stack, projects) | weighted

@@ -192,9 +192,7 @@ async def rerun_source(
             details={"job_id": str(job_id), "source": body.source, "state": source.state},
         )
     window = Window(job.window.start, job.window.end) if job.window else None
-    new_id = await runner.submit(
-        body.source, days=job.days, window=window, trigger="rerun", rerun_of=job_id
-    )
+    new_id = await runner.submit(body.source, days=job.days, window=window, trigger="rerun", rerun_of=job_id)
     runner.start(new_id)
     return _response(request, new_id)
 
