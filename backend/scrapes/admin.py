@@ -190,8 +190,9 @@ class LiveScrapeJobAdmin(ReadOnlyAdmin):
     # -- helpers ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _page_query(request: HttpRequest) -> tuple[int, str | None]:
+    def _page_query(request: HttpRequest) -> tuple[int, JobState | None]:
+        """``?page=`` and ``?state=``; anything else than a page number or a state shows page 1 of all."""
         raw_page = request.GET.get("page", "1")
         page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
         state = request.GET.get("state")
-        return page, state if state in STATES else None
+        return page, next((s for s in STATES if s == state), None)

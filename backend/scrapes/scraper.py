@@ -13,7 +13,14 @@ import uuid
 
 from config.upstreams import call
 from portfolio_shared.clients import RetryPolicy, ScraperClient
-from portfolio_shared.schemas import JobAccepted, PaperSource, ScrapeHistory, ScrapeJob, ScrapeSource
+from portfolio_shared.schemas import (
+    JobAccepted,
+    JobState,
+    PaperSource,
+    ScrapeHistory,
+    ScrapeJob,
+    ScrapeSource,
+)
 
 #: A page the owner is looking at: answer or say the scraper is unavailable, quickly.
 READ_DEADLINE = 5.0
@@ -39,12 +46,12 @@ def rerun_source(*, job_id: str, source: PaperSource) -> JobAccepted:
     return call(ScraperClient, lambda c: c.rerun_source(job_id, source), deadline=START_DEADLINE)
 
 
-def jobs(*, page: int = 1, state: str | None = None) -> ScrapeHistory:
+def jobs(*, page: int = 1, state: JobState | None = None) -> ScrapeHistory:
     """One page of jobs, running ones included, newest first."""
     offset = (max(page, 1) - 1) * PAGE_SIZE
     return call(
         ScraperClient,
-        lambda c: c.jobs(limit=PAGE_SIZE, offset=offset, state=state),  # type: ignore[arg-type]
+        lambda c: c.jobs(limit=PAGE_SIZE, offset=offset, state=state),
         deadline=READ_DEADLINE,
         retry=_ONE_RETRY,
     )
