@@ -130,7 +130,9 @@ def thumbnail_png(name: str, width: int = 384, height: int = 216) -> bytes:
 
 
 #: What the local upstream answers the scraper: Hugging Face and Papers with Code have no papers; arXiv is
-#: not there (404), so a scrape from the admin ends ``partial`` with a failed source to re-run.
+#: not there (404, after :data:`ARXIV_DELAY` seconds, so that a job runs long enough to be watched), so a
+#: scrape from the admin ends ``partial`` with a failed source to re-run.
+ARXIV_DELAY = 6.0
 EMPTY_PWC_PAGE = json.dumps({"count": 0, "next": None, "previous": None, "results": []}).encode()
 SCRAPE_ANSWERS = {
     "/hf/api/daily_papers": b"[]",
@@ -151,6 +153,9 @@ def local_upstream() -> Iterator[str]:
                 self._send(SCRAPE_ANSWERS[path], "application/json")
             elif path.startswith("/social-thumbnails/") and path.endswith(".png"):
                 self._send(thumbnail_png(self.path), "image/png")
+            elif path.startswith("/arxiv/"):
+                time.sleep(ARXIV_DELAY)
+                self.send_error(404)
             else:
                 self.send_error(404)
 

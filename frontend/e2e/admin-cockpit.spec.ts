@@ -20,9 +20,14 @@ test("the owner scrapes now, watches the job live, re-runs its failed source and
   await page.getByLabel("Days").fill("2");
   await page.getByRole("button", { name: "Scrape now" }).click();
 
-  // The job's page follows it live (scrapes/live.js) until it ends, then shows its sources' outcome.
+  // The job's page follows it live (scrapes/live.js): running while arXiv takes its time, then its end
+  // with the sources' outcome.
   await expect(page).toHaveURL(/\/scrapes\/livescrapejob\/[0-9a-f-]{36}\/$/);
   const job = page.locator("#scrape-job");
+  await expect(job).toHaveAttribute("data-state", "running");
+  await expect(job.locator('[data-source="huggingface"] [data-field="state"]')).toHaveText("succeeded");
+  await expect(job.locator('[data-source="arxiv"] [data-field="state"]')).toHaveText("running");
+  await screenshot(page, "admin-scrape-job-running", "light");
   await expect(job).toHaveAttribute("data-state", "partial", { timeout: 60_000 });
   await expect(job.locator('[data-source="huggingface"] [data-field="state"]')).toHaveText("succeeded");
   await expect(job.locator('[data-source="arxiv"] [data-field="state"]')).toHaveText("failed");
