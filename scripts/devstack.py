@@ -114,6 +114,8 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault(
         "ALLOWED_ORIGINS", f"{host}:{env['FRONTEND_PORT']},http://localhost:{env['FRONTEND_PORT']}"
     )
+    # The public site (the SPA): the admin's "View site" and live dashboard link, content's source URLs.
+    env.setdefault("SITE_URL", f"{host}:{env['FRONTEND_PORT']}")
     ensure_keys(env)
     return env
 

@@ -10,9 +10,10 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
 3. seeds the sample content and the owner account (``manage.py seed_dev``) and the papers of
    ``frontend/e2e/fixtures/papers.json`` through core's real ``POST /api/internal/papers/bulk/``
    with a scraper service token (their Hugging Face thumbnails point at a local fake upstream, core's
-   ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs), then warms the document processor's search up
-   and waits until every fixture paper's text is indexed (core's outbox → the worker: similar papers,
-   paper answers);
+   ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs; the scraper's sources are there too, so a
+   scrape started from the admin ends quickly and the same way every run), then warms the document
+   processor's search up and waits until every fixture paper's text is indexed (core's outbox → the
+   worker: similar papers, paper answers);
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
    writes the URLs and the owner's credentials to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
@@ -128,18 +129,39 @@ def thumbnail_png(name: str, width: int = 384, height: int = 216) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
+#: What the local upstream answers the scraper: Hugging Face and Papers with Code have no papers; arXiv is
+#: not there (404, after :data:`ARXIV_DELAY` seconds, so that a job runs long enough to be watched), so a
+#: scrape from the admin ends ``partial`` with a failed source to re-run.
+ARXIV_DELAY = 6.0
+EMPTY_PWC_PAGE = json.dumps({"count": 0, "next": None, "previous": None, "results": []}).encode()
+SCRAPE_ANSWERS = {
+    "/hf/api/daily_papers": b"[]",
+    "/pwc/api/v1/papers/recent": EMPTY_PWC_PAGE,
+    "/pwc/api/v1/papers/trending": EMPTY_PWC_PAGE,
+}
+
+
 @contextmanager
-def thumbnail_upstream() -> Iterator[str]:
-    """A local stand-in for Hugging Face's thumbnail host: a PNG for any ``.png`` path; its base URL."""
+def local_upstream() -> Iterator[str]:
+    """A local stand-in for the third parties: Hugging Face's thumbnail host (a PNG for any ``.png``
+    path under ``/social-thumbnails/``) and the scraper's sources (:data:`SCRAPE_ANSWERS`); its base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if not self.path.endswith(".png"):
+            path = urllib.parse.urlsplit(self.path).path
+            if path in SCRAPE_ANSWERS:
+                self._send(SCRAPE_ANSWERS[path], "application/json")
+            elif path.startswith("/social-thumbnails/") and path.endswith(".png"):
+                self._send(thumbnail_png(self.path), "image/png")
+            elif path.startswith("/arxiv/"):
+                time.sleep(ARXIV_DELAY)
                 self.send_error(404)
-                return
-            body = thumbnail_png(self.path)
+            else:
+                self.send_error(404)
+
+        def _send(self, body: bytes, content_type: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -152,11 +174,21 @@ def thumbnail_upstream() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, args=(0.2,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/social-thumbnails/"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def upstream_overrides(base: str) -> dict[str, str]:
+    """Core's thumbnail host and the scraper's sources, all on the local upstream at ``base``."""
+    return {
+        "THUMBNAIL_UPSTREAM_URL": f"{base}/social-thumbnails/",
+        "ARXIV_API_URL": f"{base}/arxiv/api/query",
+        "HF_API_URL": f"{base}/hf/api",
+        "PWC_API_URL": f"{base}/pwc/api/v1",
+    }
 
 
 def fixture_papers(papers: Path, thumbnail_base: str | None) -> bytes:
@@ -258,6 +290,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         "CORE_PORT": str(core_port),
         "ANALYTICS_PORT": str(analytics_port),
         "FRONTEND_PORT": str(args.frontend_port),
+        "SITE_URL": f"http://127.0.0.1:{args.frontend_port}",  # the admin's "View site" is this stack's SPA
         "ENVIRONMENT": "development",
         "DJANGO_ADMIN_PATH": ADMIN_PATH,
         "DEV_ADMIN_USER": "owner",
@@ -284,7 +317,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
     dist = tmp / "dist"
     frontend_url = f"{host}:{args.frontend_port}"
     with ExitStack() as stack:
-        overrides["THUMBNAIL_UPSTREAM_URL"] = stack.enter_context(thumbnail_upstream())
+        overrides.update(upstream_overrides(stack.enter_context(local_upstream())))
         log(f"building the SPA for core {build_env['VITE_CORE_URL']}, starting {', '.join(PROCESSES)}")
         build = stack.enter_context(spa_build(build_env, dist, tmp / "vite-build.log"))
         env = stack.enter_context(services_running(tmp, PROCESSES, **overrides))

@@ -1,4 +1,6 @@
-"""Core's admin site: Django's, with its login throttled against password guessing.
+"""Core's admin site: Django's, with its login throttled against password guessing, "View site"
+going to the public site (``SITE_URL``, the SPA; core itself serves no page at ``/``) and a link to
+the live analytics dashboard there (``admin/base_site.html``).
 
 Failed logins are counted per (username, client address) in the Django cache (Redis): after
 ``ADMIN_LOGIN_MAX_FAILURES`` failures within ``ADMIN_LOGIN_LOCKOUT_SECONDS`` that pair is refused
@@ -30,6 +32,8 @@ from config.ratelimit import limit_key
 
 logger = logging.getLogger(__name__)
 
+#: The SPA's route of the live analytics dashboard.
+DASHBOARD_PATH = "/analytics"
 LOCKOUT_MESSAGE = "Too many failed logins for this account from your address. Try again later."
 
 
@@ -45,6 +49,14 @@ class PortfolioAdminSite(admin.AdminSite):
     site_header = "AI Platform Portfolio"
     site_title = "Portfolio admin"
     index_title = "Content, papers and documents"
+
+    @property  # type: ignore[override]
+    def site_url(self) -> str:
+        """ "View site": the SPA, read per request so that tests may change ``SITE_URL``."""
+        return f"{settings.SITE_URL}/"
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {**super().each_context(request), "dashboard_url": dashboard_url()}
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if request.method != "POST":
@@ -78,6 +90,11 @@ class PortfolioAdminSite(admin.AdminSite):
         response = TemplateResponse(request, self.login_template or "admin/login.html", context, status=429)
         response["Retry-After"] = str(window)
         return response
+
+
+def dashboard_url() -> str:
+    """The SPA's live analytics dashboard (its ``/analytics`` route, frontend/src/routes.tsx)."""
+    return f"{settings.SITE_URL}{DASHBOARD_PATH}"
 
 
 def _failures(key: str) -> int:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/", include("papers.api.urls")),
     path("api/", include("documents.api.urls")),
     path("api/", include("chatbot.api.urls")),
+    path("api/", include("scrapes.api.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("share/", include("papers.share_urls")),  # share previews the SPA host proxies (papers.share)
     path("robots.txt", robots_txt, name="robots-txt"),

@@ -20,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from config.admin_base import ReadOnlyAdmin
 from documents import processor, services
 from documents.forms import GithubRepoForm, PdfUploadForm
 from documents.models import Document, ProcessingJob
@@ -48,21 +49,8 @@ def _report_upstream_failure(request: HttpRequest, exc: PortfolioError, doing: s
     messages.error(request, text)
 
 
-class ReadOnlyMirrorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Rows that only the processor's answers and webhooks may change."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyMirrorAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     list_display = (
         "document_key",
         "title",
@@ -110,7 +98,7 @@ class DocumentAdmin(ReadOnlyMirrorAdmin):
 
 
 @admin.register(ProcessingJob)
-class ProcessingJobAdmin(ReadOnlyMirrorAdmin):
+class ProcessingJobAdmin(ReadOnlyAdmin):
     list_display = (
         "job_id",
         "source_type",

@@ -267,7 +267,12 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
     profile = query(scraper_db, "SELECT params FROM scrape_job WHERE id = %s", second["id"])[0]["params"][
         "profile"
     ]
-    assert profile == {"origin": "core", "keywords": len(KEYWORDS) + len(terms)}
+    # Core answered its relevance keywords, none yet: the scraper's INTEREST_KEYWORDS stood in.
+    assert profile == {
+        "origin": "core",
+        "keywords": len(KEYWORDS) + len(terms),
+        "keywords_from": "environment",
+    }
     first = query(scraper_db, "SELECT params FROM scrape_job WHERE id = %s", job["id"])[0]["params"][
         "profile"
     ]

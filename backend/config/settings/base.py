@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "papers",
     "documents",
     "insights",
+    "scrapes",
     "chatbot",
 ]
 
@@ -77,7 +78,8 @@ ASGI_APPLICATION = "config.asgi.application"  # what gunicorn serves (uvicorn wo
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The admin's own templates over Django's (admin/base_site.html: the live dashboard link).
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

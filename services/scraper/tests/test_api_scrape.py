@@ -75,6 +75,16 @@ async def finished(app: FastAPI) -> None:
     await asyncio.gather(*tasks)
 
 
+def core_client(app: FastAPI) -> ScraperClient:
+    """The shared client as core holds it, talking to ``app`` in process."""
+    return ScraperClient(
+        "http://scraper",
+        caller="core",
+        token_provider=SignedTokenProvider("core", KEYRING["core"]),
+        transport=httpx.ASGITransport(app=app),
+    )
+
+
 def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     error: dict[str, Any] = response.json()["error"]
@@ -247,13 +257,7 @@ async def test_status_is_the_latest_job_and_history_pages_newest_first(
 
 
 async def test_the_shared_client_starts_follows_and_lists_jobs(app: FastAPI) -> None:
-    client = ScraperClient(
-        "http://scraper",
-        caller="core",
-        token_provider=SignedTokenProvider("core", KEYRING["core"]),
-        transport=httpx.ASGITransport(app=app),
-    )
-    async with client:
+    async with core_client(app) as client:
         accepted = await client.start_scrape("pwc", days=1, idempotency_key="once")
         assert (await client.start_scrape("pwc", days=1, idempotency_key="once")).job_id == accepted.job_id
         await finished(app)
@@ -272,6 +276,90 @@ async def test_the_openapi_documents_the_routes_and_their_errors(api: httpx.Asyn
         assert set(paths[f"/scrape/{source}"]["post"]["responses"]) >= {"202", "409", "422"}
     assert "404" in paths["/scrape/status"]["get"]["responses"]
     assert "/scrape/history" in paths
+    rerun = paths["/scrape/jobs/{job_id}/rerun"]["post"]
+    assert {"202", "401", "403", "404", "409", "422"} <= set(rerun["responses"])
+    assert rerun["security"] == [{"ServiceToken": []}]
+
+
+async def test_history_lists_running_jobs_with_their_sources_live(
+    api: httpx.AsyncClient, app: FastAPI, release: asyncio.Event
+) -> None:
+    hold_jobs(app, release)
+    job_id = (await api.post("/scrape", json={"source": "all", "days": 1}, headers=token())).json()["job_id"]
+    for _ in range(100):  # queued until its task has started
+        page = (await api.get("/scrape/history", params={"state": "running"})).json()
+        if page["results"] and page["count"]:  # (the count and the page are two reads)
+            break
+        await asyncio.sleep(0.02)
+    assert [job["id"] for job in page["results"]] == [job_id] and page["count"] == 1
+    running = page["results"][0]
+    assert set(running["sources"]) == {"arxiv", "huggingface", "pwc"}
+    assert {s["state"] for s in running["sources"].values()} == {"running"}
+    release.set()
+    await finished(app)
+    done = (await api.get("/scrape/history")).json()["results"][0]
+    assert done["id"] == job_id and done["state"] == "succeeded"
+
+
+async def test_a_failed_source_is_rerun_alone_over_the_same_window(
+    api: httpx.AsyncClient, app: FastAPI, upstream: FakeUpstreams, settings: ScraperSettings
+) -> None:
+    upstream.arxiv.error("service temporarily unavailable")
+    first = (await api.post("/scrape", json={"source": "all", "days": 2}, headers=token())).json()
+    await finished(app)
+    failed = (await api.get(first["status_url"])).json()
+    assert failed["state"] == "partial"
+    assert failed["sources"]["arxiv"]["state"] == "failed"
+    assert failed["sources"]["arxiv"]["error"]["code"] == "source_error"
+
+    # A source that did not fail, one the job did not scrape, an unknown job: refused, nothing started.
+    error = assert_envelope(
+        await api.post(f"/scrape/jobs/{failed['id']}/rerun", json={"source": "pwc"}, headers=token("core")),
+        409,
+        "source_not_failed",
+    )
+    assert error["details"] == {"job_id": failed["id"], "source": "pwc", "state": "succeeded"}
+    unknown = uuid.uuid4()
+    error = assert_envelope(
+        await api.post(f"/scrape/jobs/{unknown}/rerun", json={"source": "arxiv"}, headers=token("core")),
+        404,
+        "scrape_job_not_found",
+    )
+    assert_envelope(
+        await api.post(f"/scrape/jobs/{failed['id']}/rerun", json={"source": "github"}, headers=token()),
+        422,
+        "validation_error",
+    )
+    assert_envelope(
+        await api.post(f"/scrape/jobs/{failed['id']}/rerun", json={"source": "arxiv"}), 401, "token_missing"
+    )
+    assert (await api.get("/scrape/history")).json()["count"] == 1
+
+    async with core_client(app) as client:
+        accepted = await client.rerun_source(failed["id"], "arxiv")
+        await finished(app)
+        rerun = (await api.get(accepted.status_url)).json()
+        page = await client.jobs(limit=5)
+    assert rerun["source"] == "arxiv" and rerun["state"] == "succeeded"
+    assert rerun["trigger"] == "rerun" and rerun["rerun_of"] == failed["id"]
+    assert rerun["window"] == failed["window"]
+    assert list(rerun["sources"]) == ["arxiv"] and rerun["sources"]["arxiv"]["fetched"] == 3
+    assert page.count == 2 and [job.id for job in page.results] == [accepted.job_id, failed["id"]]
+    # The failed job is left as it was.
+    assert (await api.get(first["status_url"])).json()["sources"]["arxiv"]["state"] == "failed"
+
+
+async def test_a_source_of_a_job_that_ended_in_a_single_source_scrape_cannot_be_rerun_elsewhere(
+    api: httpx.AsyncClient, app: FastAPI
+) -> None:
+    job = (await api.post("/scrape/pwc", json={"days": 1}, headers=token())).json()
+    await finished(app)
+    error = assert_envelope(
+        await api.post(f"/scrape/jobs/{job['job_id']}/rerun", json={"source": "arxiv"}, headers=token()),
+        422,
+        "source_not_in_job",
+    )
+    assert error["details"]["sources"] == ["pwc"]
 
 
 # Found by the schema fuzzing (tests/fuzz), replayed here.

@@ -55,7 +55,12 @@ async def test_a_job_of_all_sources_merges_them_and_delivers_every_paper(setting
     assert job["counts"] == {"fetched": 5, "new": 4, "updated": 0, "skipped": 1, "failed": 0}
     assert job["errors"] == []
     assert set(job["timings"]) == {"fetch", "enrich", "deliver", "total"}
-    assert job["params"]["profile"] == {"origin": "fallback", "keywords": 2, "reason": "test"}
+    assert job["params"]["profile"] == {
+        "origin": "fallback",
+        "keywords": 2,
+        "keywords_from": "environment",
+        "reason": "test",
+    }
 
     sources = source_rows(settings.database_url, job_id)
     assert {name: row["state"] for name, row in sources.items()} == {

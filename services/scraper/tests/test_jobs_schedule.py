@@ -11,12 +11,14 @@ import httpx
 import pytest
 from fake_upstreams import FakeUpstreams, closed_port_url
 from pydantic import ValidationError
-from scrape_jobs_support import fresh_database, runner_options, scraper_settings
+from scrape_jobs_support import KEYRING, fresh_database, runner_options, scraper_settings
 
 from portfolio_scraper.config import ScraperSettings
 from portfolio_scraper.interests import load_interests, terms_from
 from portfolio_scraper.main import create_app
 from portfolio_scraper.schedule import CronSchedule, run_schedule
+from portfolio_shared.auth import SignedTokenProvider
+from portfolio_shared.clients import CoreClient
 from portfolio_shared.errors import Conflict
 
 
@@ -107,8 +109,27 @@ async def test_interests_fall_back_to_the_configured_keywords_when_core_fails() 
             wrong = await load_interests(client, elsewhere.url, ["RAG"])
     assert down.keywords == ["RAG", "agents"] and down.origin == "fallback" and down.weights == {}
     assert "ConnectError" in (down.reason or "")
-    assert down.summary() == {"origin": "fallback", "keywords": 2, "reason": down.reason}
+    assert down.summary() == {
+        "origin": "fallback",
+        "keywords": 2,
+        "keywords_from": "environment",
+        "reason": down.reason,
+    }
     assert wrong.origin == "fallback" and "404" in (wrong.reason or "")
+
+
+async def test_the_configured_keywords_stand_in_when_cores_relevance_keywords_cannot_be_read() -> None:
+    # Core down, and a server that is not core (404 envelopes): the scraper's own keywords either way.
+    # (Core's real endpoint answering keywords: backend/scrapes/tests and tests/system.)
+    signer = SignedTokenProvider("scraper", KEYRING["scraper"])
+    async with httpx.AsyncClient(timeout=5) as client:
+        async with CoreClient(closed_port_url(), caller="scraper", token_provider=signer, retries=0) as core:
+            down = await load_interests(client, closed_port_url(), ["RAG", "agents"], core=core)
+        with FakeUpstreams() as elsewhere:
+            async with CoreClient(elsewhere.url, caller="scraper", token_provider=signer, retries=0) as core:
+                wrong = await load_interests(client, elsewhere.url, ["RAG"], core=core)
+    assert down.keywords == ["RAG", "agents"] and down.keywords_from == "environment"
+    assert wrong.keywords == ["RAG"] and wrong.keywords_from == "environment" and wrong.weights == {}
 
 
 def test_terms_from_cores_answers() -> None:

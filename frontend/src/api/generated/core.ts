@@ -115,6 +115,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/internal/relevance-keywords/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Empty `keywords` when the owner has set none: the scraper then scores with its `INTEREST_KEYWORDS`. */
+        get: operations["relevance_keywords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/journey/": {
         parameters: {
             query?: never;
@@ -765,6 +782,28 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * RelevanceKeyword
+         * @description One of the owner's relevance keywords and its interest weight.
+         */
+        RelevanceKeyword: {
+            /** Term */
+            term: string;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight: number;
+        };
+        /**
+         * RelevanceKeywords
+         * @description Body of core's ``GET /api/internal/relevance-keywords/``: the keywords edited in core's admin
+         *     (empty when the owner has set none: the scraper then uses its ``INTEREST_KEYWORDS``).
+         */
+        RelevanceKeywords: {
+            /** Keywords */
+            keywords?: components["schemas"]["RelevanceKeyword"][];
+        };
+        /**
          * ScrapeCounts
          * @description Paper counts of a scrape job or of one of its sources.
          */
@@ -853,6 +892,21 @@ export interface components {
             };
             /** Errors */
             errors?: components["schemas"]["ScrapeErrorItem"][];
+            /**
+             * Phase
+             * @default null
+             */
+            phase: string | null;
+            /**
+             * Trigger
+             * @default null
+             */
+            trigger: string | null;
+            /**
+             * Rerun Of
+             * @default null
+             */
+            rerun_of: string | null;
         };
         /** SearchStats */
         SearchStats: {
@@ -1510,6 +1564,52 @@ export interface operations {
             };
             /** @description The body does not validate (more than 2,000 papers, a bad field, a duplicate id) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    relevance_keywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelevanceKeywords"];
+                };
+            };
+            /** @description Missing or invalid service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The calling service may not read the keywords */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,8 +30,8 @@ class ScraperSettings(ServiceSettings):
     #: Cron expression (UTC) of the in-process daily scrape; empty turns it off. Cloud Scheduler
     #: (``POST /scrape``) is the production trigger, so production sets it empty.
     scrape_schedule: str = Field(default="0 2 * * *", alias="SCRAPE_SCHEDULE")
-    #: The owner's interests, comma-separated; always part of the interest profile, and all of it
-    #: when core's tech stack and projects cannot be fetched.
+    #: The owner's interests, comma-separated (weight 1): the fallback of the relevance keywords the
+    #: owner edits in core's admin, used while core has none or cannot be asked.
     interest_keywords: Annotated[list[str], NoDecode] = Field(
         default=["large language models", "retrieval-augmented generation", "agents", "MLOps"],
         alias="INTEREST_KEYWORDS",

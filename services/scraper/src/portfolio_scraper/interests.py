@@ -1,12 +1,16 @@
-"""The owner's interests: configured keywords plus core's tech stack and projects (its public API).
+"""The owner's interests: relevance keywords plus core's tech stack and projects (its public API).
 
-Configured keywords and technologies (the tech stack, and what each project is built with) weigh
-1.0; project titles weigh :data:`PROJECT_TITLE_WEIGHT`, being longer and vaguer phrases.
+The relevance keywords are the ones the owner edits in core's admin, each with its weight, read
+with a service token from ``GET {CORE_URL}/api/internal/relevance-keywords/``; when core has none,
+or cannot be asked, the configured ``INTEREST_KEYWORDS`` (weight 1.0) take their place.
+Technologies (the tech stack, and what each project is built with) weigh 1.0; project titles weigh
+:data:`PROJECT_TITLE_WEIGHT`, being longer and vaguer phrases.
 
 ``GET {CORE_URL}/api/tech-stack/`` and ``GET {CORE_URL}/api/projects/`` are paginated
 (``{count, next, previous, results}``); every page is read, up to a bound. When core cannot be
-reached or answers something unexpected the configured ``INTEREST_KEYWORDS`` alone are used, and
-the job records that it fell back: scoring goes on either way.
+reached or answers something unexpected the keywords alone are used, and the job records that it
+fell back (``origin``) and where its keywords came from (``keywords_from``): scoring goes on either
+way.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from portfolio_shared.clients import CoreClient
+from portfolio_shared.errors import PortfolioError
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +38,24 @@ PROJECT_TITLE_WEIGHT = 0.5
 class Interests:
     """Terms to score papers against and where they came from (``core`` or ``fallback``).
 
-    ``keywords`` weigh 1.0; ``weights`` adds terms with their own weight.
+    ``keywords`` weigh 1.0; ``weights`` adds terms with their own weight. ``keywords_from`` says
+    whether the relevance keywords are core's admin's (``core``) or ``INTEREST_KEYWORDS``
+    (``environment``).
     """
 
     keywords: list[str]
     origin: str
     reason: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    keywords_from: str = "environment"
 
     def summary(self) -> dict[str, Any]:
         """What a job records about its profile."""
-        out: dict[str, Any] = {"origin": self.origin, "keywords": len(self.keywords) + len(self.weights)}
+        out: dict[str, Any] = {
+            "origin": self.origin,
+            "keywords": len(self.keywords) + len(self.weights),
+            "keywords_from": self.keywords_from,
+        }
         if self.reason:
             out["reason"] = self.reason
         return out
@@ -95,17 +109,40 @@ def terms_from(tech_stack: Sequence[dict[str, Any]], projects: Sequence[dict[str
     return terms
 
 
-async def load_interests(client: httpx.AsyncClient, core_url: str, configured: Sequence[str]) -> Interests:
-    """Configured keywords plus core's terms; the configured ones alone when core fails."""
+async def admin_keywords(core: CoreClient) -> dict[str, float]:
+    """The relevance keywords of core's admin with their weights; empty when there are none or core
+    cannot be asked (logged: the configured keywords then stand in)."""
+    try:
+        keywords = await core.relevance_keywords()
+    except PortfolioError as exc:
+        logger.warning(
+            "relevance keywords from core unavailable, using INTEREST_KEYWORDS",
+            extra={"error": f"{exc.error_code}: {exc.message}"[:300]},
+        )
+        return {}
+    terms = unique_keywords(k.term for k in keywords)
+    weights = {k.term: k.weight for k in keywords}
+    return {term: weights[term] for term in terms}
+
+
+async def load_interests(
+    client: httpx.AsyncClient, core_url: str, configured: Sequence[str], *, core: CoreClient | None = None
+) -> Interests:
+    """Core's relevance keywords (through ``core``; else the configured ones) plus core's terms; the
+    keywords alone when core's tech stack and projects cannot be read."""
     base = core_url.rstrip("/")
-    keywords = unique_keywords(configured)
+    weighted = await admin_keywords(core) if core is not None else {}
+    keywords = [] if weighted else unique_keywords(configured)
+    keywords_from = "core" if weighted else "environment"
     try:
         tech_stack = await _all_results(client, base + TECH_STACK_PATH)
         projects = await _all_results(client, base + PROJECTS_PATH)
     except (httpx.HTTPError, ValueError, InvalidAnswer) as exc:
         reason = f"{type(exc).__name__}: {exc}"[:300]
         logger.warning(
-            "interest profile from core unavailable, using INTEREST_KEYWORDS", extra={"error": reason}
+            "interest profile from core unavailable, using the keywords alone", extra={"error": reason}
         )
-        return Interests(keywords, "fallback", reason)
-    return Interests(keywords, "core", weights=terms_from(tech_stack, projects))
+        return Interests(keywords, "fallback", reason, weights=weighted, keywords_from=keywords_from)
+    # The owner's keywords come last: for the same term, their weight replaces the tech stack's.
+    terms = terms_from(tech_stack, projects) | weighted
+    return Interests(keywords, "core", weights=terms, keywords_from=keywords_from)

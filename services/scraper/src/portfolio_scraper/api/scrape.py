@@ -1,4 +1,5 @@
-"""``/scrape``: start a job (service auth), follow it, list past ones. Routes only translate HTTP."""
+"""``/scrape``: start a job (service auth), follow it, list jobs (running ones included), re-run a
+failed source of a job. Routes only translate HTTP."""
 
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ from pydantic import Field
 
 from portfolio_scraper.deps import SessionDep
 from portfolio_scraper.jobs import report
+from portfolio_scraper.jobs.pipeline import Window
 from portfolio_scraper.jobs.report import ScrapeHistoryPage, ScrapeJobReport
 from portfolio_scraper.jobs.runner import JobRunner
 from portfolio_scraper.jobs.store import JobConflict
 from portfolio_scraper.models import ScrapeJob
 from portfolio_shared.auth import ServicePrincipal
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
-from portfolio_shared.errors import Conflict, ErrorEnvelope, NotFound
+from portfolio_shared.errors import Conflict, ErrorEnvelope, NotFound, ValidationFailed
 from portfolio_shared.errors.fastapi import error_responses
 from portfolio_shared.schemas import (
     JobAccepted,
     JobState,
     PaperSource,
     ScrapeRequest,
+    ScrapeRerunRequest,
     ScrapeSource,
     StrictModel,
 )
@@ -141,6 +144,59 @@ for _source in get_args(PaperSource):
     _source_route(_source)
 
 
+_RERUN: dict[int | str, dict[str, Any]] = {
+    **_STARTED,
+    404: {"model": ErrorEnvelope, "description": "No such job (`scrape_job_not_found`)."},
+    409: {
+        "model": ErrorEnvelope,
+        "description": "The source did not fail in that job (`source_not_failed`), or a job is already "
+        "running for it (`scrape_already_running`, `details.job_id` names it).",
+    },
+    **error_responses(422),
+}
+
+
+@router.post(
+    "/jobs/{job_id}/rerun",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_RERUN,
+    summary="Scrape a failed source of a job again, over that job's window",
+)
+async def rerun_source(
+    request: Request,
+    runner: RunnerDep,
+    caller: CallerDep,
+    session: SessionDep,
+    job_id: uuid.UUID,
+    body: ScrapeRerunRequest,
+) -> JSONResponse:
+    """A new job of ``source`` alone (trigger ``rerun``, ``rerun_of`` naming ``job_id``); the failed
+    job stays as it was. Allowed for a source that failed, or any source of a job that failed."""
+    job = await report.get_report(session, job_id)
+    if job is None:
+        raise NotFound(
+            f"No scrape job {job_id}.", code="scrape_job_not_found", details={"job_id": str(job_id)}
+        )
+    source = job.sources.get(body.source)
+    if source is None:
+        raise ValidationFailed(
+            f"Job {job_id} did not scrape {body.source}.",
+            code="source_not_in_job",
+            details={"job_id": str(job_id), "sources": list(job.sources)},
+        )
+    if source.state != "failed" and job.state != "failed":
+        raise Conflict(
+            f"{body.source} did not fail in job {job_id} (it is {source.state}).",
+            code="source_not_failed",
+            details={"job_id": str(job_id), "source": body.source, "state": source.state},
+        )
+    window = Window(job.window.start, job.window.end) if job.window else None
+    new_id = await runner.submit(body.source, days=job.days, window=window, trigger="rerun", rerun_of=job_id)
+    runner.start(new_id)
+    return _response(request, new_id)
+
+
 @router.get(
     "/status",
     name="scrape_status",
@@ -163,7 +219,7 @@ async def scrape_status(session: SessionDep, job_id: uuid.UUID | None = None) ->
     "/history",
     response_model=ScrapeHistoryPage,
     responses=error_responses(422),
-    summary="Past jobs, newest first (paged with `limit` and `offset`)",
+    summary="Jobs, running ones included, newest first (paged with `limit` and `offset`)",
 )
 async def scrape_history(
     session: SessionDep,

@@ -43,10 +43,9 @@ class Window(ResponseModel):
 
 
 class ScrapeJobReport(ScrapeJobSchema):
-    """A scrape job with its phase, window, trigger, timings and per-source detail."""
+    """A scrape job with its window, timings and per-source detail (phase, trigger and ``rerun_of``
+    are the shared model's)."""
 
-    phase: str | None = None
-    trigger: str | None = None
     window: Window | None = None
     timings: dict[str, float] = Field(default_factory=dict)
     sources: dict[str, SourceReport] = Field(default_factory=dict)  # type: ignore[assignment]
@@ -113,6 +112,7 @@ def build_report(job: ScrapeJob, sources: Sequence[ScrapeJobSource]) -> ScrapeJo
             "errors": job.errors or [],
             "phase": job.phase,
             "trigger": params.get("trigger"),
+            "rerun_of": params.get("rerun_of"),
             "window": params.get("window"),
             "timings": job.timings or {},
         }

@@ -35,9 +35,14 @@ from portfolio_scraper.jobs.pipeline import DefaultEnricher, Enricher, Fetcher, 
 from portfolio_scraper.models import ScrapeJob
 from portfolio_scraper.sources.limiter import ArxivRateLimiter
 from portfolio_scraper.sources.types import PaperDraft, SourceFailed, SourceReport, SourceUnavailable
+from portfolio_shared.auth import TokenProvider, token_provider_from_settings
+from portfolio_shared.clients import CoreClient
 from portfolio_shared.log import get_request_id, request_id_var
 
 logger = logging.getLogger(__name__)
+
+#: Reading the owner's keywords from core must not hold a job up for long: the fallback is fine.
+CORE_TIMEOUT = httpx.Timeout(connect=3.0, read=10.0, write=10.0, pool=3.0)
 
 Clock = Callable[[], datetime]
 InterestsLoader = Callable[[], Awaitable[Interests]]
@@ -124,6 +129,7 @@ class JobRunner:
         self.listener = listener
         self.locks = JobLocks(settings.database_url)
         self._tasks: dict[uuid.UUID, asyncio.Task[str | None]] = {}
+        self._token_provider: TokenProvider | None = None
 
     # -- submitting ----------------------------------------------------------------------------
 
@@ -136,12 +142,14 @@ class JobRunner:
         trigger: str = "api",
         force: bool = False,
         idempotency_key: str | None = None,
+        rerun_of: uuid.UUID | None = None,
     ) -> uuid.UUID:
         """Create a queued job for ``source`` over the last ``days`` days (or ``window``).
 
         Raises :class:`~portfolio_scraper.jobs.store.JobConflict` when a running job holds one of
         its sources, ``ValueError`` for an unknown source. ``idempotency_key`` is recorded so that
-        a retried request can find the job it created (:meth:`find`).
+        a retried request can find the job it created (:meth:`find`); ``rerun_of`` names the job
+        whose failed source this one scrapes again.
         """
         store.sources_of(source)
         if window is None:
@@ -156,6 +164,8 @@ class JobRunner:
         }
         if idempotency_key:
             params["idempotency_key"] = idempotency_key
+        if rerun_of is not None:
+            params["rerun_of"] = str(rerun_of)
         job_id = uuid.uuid4()
         # Locked before the row exists, so no sweep ever sees this job without its owner.
         await self.locks.acquire(job_id)
@@ -284,7 +294,18 @@ class JobRunner:
     async def _load_interests(self) -> Interests:
         if self._interests is not None:
             return await self._interests()
-        return await load_interests(self.http, str(self.settings.core_url), self.settings.interest_keywords)
+        async with CoreClient.from_settings(
+            self.settings, token_provider=self._core_tokens(), timeout=CORE_TIMEOUT, retries=1
+        ) as core:
+            return await load_interests(
+                self.http, str(self.settings.core_url), self.settings.interest_keywords, core=core
+            )
+
+    def _core_tokens(self) -> TokenProvider:
+        # One per runner: the provider caches the tokens it mints.
+        if self._token_provider is None:
+            self._token_provider = token_provider_from_settings(self.settings)
+        return self._token_provider
 
     async def _fetch(
         self, job_id: uuid.UUID, name: str, window: Window

@@ -1,4 +1,5 @@
-"""Client of core (Django): the papers bulk upsert the scraper's outbox delivers."""
+"""Client of core (Django): the papers bulk upsert the scraper's outbox delivers, and the relevance
+keywords the owner edits in core's admin (read by the scraper's scoring)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from portfolio_shared.schemas.papers import (
     PapersBulkResult,
     duplicate_arxiv_ids,
 )
+from portfolio_shared.schemas.scraper import RelevanceKeyword, RelevanceKeywords
 
 BULK_PAPERS_PATH = "/api/internal/papers/bulk/"
+RELEVANCE_KEYWORDS_PATH = "/api/internal/relevance-keywords/"
 
 
 class CoreClient(ServiceClient):
@@ -50,3 +53,8 @@ class CoreClient(ServiceClient):
                 unchanged=total.unchanged + part.unchanged,
             )
         return total
+
+    async def relevance_keywords(self) -> list[RelevanceKeyword]:
+        """The owner's relevance keywords and weights (empty when none are set in the admin)."""
+        response = await self.request("GET", RELEVANCE_KEYWORDS_PATH)
+        return self._parse(response, RelevanceKeywords).keywords

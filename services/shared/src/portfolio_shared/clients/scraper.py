@@ -1,11 +1,13 @@
-"""Client of the scraper: start a scrape, follow it, list past ones; classify stored papers' topics."""
+"""Client of the scraper: start a scrape, follow it, list jobs, re-run a failed source; classify
+stored papers' topics."""
 
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import quote
 
 from portfolio_shared.clients.base import ServiceClient
-from portfolio_shared.schemas._base import ScrapeSource
+from portfolio_shared.schemas._base import JobState, PaperSource, ScrapeSource
 from portfolio_shared.schemas.documents import JobAccepted
 from portfolio_shared.schemas.scraper import (
     ClassifyPaper,
@@ -15,6 +17,7 @@ from portfolio_shared.schemas.scraper import (
     ScrapeHistory,
     ScrapeJob,
     ScrapeRequest,
+    ScrapeRerunRequest,
 )
 
 
@@ -45,6 +48,33 @@ class ScraperClient(ServiceClient):
         params = {"limit": limit} if limit is not None else None
         response = await self.request("GET", "/scrape/history", params=params)
         return self._parse(response, ScrapeHistory).results
+
+    async def jobs(
+        self,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        state: JobState | None = None,
+        source: ScrapeSource | None = None,
+    ) -> ScrapeHistory:
+        """``GET /scrape/history``: one page of jobs, running ones included, newest first, with the
+        ``count`` of all that match ``state`` and ``source``."""
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        if state is not None:
+            params["state"] = state
+        if source is not None:
+            params["source"] = source
+        response = await self.request("GET", "/scrape/history", params=params)
+        return self._parse(response, ScrapeHistory)
+
+    async def rerun_source(self, job_id: str, source: PaperSource) -> JobAccepted:
+        """``POST /scrape/jobs/{job_id}/rerun``: scrape ``source``, which failed in that job, again
+        over the job's window. Conflict (409) when it did not fail or is being scraped now."""
+        body = ScrapeRerunRequest(source=source)
+        response = await self.request(
+            "POST", f"/scrape/jobs/{quote(job_id, safe='')}/rerun", json=body.model_dump(mode="json")
+        )
+        return self._parse(response, JobAccepted)
 
     async def classify(self, papers: list[ClassifyPaper]) -> list[PaperTopics]:
         """``POST /classify``: the topics of up to ``MAX_CLASSIFY_PAPERS`` papers, in the same order."""

@@ -10,6 +10,7 @@ from portfolio_shared.schemas._base import (
     JobError,
     JobState,
     NonEmptyStr,
+    PaperSource,
     ResponseModel,
     ScrapeSource,
     StrictModel,
@@ -23,6 +24,12 @@ class ScrapeRequest(StrictModel):
 
     source: ScrapeSource = "all"
     days: int = Field(default=1, ge=1, le=30)
+
+
+class ScrapeRerunRequest(StrictModel):
+    """Body of ``POST /scrape/jobs/{job_id}/rerun``: the failed source of that job to scrape again."""
+
+    source: PaperSource
 
 
 class ScrapeCounts(ResponseModel):
@@ -66,12 +73,40 @@ class ScrapeJob(ResponseModel):
     counts: ScrapeCounts = Field(default_factory=ScrapeCounts)
     sources: dict[str, SourceProgress] = Field(default_factory=dict)
     errors: list[ScrapeErrorItem] = Field(default_factory=list)
+    #: ``fetch`` | ``enrich`` | ``deliver`` while running, else None.
+    phase: str | None = None
+    #: What started it: ``api``, ``schedule``, ``cli``, ``rerun``.
+    trigger: str | None = None
+    #: The job whose failed source this one scrapes again (trigger ``rerun``).
+    rerun_of: str | None = None
 
 
 class ScrapeHistory(ResponseModel):
-    """Body of ``GET /scrape/history``: the most recent jobs, newest first."""
+    """Body of ``GET /scrape/history``: the most recent jobs (running ones included), newest first;
+    ``count`` of all the jobs that match."""
 
     results: list[ScrapeJob] = Field(default_factory=list)
+    count: int = Field(default=0, ge=0)
+
+
+#: Interest weights core's admin may give a relevance keyword (the scraper's scoring uses them relative
+#: to the heaviest term, so only their ratios matter).
+MIN_KEYWORD_WEIGHT = 0.1
+MAX_KEYWORD_WEIGHT = 5.0
+
+
+class RelevanceKeyword(ResponseModel):
+    """One of the owner's relevance keywords and its interest weight."""
+
+    term: NonEmptyStr
+    weight: float = Field(default=1.0, ge=MIN_KEYWORD_WEIGHT, le=MAX_KEYWORD_WEIGHT)
+
+
+class RelevanceKeywords(ResponseModel):
+    """Body of core's ``GET /api/internal/relevance-keywords/``: the keywords edited in core's admin
+    (empty when the owner has set none: the scraper then uses its ``INTEREST_KEYWORDS``)."""
+
+    keywords: list[RelevanceKeyword] = Field(default_factory=list)
 
 
 #: Papers per ``POST /classify`` request (the same bound as a bulk upsert to core).
