@@ -144,6 +144,27 @@ def score(records: Sequence[Record], predicted: Sequence[Sequence[str]], topics:
     )
 
 
+def pool(reports: Sequence[Report]) -> Report:
+    """One report summing the counts of several runs (say the repetitions of a cross-validation)."""
+    topics = dict.fromkeys(name for r in reports for name in r.per_topic)
+    return Report(
+        papers=sum(r.papers for r in reports),
+        tp=sum(r.tp for r in reports),
+        fp=sum(r.fp for r in reports),
+        fn=sum(r.fn for r in reports),
+        per_topic={
+            name: (
+                sum(r.per_topic.get(name, (0, 0, 0))[0] for r in reports),
+                sum(r.per_topic.get(name, (0, 0, 0))[1] for r in reports),
+                sum(r.per_topic.get(name, (0, 0, 0))[2] for r in reports),
+            )
+            for name in topics
+        },
+        topics_mean=sum(r.topics_mean * r.papers for r in reports) / max(1, sum(r.papers for r in reports)),
+        topics_max=max((r.topics_max for r in reports), default=0),
+    )
+
+
 def run(classifier: TopicClassifier, records: Sequence[Record]) -> Report:
     """Classify ``records`` in one batch and score them."""
     predicted = classifier.classify_many([paper_text(r) for r in records])
