@@ -1,12 +1,12 @@
-"""Topic classifier acceptance on the held-out third of ``evals/topics/topics_eval.jsonl`` (issue 16).
+"""Topic classifier acceptance on the blind held-out part of ``evals/topics/topics_eval.jsonl`` (issue 16).
 
-The classifier was tuned on the ``tune`` split only; this gate reads ``holdout``: 175 papers (batch 3) written
-and labelled blind after the classifier was shipped and evaluated once. ``holdout_v1`` (the first held-out
-third, evaluated about five times while tuning) is reported in ``evals/topics/README.md``, not gated. The
-MiniLM model loads once per session (``TopicClassifier.default()`` is cached per process).
-
-Where the fresh held-out figure misses the acceptance target, the gate is a regression gate just below the
-measured figure, and says so (figures and the miss in ``evals/topics/README.md``).
+The classifier is fitted and tuned on the ``tune`` split only (batches 1-3; batch 3 was the held-out gate
+until it had been evaluated, then became tune data). This gate reads ``holdout``: batch 4, written and
+labelled blind by someone who never saw the classifier, merged after it. While that split holds fewer than
+:data:`HOLDOUT_MIN` papers (a branch without batch 4), the gated tests skip and say so; with batch 4 they
+assert the issue's acceptance targets where round 3 meets them and regression floors where it does not. ``holdout_v1`` (the first held-out third, evaluated about five times
+while tuning) is reported in ``evals/topics/README.md``, not gated. The MiniLM model loads once per session
+(``TopicClassifier.default()`` is cached per process).
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from portfolio_scraper.enrich.classifier import PaperText, TopicClassifier
 
 NAMED_TOPICS = ("MLOps", "NLP", "Efficiency", "Safety & Alignment")
 
-#: Acceptance (issue 16): micro-F1 >= 0.85. Measured once on the fresh held-out: 0.841 (a miss).
-MICRO_F1_FLOOR = 0.835
-#: Acceptance: precision >= 0.8 for each named topic. Measured once on the fresh held-out:
-#: MLOps 0.73 (8 of 11, a miss), NLP 0.69 (9 of 13, a miss), Efficiency 0.88 (21 of 24),
-#: Safety & Alignment 0.83 (10 of 12).
-PRECISION_FLOOR = {"MLOps": 0.70, "NLP": 0.65, "Efficiency": 0.8, "Safety & Alignment": 0.8}
+#: Below this many held-out papers the gate skips instead of judging on too few.
+HOLDOUT_MIN = 100
+#: Issue 16's acceptance on the blind held-out part, where round 3 meets it (micro-F1 0.871, MLOps 0.91,
+#: Safety & Alignment 0.80, at most 3 and 0.95 topics a paper). NLP (0.79: 11 of 14) and Efficiency (0.75:
+#: 15 of 20) miss the 0.8 target on batch 4; their floors are regression gates just below the measured
+#: figures, not the target (evals/topics/README.md, "Batch 4").
+MICRO_F1_FLOOR = 0.85
+PRECISION_FLOOR = {"MLOps": 0.8, "NLP": 0.75, "Efficiency": 0.70, "Safety & Alignment": 0.8}
+MAX_TOPICS, MEAN_TOPICS = 3, 2.2
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +38,13 @@ def classifier() -> TopicClassifier:
 
 @pytest.fixture(scope="session")
 def holdout(classifier: TopicClassifier) -> evaluate.Report:
-    report = evaluate.run(classifier, evaluate.load(split="holdout"))
+    records = evaluate.load(split="holdout")
+    if len(records) < HOLDOUT_MIN:
+        pytest.skip(
+            f"the holdout split has {len(records)} papers (< {HOLDOUT_MIN}): batch 3 became tune data and "
+            "the blind batch 4 is not merged into this checkout yet"
+        )
+    report = evaluate.run(classifier, records)
     print("\n" + report.render("holdout"))
     return report
 
@@ -45,31 +54,34 @@ def test_eval_set_is_large_labelled_and_a_stratified_third_is_held_out(classifie
     assert len(records) >= 200
     assert len({r["id"] for r in records}) == len(records)
     assert all(set(r["topics"]) <= set(classifier.taxonomy.names) and len(r["topics"]) <= 3 for r in records)
-    first = [r for r in records if r.get("batch", 1) == 1]  # the 211 papers written before any tuning
+    first = [r for r in records if evaluate.batch_of(r) == 1]  # the 211 papers written before any tuning
     by_kind = Counter(r["kind"] for r in first)
     held = Counter(r["kind"] for r in first if r["split"] == "holdout_v1")
     for kind, count in by_kind.items():
         assert held[kind] == count // 3, kind  # every third paper of each group
-    assert all(r["split"] == "tune" for r in records if r.get("batch", 1) == 2)  # added to tune only
+    # batch 2 was written for tune; batch 3, the first blind held-out batch, became tune data once seen
+    assert all(r["split"] == "tune" for r in records if evaluate.batch_of(r) in (2, 3))
+    assert sum(1 for r in records if evaluate.batch_of(r) == 3) == 175
     fresh = [r for r in records if r["split"] == "holdout"]
-    assert fresh and all(r.get("batch") == 3 for r in fresh)  # the gate reads the fresh papers only
-    assert {r["split"] for r in records} == set(evaluate.SPLITS)
-    assert 3 * len(fresh) >= len(fresh) + len(evaluate.load(split="tune"))  # a third held out
+    assert all(evaluate.batch_of(r) >= 4 for r in fresh)  # the gate reads blind papers only
+    assert {r["split"] for r in records} <= set(evaluate.SPLITS)
+    if len(fresh) >= HOLDOUT_MIN:  # never fitted on: the blind batch plus holdout_v1, a third of the set
+        assert 3 * (len(fresh) + len(evaluate.load(split="holdout_v1"))) >= len(records)
     assert sum(1 for r in records if not r["topics"]) >= 20  # papers that must get no topic
 
 
 def test_holdout_micro_f1(holdout: evaluate.Report) -> None:
-    assert holdout.micro_f1 >= MICRO_F1_FLOOR  # regression gate; the acceptance target 0.85 is missed
+    assert holdout.micro_f1 >= MICRO_F1_FLOOR
 
 
 def test_holdout_topics_per_paper(holdout: evaluate.Report) -> None:
-    assert holdout.topics_max <= 3
-    assert holdout.topics_mean <= 2.2
+    assert holdout.topics_max <= MAX_TOPICS
+    assert holdout.topics_mean <= MEAN_TOPICS
 
 
 @pytest.mark.parametrize("topic", NAMED_TOPICS)
 def test_holdout_precision_of_the_topics_that_over_tagged(holdout: evaluate.Report, topic: str) -> None:
-    assert holdout.topic_precision(topic) >= PRECISION_FLOOR[topic]  # 0.8 where met, else just below measured
+    assert holdout.topic_precision(topic) >= PRECISION_FLOOR[topic]
 
 
 def test_a_paper_without_ml_content_gets_no_topic(classifier: TopicClassifier) -> None:

@@ -68,6 +68,9 @@ class ClassifierSettings:
     floor: float = 1.0
     margin: float = 1.0
     max_topics: int = 3
+    #: A topic other than the paper's best needs evidence outside the abstract (a phrase in the title or
+    #: keywords, or a category): a topic only mentioned in the abstract does not define the paper.
+    secondary_needs_head: bool = True
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ClassifierSettings:
@@ -116,7 +119,11 @@ class TopicModel:
     """A logistic regression per topic over :data:`FEATURES`, fitted on the tune split with numpy.
 
     ``probability[t] = sigmoid(bias[t] + (shared + per_topic[t]) · (x[t] - mean) / scale)``; a topic is kept
-    when its probability reaches ``threshold`` and ``relative`` times the paper's best probability.
+    when its probability reaches its own cut-off, ``max(threshold, topic_thresholds[t])``, and ``relative``
+    times the paper's best probability. The per-topic cut-offs are chosen by cross-validation on the tune
+    split (each topic's F-score over out-of-fold probabilities), so a topic that over-tags (NLP beside
+    LLM, MLOps beside systems papers, Efficiency beside papers that mention speed) needs more confidence
+    than one that does not.
     ``centroids`` are the unit centroids of the tune papers' title-and-keyword embeddings per topic.
     """
 
@@ -130,6 +137,13 @@ class TopicModel:
     threshold: float
     relative: float
     info: Mapping[str, Any]
+    topic_thresholds: npt.NDArray[np.float64] | None = None  # (topics,); None: ``threshold`` for every topic
+
+    @property
+    def cutoffs(self) -> npt.NDArray[np.float64]:
+        """Each topic's probability cut-off: the global threshold or the topic's own, whichever is higher."""
+        own = np.zeros(len(self.topics)) if self.topic_thresholds is None else self.topic_thresholds
+        return np.maximum(self.threshold, own)
 
     def probabilities(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """(papers, topics) probabilities from (papers, topics, features) features."""
@@ -142,6 +156,7 @@ class TopicModel:
             "features": list(FEATURES),
             "topics": list(self.topics),
             "threshold": self.threshold,
+            "topic_thresholds": [round(float(v), 4) for v in self.cutoffs],
             "relative": self.relative,
             "mean": [round(float(v), 6) for v in self.mean],
             "scale": [round(float(v), 6) for v in self.scale],
@@ -167,6 +182,7 @@ class TopicModel:
             threshold=float(raw["threshold"]),
             relative=float(raw["relative"]),
             info=dict(raw.get("info", {})),
+            topic_thresholds=np.asarray(raw["topic_thresholds"], dtype=np.float64),
         )
 
     @classmethod
@@ -304,12 +320,29 @@ class TopicClassifier:
         ]
         return np.stack([np.asarray(c, dtype=np.float64) for c in columns], axis=-1)
 
-    def choose(self, probabilities: npt.NDArray[np.float64], threshold: float, relative: float) -> list[int]:
-        """Topic numbers kept for one paper: probability ≥ threshold and ≥ relative * best, best first."""
+    def choose(
+        self,
+        probabilities: npt.NDArray[np.float64],
+        threshold: float | npt.NDArray[np.float64],
+        relative: float,
+        head: npt.NDArray[np.bool_] | None = None,
+    ) -> list[int]:
+        """Topic numbers kept for one paper: probability ≥ threshold (one for all topics, or one per topic)
+        and ≥ relative * best, best first; with ``head`` (per topic: evidence outside the abstract) and
+        ``secondary_needs_head``, the topics after the first need it."""
         best = float(probabilities.max()) if len(probabilities) else 0.0
         keep = np.flatnonzero((probabilities >= threshold) & (probabilities >= relative * best))
         order = sorted(keep, key=lambda n: (-probabilities[n], n))
+        if head is not None and self.settings.secondary_needs_head:
+            order = order[:1] + [n for n in order[1:] if head[n]]
         return [int(n) for n in order[: self.settings.max_topics]]
+
+    @staticmethod
+    def head_evidence(
+        points: npt.NDArray[np.float32], abstract: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.bool_]:
+        """Per paper and topic: whether it has points outside the abstract (title, keywords, categories)."""
+        return np.asarray(points - abstract > 0, dtype=bool)
 
     def scores(self, papers: Sequence[PaperText]) -> list[dict[str, float]]:
         """Each topic's combined score for each paper (for inspection and tuning)."""
@@ -336,16 +369,16 @@ class TopicClassifier:
         names = self.taxonomy.names
         if self.model is not None:
             vectors = self.embed(papers)
+            points, abstract = self.points_matrix(papers), self.abstract_points(papers)
             probabilities = self.model.probabilities(
-                self.features(
-                    vectors, self.points_matrix(papers), self.abstract_points(papers), self.model.centroids
-                )
+                self.features(vectors, points, abstract, self.model.centroids)
             )
+            heads = self.head_evidence(points, abstract)
             return [
-                [names[n] for n in self.choose(row, self.model.threshold, self.model.relative)]
+                [names[n] for n in self.choose(row, self.model.cutoffs, self.model.relative, head)]
                 if self.has_ml_content(paper)
                 else []
-                for paper, row in zip(papers, probabilities, strict=True)
+                for paper, row, head in zip(papers, probabilities, heads, strict=True)
             ]
         combined, points = self._combined(papers)
         result: list[list[str]] = []

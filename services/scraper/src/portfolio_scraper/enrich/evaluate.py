@@ -2,8 +2,9 @@
 
 ``python -m portfolio_scraper.enrich.evaluate [--file PATH] [--split tune|holdout|holdout_v1|all]`` prints,
 for each split, micro precision/recall/F1, macro F1 (over the topics that occur in the split's labels or
-predictions), per-topic precision and recall, and topics per paper (mean, max). The scraper's test
-``test_topics_eval.py`` gates the held-out split (``holdout``: the fresh batch-3 papers) with :func:`score`;
+predictions), per-topic precision and recall, and topics per paper (mean, max); ``tune`` also per batch
+(in-sample figures: the shipped model was fitted on it). The scraper's test ``test_topics_eval.py`` gates the
+blind held-out split (``holdout``: batch 4, written after batch 3 became tune data) with :func:`score`;
 ``holdout_v1`` is the first held-out part, evaluated too often to gate on, reported apart and never tuned on.
 """
 
@@ -23,8 +24,8 @@ Predict = Callable[[Sequence[PaperText]], list[list[str]]]
 
 #: The evaluation set, relative to the repository root.
 EVAL_FILE = Path("evals/topics/topics_eval.jsonl")
-#: The set's splits: fitting reads ``tune`` only; ``holdout`` (batch 3) is the gate; ``holdout_v1`` is
-#: reported apart.
+#: The set's splits: fitting reads ``tune`` only (batches 1-3); ``holdout`` (the blind batch 4) is the gate;
+#: ``holdout_v1`` is reported apart.
 SPLITS = ("tune", "holdout_v1", "holdout")
 
 
@@ -41,6 +42,11 @@ def load(path: Path | None = None, split: str = "all") -> list[Record]:
     lines = (path or default_file()).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     return [r for r in records if split == "all" or r["split"] == split]
+
+
+def batch_of(record: Record) -> int:
+    """The batch a record was written in (``batch`` is absent for the first 211 papers)."""
+    return int(record.get("batch", 1))
 
 
 def paper_text(record: Record) -> PaperText:
@@ -138,6 +144,27 @@ def score(records: Sequence[Record], predicted: Sequence[Sequence[str]], topics:
     )
 
 
+def pool(reports: Sequence[Report]) -> Report:
+    """One report summing the counts of several runs (say the repetitions of a cross-validation)."""
+    topics = dict.fromkeys(name for r in reports for name in r.per_topic)
+    return Report(
+        papers=sum(r.papers for r in reports),
+        tp=sum(r.tp for r in reports),
+        fp=sum(r.fp for r in reports),
+        fn=sum(r.fn for r in reports),
+        per_topic={
+            name: (
+                sum(r.per_topic.get(name, (0, 0, 0))[0] for r in reports),
+                sum(r.per_topic.get(name, (0, 0, 0))[1] for r in reports),
+                sum(r.per_topic.get(name, (0, 0, 0))[2] for r in reports),
+            )
+            for name in topics
+        },
+        topics_mean=sum(r.topics_mean * r.papers for r in reports) / max(1, sum(r.papers for r in reports)),
+        topics_max=max((r.topics_max for r in reports), default=0),
+    )
+
+
 def run(classifier: TopicClassifier, records: Sequence[Record]) -> Report:
     """Classify ``records`` in one batch and score them."""
     predicted = classifier.classify_many([paper_text(r) for r in records])
@@ -154,8 +181,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     splits = list(SPLITS) if args.split == "each" else [args.split]
     for split in splits:
         records = load(args.file, split)
+        if not records:
+            print(f"{split}: no papers in this file")
+            continue
         predicted = classifier.classify_many([paper_text(r) for r in records])
         print(score(records, predicted, classifier.taxonomy.names).render(split))
+        if split == "tune":  # in-sample: the model was fitted on these
+            for batch in sorted({batch_of(r) for r in records}):
+                rows = [(r, p) for r, p in zip(records, predicted, strict=True) if batch_of(r) == batch]
+                part = score([r for r, _ in rows], [p for _, p in rows], classifier.taxonomy.names)
+                print(part.render(f"tune, batch {batch} (in-sample)").splitlines()[0])
         if args.errors:
             for record, got in zip(records, predicted, strict=True):
                 if set(got) != set(record["topics"]):
