@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from portfolio_shared.clients.base import ServiceClient
+from portfolio_shared.clients.outbox import OutboxClientMixin
 from portfolio_shared.schemas.documents import (
     DocumentInfo,
     GithubRequest,
@@ -34,7 +34,7 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class DocumentsClient(ServiceClient):
+class DocumentsClient(OutboxClientMixin):
     """Typed client of the document processor."""
 
     service: ClassVar[str] = "documents"
