@@ -32,7 +32,16 @@ from scripts.stack import running, wait_until  # noqa: E402
 
 BIN = Path(sys.executable).parent
 #: Variables that would point the processor elsewhere or change whom it trusts.
-_DROPPED = ("SERVICE_", "DATABASE_URL", "CORE_URL", "SCRAPER_URL", "DOCUMENTS_URL", "CHROMA_", "CELERY_")
+_DROPPED = (
+    "DJANGO_",
+    "SERVICE_",
+    "DATABASE_URL",
+    "CORE_URL",
+    "SCRAPER_URL",
+    "DOCUMENTS_URL",
+    "CHROMA_",
+    "CELERY_",
+)
 
 
 @dataclass

@@ -61,7 +61,7 @@ def add(url: str, path: str = "/api/webhooks/x/", **state: object) -> str:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         msg_id = enqueue(cur, destination="core", path=path, event_type="ping", payload={"n": 1})
         for column, value in state.items():
-            cur.execute(f"UPDATE outbox_message SET {column} = %s WHERE msg_id = %s", (value, msg_id))  # noqa: S608
+            cur.execute(f"UPDATE outbox_message SET {column} = %s WHERE msg_id = %s", (value, msg_id))
     return msg_id
 
 
@@ -83,7 +83,12 @@ async def test_lists_pending_failing_and_dead_with_counts_and_the_last_error(url
         assert delivered not in states
         only_failing = await scraper.outbox_messages(state="failing")
         (row,) = only_failing.results
-        assert (row.msg_id, row.attempts, row.last_status, row.last_error) == (failing, 3, 503, "HTTP 503: busy")
+        assert (row.msg_id, row.attempts, row.last_status, row.last_error) == (
+            failing,
+            3,
+            503,
+            "HTTP 503: busy",
+        )
         assert row.next_attempt_at is not None and row.next_attempt_at > datetime.now(UTC)
         assert only_failing.count == 1
         (dead_row,) = (await scraper.outbox_messages(state="dead")).results
@@ -159,7 +164,9 @@ async def test_a_message_a_dispatcher_holds_is_neither_retried_nor_discarded(url
     ],
 )
 async def test_bad_input_is_a_4xx_envelope(url: str, method: str, path: str, status: int, code: str) -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app(url)), base_url="http://s") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=make_app(url)), base_url="http://s"
+    ) as http:
         response = await http.request(method, path, headers=bearer("core", "scraper"))
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
@@ -167,7 +174,9 @@ async def test_bad_input_is_a_4xx_envelope(url: str, method: str, path: str, sta
 
 @pytest.mark.parametrize("caller", ["scraper", "analytics", "documents"])
 async def test_only_core_and_an_operator_may_see_the_outbox(url: str, caller: str) -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app(url)), base_url="http://s") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=make_app(url)), base_url="http://s"
+    ) as http:
         assert (await http.get("/outbox/messages", headers=bearer(caller, "scraper"))).status_code == 403
         assert (await http.get("/outbox/messages")).status_code == 401
         assert (await http.get("/outbox/messages", headers=bearer("admin", "scraper"))).status_code == 200

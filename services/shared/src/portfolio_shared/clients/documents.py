@@ -115,6 +115,12 @@ class DocumentsClient(OutboxClientMixin):
         response = await self.request("DELETE", f"/documents/{_segment(document_key)}", accept=(404,))
         return response.status_code != 404
 
+    async def reprocess_document(self, document_key: str) -> JobAccepted:
+        """``POST /documents/{key}/reprocess``: process the stored document again from its source,
+        even when unchanged. NotFound for an unknown key; Conflict when the processor has no source."""
+        response = await self.request("POST", f"/documents/{_segment(document_key)}/reprocess")
+        return self._parse(response, JobAccepted)
+
     async def search(
         self,
         query: str,
