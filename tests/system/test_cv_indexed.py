@@ -39,11 +39,11 @@ SECOND_CV = [
 QUESTION = "Where did Asha lead the Kestrelbyte forecasting team?"
 
 SAVE_CV = """
-import sys
+import os
 from django.core.files.base import ContentFile
 from content.models import Profile
 profile = Profile.load() or Profile(name={name!r}, headline="ML engineer", bio="Builds forecasting systems.")
-profile.cv.save("cv.pdf", ContentFile(open(sys.argv[-1], "rb").read()), save=True)
+profile.cv.save("cv.pdf", ContentFile(open(os.environ["CV_FILE"], "rb").read()), save=True)
 """
 
 
@@ -76,9 +76,9 @@ def upload_cv(stack: dict[str, str], pages: list[str], tmp: Path) -> None:
     path = tmp / f"{uuid.uuid4().hex}.pdf"
     path.write_bytes(cv_pdf(pages))
     subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SAVE_CV.format(name=NAME), str(path)],
+        [sys.executable, "manage.py", "shell", "-c", SAVE_CV.format(name=NAME)],
         cwd=ROOT / "backend",
-        env={**stack, "DATABASE_URL": stack["CORE_DATABASE_URL"]},
+        env={**stack, "DATABASE_URL": stack["CORE_DATABASE_URL"], "CV_FILE": str(path)},
         check=True,
     )
 
