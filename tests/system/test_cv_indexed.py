@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fpdf import FPDF
 
 from scripts.stack import services_running, wait_until
+from tests.system.test_chatbot import pdf_of
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "Asha Verma"
@@ -62,19 +62,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         yield env
 
 
-def cv_pdf(pages: list[str]) -> bytes:
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 8, text)
-    return bytes(pdf.output())
-
-
 def upload_cv(stack: dict[str, str], pages: list[str], tmp: Path) -> None:
     """The CV saved on the profile, as the admin's change form saves it (post_save → core's outbox)."""
     path = tmp / f"{uuid.uuid4().hex}.pdf"
-    path.write_bytes(cv_pdf(pages))
+    path.write_bytes(pdf_of(pages))
     subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SAVE_CV.format(name=NAME)],
         cwd=ROOT / "backend",
