@@ -15,6 +15,7 @@ from chatbot import retrieval
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from config.admin_base import ReadOnlyAdmin
+from content.models import IndexRecord
 from documents import processor, services
 from documents.forms import AskIndexForm, GithubRepoForm, PdfUploadForm
 from documents.models import Document, ProcessingJob
@@ -225,11 +227,15 @@ class DocumentAdmin(ReadOnlyAdmin):
             _report_upstream_failure(request, exc, f"deleting {document.document_key}")
             return False
         key = document.document_key
-        document.delete()
+        with transaction.atomic():
+            document.delete()
+            # Core no longer holds it as sent: the content or paper it came from, saved again even
+            # unchanged, indexes it again (content.indexing skips only what it knows was sent).
+            IndexRecord.objects.filter(document_key=key).delete()
         messages.success(
             request,
             f"{key} is deleted from the index: the chatbot no longer finds it. Content it came from "
-            "(a project, the profile) puts it back when saved again.",
+            "(a project, the profile, a paper) puts it back when saved again.",
         )
         return True
 

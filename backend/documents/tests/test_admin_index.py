@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config.upstreams import call
+from content.models import IndexRecord
 from documents import processor as processor_calls
 from documents.models import Document, ProcessingJob
 from documents.tests.processor import Processor, processor_processes
@@ -85,6 +86,7 @@ def test_ask_reprocess_and_delete_a_document_from_the_admin(
     accepted = call(DocumentsClient, lambda c: c.process_text(item), deadline=30)
     assert isinstance(accepted, JobAccepted)
     wait_for_job(accepted.job_id)
+    IndexRecord.objects.create(document_key=KEY, owner="content.project:1", sha256="0" * 64)
     announce(processor, live_server, settings)
     document = Document.objects.get(document_key=KEY)
     assert document.chunks >= 1
@@ -121,6 +123,7 @@ def test_ask_reprocess_and_delete_a_document_from_the_admin(
     response = client.post(reverse("admin:documents_document_delete_from_index", args=[document.pk]))
     assert response.status_code == 302
     assert not Document.objects.filter(document_key=KEY).exists()
+    assert not IndexRecord.objects.filter(document_key=KEY).exists()  # saved again, it is sent again
     assert KEY not in search_keys("glacier meltwater sensors")
     html = client.get(ask, {"question": QUESTION}).content.decode()
     assert f'data-document-key="{KEY}"' not in html
