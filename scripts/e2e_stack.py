@@ -52,6 +52,7 @@ import psycopg
 import redis
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import enqueue
 from portfolio_shared.schemas import paper_text_key
 from scripts import devstack
@@ -268,7 +269,10 @@ UNDELIVERABLE = {"papers": "not a list"}
 
 def undeliverable_message(env: dict[str, str]) -> str:
     """Put one message core answers 4xx to in the scraper's outbox; its id."""
-    with psycopg.connect(env["SCRAPER_DATABASE_URL"]) as conn, conn.cursor() as cur:
+    with (
+        psycopg.connect(env["SCRAPER_DATABASE_URL"], connect_timeout=DB_CONNECT_TIMEOUT_S) as conn,
+        conn.cursor() as cur,
+    ):
         return enqueue(
             cur, destination="core", path="/api/internal/papers/bulk/", kind="rest", payload=UNDELIVERABLE
         )
