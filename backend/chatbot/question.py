@@ -30,9 +30,78 @@ CHATTER = STOPWORDS | frozenset(
         sure maybe also else exactly actually overall briefly short quick quickly summary summarise
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
-        writes solve solves solved current site page here this""",
+        writes solve solves solved current site page here this deal stuff happen happened happens
+        happening""",
     )
 )
+#: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
+ABBREVIATIONS = {
+    **dict.fromkeys(["jan"], "january"),
+    **dict.fromkeys(["feb"], "february"),
+    **dict.fromkeys(["apr"], "april"),
+    **dict.fromkeys(["jun"], "june"),
+    **dict.fromkeys(["jul"], "july"),
+    **dict.fromkeys(["aug"], "august"),
+    **dict.fromkeys(["sep", "sept"], "september"),
+    **dict.fromkeys(["oct"], "october"),
+    **dict.fromkeys(["nov"], "november"),
+    **dict.fromkeys(["dec"], "december"),
+    "k8s": "kubernetes",
+    "sklearn": "scikit-learn",
+    "db": "database",
+    "dbs": "databases",
+    "pg": "postgresql",
+    "js": "javascript",
+    "ts": "typescript",
+    "py": "python",
+    "hf": "hugging face",
+    "uni": "university",
+    "yr": "year",
+    "yrs": "years",
+    "bday": "birthday",
+}
+_ABBREVIATION = re.compile(r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])")
+#: "whos", "whats", "hows": a question word and its "is" without the apostrophe.
+_CONTRACTION = re.compile(r"\b(who|what|where|when|how|why|that|there)s\b")
+
+
+def normalise(text: str) -> str:
+    """``text`` lowercased, curly apostrophes straightened, apostrophe-less contractions ("whos")
+    restored and :data:`ABBREVIATIONS` written out ("feb 2024" → "february 2024")."""
+    lowered = text.lower().replace("\u2019", "'")
+    lowered = _CONTRACTION.sub(r"\1's", lowered)
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1)], lowered)
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+#: A number's magnitude letter ("7b", "2m", "128k") and the words or zeros it stands for.
+_MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion"}
+_ZEROS = {"k": ",000", "m": ",000,000", "b": ",000,000,000"}
+#: "how many X", "how much X": X is what the question counts. ("Which vector store …?" is answered
+#: by "Chroma": a kind of thing is named by its instances, so "what/which X" does not count.)
+_ASKED_FOR = re.compile(r"\bhow (?:many|much)\s+((?:[\w.+#-]+\s*){1,6})")
+#: Words between the question word and the thing asked for ("what kind of metric").
+_ASKED_SKIP = frozenset(["kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"])
+#: At most this many words name the asked-for thing ("how many github stars").
+_ASKED_WORDS = 2
+
+
+def asked_for(lowered: str) -> list[str]:
+    """The words naming what ``lowered`` counts: after "how many/much", the words up to the first
+    stopword ("how many *github stars* does it have")."""
+    found: list[str] = []
+    for match in _ASKED_FOR.finditer(lowered):
+        for word in (w.strip(".") for w in words(match.group(1))):
+            if word in _ASKED_SKIP and not found:
+                continue
+            if word in STOPWORDS or len(found) >= _ASKED_WORDS:
+                break
+            found.append(word)
+        if found:
+            break
+    return found
+
+
 #: Pronouns by which a visitor refers to the site's owner.
 OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
@@ -254,6 +323,8 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("published"): _stems("publish release open-source"),
     stem("problem"): _stems("problem skew killer issue why"),
     stem("infra"): _stems("infra infrastructure"),
+    stem("postgres"): _stems("postgres postgresql"),
+    stem("postgresql"): _stems("postgres postgresql"),
 }
 
 
@@ -311,6 +382,28 @@ class Term:
     stem: str
     matches: frozenset[str]
     name: bool
+    #: The thing the question asks for ("how many *users*", "what *batch* size"): the passage
+    #: quoted must hold it, not only the subject the question names.
+    asked: bool = False
+
+    @property
+    def identifier(self) -> bool:
+        """A word with digits ("7b", "gpt-4", "p99", "4-bit", "15"; not a year): it names one
+        thing, so only that exact form in a passage matches it (no typo, no other number)."""
+        return bool(re.search(r"\d", self.word)) and not _YEAR.fullmatch(self.word)
+
+    def found_in(self, text: str) -> bool:
+        """Whether ``text`` holds the identifier ("4-bit" also as "4 bits", "7b" as "7B" or
+        "7-billion", "128k" as "128,000")."""
+        pattern = ""
+        previous = ""
+        for piece in re.findall(r"[a-z]+|\d+(?:[.,]\d+)*", self.word):
+            if previous[:1].isdigit() and piece in _MAGNITUDES:
+                pattern += f"(?:[\\s-]?(?:{piece}|{_MAGNITUDES[piece]})|{_ZEROS[piece]})"
+            else:
+                pattern += (r"[\s-]?" if pattern else "") + re.escape(piece)
+            previous = piece
+        return bool(re.search(rf"(?<![a-z0-9.,]){pattern}s?(?![a-z0-9])", text.lower()))
 
     def within(self, vocabulary: set[str] | frozenset[str]) -> bool:
         """Whether ``vocabulary`` (stems) holds the term: one of its stems, or a word one of them
@@ -353,7 +446,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
 
     A misspelt trigger of six letters or more ("colege") still triggers its type.
     """
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = normalise(text)
     owner = set(words(owner_name))
     typed = [word.strip(".") for word in words(lowered)]
 
@@ -377,6 +470,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         match.group(0).lower()
         for match in re.finditer(r"(?<=[\w,;:] )[A-Z][\w.+#-]*", text.replace("\u2019", "'"))
     }
+    asked = set(asked_for(lowered))
     terms: list[Term] = []
     seen: set[str] = set()
     for word in typed:
@@ -391,7 +485,15 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
             continue
         seen.add(word)
         base = stem(word)
-        terms.append(Term(word, base, SYNONYMS.get(base, frozenset()) | {base}, word in capitalised))
+        terms.append(
+            Term(
+                word,
+                base,
+                SYNONYMS.get(base, frozenset()) | {base},
+                word in capitalised,
+                asked=word in asked and base not in SOFT,
+            )
+        )
     return Question(
         text=text,
         terms=tuple(terms),

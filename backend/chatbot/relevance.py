@@ -66,7 +66,7 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
     stems = {stem(w) for w in known}
     terms: list[Term] = []
     for term in question.terms:
-        if term.within(stems) or len(term.word) < 4:
+        if term.within(stems) or len(term.word) < 4 or term.identifier:
             terms.append(term)
             continue
         close = sorted(
@@ -74,10 +74,29 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
         )
         if close:
             base = stem(close[0])
-            terms.append(Term(close[0], base, frozenset({base}), term.name))
+            terms.append(replace(term, word=close[0], stem=base, matches=frozenset({base})))
         else:
             terms.append(term)
     return replace(question, terms=tuple(terms))
+
+
+def _holding_the_asked_for(question: Question, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that hold every identifier of the question ("7b", "gpt-4": that exact form)
+    and every word naming what it asks for ("how many *users*"); none when no passage does.
+
+    "How fast does the 7B model run?" is not answered by the 3B model's speed, nor "how many
+    users does it serve?" by a passage about the same project that counts no users."""
+    identifiers = [t for t in question.terms if t.identifier]
+    asked = [t for t in question.terms if t.asked and not t.identifier]
+    if not identifiers and not asked:
+        return list(passages)
+    kept = []
+    for passage in passages:
+        text = " ".join([passage.title, *passage.heading_path, passage.text])
+        body = vocabulary(text)
+        if all(t.found_in(text) for t in identifiers) and all(t.within(body) for t in asked):
+            kept.append(passage)
+    return kept
 
 
 def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float]:
@@ -96,6 +115,9 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
     if not passages:
         return []
     question = correct(question, passages)
+    passages = _holding_the_asked_for(question, passages)
+    if not passages:
+        return []
     features = [_features(question, p) for p in passages]
     idf = _idf(question.terms, features)
     total = sum(idf.values())

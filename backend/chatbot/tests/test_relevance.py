@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatbot import relevance
-from chatbot.question import analyse
+from chatbot.question import analyse, normalise
 from chatbot.retrieval import Passage, paper_key
 
 
@@ -39,3 +39,48 @@ def test_a_passage_holding_no_firm_term_is_not_quoted_for_its_kind_alone() -> No
     question = analyse("Who funded the warehouse robots paper?", owner_name="Priya Rao")
     ranked = relevance.rank(question, [PROFILE, PAPER], limit=5)
     assert PROFILE.document_key not in {p.document_key for p in ranked}
+
+
+BOARD = _passage(
+    "On the board the 3B model decodes 14 tokens per second with a 128,000-token context.",
+    "Quantised caches",
+    "paper",
+    "paper-text:3",
+    "paper",
+)
+STORE = _passage(
+    "Feature store lite serves training features online from Postgres, 50M events.",
+    "Feature store lite",
+    "project",
+    "project:store",
+)
+
+
+def test_an_identifier_with_digits_matches_only_its_own_form() -> None:
+    assert relevance.rank(analyse("how fast does the 7B model run on the board?"), [BOARD], limit=5) == []
+    assert relevance.rank(analyse("how fast does the 3b model run on the board?"), [BOARD], limit=5)
+    # Written-out forms of the same number count: "128k" is "128,000", "3b" is "3-billion".
+    assert relevance.rank(analyse("tokens per second at 128k context?"), [BOARD], limit=5)
+    assert relevance.rank(analyse("tokens per second at 1k context?"), [BOARD], limit=5) == []
+    # A year is no identifier: "in 2020" may fall inside a passage's "2019 to 2022".
+    assert not next(t for t in analyse("what did he do in 2020").terms if t.word == "2020").identifier
+
+
+def test_what_a_question_counts_must_be_in_the_passage() -> None:
+    question = analyse("How many users does the feature store serve?")
+    assert [t.word for t in question.terms if t.asked] == ["users"]
+    assert relevance.rank(question, [STORE], limit=5) == []
+    assert relevance.rank(analyse("How many events does the feature store handle?"), [STORE], limit=5)
+    # "which X" is answered by an instance of X ("which database?" by "Postgres"): no such rule.
+    assert not any(t.asked for t in analyse("which vector store does it use?").terms)
+
+
+def test_short_forms_are_read_as_the_words_documents_use() -> None:
+    assert normalise("whos vasu") == "who's vasu"
+    assert normalise("What happened in Feb 2024?") == "what happened in february 2024?"
+    assert normalise("docker or k8s? sklearn?") == "docker or kubernetes? scikit-learn?"
+    assert normalise("node.js, not js") == "node.js, not javascript"
+    assert next(t.word for t in analyse("which db is feature store lite built on").terms) == "database"
+    assert analyse("whos vasu kapoor", owner_name="Vasu Kapoor").has("person")
+    # "postgres" finds "PostgreSQL" and the other way round.
+    assert relevance.rank(analyse("is it built on postgresql?"), [STORE], limit=5)
