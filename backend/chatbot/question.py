@@ -31,7 +31,7 @@ CHATTER = STOPWORDS | frozenset(
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
         writes solve solves solved current site page here this deal stuff happen happened happens
-        happening""",
+        happening making read""",
     )
 )
 #: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
@@ -60,17 +60,23 @@ ABBREVIATIONS = {
     "yrs": "years",
     "bday": "birthday",
 }
-_ABBREVIATION = re.compile(r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])")
+_ABBREVIATION = re.compile(
+    r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])", re.IGNORECASE
+)
 #: "whos", "whats", "hows": a question word and its "is" without the apostrophe.
-_CONTRACTION = re.compile(r"\b(who|what|where|when|how|why|that|there)s\b")
+_CONTRACTION = re.compile(r"\b(who|what|where|when|how|why|that|there)s\b", re.IGNORECASE)
+
+
+def expand(text: str) -> str:
+    """``text`` with apostrophe-less contractions ("whos") restored and :data:`ABBREVIATIONS`
+    written out ("feb 2024" → "february 2024"); the rest as typed."""
+    text = _CONTRACTION.sub(r"\1's", text)
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
 
 
 def normalise(text: str) -> str:
-    """``text`` lowercased, curly apostrophes straightened, apostrophe-less contractions ("whos")
-    restored and :data:`ABBREVIATIONS` written out ("feb 2024" → "february 2024")."""
-    lowered = text.lower().replace("\u2019", "'")
-    lowered = _CONTRACTION.sub(r"\1's", lowered)
-    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1)], lowered)
+    """``text`` lowercased, curly apostrophes straightened, then :func:`expand`-ed."""
+    return expand(text.lower().replace("\u2019", "'"))
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -102,6 +108,8 @@ def asked_for(lowered: str) -> list[str]:
     return found
 
 
+#: Words of a section heading that do not name it ("How *it* works").
+_HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
 #: Pronouns by which a visitor refers to the site's owner.
 OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
@@ -244,7 +252,20 @@ INTENTS = (
     ),
     Intent(
         "contact",
-        frozenset(["contact", "github", "linkedin", "blog", "links", "link", "social", "website"]),
+        frozenset(
+            [
+                "contact",
+                "github",
+                "linkedin",
+                "blog",
+                "links",
+                "link",
+                "social",
+                "website",
+                "writing",
+                "posts",
+            ]
+        ),
         _stems("links github linkedin blog"),
         ({"kind": "profile"},),
     ),
@@ -429,6 +450,15 @@ class Question:
     def answer_stems(self) -> frozenset[str]:
         """Stems that carry the asked-for fact of the question's type."""
         return frozenset().union(*(intent.answers for intent in self.intents))
+
+    def names_section(self, heading: str | None) -> bool:
+        """Whether the question names a section ``heading`` in its own words, chatter included:
+        "how does it work?" names "How it works", "why did he build it?" names "Why". A heading
+        made of the question's content terms only is its subject (a title), not a section it asks for."""
+        wanted = {stem(w) for w in words(heading or "") if w not in _HEADING_FILLER}
+        if not wanted or wanted <= {t.stem for t in self.terms}:
+            return False
+        return wanted <= {stem(w) for w in words(normalise(self.text))}
 
     def has(self, name: str) -> bool:
         return any(intent.name == name for intent in self.intents)

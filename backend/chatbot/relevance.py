@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from chatbot.retrieval import Passage
 
 #: Rerank feature weights (see module docstring).
-WEIGHTS = {"terms": 3.0, "title": 1.0, "kind": 1.5, "answer": 0.75, "vector": 1.0, "keyword": 0.5}
+WEIGHTS = {
+    "terms": 3.0,
+    "title": 1.0,
+    "kind": 1.5,
+    "answer": 0.75,
+    "vector": 1.0,
+    "keyword": 0.5,
+    "section": 1.5,
+}
 #: A passage scoring under this share of the best one is not quoted from.
 RELATIVE_CUT = 0.35
 
@@ -142,19 +150,32 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         return []
     answer = question.answer_stems
     scored: list[tuple[float, int, Passage]] = []
+    # Documents a passage of which holds a firm term: their section the question names in its own
+    # words ("how does the chatbot work?": "How it works") answers it, though it repeats no term.
+    subjects = {
+        p.document_key
+        for p, f in zip(passages, features, strict=True)
+        if any(t.within(f.body) for t in required)
+    }
     for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
         held = [t for t in question.terms if t.within(feature.body)]
+        section = bool(
+            passage.heading_path
+            and passage.document_key in subjects
+            and question.names_section(passage.heading_path[-1])
+        )
         # A passage holding none of the question's firm terms is not quoted because of its kind
         # alone: "who funded the X paper?" is not answered by the profile.
-        if required and not any(t.within(feature.body) for t in required):
+        if required and not section and not any(t.within(feature.body) for t in required):
             continue
-        if question.terms and not held and not feature.kind_match:
+        if question.terms and not held and not feature.kind_match and not section:
             continue
         in_title = [t for t in question.terms if t.within(feature.head)]
         score = (
             WEIGHTS["terms"] * (sum(idf[t.stem] for t in held) / total if total else 0.0)
             + WEIGHTS["title"] * (len(in_title) / len(question.terms) if question.terms else 0.0)
             + WEIGHTS["kind"] * feature.kind_match
+            + WEIGHTS["section"] * section
             + WEIGHTS["answer"] * bool(answer & feature.body)
             + WEIGHTS["vector"] * max(passage.vector or 0.0, 0.0)
             + WEIGHTS["keyword"] * (1.0 / passage.keyword_rank if passage.keyword_rank else 0.0)

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from chatbot import relevance
-from chatbot.question import analyse
+from chatbot.question import analyse, expand
 from config.upstreams import call
 from content.models import Profile
 from papers.models import Paper
@@ -195,6 +195,7 @@ def steered(query: str) -> list[Passage]:
     the kind of document the question's type asks for, merged, then floored and reranked."""
     subject = owner_name()
     question = analyse(query, owner_name=subject)
+    query = expand(query)  # "k8s", "feb 2024", "whos": searched as the words documents use
     bodies = [_body(query, CANDIDATES, {}, subject)]
     bodies += [_body(query, SEARCH_K, f, subject) for f in question.filters()]
     seen: set[str] = set()

@@ -106,6 +106,9 @@ class ExtractiveProvider:
             return []
         vocab = [vocabulary(s.text) for _, _, s in sentences]
         heads = [vocabulary(s.heading or "") if s.lead else set() for _, _, s in sentences]
+        # A section the question names in its own words ("how does it work?" -> "How it works",
+        # "why …?" -> "Why"): its sentences answer it, though they repeat none of its terms.
+        in_section = [asked.names_section(s.heading) for _, _, s in sentences]
         titles = {n: vocabulary(" ".join([p.title, *p.heading_path])) for n, p in enumerate(passages, 1)}
         n = len(sentences)
 
@@ -132,7 +135,9 @@ class ExtractiveProvider:
                 typed = 0.0  # "when did he graduate?" is not answered by a job's dates
             kind = 0.5 if passage.kind in asked_kinds else 0.0
             rank = 1.0 + RANK_DECAY * (number - 1)
-            core = (2.0 * focus + 1.5 * typed + kind) / rank
+            # As if it held every term the question asks about its subject.
+            section = 2.0 * sum(weights.values()) + 1.0 if in_section[index] else 0.0
+            core = (2.0 * focus + 1.5 * typed + kind + section) / rank
             score = core + 0.5 * subject / rank
             prefix = bool(
                 sentence.lead and sentence.heading and (held | (answer & heads[index])) - vocab[index]
@@ -145,7 +150,7 @@ class ExtractiveProvider:
                     passage.kind == "journey" or any(asked.has(n) for n in ("education", "career", "person"))
                 )
             )
-            if focus or (typed and (held or number in named or passage.kind in asked_kinds)):
+            if focus or section or (typed and (held or number in named or passage.kind in asked_kinds)):
                 # "which project uses Kubernetes?": the answer is the project, named by its title.
                 title = bool(passage.kind in asked.kinds and not sentence.lead)
                 candidates.append(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatbot import relevance
+from chatbot.providers.extractive import ExtractiveProvider
 from chatbot.question import analyse, normalise
 from chatbot.retrieval import Passage, paper_key
 
@@ -84,3 +87,30 @@ def test_short_forms_are_read_as_the_words_documents_use() -> None:
     assert analyse("whos vasu kapoor", owner_name="Vasu Kapoor").has("person")
     # "postgres" finds "PostgreSQL" and the other way round.
     assert relevance.rank(analyse("is it built on postgresql?"), [STORE], limit=5)
+
+
+def _section(text: str, heading: str | None) -> Passage:
+    path = ("Lighthouse bot", heading) if heading else ("Lighthouse bot",)
+    return replace(_passage(text, "Lighthouse bot", "project", "project:lighthouse"), heading_path=path)
+
+
+OPENING = _section("# Lighthouse bot\n\nA chatbot that answers from a private corpus.", None)
+HOW = _section(
+    "## How it works\n\n1. Documents are chunked and embedded.\n2. Queries run a hybrid search.",
+    "How it works",
+)
+
+
+def test_a_section_the_question_names_in_its_own_words_answers_it() -> None:
+    question = analyse("how does the chatbot work?")
+    assert question.names_section("How it works") and not question.names_section("Why")
+    # A heading of the question's own terms is its subject, not a section it asks for.
+    assert not analyse("what is the lighthouse bot?").names_section("Lighthouse bot")
+    ranked = relevance.rank(question, [OPENING, HOW], limit=5)
+    assert HOW in [replace(p, score=0.0) for p in ranked]  # though it holds no "chatbot"
+    answer = ExtractiveProvider().answer("how does the chatbot work?", ranked)
+    assert "chunked and embedded" in answer.answer
+
+
+def test_writing_is_asked_for_on_the_profile() -> None:
+    assert analyse("where can i read his writing?").has("contact")
