@@ -108,6 +108,22 @@ def asked_for(lowered: str) -> list[str]:
     return found
 
 
+#: A word right after "at", "from", "by" or "under" names an organisation, a place or a licence
+#: ("did he work at google?", "is it from deepmind?", "funded by whom", "under MIT?").
+_SLOT = re.compile(r"\b(?:at|from|by|under)\s+(?:the\s+|a\s+|an\s+)?([a-z][\w.+#-]*)")
+#: Attributes a portfolio states or does not (a credential, a licence, a price, a contact detail):
+#: a question asking for one is declined when no passage names it, whatever else it matches.
+ATTRIBUTES = frozenset(
+    stem(w)
+    for w in re.findall(
+        r"\S+",
+        """licence license licensed phd doctorate mba bachelor bachelors undergraduate diploma
+    certification certifications certificate certified award awards prize patent patents salary
+    age email phone address married wife husband kids children hobby hobbies manager advisor
+    supervisor funded funding funder venue conference gpu gpus price cost costs revenue customers
+    internship intern""",
+    )
+)
 #: Words of a section heading that do not name it ("How *it* works").
 _HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
 #: Pronouns by which a visitor refers to the site's owner.
@@ -406,6 +422,10 @@ class Term:
     #: The thing the question asks for ("how many *users*", "what *batch* size"): the passage
     #: quoted must hold it, not only the subject the question names.
     asked: bool = False
+    #: Names an organisation, place, credential or attribute the question asks about ("at *google*",
+    #: "under which *licence*", "his *phd*"): the passages must hold it, however many of the
+    #: question's other words they hold.
+    slot: bool = False
 
     @property
     def identifier(self) -> bool:
@@ -501,6 +521,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         for match in re.finditer(r"(?<=[\w,;:] )[A-Z][\w.+#-]*", text.replace("\u2019", "'"))
     }
     asked = set(asked_for(lowered))
+    slots = {m.group(1) for m in _SLOT.finditer(lowered) if m.group(1) not in CHATTER}
     terms: list[Term] = []
     seen: set[str] = set()
     for word in typed:
@@ -522,6 +543,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
                 SYNONYMS.get(base, frozenset()) | {base},
                 word in capitalised,
                 asked=word in asked and base not in SOFT,
+                slot=word in slots or base in ATTRIBUTES,
             )
         )
     return Question(

@@ -134,6 +134,8 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         found = {t.stem for t in required if any(t.within(f.body) for f in features)}
         if any(t.name and t.stem not in found for t in required):
             return []
+        if any(t.slot and t.stem not in found for t in required):
+            return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
             return []
         # Three terms or more, each in some hit, may still be in no one place: a question about

@@ -114,3 +114,13 @@ def test_a_section_the_question_names_in_its_own_words_answers_it() -> None:
 
 def test_writing_is_asked_for_on_the_profile() -> None:
     assert analyse("where can i read his writing?").has("contact")
+
+
+def test_an_organisation_place_or_attribute_no_passage_names_is_declined() -> None:
+    # "from google": most of the question matches the paper, but not who it is from.
+    question = analyse("is the quantised caches board paper from google?")
+    assert [t.word for t in question.terms if t.slot] == ["google"]
+    assert relevance.rank(question, [BOARD], limit=5) == []
+    assert relevance.rank(analyse("what licence is the feature store lite under?"), [STORE], limit=5) == []
+    # Named by a passage, the same slot is answered.
+    assert relevance.rank(analyse("does feature store lite read from postgres?"), [STORE], limit=5)
