@@ -311,6 +311,13 @@ INTENTS = (
         phrases=(r"\bhow long\b",),
     ),
     Intent(
+        "byline",
+        frozenset(["authors", "authored", "coauthors", "co-authors"]),
+        _stems("authors"),
+        ({"kind": "paper"},),
+        phrases=(r"\bwho (?:wrote|authored|published|is behind|are behind)\b", r"\bauthors? of\b"),
+    ),
+    Intent(
         "opinion",
         frozenset(
             [
@@ -504,6 +511,8 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         if word in intent.triggers:
             return True
         if word in CHATTER or len(word) < 6:  # "stars" is no typo of "start"
+            return False
+        if any(word in other.triggers for other in INTENTS):  # a known word is no typo of another
             return False
         return any(t[0] == word[0] and edits_within(word, t, typos(word)) for t in intent.triggers)
 

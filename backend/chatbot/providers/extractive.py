@@ -39,7 +39,7 @@ MIN_RELATIVE_SCORE = 0.5
 RANK_DECAY = 0.15
 _DESCRIBE = re.compile(r"\b(?:about|what(?: i|')s|what are|tell|describe|explain|overview|summar)", re.I)
 #: Question types whose answer is one kind of fact (a date, a place, a degree).
-FACT_TYPES = ("timeline", "location", "education")
+FACT_TYPES = ("timeline", "location", "education", "byline")
 _LABEL = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: ")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 

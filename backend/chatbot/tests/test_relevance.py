@@ -124,3 +124,21 @@ def test_an_organisation_place_or_attribute_no_passage_names_is_declined() -> No
     assert relevance.rank(analyse("what licence is the feature store lite under?"), [STORE], limit=5) == []
     # Named by a passage, the same slot is answered.
     assert relevance.rank(analyse("does feature store lite read from postgres?"), [STORE], limit=5)
+
+
+def test_who_wrote_a_paper_is_answered_by_its_byline() -> None:
+    byline = _passage(
+        "# Warehouse robots\n\nAuthors: Ada Byron and Alan Turing (Harbour Lab).\n\n"
+        "Robots in warehouses pick parcels.",
+        "Warehouse robots",
+        "paper",
+        "paper-text:2",
+        "paper",
+    )
+    question = analyse("who wrote the warehouse robots paper?")
+    assert question.has("byline")
+    ranked = relevance.rank(question, [byline], limit=5)
+    answer = ExtractiveProvider().answer("who wrote the warehouse robots paper?", ranked)
+    assert "Ada Byron" in answer.answer and "pick parcels" not in answer.answer
+    # "Who is the author?" is still about the site's owner.
+    assert not analyse("who is the author?").has("byline")
