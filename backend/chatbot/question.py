@@ -31,7 +31,8 @@ CHATTER = STOPWORDS | frozenset(
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
         writes solve solves solved current site page here this deal stuff happen happened happens
-        happening making read""",
+        happening making read find finds found findings show shows showed shown conclude concludes
+        concluded conclusion propose proposes proposed claim claims discover discovered""",
     )
 )
 #: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
@@ -315,7 +316,12 @@ INTENTS = (
         frozenset(["authors", "authored", "coauthors", "co-authors"]),
         _stems("authors"),
         ({"kind": "paper"},),
-        phrases=(r"\bwho (?:wrote|authored|published|is behind|are behind)\b", r"\bauthors? of\b"),
+        phrases=(
+            r"\bwho (?:wrote|authored|published|is behind|are behind)\b",
+            r"\bauthors? of\b",
+            r"\b(?:which|what) (?:lab|group|team|company|university|institute|organi[sz]ation)\b.*"
+            r"\b(?:wrote|published|made|behind|produced)\b",
+        ),
     ),
     Intent(
         "opinion",
@@ -375,7 +381,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
 #: Vague words ("how fast", "how good") a document states in figures: they never make a question
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
-    "fast faster speed slow quick big large size good better best well accurate accuracy new old long"
+    "fast faster speed slow quick big large size good better best well accurate accuracy new old long time"
 )
 
 

@@ -157,7 +157,9 @@ class ExtractiveProvider:
                     Scored(score, number, position, sentence, held, prefix, title, core, bool(typed))
                 )
         owner = asked.has("person") or asked.has("opinion")  # about the owner, not a titled subject
-        if named and not owner:
+        # Trusted when retrieval agrees (the best passage is a titled one): "which paper uses
+        # reinforcement learning?" is not about the job whose title says "Machine Learning".
+        if named and not owner and 1 in named:
             candidates = [c for c in candidates if c.passage in named]
         # "When …?", "where …?": the asked-for fact is a date or a place; a sentence without one
         # is no answer however many of the question's words it holds.

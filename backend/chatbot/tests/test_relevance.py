@@ -142,3 +142,20 @@ def test_who_wrote_a_paper_is_answered_by_its_byline() -> None:
     assert "Ada Byron" in answer.answer and "pick parcels" not in answer.answer
     # "Who is the author?" is still about the site's owner.
     assert not analyse("who is the author?").has("byline")
+
+
+def test_a_titled_passage_is_the_subject_only_when_retrieval_ranks_it_first() -> None:
+    robots = _passage(
+        "Robots in warehouses learn by multi-agent reinforcement learning.",
+        "Warehouse robots",
+        "paper",
+        "p:5",
+    )
+    job = _passage("Ranking for a learning platform.", "Machine Learning Engineer", "journey", "journey:2")
+    answer = ExtractiveProvider().answer("which paper uses reinforcement learning?", [robots, job])
+    assert "reinforcement learning" in answer.answer and "learning platform" not in answer.answer
+
+
+def test_what_a_paper_found_and_which_lab_wrote_it_are_plain_questions() -> None:
+    assert [t.word for t in analyse("what did the tulu paper find?").terms] == ["tulu"]
+    assert analyse("which lab wrote the medical summaries paper?").has("byline")
