@@ -64,6 +64,7 @@ ABBREVIATIONS = {
 _ABBREVIATION = re.compile(
     r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])", re.IGNORECASE
 )
+_QUESTION_IS = re.compile(r"\b(who|what|where|when|how|why)'s\b")
 #: "whos", "whats", "hows": a question word and its "is" without the apostrophe.
 _CONTRACTION = re.compile(r"\b(who|what|where|when|how|why|that|there)s\b", re.IGNORECASE)
 
@@ -76,8 +77,9 @@ def expand(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """``text`` lowercased, curly apostrophes straightened, then :func:`expand`-ed."""
-    return expand(text.lower().replace("\u2019", "'"))
+    """``text`` lowercased, curly apostrophes straightened, then :func:`expand`-ed, a question
+    word's "'s" read as "is" ("where's he from" as "where is he from")."""
+    return _QUESTION_IS.sub(r"\1 is", expand(text.lower().replace("\u2019", "'")))
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -373,6 +375,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("published"): _stems("publish release open-source"),
     stem("problem"): _stems("problem skew killer issue why"),
     stem("infra"): _stems("infra infrastructure"),
+    stem("data"): _stems("data dataset datasets corpus hours documents examples samples rows events"),
     stem("postgres"): _stems("postgres postgresql"),
     stem("postgresql"): _stems("postgres postgresql"),
 }
@@ -382,6 +385,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
     "fast faster speed slow quick big large size good better best well accurate accuracy new old long time"
+    " data"
 )
 
 

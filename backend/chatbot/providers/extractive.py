@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from chatbot.providers.base import Answer, Mode, cite, declined
-from chatbot.question import Question, Term, analyse
+from chatbot.question import SOFT, Question, Term, analyse
 from chatbot.relevance import correct
 from chatbot.retrieval import Passage, owner_name
 from chatbot.text import Sentence, split_sentences, split_structured, vocabulary
@@ -165,9 +165,9 @@ class ExtractiveProvider:
         # is no answer however many of the question's words it holds.
         if any(asked.has(name) for name in FACT_TYPES) and any(c.typed for c in candidates):
             candidates = [c for c in candidates if c.typed]
-        subject_only = asked.terms and all(
-            any(t.within(titles[number]) for number in titles) for t in asked.terms
-        )
+        # Vague words ("best", "fast") ask for no particular sentence when no sentence holds them.
+        firm = _firm(asked, vocab)
+        subject_only = firm and all(any(t.within(titles[number]) for number in titles) for t in firm)
         chosen: list[Scored] = []
         if (subject_only and not owner) or not candidates:
             opening = self._opening(asked, passages, sentences, titles)
@@ -204,7 +204,8 @@ class ExtractiveProvider:
     ) -> Scored | None:
         """The first prose sentence of the passage whose title names the question's subject: the
         document's opening chunk when it was retrieved, else the best ranked one."""
-        naming = [n for n in titles if not asked.terms or all(t.within(titles[n]) for t in asked.terms)]
+        firm = _firm(asked, [vocabulary(s.text) for _, _, s in sentences])
+        naming = [n for n in titles if not firm or all(t.within(titles[n]) for t in firm)]
         naming.sort(key=lambda n: (passages[n - 1].chunk_index != 0, n))
         for number in naming:
             for _, position, sentence in (s for s in sentences if s[0] == number):
@@ -281,6 +282,12 @@ class ExtractiveProvider:
                 sentences = split_sentences(passage.text)[:LEAD_SENTENCES]
                 return [Scored(0.0, number, i, Sentence(s), frozenset()) for i, s in enumerate(sentences)]
         return []
+
+
+def _firm(asked: Question, vocab: list[set[str]]) -> list[Term]:
+    """The question's terms but the vague ones (:data:`chatbot.question.SOFT`) no sentence holds
+    ("how fast" is a latency figure when a sentence states one, else nothing particular)."""
+    return [t for t in asked.terms if t.stem not in SOFT or any(t.within(v) for v in vocab)]
 
 
 def _owner() -> str:

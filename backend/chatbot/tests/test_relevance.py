@@ -79,7 +79,7 @@ def test_what_a_question_counts_must_be_in_the_passage() -> None:
 
 
 def test_short_forms_are_read_as_the_words_documents_use() -> None:
-    assert normalise("whos vasu") == "who's vasu"
+    assert normalise("whos vasu") == "who is vasu"
     assert normalise("What happened in Feb 2024?") == "what happened in february 2024?"
     assert normalise("docker or k8s? sklearn?") == "docker or kubernetes? scikit-learn?"
     assert normalise("node.js, not js") == "node.js, not javascript"
@@ -159,3 +159,21 @@ def test_a_titled_passage_is_the_subject_only_when_retrieval_ranks_it_first() ->
 def test_what_a_paper_found_and_which_lab_wrote_it_are_plain_questions() -> None:
     assert [t.word for t in analyse("what did the tulu paper find?").terms] == ["tulu"]
     assert analyse("which lab wrote the medical summaries paper?").has("byline")
+
+
+def test_a_vague_word_no_sentence_holds_leaves_the_subject_to_describe() -> None:
+    paper = _passage(
+        "# Watermark attacks\n\nInvisible watermarks label images. Regenerating strips nine of ten schemes.",
+        "Watermark attacks",
+        "paper",
+        "p:7",
+    )
+    answer = ExtractiveProvider().answer("which watermark attack is best?", [paper])
+    assert answer.citations and "Invisible watermarks" in answer.answer
+
+
+def test_a_question_words_s_is_is() -> None:
+    assert normalise("where's he from") == "where is he from"
+    assert analyse("where's vasu from", owner_name="Vasu Kapoor").has("location")
+    # "How much data": a measure, stated in hours or documents, never a word the passage must hold.
+    assert not any(t.asked for t in analyse("how much data did they use?").terms)
