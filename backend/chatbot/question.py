@@ -375,6 +375,8 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("published"): _stems("publish release open-source"),
     stem("problem"): _stems("problem skew killer issue why"),
     stem("infra"): _stems("infra infrastructure"),
+    stem("save"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
+    stem("saves"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
     stem("data"): _stems("data dataset datasets corpus hours documents examples samples rows events"),
     stem("postgres"): _stems("postgres postgresql"),
     stem("postgresql"): _stems("postgres postgresql"),
