@@ -32,7 +32,8 @@ CHATTER = STOPWORDS | frozenset(
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
         writes solve solves solved current site page here this deal stuff happen happened happens
         happening making read find finds found findings show shows showed shown conclude concludes
-        concluded conclusion propose proposes proposed claim claims discover discovered""",
+        concluded conclusion propose proposes proposed claim claims discover discovered result results
+        outcome outcomes keep keeps kept""",
     )
 )
 #: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
@@ -306,7 +307,26 @@ INTENTS = (
     ),
     Intent(
         "timeline",
-        frozenset(["when", "since", "year", "years", "join", "joined", "start", "started", "left", "leave"]),
+        frozenset(
+            [
+                "when",
+                "since",
+                "year",
+                "years",
+                "join",
+                "joined",
+                "start",
+                "started",
+                "left",
+                "leave",
+                "finish",
+                "finished",
+                "end",
+                "ended",
+                "complete",
+                "completed",
+            ]
+        ),
         _stems(
             "january february march april may june july august september october november december present"
         ),
@@ -352,7 +372,7 @@ INTENTS = (
         phrases=(r"\bwho (?:is|'s) (?:he|she|vasu|\w+)\b", r"\babout (?:him|her)\b"),
     ),
 )
-_SPEED = _stems("latency p99 ms fast speed quick slow throughput")
+_SPEED = _stems("latency p99 ms fast speed quick slow throughput speedup faster")
 #: Question words whose meaning a document states in other words.
 SYNONYMS: dict[str, frozenset[str]] = {
     stem("fast"): _SPEED,
@@ -361,6 +381,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("slow"): _SPEED,
     stem("quick"): _SPEED,
     stem("latency"): _SPEED,
+    stem("speedup"): _SPEED,
     stem("accurate"): _stems("accuracy faithfulness metric score"),
     stem("accuracy"): _stems("accurate faithfulness metric score"),
     stem("good"): _stems("faithfulness metric score"),
@@ -387,7 +408,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
     "fast faster speed slow quick big large size good better best well accurate accuracy new old long time"
-    " data"
+    " data speedup strong stronger strongest weak weaker weakest favourite favorite top"
 )
 
 

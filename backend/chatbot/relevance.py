@@ -146,7 +146,9 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         ):
             return []
     elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
-        if not question.intents or not any(t.within(f.body) for t in question.terms for f in features):
+        # ... and "what's his strongest language?": the tech stack states strengths in figures.
+        held = any(t.within(f.body) for t in question.terms for f in features)
+        if not question.intents or not (held or any(f.kind_match for f in features)):
             return []
     elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
         return []

@@ -177,3 +177,12 @@ def test_a_question_words_s_is_is() -> None:
     assert analyse("where's vasu from", owner_name="Vasu Kapoor").has("location")
     # "How much data": a measure, stated in hours or documents, never a word the passage must hold.
     assert not any(t.asked for t in analyse("how much data did they use?").terms)
+
+
+def test_finishing_is_a_date_and_results_or_strengths_are_asked_in_other_words() -> None:
+    assert analyse("when did he finish his masters?").has("timeline")
+    assert [t.word for t in analyse("what's the speculative paper's main result?").terms] == ["speculative"]
+    stack = _passage("Languages: Python (proficiency 95/100).", "Tech stack", "tech_stack", "tech-stack")
+    question = analyse("what's his strongest language?", owner_name="Priya Rao")
+    assert relevance.rank(question, [stack], limit=5)
+    assert relevance.rank(analyse("how old is he?", owner_name="Priya Rao"), [PROFILE], limit=5) == []
