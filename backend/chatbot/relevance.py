@@ -115,9 +115,12 @@ def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float
     }
 
 
-def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list[Passage]:
+def rank(
+    question: Question, passages: Sequence[Passage], *, limit: int, own: Question | None = None
+) -> list[Passage]:
     """The passages that answer ``question``, best first, at most ``limit``; none when the question
-    falls under the floor (see module docstring)."""
+    falls under the floor (see module docstring). ``own``: a follow-up as typed, without the earlier
+    subject ``question`` carries; its own firm terms must meet the floor by themselves."""
     if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
         passages = [p for p in passages if not p.from_papers]
     if not passages:
@@ -137,6 +140,12 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         if any(t.slot and t.stem not in found for t in required):
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
+            return []
+        # "feature store lite" then "does it use redis?": the subject is found, redis is not.
+        mine = [t for t in (correct(own, passages).terms if own else ()) if t.stem not in SOFT]
+        if mine and sum(any(t.within(f.body) for f in features) for t in mine) / len(mine) < (
+            settings.CHATBOT_TERM_COVERAGE
+        ):
             return []
         # Three terms or more, each in some hit, may still be in no one place: a question about
         # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.

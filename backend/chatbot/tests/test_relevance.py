@@ -186,3 +186,13 @@ def test_finishing_is_a_date_and_results_or_strengths_are_asked_in_other_words()
     question = analyse("what's his strongest language?", owner_name="Priya Rao")
     assert relevance.rank(question, [stack], limit=5)
     assert relevance.rank(analyse("how old is he?", owner_name="Priya Rao"), [PROFILE], limit=5) == []
+
+
+def test_a_follow_up_must_find_what_it_asks_not_only_the_subject_it_carries() -> None:
+    carried = analyse("does it use redis? feature store lite")
+    own = analyse("does it use redis?")
+    assert relevance.rank(carried, [STORE], limit=5)  # the subject alone meets the floor ...
+    assert relevance.rank(carried, [STORE], limit=5, own=own) == []  # ... but redis is nowhere
+    assert relevance.rank(
+        analyse("how many events? feature store lite"), [STORE], limit=5, own=analyse("how many events?")
+    )
