@@ -113,8 +113,13 @@ def asked_for(lowered: str) -> list[str]:
 
 
 #: A word right after "at", "from", "by" or "under" names an organisation, a place or a licence
-#: ("did he work at google?", "is it from deepmind?", "funded by whom", "under MIT?").
-_SLOT = re.compile(r"\b(?:at|from|by|under)\s+(?:the\s+|a\s+|an\s+)?([a-z][\w.+#-]*)")
+#: ("did he work at google?", "is it from deepmind?", "funded by whom", "under MIT?"); after
+#: "support", "cover", "handle", "include", "run on" a thing a subject has or has not ("does it
+#: support kafka?").
+_SLOT = re.compile(
+    r"\b(?:at|from|by|under|supports?|covers?|handles?|includes?|integrates? with"
+    r"|(?:tested|deployed|runs?) on)\s+(?:the\s+|a\s+|an\s+|any\s+)?([a-z][\w.+#-]*)"
+)
 #: Attributes a portfolio states or does not (a credential, a licence, a price, a contact detail):
 #: a question asking for one is declined when no passage names it, whatever else it matches.
 ATTRIBUTES = frozenset(

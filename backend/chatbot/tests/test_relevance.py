@@ -196,3 +196,8 @@ def test_a_follow_up_must_find_what_it_asks_not_only_the_subject_it_carries() ->
     assert relevance.rank(
         analyse("how many events? feature store lite"), [STORE], limit=5, own=analyse("how many events?")
     )
+
+
+def test_what_a_subject_supports_or_runs_on_must_be_named() -> None:
+    assert relevance.rank(analyse("does feature store lite support kafka?"), [STORE], limit=5) == []
+    assert relevance.rank(analyse("does feature store lite run on postgres?"), [STORE], limit=5)
