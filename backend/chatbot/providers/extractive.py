@@ -40,6 +40,13 @@ RANK_DECAY = 0.15
 _DESCRIBE = re.compile(r"\b(?:about|what(?: i|')s|what are|tell|describe|explain|overview|summar)", re.I)
 #: Question types whose answer is one kind of fact (a date, a place, a degree).
 FACT_TYPES = ("timeline", "location", "education", "byline")
+_COUNTING = re.compile(r"\bhow (?:many|much)\b|\bby how\b", re.I)
+#: A figure: digits, or a number written out.
+_NUMBER = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
+    r"|millions?|billions?|half|twice|double|triple)\b",
+    re.I,
+)
 _LABEL = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: ")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
@@ -118,6 +125,7 @@ class ExtractiveProvider:
 
         weights = {t.stem: idf(t) for t in asked.terms}
         answer = asked.answer_stems
+        counting = bool(_COUNTING.search(asked.text))
         asked_kinds = {f["kind"] for f in asked.filters()} | asked.kinds
         entry_kinds = {f["entry_kind"] for f in asked.filters() if "entry_kind" in f}
         # Terms a passage title holds name the subject: sentences about another subject are no answer.
@@ -130,6 +138,9 @@ class ExtractiveProvider:
             focus = sum(weights[t.stem] for t in holding if not t.within(titles[number]))
             subject = sum(weights[t.stem] for t in holding if t.within(titles[number]))
             typed = 1.0 if answer & words_here else 0.0
+            # "How many …?", "how much …?": the answer is a number next to what is counted.
+            if counting and (holding or not asked.terms) and _NUMBER.search(sentence.text):
+                typed = 1.0
             passage = passages[number - 1]
             if entry_kinds and not held and passage.entry_kind not in entry_kinds:
                 typed = 0.0  # "when did he graduate?" is not answered by a job's dates
@@ -163,7 +174,7 @@ class ExtractiveProvider:
             candidates = [c for c in candidates if c.passage in named]
         # "When …?", "where …?": the asked-for fact is a date or a place; a sentence without one
         # is no answer however many of the question's words it holds.
-        if any(asked.has(name) for name in FACT_TYPES) and any(c.typed for c in candidates):
+        if (counting or any(asked.has(name) for name in FACT_TYPES)) and any(c.typed for c in candidates):
             candidates = [c for c in candidates if c.typed]
         # Vague words ("best", "fast") ask for no particular sentence when no sentence holds them.
         firm = _firm(asked, vocab)

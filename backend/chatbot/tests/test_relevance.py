@@ -201,3 +201,14 @@ def test_a_follow_up_must_find_what_it_asks_not_only_the_subject_it_carries() ->
 def test_what_a_subject_supports_or_runs_on_must_be_named() -> None:
     assert relevance.rank(analyse("does feature store lite support kafka?"), [STORE], limit=5) == []
     assert relevance.rank(analyse("does feature store lite run on postgres?"), [STORE], limit=5)
+
+
+def test_how_many_is_answered_by_a_sentence_with_a_figure() -> None:
+    paper = _passage(
+        "# Tables\n\nEarlier comparisons chose small datasets. We compare models on 112 datasets.",
+        "Tables",
+        "paper",
+        "p:6",
+    )
+    answer = ExtractiveProvider().answer("how many datasets did the tables paper use?", [paper])
+    assert "112 datasets" in answer.answer and "small datasets" not in answer.answer
