@@ -83,6 +83,8 @@ def normalise(text: str) -> str:
     return _QUESTION_IS.sub(r"\1 is", expand(text.lower().replace("\u2019", "'")))
 
 
+#: What may follow a stem in the word that names it ("licenc"+"e", "intern"+"s"; not "intern"+"al").
+_INFLECTIONS = "e|s|es|ed|ing|ship|ships|y|ies"
 _YEAR = re.compile(r"(?:19|20)\d\d")
 #: A number's magnitude letter ("7b", "2m", "128k") and the words or zeros it stands for.
 _MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion"}
@@ -477,6 +479,14 @@ class Term:
         """A word with digits ("7b", "gpt-4", "p99", "4-bit", "15"; not a year): it names one
         thing, so only that exact form in a passage matches it (no typo, no other number)."""
         return bool(re.search(r"\d", self.word)) and not _YEAR.fullmatch(self.word)
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` names the term as a word of its own: one of its stems plus at most an
+        inflection ("licence", "licenses", "interns"), not a longer word ("internal")."""
+        return any(
+            re.search(rf"(?<![a-z0-9]){re.escape(m)}(?:{_INFLECTIONS})?(?![a-z0-9])", text.lower())
+            for m in self.matches | {self.word}
+        )
 
     def found_in(self, text: str) -> bool:
         """Whether ``text`` holds the identifier ("4-bit" also as "4 bits", "7b" as "7B" or

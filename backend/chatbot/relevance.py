@@ -137,7 +137,8 @@ def rank(
         found = {t.stem for t in required if any(t.within(f.body) for f in features)}
         if any(t.name and t.stem not in found for t in required):
             return []
-        if any(t.slot and t.stem not in found for t in required):
+        texts = [" ".join([p.title, *p.heading_path, p.text]) for p in passages]
+        if any(t.slot and not any(t.named_in(text) for text in texts) for t in required):
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
             return []

@@ -212,3 +212,12 @@ def test_how_many_is_answered_by_a_sentence_with_a_figure() -> None:
     )
     answer = ExtractiveProvider().answer("how many datasets did the tables paper use?", [paper])
     assert "112 datasets" in answer.answer and "small datasets" not in answer.answer
+
+
+def test_an_attribute_is_named_by_its_own_word_not_a_longer_one() -> None:
+    lumen = _passage(
+        "Shipped an assistant over 2M internal documents.", "Senior engineer, Lumen", "journey", "j:1"
+    )
+    assert relevance.rank(analyse("where did he intern?", owner_name="Priya Rao"), [lumen], limit=5) == []
+    school = _passage("Thesis on calibration.", "M.Tech, National Institute", "journey", "j:3")
+    assert relevance.rank(analyse("did he study at the national institute?"), [school], limit=5)
