@@ -443,17 +443,22 @@ def typos(word: str) -> int:
 
 
 def edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
+    """Whether ``a`` and ``b`` are at most ``limit`` edits apart: insertions, deletions,
+    substitutions and swaps of two neighbouring letters ("cahce" is one edit from "cache")."""
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):
         current = [i]
         for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if min(current) > limit:
             return False
-        previous = current
+        before, previous = previous, current
     return previous[-1] <= limit
 
 
@@ -572,6 +577,13 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
     ]
     if not found and owner.intersection(typed):  # "what kind of engineer is Vasu?"
         found = [intent for intent in INTENTS if intent.name == "person"]
+    # "papr", "projct": a kind word a typo away is that kind word.
+    typed = [
+        next((k for k in KIND_WORDS if edits_within(w, k, typos(w))), w)
+        if len(w) >= 4 and w not in KIND_WORDS and w not in CHATTER and w not in owner
+        else w
+        for w in typed
+    ]
     kinds = frozenset(KIND_WORDS[w] for w in typed if w in KIND_WORDS)
     capitalised = {
         match.group(0).lower()

@@ -221,3 +221,11 @@ def test_an_attribute_is_named_by_its_own_word_not_a_longer_one() -> None:
     assert relevance.rank(analyse("where did he intern?", owner_name="Priya Rao"), [lumen], limit=5) == []
     school = _passage("Thesis on calibration.", "M.Tech, National Institute", "journey", "j:3")
     assert relevance.rank(analyse("did he study at the national institute?"), [school], limit=5)
+
+
+def test_typos_swapping_two_letters_or_in_a_kind_word_are_read_through() -> None:
+    from chatbot.question import edits_within
+
+    assert edits_within("cahce", "cache", 1) and not edits_within("cahce", "catch", 1)
+    question = analyse("who wrote the tulu papr?")
+    assert question.kinds == {"paper"} and [t.word for t in question.terms] == ["tulu"]
