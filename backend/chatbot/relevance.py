@@ -12,7 +12,11 @@ is whether the question's own content terms occur in what was retrieved:
   the hits counts as that word ("evalkt", "kubernets"). A question without content terms ("what
   technologies does he use?") needs a question type and a hit of the kind that type asks for.
   A passage holding none of the question's firm terms is never kept for its kind alone, and a
-  question about the owner ("he", "his") is never answered from papers or their PDFs.
+  question about the owner ("he", "his") is never answered from papers or their PDFs. Some terms
+  must be found whatever the share: an identifier with digits in its own form ("7b"), what a
+  "how many" question counts (in the passage kept), an organisation, place, licence or attribute
+  the question names (:attr:`chatbot.question.Term.slot`, as its own word), and a follow-up's own
+  terms (the share counted without the subject carried from the earlier turn).
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the
