@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chatbot import relevance
+from chatbot.providers import Answer
 from chatbot.providers.extractive import ExtractiveProvider
 from chatbot.question import analyse, normalise
 from chatbot.retrieval import Passage, paper_key
@@ -161,14 +162,14 @@ def test_what_a_paper_found_and_which_lab_wrote_it_are_plain_questions() -> None
     assert analyse("which lab wrote the medical summaries paper?").has("byline")
 
 
+def _paper_answer(question: str, title: str, text: str) -> Answer:
+    """The extractive answer to ``question`` from one paper's text under its title heading."""
+    return ExtractiveProvider().answer(question, [_passage(f"# {title}\n\n{text}", title, "paper", "p:1")])
+
+
 def test_a_vague_word_no_sentence_holds_leaves_the_subject_to_describe() -> None:
-    paper = _passage(
-        "# Watermark attacks\n\nInvisible watermarks label images. Regenerating strips nine of ten schemes.",
-        "Watermark attacks",
-        "paper",
-        "p:7",
-    )
-    answer = ExtractiveProvider().answer("which watermark attack is best?", [paper])
+    text = "Invisible watermarks label images. Regenerating strips nine of ten schemes."
+    answer = _paper_answer("which watermark attack is best?", "Watermark attacks", text)
     assert answer.citations and "Invisible watermarks" in answer.answer
 
 
@@ -204,13 +205,8 @@ def test_what_a_subject_supports_or_runs_on_must_be_named() -> None:
 
 
 def test_how_many_is_answered_by_a_sentence_with_a_figure() -> None:
-    paper = _passage(
-        "# Tables\n\nEarlier comparisons chose small datasets. We compare models on 112 datasets.",
-        "Tables",
-        "paper",
-        "p:6",
-    )
-    answer = ExtractiveProvider().answer("how many datasets did the tables paper use?", [paper])
+    text = "Earlier comparisons chose small datasets. We compare models on 112 datasets."
+    answer = _paper_answer("how many datasets did the tables paper use?", "Tables", text)
     assert "112 datasets" in answer.answer and "small datasets" not in answer.answer
 
 
