@@ -30,9 +30,113 @@ CHATTER = STOPWORDS | frozenset(
         sure maybe also else exactly actually overall briefly short quick quickly summary summarise
         summarize abt bout wat wht whats knw u ur plz thx wher whre take takes opinion opinions view
         views think thoughts feel hit reach reached achieve achieved written writen wrote write
-        writes solve solves solved current site page here this""",
+        writes solve solves solved current site page here this deal stuff happen happened happens
+        happening making read find finds found findings show shows showed shown conclude concludes
+        concluded conclusion propose proposes proposed claim claims discover discovered result results
+        outcome outcomes keep keeps kept""",
     )
 )
+#: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
+ABBREVIATIONS = {
+    **dict.fromkeys(["jan"], "january"),
+    **dict.fromkeys(["feb"], "february"),
+    **dict.fromkeys(["apr"], "april"),
+    **dict.fromkeys(["jun"], "june"),
+    **dict.fromkeys(["jul"], "july"),
+    **dict.fromkeys(["aug"], "august"),
+    **dict.fromkeys(["sep", "sept"], "september"),
+    **dict.fromkeys(["oct"], "october"),
+    **dict.fromkeys(["nov"], "november"),
+    **dict.fromkeys(["dec"], "december"),
+    "k8s": "kubernetes",
+    "sklearn": "scikit-learn",
+    "db": "database",
+    "dbs": "databases",
+    "pg": "postgresql",
+    "js": "javascript",
+    "ts": "typescript",
+    "py": "python",
+    "hf": "hugging face",
+    "uni": "university",
+    "yr": "year",
+    "yrs": "years",
+    "bday": "birthday",
+}
+_ABBREVIATION = re.compile(
+    r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])", re.IGNORECASE
+)
+_QUESTION_IS = re.compile(r"\b(who|what|where|when|how|why)'s\b")
+#: "whos", "whats", "hows": a question word and its "is" without the apostrophe.
+_CONTRACTION = re.compile(r"\b(who|what|where|when|how|why|that|there)s\b", re.IGNORECASE)
+
+
+def expand(text: str) -> str:
+    """``text`` with apostrophe-less contractions ("whos") restored and :data:`ABBREVIATIONS`
+    written out ("feb 2024" → "february 2024"); the rest as typed."""
+    text = _CONTRACTION.sub(r"\1's", text)
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
+
+
+def normalise(text: str) -> str:
+    """``text`` lowercased, curly apostrophes straightened, then :func:`expand`-ed, a question
+    word's "'s" read as "is" ("where's he from" as "where is he from")."""
+    return _QUESTION_IS.sub(r"\1 is", expand(text.lower().replace("\u2019", "'")))
+
+
+#: What may follow a stem in the word that names it ("licenc"+"e", "intern"+"s"; not "intern"+"al").
+_INFLECTIONS = "e|s|es|ed|ing|ship|ships|y|ies"
+_YEAR = re.compile(r"(?:19|20)\d\d")
+#: A number's magnitude letter ("7b", "2m", "128k") and the words or zeros it stands for.
+_MAGNITUDES = {"k": "thousand", "m": "million", "b": "billion"}
+_ZEROS = {"k": ",000", "m": ",000,000", "b": ",000,000,000"}
+#: "how many X", "how much X": X is what the question counts. ("Which vector store …?" is answered
+#: by "Chroma": a kind of thing is named by its instances, so "what/which X" does not count.)
+_ASKED_FOR = re.compile(r"\bhow (?:many|much)\s+((?:[\w.+#-]+\s*){1,6})")
+#: Words between the question word and the thing asked for ("what kind of metric").
+_ASKED_SKIP = frozenset(["kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"])
+#: At most this many words name the asked-for thing ("how many github stars").
+_ASKED_WORDS = 2
+
+
+def asked_for(lowered: str) -> list[str]:
+    """The words naming what ``lowered`` counts: after "how many/much", the words up to the first
+    stopword ("how many *github stars* does it have")."""
+    found: list[str] = []
+    for match in _ASKED_FOR.finditer(lowered):
+        for word in (w.strip(".") for w in words(match.group(1))):
+            if word in _ASKED_SKIP and not found:
+                continue
+            if word in STOPWORDS or len(found) >= _ASKED_WORDS:
+                break
+            found.append(word)
+        if found:
+            break
+    return found
+
+
+#: A word right after "at", "from", "by" or "under" names an organisation, a place or a licence
+#: ("did he work at google?", "is it from deepmind?", "funded by whom", "under MIT?"); after
+#: "support", "cover", "handle", "include", "run on" a thing a subject has or has not ("does it
+#: support kafka?").
+_SLOT = re.compile(
+    r"\b(?:at|from|by|under|supports?|covers?|handles?|includes?|integrates? with"
+    r"|(?:tested|deployed|runs?) on)\s+(?:the\s+|a\s+|an\s+|any\s+)?([a-z][\w.+#-]*)"
+)
+#: Attributes a portfolio states or does not (a credential, a licence, a price, a contact detail):
+#: a question asking for one is declined when no passage names it, whatever else it matches.
+ATTRIBUTES = frozenset(
+    stem(w)
+    for w in re.findall(
+        r"\S+",
+        """licence license licensed phd doctorate mba bachelor bachelors undergraduate diploma
+    certification certifications certificate certified award awards prize patent patents salary
+    age email phone address married wife husband kids children hobby hobbies manager advisor
+    supervisor funded funding funder venue conference gpu gpus price cost costs revenue customers
+    internship intern""",
+    )
+)
+#: Words of a section heading that do not name it ("How *it* works").
+_HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
 #: Pronouns by which a visitor refers to the site's owner.
 OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
@@ -175,7 +279,20 @@ INTENTS = (
     ),
     Intent(
         "contact",
-        frozenset(["contact", "github", "linkedin", "blog", "links", "link", "social", "website"]),
+        frozenset(
+            [
+                "contact",
+                "github",
+                "linkedin",
+                "blog",
+                "links",
+                "link",
+                "social",
+                "website",
+                "writing",
+                "posts",
+            ]
+        ),
         _stems("links github linkedin blog"),
         ({"kind": "profile"},),
     ),
@@ -197,12 +314,43 @@ INTENTS = (
     ),
     Intent(
         "timeline",
-        frozenset(["when", "since", "year", "years", "join", "joined", "start", "started", "left", "leave"]),
+        frozenset(
+            [
+                "when",
+                "since",
+                "year",
+                "years",
+                "join",
+                "joined",
+                "start",
+                "started",
+                "left",
+                "leave",
+                "finish",
+                "finished",
+                "end",
+                "ended",
+                "complete",
+                "completed",
+            ]
+        ),
         _stems(
             "january february march april may june july august september october november december present"
         ),
         ({"kind": "journey"},),
         phrases=(r"\bhow long\b",),
+    ),
+    Intent(
+        "byline",
+        frozenset(["authors", "authored", "coauthors", "co-authors"]),
+        _stems("authors"),
+        ({"kind": "paper"},),
+        phrases=(
+            r"\bwho (?:wrote|authored|published|is behind|are behind)\b",
+            r"\bauthors? of\b",
+            r"\b(?:which|what) (?:lab|group|team|company|university|institute|organi[sz]ation)\b.*"
+            r"\b(?:wrote|published|made|behind|produced)\b",
+        ),
     ),
     Intent(
         "opinion",
@@ -231,7 +379,7 @@ INTENTS = (
         phrases=(r"\bwho (?:is|'s) (?:he|she|vasu|\w+)\b", r"\babout (?:him|her)\b"),
     ),
 )
-_SPEED = _stems("latency p99 ms fast speed quick slow throughput")
+_SPEED = _stems("latency p99 ms fast speed quick slow throughput speedup faster")
 #: Question words whose meaning a document states in other words.
 SYNONYMS: dict[str, frozenset[str]] = {
     stem("fast"): _SPEED,
@@ -240,6 +388,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("slow"): _SPEED,
     stem("quick"): _SPEED,
     stem("latency"): _SPEED,
+    stem("speedup"): _SPEED,
     stem("accurate"): _stems("accuracy faithfulness metric score"),
     stem("accuracy"): _stems("accurate faithfulness metric score"),
     stem("good"): _stems("faithfulness metric score"),
@@ -254,13 +403,19 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("published"): _stems("publish release open-source"),
     stem("problem"): _stems("problem skew killer issue why"),
     stem("infra"): _stems("infra infrastructure"),
+    stem("save"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
+    stem("saves"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
+    stem("data"): _stems("data dataset datasets corpus hours documents examples samples rows events"),
+    stem("postgres"): _stems("postgres postgresql"),
+    stem("postgresql"): _stems("postgres postgresql"),
 }
 
 
 #: Vague words ("how fast", "how good") a document states in figures: they never make a question
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
-    "fast faster speed slow quick big large size good better best well accurate accuracy new old long"
+    "fast faster speed slow quick big large size good better best well accurate accuracy new old long time"
+    " data speedup strong stronger strongest weak weaker weakest favourite favorite top"
 )
 
 
@@ -288,17 +443,22 @@ def typos(word: str) -> int:
 
 
 def edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit``."""
+    """Whether ``a`` and ``b`` are at most ``limit`` edits apart: insertions, deletions,
+    substitutions and swaps of two neighbouring letters ("cahce" is one edit from "cache")."""
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):
         current = [i]
         for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if min(current) > limit:
             return False
-        previous = current
+        before, previous = previous, current
     return previous[-1] <= limit
 
 
@@ -311,6 +471,40 @@ class Term:
     stem: str
     matches: frozenset[str]
     name: bool
+    #: The thing the question asks for ("how many *users*", "what *batch* size"): the passage
+    #: quoted must hold it, not only the subject the question names.
+    asked: bool = False
+    #: Names an organisation, place, credential or attribute the question asks about ("at *google*",
+    #: "under which *licence*", "his *phd*"): the passages must hold it, however many of the
+    #: question's other words they hold.
+    slot: bool = False
+
+    @property
+    def identifier(self) -> bool:
+        """A word with digits ("7b", "gpt-4", "p99", "4-bit", "15"; not a year): it names one
+        thing, so only that exact form in a passage matches it (no typo, no other number)."""
+        return bool(re.search(r"\d", self.word)) and not _YEAR.fullmatch(self.word)
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` names the term as a word of its own: one of its stems plus at most an
+        inflection ("licence", "licenses", "interns"), not a longer word ("internal")."""
+        return any(
+            re.search(rf"(?<![a-z0-9]){re.escape(m)}(?:{_INFLECTIONS})?(?![a-z0-9])", text.lower())
+            for m in self.matches | {self.word}
+        )
+
+    def found_in(self, text: str) -> bool:
+        """Whether ``text`` holds the identifier ("4-bit" also as "4 bits", "7b" as "7B" or
+        "7-billion", "128k" as "128,000")."""
+        pattern = ""
+        previous = ""
+        for piece in re.findall(r"[a-z]+|\d+(?:[.,]\d+)*", self.word):
+            if previous[:1].isdigit() and piece in _MAGNITUDES:
+                pattern += f"(?:[\\s-]?(?:{piece}|{_MAGNITUDES[piece]})|{_ZEROS[piece]})"
+            else:
+                pattern += (r"[\s-]?" if pattern else "") + re.escape(piece)
+            previous = piece
+        return bool(re.search(rf"(?<![a-z0-9.,]){pattern}s?(?![a-z0-9])", text.lower()))
 
     def within(self, vocabulary: set[str] | frozenset[str]) -> bool:
         """Whether ``vocabulary`` (stems) holds the term: one of its stems, or a word one of them
@@ -337,6 +531,15 @@ class Question:
         """Stems that carry the asked-for fact of the question's type."""
         return frozenset().union(*(intent.answers for intent in self.intents))
 
+    def names_section(self, heading: str | None) -> bool:
+        """Whether the question names a section ``heading`` in its own words, chatter included:
+        "how does it work?" names "How it works", "why did he build it?" names "Why". A heading
+        made of the question's content terms only is its subject (a title), not a section it asks for."""
+        wanted = {stem(w) for w in words(heading or "") if w not in _HEADING_FILLER}
+        if not wanted or wanted <= {t.stem for t in self.terms}:
+            return False
+        return wanted <= {stem(w) for w in words(normalise(self.text))}
+
     def has(self, name: str) -> bool:
         return any(intent.name == name for intent in self.intents)
 
@@ -353,7 +556,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
 
     A misspelt trigger of six letters or more ("colege") still triggers its type.
     """
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = normalise(text)
     owner = set(words(owner_name))
     typed = [word.strip(".") for word in words(lowered)]
 
@@ -361,6 +564,8 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         if word in intent.triggers:
             return True
         if word in CHATTER or len(word) < 6:  # "stars" is no typo of "start"
+            return False
+        if any(word in other.triggers for other in INTENTS):  # a known word is no typo of another
             return False
         return any(t[0] == word[0] and edits_within(word, t, typos(word)) for t in intent.triggers)
 
@@ -372,11 +577,20 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
     ]
     if not found and owner.intersection(typed):  # "what kind of engineer is Vasu?"
         found = [intent for intent in INTENTS if intent.name == "person"]
+    # "papr", "projct": a kind word a typo away is that kind word.
+    typed = [
+        next((k for k in KIND_WORDS if edits_within(w, k, typos(w))), w)
+        if len(w) >= 4 and w not in KIND_WORDS and w not in CHATTER and w not in owner
+        else w
+        for w in typed
+    ]
     kinds = frozenset(KIND_WORDS[w] for w in typed if w in KIND_WORDS)
     capitalised = {
         match.group(0).lower()
         for match in re.finditer(r"(?<=[\w,;:] )[A-Z][\w.+#-]*", text.replace("\u2019", "'"))
     }
+    asked = set(asked_for(lowered))
+    slots = {m.group(1) for m in _SLOT.finditer(lowered) if m.group(1) not in CHATTER}
     terms: list[Term] = []
     seen: set[str] = set()
     for word in typed:
@@ -391,7 +605,16 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
             continue
         seen.add(word)
         base = stem(word)
-        terms.append(Term(word, base, SYNONYMS.get(base, frozenset()) | {base}, word in capitalised))
+        terms.append(
+            Term(
+                word,
+                base,
+                SYNONYMS.get(base, frozenset()) | {base},
+                word in capitalised,
+                asked=word in asked and base not in SOFT,
+                slot=word in slots or base in ATTRIBUTES,
+            )
+        )
     return Question(
         text=text,
         terms=tuple(terms),

@@ -12,7 +12,11 @@ is whether the question's own content terms occur in what was retrieved:
   the hits counts as that word ("evalkt", "kubernets"). A question without content terms ("what
   technologies does he use?") needs a question type and a hit of the kind that type asks for.
   A passage holding none of the question's firm terms is never kept for its kind alone, and a
-  question about the owner ("he", "his") is never answered from papers or their PDFs.
+  question about the owner ("he", "his") is never answered from papers or their PDFs. Some terms
+  must be found whatever the share: an identifier with digits in its own form ("7b"), what a
+  "how many" question counts (in the passage kept), an organisation, place, licence or attribute
+  the question names (:attr:`chatbot.question.Term.slot`, as its own word), and a follow-up's own
+  terms (the share counted without the subject carried from the earlier turn).
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the
@@ -36,7 +40,15 @@ if TYPE_CHECKING:
     from chatbot.retrieval import Passage
 
 #: Rerank feature weights (see module docstring).
-WEIGHTS = {"terms": 3.0, "title": 1.0, "kind": 1.5, "answer": 0.75, "vector": 1.0, "keyword": 0.5}
+WEIGHTS = {
+    "terms": 3.0,
+    "title": 1.0,
+    "kind": 1.5,
+    "answer": 0.75,
+    "vector": 1.0,
+    "keyword": 0.5,
+    "section": 1.5,
+}
 #: A passage scoring under this share of the best one is not quoted from.
 RELATIVE_CUT = 0.35
 
@@ -66,7 +78,7 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
     stems = {stem(w) for w in known}
     terms: list[Term] = []
     for term in question.terms:
-        if term.within(stems) or len(term.word) < 4:
+        if term.within(stems) or len(term.word) < 4 or term.identifier:
             terms.append(term)
             continue
         close = sorted(
@@ -74,10 +86,29 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
         )
         if close:
             base = stem(close[0])
-            terms.append(Term(close[0], base, frozenset({base}), term.name))
+            terms.append(replace(term, word=close[0], stem=base, matches=frozenset({base})))
         else:
             terms.append(term)
     return replace(question, terms=tuple(terms))
+
+
+def _holding_the_asked_for(question: Question, passages: Sequence[Passage]) -> list[Passage]:
+    """The passages that hold every identifier of the question ("7b", "gpt-4": that exact form)
+    and every word naming what it asks for ("how many *users*"); none when no passage does.
+
+    "How fast does the 7B model run?" is not answered by the 3B model's speed, nor "how many
+    users does it serve?" by a passage about the same project that counts no users."""
+    identifiers = [t for t in question.terms if t.identifier]
+    asked = [t for t in question.terms if t.asked and not t.identifier]
+    if not identifiers and not asked:
+        return list(passages)
+    kept = []
+    for passage in passages:
+        text = " ".join([passage.title, *passage.heading_path, passage.text])
+        body = vocabulary(text)
+        if all(t.found_in(text) for t in identifiers) and all(t.within(body) for t in asked):
+            kept.append(passage)
+    return kept
 
 
 def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float]:
@@ -88,14 +119,20 @@ def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float
     }
 
 
-def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list[Passage]:
+def rank(
+    question: Question, passages: Sequence[Passage], *, limit: int, own: Question | None = None
+) -> list[Passage]:
     """The passages that answer ``question``, best first, at most ``limit``; none when the question
-    falls under the floor (see module docstring)."""
+    falls under the floor (see module docstring). ``own``: a follow-up as typed, without the earlier
+    subject ``question`` carries; its own firm terms must meet the floor by themselves."""
     if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
         passages = [p for p in passages if not p.from_papers]
     if not passages:
         return []
     question = correct(question, passages)
+    passages = _holding_the_asked_for(question, passages)
+    if not passages:
+        return []
     features = [_features(question, p) for p in passages]
     idf = _idf(question.terms, features)
     total = sum(idf.values())
@@ -104,7 +141,16 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         found = {t.stem for t in required if any(t.within(f.body) for f in features)}
         if any(t.name and t.stem not in found for t in required):
             return []
+        texts = [" ".join([p.title, *p.heading_path, p.text]) for p in passages]
+        if any(t.slot and not any(t.named_in(text) for text in texts) for t in required):
+            return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
+            return []
+        # "feature store lite" then "does it use redis?": the subject is found, redis is not.
+        mine = [t for t in (correct(own, passages).terms if own else ()) if t.stem not in SOFT]
+        if mine and sum(any(t.within(f.body) for f in features) for t in mine) / len(mine) < (
+            settings.CHATBOT_TERM_COVERAGE
+        ):
             return []
         # Three terms or more, each in some hit, may still be in no one place: a question about
         # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.
@@ -114,25 +160,40 @@ def rank(question: Question, passages: Sequence[Passage], *, limit: int) -> list
         ):
             return []
     elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
-        if not question.intents or not any(t.within(f.body) for t in question.terms for f in features):
+        # ... and "what's his strongest language?": the tech stack states strengths in figures.
+        held = any(t.within(f.body) for t in question.terms for f in features)
+        if not question.intents or not (held or any(f.kind_match for f in features)):
             return []
     elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
         return []
     answer = question.answer_stems
     scored: list[tuple[float, int, Passage]] = []
+    # Documents a passage of which holds a firm term: their section the question names in its own
+    # words ("how does the chatbot work?": "How it works") answers it, though it repeats no term.
+    subjects = {
+        p.document_key
+        for p, f in zip(passages, features, strict=True)
+        if any(t.within(f.body) for t in required)
+    }
     for order, (passage, feature) in enumerate(zip(passages, features, strict=True)):
         held = [t for t in question.terms if t.within(feature.body)]
+        section = bool(
+            passage.heading_path
+            and passage.document_key in subjects
+            and question.names_section(passage.heading_path[-1])
+        )
         # A passage holding none of the question's firm terms is not quoted because of its kind
         # alone: "who funded the X paper?" is not answered by the profile.
-        if required and not any(t.within(feature.body) for t in required):
+        if required and not section and not any(t.within(feature.body) for t in required):
             continue
-        if question.terms and not held and not feature.kind_match:
+        if question.terms and not held and not feature.kind_match and not section:
             continue
         in_title = [t for t in question.terms if t.within(feature.head)]
         score = (
             WEIGHTS["terms"] * (sum(idf[t.stem] for t in held) / total if total else 0.0)
             + WEIGHTS["title"] * (len(in_title) / len(question.terms) if question.terms else 0.0)
             + WEIGHTS["kind"] * feature.kind_match
+            + WEIGHTS["section"] * section
             + WEIGHTS["answer"] * bool(answer & feature.body)
             + WEIGHTS["vector"] * max(passage.vector or 0.0, 0.0)
             + WEIGHTS["keyword"] * (1.0 / passage.keyword_rank if passage.keyword_rank else 0.0)

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from chatbot import relevance
-from chatbot.question import analyse
+from chatbot.question import analyse, expand
 from config.upstreams import call
 from content.models import Profile
 from papers.models import Paper
@@ -190,11 +190,16 @@ def owner_name() -> str:
     return profile.name if profile is not None else ""
 
 
-def steered(query: str) -> list[Passage]:
+def steered(query: str, message: str | None = None) -> list[Passage]:
     """The passages that answer ``query``, best first: the plain search and the one restricted to
-    the kind of document the question's type asks for, merged, then floored and reranked."""
+    the kind of document the question's type asks for, merged, then floored and reranked.
+
+    ``message`` is what the visitor typed when ``query`` adds an earlier turn's subject to it (a
+    follow-up): what it asks of that subject must itself be found ("does it use redis?")."""
     subject = owner_name()
     question = analyse(query, owner_name=subject)
+    own = analyse(message, owner_name=subject) if message and message != query else None
+    query = expand(query)  # "k8s", "feb 2024", "whos": searched as the words documents use
     bodies = [_body(query, CANDIDATES, {}, subject)]
     bodies += [_body(query, SEARCH_K, f, subject) for f in question.filters()]
     seen: set[str] = set()
@@ -205,7 +210,7 @@ def steered(query: str) -> list[Passage]:
             if key not in seen:
                 seen.add(key)
                 passages.extend(_passages(hit))
-    ranked = relevance.rank(question, passages, limit=SEARCH_K)
+    ranked = relevance.rank(question, passages, limit=SEARCH_K, own=own)
     # The subject is found but not what is asked about it ("how fast is the RAG assistant?" finds
     # its summary, not its latency table): read more of the subject's document.
     if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
@@ -216,17 +221,18 @@ def steered(query: str) -> list[Passage]:
             p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen
         ]
         if extra:
-            ranked = relevance.rank(question, passages + extra, limit=SEARCH_K)
+            ranked = relevance.rank(question, passages + extra, limit=SEARCH_K, own=own)
     return ranked
 
 
-def retrieve(query: str, *, paper_id: str | None = None) -> list[Passage]:
+def retrieve(query: str, *, paper_id: str | None = None, message: str | None = None) -> list[Passage]:
     """Passages for ``query``; with ``paper_id`` only that paper's chunks, else its stored abstract.
+    ``message``: what the visitor typed, when ``query`` carries an earlier turn's subject (:func:`steered`).
 
     Raises :class:`NotFound` for an unknown ``paper_id``.
     """
     if paper_id is None:
-        return steered(query)
+        return steered(query, message)
     paper = Paper.objects.filter(arxiv_id=paper_id).only("title", "abstract", "abs_url").first()
     if paper is None:
         raise NotFound(f"No paper {paper_id!r}.", code="paper_not_found", details={"paper_id": paper_id})

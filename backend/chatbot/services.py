@@ -50,7 +50,7 @@ def _prepare(message: str, conversation_id: str | None, paper_id: str | None) ->
     conversation_id = conversation_id or conversation.new_id()
     history = conversation.turns(conversation_id)
     query, terms = conversation.resolve(message, history)
-    passages = retrieval.retrieve(query, paper_id=paper_id)
+    passages = retrieval.retrieve(query, paper_id=paper_id, message=message)
     return _Question(conversation_id, message, query, terms, passages)
 
 

@@ -43,6 +43,8 @@ _SUFFIXES = (
     "ly",
     "al",
 )
+#: Suffixes after which a doubled consonant is the spelling's, not the word's ("running").
+_UNDOUBLE = frozenset(["ing", "ed", "er"])
 
 
 @dataclass(frozen=True)
@@ -204,18 +206,35 @@ def words(text: str) -> list[str]:
     return [match.group(0).lower() for match in _WORD.finditer(text)]
 
 
+#: British "-ise" spellings and their "-ize" twins meet ("quantised"/"quantized", "optimisation").
+_BRITISH_ISE = re.compile(r"(?<=\w{3})is(?=(?:e|ed|es|ing|ation|ations|er|ers)$)")
+
+
 def stem(word: str) -> str:
     """A crude stemmer: plurals first (``compresses``/``compress``, ``queries``/``query``, but not
-    ``analysis``), then one derivational suffix, so ``retrieval``/``retrieved``/``retrieving`` meet."""
+    ``analysis``), then one derivational suffix, so ``retrieval``/``retrieved``/``retrieving`` meet.
+
+    Also: ``studied``/``study``, ``reproducibility``/``reproducible``, British ``-ise`` as ``-ize``
+    (``quantised``/``quantized``, ``optimisation``/``optimize``) and a doubled final consonant left
+    by ``-ing``/``-ed``/``-er`` (``running``/``run``, ``embedded``/``embed``)."""
+    word = _BRITISH_ISE.sub("iz", word)
     if word.endswith("sses"):
         word = word[:-2]
     elif word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
         word = word[:-1]
+    if word.endswith("ied") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("bility") and len(word) > 8:
+        word = word[:-5] + "le"
+    elif word.endswith("ization") and len(word) > 9:
+        return word[:-5]
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
+            if suffix in _UNDOUBLE and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
             break
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
 

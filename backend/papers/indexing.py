@@ -42,7 +42,17 @@ OWNER = "papers.paper"
 BATCH_ITEMS = 100
 BATCH_PATH = "/process/batch"
 #: What a paper's indexed text is made of; a change to any other field sends nothing.
-TEXT_FIELDS = ("arxiv_id", "title", "abstract", "ai_summary", "hidden", "published", "primary_category")
+TEXT_FIELDS = (
+    "arxiv_id",
+    "title",
+    "authors",
+    "organization",
+    "abstract",
+    "ai_summary",
+    "hidden",
+    "published",
+    "primary_category",
+)
 
 # Removes the given keys from batches no dispatcher holds; empty batches are deleted next.
 _SUPERSEDE_IN_BATCHES = """
@@ -84,10 +94,20 @@ def paper_url(arxiv_id: str) -> str:
     return links.paper_url(arxiv_id)
 
 
+def _byline(paper: Paper) -> str:
+    """ "Authors: A, B and C (Organisation)." — what "who wrote the X paper?" is answered with."""
+    authors = [a.strip() for a in paper.authors or [] if a.strip()]
+    if not authors:
+        return ""
+    names = ", ".join(authors[:-1]) + f" and {authors[-1]}" if len(authors) > 1 else authors[0]
+    organisation = (paper.organization or "").strip()
+    return f"Authors: {names}" + (f" ({organisation})" if organisation else "") + "."
+
+
 def paper_text(paper: Paper) -> TextForIndexing | None:
     """The paper as ``POST /process/text`` takes it (Markdown: the title is the heading the chunks
     carry), or None when it has no text worth indexing."""
-    parts = [f"# {paper.title.strip()}", paper.abstract.strip()]
+    parts = [f"# {paper.title.strip()}", _byline(paper), paper.abstract.strip()]
     if paper.ai_summary and paper.ai_summary.strip():
         parts.append(f"## Summary\n\n{paper.ai_summary.strip()}")
     if not paper.title.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import yaml
 from pypdf import PdfReader
 
 from portfolio_shared.schemas.papers import Paper, is_arxiv_id
@@ -34,6 +35,15 @@ def test_every_question_names_known_sources_and_a_part() -> None:
     assert all(q.sources and q.facts for q in answers)
     assert all(name in SOURCES for q in answers for name in q.sources)
     assert not any(q.sources or q.facts for q in declines)
+
+
+def test_the_held_out_part_is_the_blind_third_part_and_retired_questions_are_tuning() -> None:
+    rows = yaml.safe_load((EVAL_DIR / "questions.yaml").read_text(encoding="utf-8"))["questions"]
+    heldout = [r for r in rows if r["part"] == "heldout"]
+    assert heldout and all(r["id"].startswith("h3-") and not r.get("retired_heldout") for r in heldout)
+    retired = [r for r in rows if r.get("retired_heldout")]
+    assert all(r["part"] == "tuning" for r in retired)
+    assert all(r.get("retired_heldout") for r in rows if r["id"].startswith("h2-"))
 
 
 def test_every_paper_is_valid_and_matched_by_its_source() -> None:

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from chatbot.providers.base import Answer, Mode, cite, declined
-from chatbot.question import Question, Term, analyse
+from chatbot.question import SOFT, Question, Term, analyse
 from chatbot.relevance import correct
 from chatbot.retrieval import Passage, owner_name
 from chatbot.text import Sentence, split_sentences, split_structured, vocabulary
@@ -39,7 +39,14 @@ MIN_RELATIVE_SCORE = 0.5
 RANK_DECAY = 0.15
 _DESCRIBE = re.compile(r"\b(?:about|what(?: i|')s|what are|tell|describe|explain|overview|summar)", re.I)
 #: Question types whose answer is one kind of fact (a date, a place, a degree).
-FACT_TYPES = ("timeline", "location", "education")
+FACT_TYPES = ("timeline", "location", "education", "byline")
+_COUNTING = re.compile(r"\bhow (?:many|much)\b|\bby how\b", re.I)
+#: A figure: digits, or a number written out.
+_NUMBER = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
+    r"|millions?|billions?|half|twice|double|triple)\b",
+    re.I,
+)
 _LABEL = re.compile(r"^[A-Z][A-Za-z &/-]{1,30}: ")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
@@ -106,6 +113,9 @@ class ExtractiveProvider:
             return []
         vocab = [vocabulary(s.text) for _, _, s in sentences]
         heads = [vocabulary(s.heading or "") if s.lead else set() for _, _, s in sentences]
+        # A section the question names in its own words ("how does it work?" -> "How it works",
+        # "why …?" -> "Why"): its sentences answer it, though they repeat none of its terms.
+        in_section = [asked.names_section(s.heading) for _, _, s in sentences]
         titles = {n: vocabulary(" ".join([p.title, *p.heading_path])) for n, p in enumerate(passages, 1)}
         n = len(sentences)
 
@@ -115,6 +125,7 @@ class ExtractiveProvider:
 
         weights = {t.stem: idf(t) for t in asked.terms}
         answer = asked.answer_stems
+        counting = bool(_COUNTING.search(asked.text))
         asked_kinds = {f["kind"] for f in asked.filters()} | asked.kinds
         entry_kinds = {f["entry_kind"] for f in asked.filters() if "entry_kind" in f}
         # Terms a passage title holds name the subject: sentences about another subject are no answer.
@@ -127,12 +138,17 @@ class ExtractiveProvider:
             focus = sum(weights[t.stem] for t in holding if not t.within(titles[number]))
             subject = sum(weights[t.stem] for t in holding if t.within(titles[number]))
             typed = 1.0 if answer & words_here else 0.0
+            # "How many …?", "how much …?": the answer is a number next to what is counted.
+            if counting and (holding or not asked.terms) and _NUMBER.search(sentence.text):
+                typed = 1.0
             passage = passages[number - 1]
             if entry_kinds and not held and passage.entry_kind not in entry_kinds:
                 typed = 0.0  # "when did he graduate?" is not answered by a job's dates
             kind = 0.5 if passage.kind in asked_kinds else 0.0
             rank = 1.0 + RANK_DECAY * (number - 1)
-            core = (2.0 * focus + 1.5 * typed + kind) / rank
+            # As if it held every term the question asks about its subject.
+            section = 2.0 * sum(weights.values()) + 1.0 if in_section[index] else 0.0
+            core = (2.0 * focus + 1.5 * typed + kind + section) / rank
             score = core + 0.5 * subject / rank
             prefix = bool(
                 sentence.lead and sentence.heading and (held | (answer & heads[index])) - vocab[index]
@@ -145,22 +161,24 @@ class ExtractiveProvider:
                     passage.kind == "journey" or any(asked.has(n) for n in ("education", "career", "person"))
                 )
             )
-            if focus or (typed and (held or number in named or passage.kind in asked_kinds)):
+            if focus or section or (typed and (held or number in named or passage.kind in asked_kinds)):
                 # "which project uses Kubernetes?": the answer is the project, named by its title.
                 title = bool(passage.kind in asked.kinds and not sentence.lead)
                 candidates.append(
                     Scored(score, number, position, sentence, held, prefix, title, core, bool(typed))
                 )
         owner = asked.has("person") or asked.has("opinion")  # about the owner, not a titled subject
-        if named and not owner:
+        # Trusted when retrieval agrees (the best passage is a titled one): "which paper uses
+        # reinforcement learning?" is not about the job whose title says "Machine Learning".
+        if named and not owner and 1 in named:
             candidates = [c for c in candidates if c.passage in named]
         # "When …?", "where …?": the asked-for fact is a date or a place; a sentence without one
         # is no answer however many of the question's words it holds.
-        if any(asked.has(name) for name in FACT_TYPES) and any(c.typed for c in candidates):
+        if (counting or any(asked.has(name) for name in FACT_TYPES)) and any(c.typed for c in candidates):
             candidates = [c for c in candidates if c.typed]
-        subject_only = asked.terms and all(
-            any(t.within(titles[number]) for number in titles) for t in asked.terms
-        )
+        # Vague words ("best", "fast") ask for no particular sentence when no sentence holds them.
+        firm = _firm(asked, vocab)
+        subject_only = firm and all(any(t.within(titles[number]) for number in titles) for t in firm)
         chosen: list[Scored] = []
         if (subject_only and not owner) or not candidates:
             opening = self._opening(asked, passages, sentences, titles)
@@ -197,7 +215,8 @@ class ExtractiveProvider:
     ) -> Scored | None:
         """The first prose sentence of the passage whose title names the question's subject: the
         document's opening chunk when it was retrieved, else the best ranked one."""
-        naming = [n for n in titles if not asked.terms or all(t.within(titles[n]) for t in asked.terms)]
+        firm = _firm(asked, [vocabulary(s.text) for _, _, s in sentences])
+        naming = [n for n in titles if not firm or all(t.within(titles[n]) for t in firm)]
         naming.sort(key=lambda n: (passages[n - 1].chunk_index != 0, n))
         for number in naming:
             for _, position, sentence in (s for s in sentences if s[0] == number):
@@ -274,6 +293,12 @@ class ExtractiveProvider:
                 sentences = split_sentences(passage.text)[:LEAD_SENTENCES]
                 return [Scored(0.0, number, i, Sentence(s), frozenset()) for i, s in enumerate(sentences)]
         return []
+
+
+def _firm(asked: Question, vocab: list[set[str]]) -> list[Term]:
+    """The question's terms but the vague ones (:data:`chatbot.question.SOFT`) no sentence holds
+    ("how fast" is a latency figure when a sentence states one, else nothing particular)."""
+    return [t for t in asked.terms if t.stem not in SOFT or any(t.within(v) for v in vocab)]
 
 
 def _owner() -> str:

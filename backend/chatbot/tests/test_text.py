@@ -18,10 +18,21 @@ from chatbot.text import split_sentences, split_structured, stem
         ("retrieval", "retrieved", "retrieving"),
         ("embedding", "embeddings", "embedded"),
         ("class", "classes"),
+        ("study", "studies", "studied", "studying"),
+        ("reproducible", "reproducibility"),
+        ("quantised", "quantized", "quantisation", "quantization", "quantize"),
+        ("optimise", "optimize", "optimisation", "optimization"),
+        ("run", "runs", "running"),
+        ("stop", "stopped", "stopping"),
     ],
 )
 def test_forms_of_one_word_share_a_stem(forms: tuple[str, ...]) -> None:
     assert len({stem(form) for form in forms}) == 1, {form: stem(form) for form in forms}
+
+
+@pytest.mark.parametrize("pair", [("add", "ad"), ("call", "cal")])
+def test_different_words_keep_different_stems(pair: tuple[str, str]) -> None:
+    assert stem(pair[0]) != stem(pair[1])
 
 
 @pytest.mark.parametrize("word", ["analysis", "status", "bus", "use"])

@@ -51,6 +51,7 @@ def test_received_papers_are_enqueued_as_text_items_with_our_page_as_source(post
     assert item["type"] == "text" and item["format"] == "markdown"
     assert item["title"] == "Sparse attention"
     assert "We prune heads." in item["text"] and "Fewer heads." in item["text"]
+    assert "Authors: Ada Lovelace and Alan Turing" in item["text"]  # "who wrote …?"
     assert item["source_url"] == f"{settings.SITE_URL}/papers/2401.00001"
     assert items["paper-text:hep-th/9901001"]["source_url"] == f"{settings.SITE_URL}/papers/hep-th/9901001"
     assert item["metadata"]["kind"] == "paper" and item["metadata"]["arxiv_id"] == "2401.00001"
