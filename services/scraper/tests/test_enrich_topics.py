@@ -95,6 +95,21 @@ def test_negative_phrases_hide_other_senses(taxonomy: Taxonomy) -> None:
     assert "Computer Vision" not in taxonomy.classify("A Vision Statement for Open Science", "", [])
 
 
+def test_a_setting_is_not_the_subject(taxonomy: Taxonomy) -> None:
+    # NLP needs a language task, Efficiency a cheaper model, Safety & Alignment a safety subject: a
+    # multilingual LLM, a low-latency system or preference optimisation alone is supporting evidence only.
+    assert taxonomy.scores("Multilingual Pretraining", "", [])["NLP"] < taxonomy.settings.threshold
+    assert "NLP" in taxonomy.classify("Machine Translation for Low-Resource Languages", "", [])
+    assert "Efficiency" not in taxonomy.classify("A Low-Latency Key-Value Store", "", [])
+    assert "Efficiency" not in taxonomy.classify("Inverted Index Compression", "", [])
+    assert "Efficiency" in taxonomy.classify("Quantization of Language Models", "", [])
+    assert "Safety & Alignment" not in taxonomy.classify(
+        "Direct Preference Optimization for Chat Models", "", []
+    )
+    assert "Safety & Alignment" in taxonomy.classify("Jailbreak Attacks on Chat Models", "", [])
+    assert "Safety & Alignment" in taxonomy.classify("Fairness Audits of Credit Models", "", [])
+
+
 def test_longest_phrase_claims_its_words(taxonomy: Taxonomy) -> None:
     # "vision-language model" is Multimodal; its "language model" must not also count for LLM.
     topics = taxonomy.classify("A Vision-Language Model for Charts", "", [])

@@ -292,10 +292,12 @@ def nested(
     relative: float,
     *,
     cut_offs: bool = True,
+    predictions: list[list[list[str]]] | None = None,
 ) -> list[evaluate.Report]:
     """Honest figures of the per-topic cut-offs: for each fold of each of ``splits`` (a fold number per
     paper), the cut-offs are chosen on an inner ``k``-fold cross-validation of the other folds only,
-    then applied to the fold (``cut_offs=False``: the global threshold alone, for comparison)."""
+    then applied to the fold (``cut_offs=False``: the global threshold alone, for comparison). Each
+    split's predicted topics are appended to ``predictions`` when given."""
     reports = []
     for seed, folds in enumerate(splits):
         predicted: list[list[str]] = [[] for _ in data.records]
@@ -323,6 +325,8 @@ def nested(
                 held, predict(classifier, data, outer, cutoffs, relative, held), strict=True
             ):
                 predicted[index] = names
+        if predictions is not None:
+            predictions.append(predicted)
         reports.append(evaluate.score(data.records, predicted, classifier.taxonomy.names))
     return reports
 
@@ -426,8 +430,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         info["nested_cv"] = _print("per-topic cut-offs, nested CV (chosen inside each training part)", honest)
         # a new writer: fit on two batches, score the third (batch 1's holdout_v1 papers are not in tune)
         batches = np.array([evaluate.batch_of(r) for r in data.records])
-        by_batch = nested(classifier, data, args.folds, [batches], penalties, threshold, relative)
+        predicted: list[list[list[str]]] = []
+        by_batch = nested(
+            classifier, data, args.folds, [batches], penalties, threshold, relative, predictions=predicted
+        )
         info["leave_one_batch_out"] = _print("per-topic cut-offs, leave one batch out (nested)", by_batch[:1])
+        for batch in np.unique(batches):  # each batch as an unseen writer (fitted on the others)
+            rows = np.flatnonzero(batches == batch)
+            part = evaluate.score([data.records[i] for i in rows], [predicted[0][i] for i in rows], names)
+            info[f"leave_out_batch_{batch}"] = _print(f"  batch {batch} left out", [part])
         one = nested(classifier, data, args.folds, [batches], penalties, threshold, relative, cut_offs=False)
         info["leave_one_batch_out_one_threshold"] = _print("one threshold, leave one batch out", one)
     if args.dry_run:
