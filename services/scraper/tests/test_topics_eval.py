@@ -22,10 +22,11 @@ NAMED_TOPICS = ("MLOps", "NLP", "Efficiency", "Safety & Alignment")
 
 #: Below this many held-out papers the gate skips instead of judging on too few.
 HOLDOUT_MIN = 100
-#: Issue 16's acceptance on the blind held-out part (batch 5), run once with round 4: the four named precisions
-#: (MLOps 1.00, NLP 0.88, Efficiency 0.94, Safety & Alignment 1.00) and the topics a paper (mean 0.87, at most
-#: 3) meet the targets. Micro-F1 (0.838: precision 0.910, recall 0.777) misses the issue's 0.85; its floor is a
-#: regression gate just below the measured figure, not the target (evals/topics/README.md, "Batch 5").
+#: Issue 16's acceptance on the blind held-out part (batch 5), run once with round 4: the four named
+#: precisions (MLOps 1.00, NLP 0.88, Efficiency 0.94, Safety & Alignment 1.00) and the topics a paper
+#: (mean 0.87, at most 3) meet the targets. Micro-F1 (0.838: precision 0.910, recall 0.777) misses the
+#: issue's 0.85; its floor is a regression gate just below the measured figure, not the target
+#: (evals/topics/README.md, "Batch 5").
 MICRO_F1_FLOOR = 0.83
 PRECISION_FLOOR = {"MLOps": 0.8, "NLP": 0.8, "Efficiency": 0.8, "Safety & Alignment": 0.8}
 MAX_TOPICS, MEAN_TOPICS = 3, 2.2
