@@ -1,4 +1,4 @@
-"""Papers as the scraper sends them (DESIGN.md's paper), the owner's pin/hide flags, and scrape job mirrors.
+"""Papers as the scraper sends them (DESIGN.md's paper), core's own pin/hide/sample flags, and scrape job mirrors.
 
 ``search_vector`` is a stored generated column (title A > abstract B > authors C, English config),
 so every write path — the raw-SQL bulk upsert, the admin, a shell — keeps it current.
@@ -76,6 +76,9 @@ class Paper(models.Model):
     # The owner's curation: no upsert ever writes these.
     pinned = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
+    #: One of the sample papers ``make run`` loads on an empty database (``papers.sample``), never
+    #: a real one: the first real scrape hides them, ``manage.py remove_sample_data`` deletes them.
+    sample = models.BooleanField(default=False, db_default=False)  # the upsert's INSERT leaves it out
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
