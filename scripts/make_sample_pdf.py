@@ -1,4 +1,4 @@
-"""Write the sample PDF `make run` indexes for the chatbot: ``backend/documents/fixtures/sample_handbook.pdf``.
+"""Write the sample PDF `make run` indexes for the chatbot (``backend/documents/fixtures/``).
 
 A short handbook by the sample owner, written for this project, one topic per page so that the
 chatbot's citations name a page. The PDF is committed (a fresh clone needs no PDF library at run
@@ -36,7 +36,8 @@ PAGES: list[tuple[str, list[str]]] = [
             "retrieved passage still says what it is about.",
             "Chunks overlap by one sentence. Tables are kept whole and converted to Markdown. Every chunk "
             "remembers the page it came from, which is how an answer can cite a page of a PDF.",
-            "We measured the heading prefix on our own question set: it raised recall at 5 from 0.71 to 0.83.",
+            "We measured the heading prefix on our own question set: it raised recall at 5 "
+            "from 0.71 to 0.83.",
         ],
     ),
     (

@@ -1,4 +1,4 @@
-"""Papers as the scraper sends them (DESIGN.md's paper), core's own pin/hide/sample flags, and scrape job mirrors.
+"""Papers as the scraper sends them (DESIGN.md's paper), core's pin/hide/sample flags, scrape job mirrors.
 
 ``search_vector`` is a stored generated column (title A > abstract B > authors C, English config),
 so every write path — the raw-SQL bulk upsert, the admin, a shell — keeps it current.

@@ -6,9 +6,10 @@ the moment they are loaded, and their topics come from the scraper's own classif
 upsert as the scraper's deliveries (:func:`papers.services.upsert_papers`), so their text reaches the
 chatbot's index through the outbox like any paper's, and they carry core's own ``sample`` flag.
 
-Ids are old-style arXiv ids in an archive arXiv never had (``sample/0701001``): the form passes the
-contract's id check, and arXiv stopped issuing old-style ids in 2007, so no real paper can ever take
-one. No sample paper has an arXiv link.
+Ids are old-style arXiv ids in an archive arXiv never had (``sample/0701001``,
+:func:`portfolio_shared.schemas.sample_paper_id`): the form passes the contract's id check, and arXiv
+stopped issuing old-style ids in 2007, so no real paper can ever take one. No sample paper has an
+arXiv link.
 
 The first real delivery hides them (:func:`hide_sample_papers`, called by the upsert);
 :func:`remove_sample_papers` deletes them and, through ``papers.signals``, their index entries.
@@ -27,18 +28,11 @@ from django.utils import timezone
 
 from papers import cache, indexing
 from papers.models import Paper as StoredPaper
-from portfolio_shared.schemas import ClassifyPaper, Paper, PapersBulkResult, PaperTopics
+from portfolio_shared.schemas import ClassifyPaper, Paper, PapersBulkResult, PaperTopics, sample_paper_id
 
 SAMPLE_FILE = Path(__file__).resolve().parent / "fixtures" / "sample_papers.yaml"
-#: The archive of the sample ids: arXiv never had one of this name.
-SAMPLE_ARCHIVE = "sample"
 
 Classify = Callable[[list[ClassifyPaper]], list[PaperTopics]]
-
-
-def sample_id(number: int) -> str:
-    """The id of the ``number``-th sample paper (1-based): ``sample/0701001`` …"""
-    return f"{SAMPLE_ARCHIVE}/0701{number:03d}"
 
 
 def _entries(path: Path) -> list[dict[str, Any]]:
@@ -46,11 +40,14 @@ def _entries(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def sample_papers(*, classify: Classify, now: datetime | None = None, path: Path = SAMPLE_FILE) -> list[Paper]:
-    """The sample papers as the scraper would deliver them, dated back from ``now``, topics from ``classify``."""
+def sample_papers(
+    *, classify: Classify, now: datetime | None = None, path: Path = SAMPLE_FILE
+) -> list[Paper]:
+    """The sample papers as the scraper would deliver them: dated back from ``now``, topics from
+    ``classify``."""
     now = now or timezone.now()
     entries = _entries(path)
-    ids = [sample_id(n) for n in range(1, len(entries) + 1)]
+    ids = [sample_paper_id(n) for n in range(1, len(entries) + 1)]
     answers = classify(
         [
             ClassifyPaper(
