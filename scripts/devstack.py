@@ -7,7 +7,8 @@ A quiet development loop: on a terminal the children log one coloured line per e
 (``LOG_FORMAT=console``; JSON otherwise), Chroma logs warnings only (``RUST_LOG=warn``) and its
 banner is dropped, dispatchers wait quietly for targets that are still starting
 (``OUTBOX_STARTUP_GRACE``), migrations print warnings only, and the URL table is printed once
-everything answers and the start-up output has settled. With ``RELOAD`` on (the default; ``RELOAD=0``
+everything answers and the start-up output has settled. On a first run (no papers yet) it loads the
+sample set once every service answers (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on (the default; ``RELOAD=0``
 turns it off, the test stacks do) the Python processes restart when their code changes: uvicorn's
 and gunicorn's ``--reload``, and watchfiles for the Celery worker and the dispatchers (see
 :func:`dev_procfile`).
@@ -235,8 +236,30 @@ def seed(env: dict[str, str]) -> None:
     )
 
 
+def enabled(env: dict[str, str], name: str) -> bool:
+    """A switch of ours (``RELOAD``, ``SAMPLE_DATA``): on unless set to 0/false/no/off/empty."""
+    return env.get(name, "1").strip().lower() not in {"0", "false", "no", "off", ""}
+
+
 def reload_enabled(env: dict[str, str]) -> bool:
-    return env.get("RELOAD", "1").strip().lower() not in {"0", "false", "no", "off", ""}
+    return enabled(env, "RELOAD")
+
+
+def load_sample_data(env: dict[str, str]) -> None:
+    """On a first run (no papers yet), the sample set (``manage.py load_sample_data --if-empty``): it
+    needs the scraper, the document processor and analytics answering. A failure is reported and the
+    stack keeps running (``SAMPLE_DATA=false`` turns the step off)."""
+    if not enabled(env, "SAMPLE_DATA"):
+        return
+    print("→ load sample data (first run only; SAMPLE_DATA=false turns it off)", flush=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_sample_data", "--if-empty"],
+        cwd=ROOT / "backend",
+        env={**env, "DATABASE_URL": env["CORE_DATABASE_URL"], "LOG_LEVEL": "WARNING"},
+        check=False,
+    )
+    if result.returncode != 0:
+        print("✗ the sample data did not load completely; see above", file=sys.stderr, flush=True)
 
 
 def dev_procfile(env: dict[str, str]) -> Path:
@@ -431,6 +454,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     if wait_until_up(env, supervisor):
+        load_sample_data(env)
         console.settle()
         with console.lock:
             print_table(env)
