@@ -8,10 +8,10 @@ A quiet development loop: on a terminal the children log one coloured line per e
 banner is dropped, dispatchers wait quietly for targets that are still starting
 (``OUTBOX_STARTUP_GRACE``), migrations print warnings only, and the URL table is printed once
 everything answers and the start-up output has settled. On a first run (no papers yet) it loads the
-sample set once every service answers (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on (the default; ``RELOAD=0``
-turns it off, the test stacks do) the Python processes restart when their code changes: uvicorn's
-and gunicorn's ``--reload``, and watchfiles for the Celery worker and the dispatchers (see
-:func:`dev_procfile`).
+sample set once every service answers (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on
+(the default; ``RELOAD=0`` turns it off, the test stacks do) the Python processes restart when their
+code changes: uvicorn's and gunicorn's ``--reload``, and watchfiles for the Celery worker and the
+dispatchers (see :func:`dev_procfile`).
 """
 
 from __future__ import annotations
