@@ -7,8 +7,8 @@ A quiet development loop: on a terminal the children log one coloured line per e
 (``LOG_FORMAT=console``; JSON otherwise), Chroma logs warnings only (``RUST_LOG=warn``) and its
 banner is dropped, dispatchers wait quietly for targets that are still starting
 (``OUTBOX_STARTUP_GRACE``), migrations print warnings only, and the URL table is printed once
-everything answers and the start-up output has settled. On a first run (no papers yet) it loads the
-sample set once every service answers (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on
+everything answers and the start-up output has settled. On a first run (no papers yet) it then loads
+the sample set (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on
 (the default; ``RELOAD=0`` turns it off, the test stacks do) the Python processes restart when their
 code changes: uvicorn's and gunicorn's ``--reload``, and watchfiles for the Celery worker and the
 dispatchers (see :func:`dev_procfile`).
@@ -255,7 +255,13 @@ def load_sample_data(env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "load_sample_data", "--if-empty"],
         cwd=ROOT / "backend",
-        env={**env, "DATABASE_URL": env["CORE_DATABASE_URL"], "LOG_LEVEL": "WARNING"},
+        env={
+            **env,
+            "DATABASE_URL": env["CORE_DATABASE_URL"],
+            "LOG_LEVEL": "WARNING",
+            # It calls the other services as core, with core's key (as the Procfile's core process).
+            "SERVICE_SIGNING_KEY": (key_dir(env) / "core.key").read_text(),
+        },
         check=False,
     )
     if result.returncode != 0:
@@ -454,11 +460,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     if wait_until_up(env, supervisor):
-        load_sample_data(env)
         console.settle()
         with console.lock:
             print_table(env)
             shown_at = console.last_output = time.monotonic()
+        # After the table: indexing the sample set prints a line or two per document, and the
+        # table comes back below once that pauses (the loop below).
+        load_sample_data(env)
         # The first minutes index the sample content: each time that output pauses, the table again.
         until = time.monotonic() + REPRINT_MAX_S
         while time.monotonic() < until and supervisor.poll() is None and not stopping.is_set():
