@@ -16,6 +16,7 @@ dispatchers (see :func:`dev_procfile`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -34,7 +35,7 @@ import psycopg
 import redis
 from honcho.environ import parse as parse_env_file
 
-from portfolio_shared.auth import KNOWN_CALLERS, SigningKey
+from portfolio_shared.auth import KNOWN_CALLERS, SigningKey, issue_token
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +269,21 @@ def load_sample_data(env: dict[str, str]) -> None:
         print("✗ the sample data did not load completely; see above", file=sys.stderr, flush=True)
 
 
+def warm_up_search(env: dict[str, str]) -> None:
+    """One search, so the document processor loads its embedder now: core gives the chatbot's search
+    only a few seconds, less than a cold start takes on a loaded machine (the first question asked
+    would fail)."""
+    token = issue_token(issuer="core", audience="documents", key=stack_signing_key(env, "core"))
+    request = urllib.request.Request(  # noqa: S310 - our own local document processor
+        f"{env['DOCUMENTS_URL']}/search",
+        data=json.dumps({"query": "warm up", "k": 1}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+        response.read()
+
+
 def dev_procfile(env: dict[str, str]) -> Path:
     """The Procfile to run: the repository's, or (``RELOAD`` on) a copy in ``$DATA_DIR`` whose Python
     processes restart when a file they run changes (:data:`WATCHED`).
@@ -467,6 +483,10 @@ def main() -> int:
         # After the table: indexing the sample set prints a line or two per document, and the
         # table comes back below once that pauses (the loop below).
         load_sample_data(env)
+        try:
+            warm_up_search(env)
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"✗ the document processor's search did not warm up: {exc}", file=sys.stderr, flush=True)
         # The first minutes index the sample content: each time that output pauses, the table again.
         until = time.monotonic() + REPRINT_MAX_S
         while time.monotonic() < until and supervisor.poll() is None and not stopping.is_set():
