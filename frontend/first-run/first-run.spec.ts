@@ -78,8 +78,10 @@ test("the dashboard shows a week of (sample) traffic in charts", async ({ page }
   await expect(page).not.toHaveURL(/\/login\//, { timeout: left() });
   await page.goto("/analytics");
   await expect(page.getByRole("note")).toContainText("generated week of visits", { timeout: left() });
-  const overTime = page.getByRole("table", { name: "Page views over time" });
-  await expect(overTime.getByRole("row")).toHaveCount(8, { timeout: left() }); // a header and seven days
+  const overTime = page.getByRole("figure", { name: "Page views over time" });
+  await expect(overTime.getByRole("img", { name: /line chart/ })).toBeVisible({ timeout: left() });
+  await overTime.getByText("Show the numbers").click();
+  await expect(overTime.getByRole("table").getByRole("row")).toHaveCount(8, { timeout: left() }); // header + 7 days
   for (const chart of ["Top pages", "Top papers", "Countries"]) {
     await expect(page.getByRole("heading", { name: chart })).toBeVisible({ timeout: left() });
   }
