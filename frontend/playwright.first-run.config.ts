@@ -1,9 +1,8 @@
 import { defineConfig } from "@playwright/test";
+import { chromiumProject } from "./e2e/support/chromium";
 
 // The newcomer's browser step of tests/system/test_make_run.py: `make run` is already up (that test
 // started it on free ports) and passes its URLs in FIRST_RUN_* variables; nothing is started here.
-// Browsers are never downloaded: the system Chromium (Debian's `chromium` package).
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "./first-run",
@@ -17,16 +16,5 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
-  projects: [
-    {
-      name: "chromium",
-      use: {
-        browserName: "chromium",
-        launchOptions: {
-          executablePath,
-          args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        },
-      },
-    },
-  ],
+  projects: [chromiumProject],
 });

@@ -246,6 +246,16 @@ def reload_enabled(env: dict[str, str]) -> bool:
     return enabled(env, "RELOAD")
 
 
+def core_command_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a core management command beside the stack of ``env``: core's database and
+    core's own signing key, as the Procfile gives the core process (the command calls other services)."""
+    return {
+        **env,
+        "DATABASE_URL": env["CORE_DATABASE_URL"],
+        "SERVICE_SIGNING_KEY": (key_dir(env) / "core.key").read_text(),
+    }
+
+
 def load_sample_data(env: dict[str, str]) -> None:
     """On a first run (no papers yet), the sample set (``manage.py load_sample_data --if-empty``): it
     needs the scraper, the document processor and analytics answering. A failure is reported and the
@@ -256,13 +266,7 @@ def load_sample_data(env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "load_sample_data", "--if-empty"],
         cwd=ROOT / "backend",
-        env={
-            **env,
-            "DATABASE_URL": env["CORE_DATABASE_URL"],
-            "LOG_LEVEL": "WARNING",
-            # It calls the other services as core, with core's key (as the Procfile's core process).
-            "SERVICE_SIGNING_KEY": (key_dir(env) / "core.key").read_text(),
-        },
+        env={**core_command_env(env), "LOG_LEVEL": "WARNING"},
         check=False,
     )
     if result.returncode != 0:

@@ -55,15 +55,10 @@ STORED: list[dict[str, Any]] = [
 
 def reclassify(env: dict[str, str], *args: str) -> str:
     """Run the command as the Procfile runs core: its own key, its own database."""
-    command_env = {
-        **env,
-        "SERVICE_SIGNING_KEY": (devstack.key_dir(env) / "core.key").read_text(),
-        "DATABASE_URL": env["CORE_DATABASE_URL"],
-    }
     done = subprocess.run(
         [sys.executable, "manage.py", "reclassify_papers", *args],
         cwd=ROOT / "backend",
-        env=command_env,
+        env=devstack.core_command_env(env),
         capture_output=True,
         text=True,
         timeout=300,

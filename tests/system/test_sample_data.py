@@ -26,23 +26,13 @@ from portfolio_shared.auth import issue_token
 from portfolio_shared.health import libpq_url
 from portfolio_shared.schemas import paper_text_key, sample_paper_id
 from scripts import devstack
+from scripts.e2e_stack import PROCESSES
 from scripts.stack import ROOT, services_running, wait_until
 
 sys.path.insert(0, str(ROOT / "services" / "scraper" / "tests"))
 from fake_upstreams import FakeUpstreams
 from scrape_jobs_support import KEYWORDS, WORLD_IDS, populate
 
-PROCESSES = [
-    "chroma",
-    "core",
-    "core-outbox",
-    "scraper",
-    "scraper-outbox",
-    "analytics",
-    "documents",
-    "worker",
-    "documents-outbox",
-]
 SAMPLE_PDF_KEY = "sample:handbook"
 
 
@@ -51,11 +41,7 @@ def manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT / "backend",
-        env={
-            **env,
-            "SERVICE_SIGNING_KEY": (devstack.key_dir(env) / "core.key").read_text(),
-            "DATABASE_URL": env["CORE_DATABASE_URL"],
-        },
+        env=devstack.core_command_env(env),
         capture_output=True,
         text=True,
         timeout=300,
