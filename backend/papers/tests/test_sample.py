@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 from rest_framework.test import APIClient
 
 from content.models import IndexRecord
@@ -18,9 +21,11 @@ from papers.tests.conftest import payload, store
 from papers.tests.test_indexing import batch_items
 from portfolio_scraper.enrich.classifier import PaperText, TopicClassifier
 from portfolio_shared.schemas import ClassifyPaper, PaperTopics, is_arxiv_id, paper_text_key
+from portfolio_shared.testing_sockets import closed_port
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+PAPERS = f"/{django_settings.ADMIN_PATH}papers/paper/"
 
 
 @cache
@@ -100,3 +105,23 @@ def test_removal_deletes_every_sample_paper_and_its_index_entry_and_nothing_real
     assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2612.00001"]
     assert len([m for m in outbox() if m["method"] == "DELETE"]) == len(samples)
     assert set(IndexRecord.objects.values_list("document_key", flat=True)) == {paper_text_key("2612.00001")}
+
+
+def test_the_admin_action_removes_the_whole_sample_set_and_says_what_it_could_not(
+    admin_client: Client, settings: Any
+) -> None:
+    store(payload("2612.00001"))
+    load_sample_papers(classify=scraper_classify, now=NOW)
+    settings.ANALYTICS_URL = f"http://127.0.0.1:{closed_port()}"  # analytics is down
+    clear_outbox()
+    real = Paper.objects.get(arxiv_id="2612.00001")
+    response = admin_client.post(
+        PAPERS, {"action": "remove_sample_data", "_selected_action": [real.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("sample papers: 61 deleted") for m in shown), shown
+    assert any(m.startswith("Not removed: sample analytics traffic") for m in shown), shown
+    assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2612.00001"]
+    deletes = {m["path"] for m in outbox() if m["method"] == "DELETE"}
+    assert "/documents/sample%3Ahandbook" in deletes
