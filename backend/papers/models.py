@@ -78,7 +78,11 @@ class Paper(models.Model):
     hidden = models.BooleanField(default=False)
     #: One of the sample papers ``make run`` loads on an empty database (``papers.sample``), never
     #: a real one: the first real scrape hides them, ``manage.py remove_sample_data`` deletes them.
-    sample = models.BooleanField(default=False, db_default=False)  # the upsert's INSERT leaves it out
+    sample = models.BooleanField(
+        default=False,
+        db_default=False,  # the upsert's INSERT leaves it out
+        help_text="A sample paper a first run shows (written for the project, not a real arXiv paper).",
+    )
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -117,6 +121,8 @@ class Paper(models.Model):
                 name="paper_order_published",
                 condition=Q(hidden=False),
             ),
+            # Every real delivery looks for visible sample papers to hide (papers.sample): a few rows at most.
+            models.Index(fields=["id"], name="paper_sample_visible", condition=Q(sample=True, hidden=False)),
             # Browsing by day (published_after/published_before) and the facets of a day.
             models.Index(F("published").desc(), name="paper_published", condition=Q(hidden=False)),
             models.Index(

@@ -1,7 +1,8 @@
 const TEXT = {
   papers:
     "These papers are samples written for a first run, not real arXiv papers; the first real scrape replaces them.",
-  traffic: "These figures are a generated week of visits loaded by a first run, not real visitors.",
+  traffic:
+    "These figures are a generated week of visits loaded by a first run, not real visitors; `manage.py remove_sample_data` removes them.",
 } as const;
 
 /**

@@ -657,6 +657,7 @@ export interface components {
             /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
             thumbnail: string | null;
             readonly pinned: boolean;
+            /** @description A sample paper a first run shows (written for the project, not a real arXiv paper). */
             readonly sample: boolean;
         };
         PaperFacets: {
@@ -971,6 +972,7 @@ export interface components {
             /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
             thumbnail: string | null;
             readonly pinned: boolean;
+            /** @description A sample paper a first run shows (written for the project, not a real arXiv paper). */
             readonly sample: boolean;
             /** Format: double */
             similarity: number;
