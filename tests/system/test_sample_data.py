@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import urllib.parse
 from datetime import UTC, datetime
@@ -27,28 +26,13 @@ from portfolio_shared.health import libpq_url
 from portfolio_shared.schemas import paper_text_key, sample_paper_id
 from scripts import devstack
 from scripts.e2e_stack import PROCESSES
-from scripts.stack import ROOT, services_running, wait_until
+from scripts.stack import ROOT, manage, services_running, wait_until
 
 sys.path.insert(0, str(ROOT / "services" / "scraper" / "tests"))
 from fake_upstreams import FakeUpstreams
 from scrape_jobs_support import KEYWORDS, WORLD_IDS, populate
 
 SAMPLE_PDF_KEY = "sample:handbook"
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    """A core command as an operator runs it beside the stack: core's key, core's database."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT / "backend",
-        env=devstack.core_command_env(env),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def token(env: dict[str, str], issuer: str, audience: str) -> dict[str, str]:
