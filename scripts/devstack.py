@@ -111,6 +111,8 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("DOCUMENTS_URL", f"{host}:{env['DOCUMENTS_PORT']}")
     env.setdefault("CHROMA_URL", f"{host}:{env['CHROMA_PORT']}")
     env.setdefault("MEDIA_ROOT", str(Path(env["DATA_DIR"]) / "media"))
+    # Where the document processor fetches core's media (the CV): core itself, trusted by its SSRF guard.
+    env.setdefault("CORE_PUBLIC_URL", env["CORE_URL"])
     env.setdefault("VITE_CORE_URL", env["CORE_URL"])
     env.setdefault("VITE_ANALYTICS_URL", env["ANALYTICS_URL"])
     env.setdefault(

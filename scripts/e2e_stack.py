@@ -13,7 +13,8 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
    ``THUMBNAIL_UPSTREAM_URL``, which serves generated PNGs; the scraper's sources are there too, so a
    scrape started from the admin ends quickly and the same way every run), then warms the document
    processor's search up and waits until every fixture paper's text is indexed (core's outbox → the
-   worker: similar papers, paper answers);
+   worker: similar papers, paper answers), and puts one message core refuses in the scraper's
+   outbox (the admin's outbox page shows it failing);
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
    writes the URLs and the owner's credentials to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
@@ -47,9 +48,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import psycopg
 import redis
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
+from portfolio_shared.outbox import enqueue
 from portfolio_shared.schemas import paper_text_key
 from scripts import devstack
 from scripts.stack import free_port, running, services_running, wait_for
@@ -244,6 +248,22 @@ def wait_for_paper_texts(env: dict[str, str], timeout: float = 180.0) -> int:
     return len(ids)
 
 
+#: A message core refuses (its ``papers`` is not a list): it stays failing in the scraper's outbox
+#: with core's 4xx as its last error, for the admin's outbox page (read through the scraper's API).
+UNDELIVERABLE = {"papers": "not a list"}
+
+
+def undeliverable_message(env: dict[str, str]) -> str:
+    """Put one message core answers 4xx to in the scraper's outbox; its id."""
+    with (
+        psycopg.connect(env["SCRAPER_DATABASE_URL"], connect_timeout=DB_CONNECT_TIMEOUT_S) as conn,
+        conn.cursor() as cur,
+    ):
+        return enqueue(
+            cur, destination="core", path="/api/internal/papers/bulk/", kind="rest", payload=UNDELIVERABLE
+        )
+
+
 def delete_redis_keys(prefix: str) -> None:
     """Remove this run's analytics keys (never a flush: other suites share the Redis db)."""
     client = redis.Redis.from_url(REDIS_URL)
@@ -313,6 +333,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         log(f"papers loaded: {result}")
         devstack.warm_up_search(env)
         log(f"paper texts indexed: {wait_for_paper_texts(env)}")
+        log(f"an undeliverable message in the scraper's outbox: {undeliverable_message(env)}")
         if build.wait() != 0:
             raise RuntimeError(f"vite build failed (exit {build.returncode}); see vite-build.log")
         # The state file comes first: Playwright starts the tests as soon as the preview answers.

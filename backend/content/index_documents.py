@@ -5,6 +5,10 @@ Pure functions from model instances to the document processor's requests (no dat
 project's repository on GitHub, ``DELETE /documents/{document_key}``. Keys are stable:
 
 * ``profile`` — the owner's profile;
+* ``cv`` — the uploaded CV (a PDF): ``POST /process/pdf`` with ``{"url"}``, the file's URL under
+  ``CORE_PUBLIC_URL`` (core serves its media there, and the processor's SSRF guard trusts that
+  base: the outbox carries JSON only). The file's sha256 is part of the request, so a new file
+  under the same name is sent again; a removed CV deletes the document;
 * ``tech-stack`` — the whole stack in one document, grouped by category (a question such as "what
   does the owner use for serving models?" needs the list, not one item);
 * ``journey:<id>`` — one per journey entry;
@@ -26,7 +30,7 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 
 from content.models import JourneyEntry, Profile, Project, TechStack
-from portfolio_shared.schemas import GithubRequest, MetadataValue, TextForIndexing
+from portfolio_shared.schemas import GithubRequest, MetadataValue, PdfUrlRequest, TextForIndexing
 
 #: Where the SPA shows each kind of content (the frontend's routes must match).
 SPA_PATHS = {
@@ -37,6 +41,7 @@ SPA_PATHS = {
 }
 
 PROFILE_KEY = "profile"
+CV_KEY = "cv"
 TECH_STACK_KEY = "tech-stack"
 PROFILE_OWNER = "content.profile"
 TECH_STACK_OWNER = "content.techstack"
@@ -138,7 +143,28 @@ def profile_documents(profile: Profile | None) -> Documents:
         source_url=site_url(SPA_PATHS["profile"]),
         metadata={"kind": "profile", "name": profile.name},
     )
-    return {PROFILE_KEY: _text(doc)}
+    return {PROFILE_KEY: _text(doc), **cv_documents(profile)}
+
+
+def cv_public_url(profile: Profile) -> str:
+    """Where the document processor fetches the CV: core's media URL under ``CORE_PUBLIC_URL``."""
+    url = str(profile.cv.url)
+    return url if urlsplit(url).scheme else f"{settings.CORE_PUBLIC_URL}{url}"
+
+
+def cv_documents(profile: Profile) -> Documents:
+    """The CV as a PDF fetched from core by URL (nothing without one)."""
+    if not profile.cv:
+        return {}
+    with profile.cv.open("rb") as f:
+        sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+    body = PdfUrlRequest(
+        url=cv_public_url(profile),
+        document_key=CV_KEY,
+        title=f"{profile.name} — CV",
+        metadata={"kind": "cv", "name": profile.name, "file_sha256": sha256},
+    )
+    return {CV_KEY: DocumentRequest("POST", "/process/pdf", body.model_dump(mode="json"))}
 
 
 def tech_stack_documents(techs: Iterable[TechStack]) -> Documents:

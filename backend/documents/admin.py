@@ -1,4 +1,5 @@
-"""The owner's admin of the document mirrors: browse them, send PDFs and READMEs, follow the jobs.
+"""The owner's admin of the document mirrors: browse them, send PDFs and READMEs, follow the jobs;
+delete a document from the index or process it again; "Ask the index" what the chatbot would read.
 
 Both models are read-only mirrors of the document processor. A ``ProcessingJob`` row is created
 from the processor's 202 answer and refreshed from ``GET /process/status/{id}``; the webhook brings
@@ -10,9 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chatbot import retrieval
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,8 +24,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from config.admin_base import ReadOnlyAdmin
+from content.models import IndexRecord
 from documents import processor, services
-from documents.forms import GithubRepoForm, PdfUploadForm
+from documents.forms import AskIndexForm, GithubRepoForm, PdfUploadForm
 from documents.models import Document, ProcessingJob
 from portfolio_shared.clients import Submitted
 from portfolio_shared.errors import PortfolioError, ServiceUnavailable
@@ -85,9 +89,155 @@ class DocumentAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
+    actions = ["reprocess_selected", "delete_from_index_selected"]
+    change_list_template = "admin/documents/document/change_list.html"
+    change_form_template = "admin/documents/document/change_form.html"
+
     @admin.display(description="error")
     def error_display(self, obj: Document) -> str:
         return _pretty_json(obj.error)
+
+    # -- permissions --------------------------------------------------------------------------------
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        """Processing again creates a job: the jobs' add permission, as for uploads."""
+        return request.user.has_perm(f"{self.opts.app_label}.add_processingjob")
+
+    def has_delete_from_index_permission(self, request: HttpRequest) -> bool:
+        # The mirror's own delete permission; Django's delete view stays off (it would keep the chunks).
+        return request.user.has_perm(f"{self.opts.app_label}.delete_{self.opts.model_name}")
+
+    # -- URLs and views -----------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        custom = [
+            path("ask/", wrap(self.ask_view), name=f"{name}_ask"),
+            path("<path:object_id>/reprocess/", wrap(self.reprocess_view), name=f"{name}_reprocess"),
+            path(
+                "<path:object_id>/delete-from-index/",
+                wrap(self.delete_from_index_view),
+                name=f"{name}_delete_from_index",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = {
+            "can_reprocess": self.has_reprocess_permission(request),
+            "can_delete_from_index": self.has_delete_from_index_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def ask_view(self, request: HttpRequest) -> HttpResponse:
+        """The chatbot's own retrieval for a question: the passages, their scores and pages."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = AskIndexForm(request.GET if "question" in request.GET else None)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Ask the index",
+            "form": form,
+        }
+        if form.is_bound and form.is_valid():
+            question = form.cleaned_data["question"]
+            try:
+                passages = retrieval.retrieve(question, paper_id=form.cleaned_data["paper_id"] or None)
+            except PortfolioError as exc:
+                if isinstance(exc, ServiceUnavailable):
+                    context["unavailable"] = f"The document processor is unavailable: {exc.message}"
+                else:
+                    context["unavailable"] = f"The search was refused ({exc.error_code}): {exc.message}"
+            else:
+                context.update(asked=True, question=question, passages=passages)
+        return TemplateResponse(request, "admin/documents/document/ask.html", context)
+
+    def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_reprocess_permission(request):
+            raise PermissionDenied
+        document = self.get_object(request, unquote(object_id))
+        if document is None:
+            messages.warning(request, f"There is no document with id {object_id!r}.")
+            return HttpResponseRedirect(reverse("admin:documents_document_changelist"))
+        job = self._reprocess(request, document)
+        if job is None:
+            return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
+        return HttpResponseRedirect(reverse("admin:documents_processingjob_change", args=[job.pk]))
+
+    def delete_from_index_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_delete_from_index_permission(request):
+            raise PermissionDenied
+        document = self.get_object(request, unquote(object_id))
+        if document is None:
+            messages.warning(request, f"There is no document with id {object_id!r}.")
+        elif not self._delete_from_index(request, document):
+            return HttpResponseRedirect(reverse("admin:documents_document_change", args=[document.pk]))
+        return HttpResponseRedirect(reverse("admin:documents_document_changelist"))
+
+    @admin.action(description="Process the selected documents again", permissions=["reprocess"])
+    def reprocess_selected(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document in queryset[:MAX_BULK_REFRESH]:
+            self._reprocess(request, document)
+
+    @admin.action(
+        description="Delete the selected documents from the index", permissions=["delete_from_index"]
+    )
+    def delete_from_index_selected(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document in queryset[:MAX_BULK_REFRESH]:
+            if not self._delete_from_index(request, document):
+                break
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _reprocess(self, request: HttpRequest, document: Document) -> ProcessingJob | None:
+        try:
+            accepted = processor.reprocess_document(document.document_key)
+        except PortfolioError as exc:
+            _report_upstream_failure(request, exc, f"processing {document.document_key} again")
+            return None
+        job = services.record_submitted_job(
+            job_id=accepted.job_id,
+            source_type=document.source_type,
+            source_name=document.title or document.document_key,
+            document_key=document.document_key,
+            status_url=accepted.status_url,
+            requested_by=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, f"Processing {document.document_key} again: job {job.job_id}.")
+        return job
+
+    def _delete_from_index(self, request: HttpRequest, document: Document) -> bool:
+        """Delete ``document``'s chunks in the processor (Chroma and keywords), then the mirror row."""
+        try:
+            processor.delete_document(document.document_key)
+        except PortfolioError as exc:
+            _report_upstream_failure(request, exc, f"deleting {document.document_key}")
+            return False
+        key = document.document_key
+        with transaction.atomic():
+            document.delete()
+            # Core no longer holds it as sent: the content or paper it came from, saved again even
+            # unchanged, indexes it again (content.indexing skips only what it knows was sent).
+            IndexRecord.objects.filter(document_key=key).delete()
+        messages.success(
+            request,
+            f"{key} is deleted from the index: the chatbot no longer finds it. Content it came from "
+            "(a project, the profile, a paper) puts it back when saved again.",
+        )
+        return True
 
     @admin.display(description="processing jobs")
     def jobs(self, obj: Document) -> str:

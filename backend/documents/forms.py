@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from chatbot.api.serializers import MAX_MESSAGE_CHARS
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,3 +56,15 @@ class GithubRepoForm(forms.Form):
         except ValidationError:
             raise ValidationError("Give the repository as owner/name or its URL.") from None
         return repo
+
+
+class AskIndexForm(forms.Form):
+    """A question for "Ask the index", as a visitor would ask the chatbot."""
+
+    question = forms.CharField(max_length=MAX_MESSAGE_CHARS, widget=forms.TextInput(attrs={"size": 80}))
+    paper_id = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Paper (arXiv id)",
+        help_text="Optional: ask within one paper, as its page's chat does.",
+    )

@@ -13,6 +13,7 @@ import httpx
 
 from config.upstreams import call
 from portfolio_shared.clients import DocumentsClient, RetryPolicy, Submitted
+from portfolio_shared.schemas import JobAccepted
 from portfolio_shared.schemas import ProcessingJob as JobStatus
 
 #: An upload may be large; connecting must still fail fast when the processor is down.
@@ -53,3 +54,15 @@ def submit_github(*, repo: str, document_key: str | None = None) -> Submitted:
 def job_status(job_id: str) -> JobStatus:
     """``GET /process/status/{id}``."""
     return call(DocumentsClient, lambda c: c.status(job_id), deadline=STATUS_DEADLINE, retry=_ONE_RETRY)
+
+
+def delete_document(document_key: str) -> bool:
+    """``DELETE /documents/{key}``: its chunks leave Chroma and the keyword index. False: it had none."""
+    return call(
+        DocumentsClient, lambda c: c.delete_document(document_key), deadline=STATUS_DEADLINE, retry=_ONE_RETRY
+    )
+
+
+def reprocess_document(document_key: str) -> JobAccepted:
+    """``POST /documents/{key}/reprocess`` (not retried: a second job would only process it twice)."""
+    return call(DocumentsClient, lambda c: c.reprocess_document(document_key), deadline=STATUS_DEADLINE)

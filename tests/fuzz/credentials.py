@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.schemas.outbox import OUTBOX_MESSAGES_PATH
 from scripts import devstack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,8 @@ def credentials(env: Mapping[str, str], service: str, path: str) -> tuple[dict[s
             return {}, {}
     if service == "analytics" and path.startswith("/metrics/"):
         token = service_token(env, caller="core", audience=DASHBOARD_AUDIENCE)
+    elif path.startswith(OUTBOX_MESSAGES_PATH):  # the shared outbox routes: core's admin reads them
+        token = service_token(env, caller="core", audience=service)
     else:
         token = service_token(env, caller=CALLER[service], audience=service)
     return {"Authorization": f"Bearer {token}"}, {}

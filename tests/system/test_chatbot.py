@@ -125,13 +125,18 @@ def finished(documents: httpx.Client, response: httpx.Response) -> None:
     assert job["state"] == "succeeded", job
 
 
-def paper_pdf() -> bytes:
+def pdf_of(pages: list[str]) -> bytes:
+    """A PDF with one page per string."""
     pdf = FPDF()
     pdf.set_font("helvetica", size=12)
-    for text in PAPER_PAGES:
+    for text in pages:
         pdf.add_page()
         pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
+
+
+def paper_pdf() -> bytes:
+    return pdf_of(PAPER_PAGES)
 
 
 @pytest.fixture(scope="module")

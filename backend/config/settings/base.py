@@ -140,6 +140,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.media_root) if env.media_root else BASE_DIR / "media"
 # Where the SPA lives: content sent to the chatbot's index links back to its page there.
 SITE_URL = str(env.site_url).rstrip("/")
+# Core as other services reach it (CORE_PUBLIC_URL, else CORE_URL): the CV's URL the processor fetches.
+CORE_PUBLIC_URL = env.core_public_base
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

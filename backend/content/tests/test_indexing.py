@@ -272,3 +272,46 @@ def test_profile_without_changes_after_seed_like_reload() -> None:
 )
 def test_github_repository_urls(url: str, repo: str | None) -> None:
     assert github_repo(url) == repo
+
+
+def test_the_cv_is_sent_by_url_under_core_public_url_replaced_when_it_changes_and_deleted(
+    settings: Any,
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from portfolio_shared.schemas import PdfUrlRequest
+
+    settings.CORE_PUBLIC_URL = "https://core.portfolio.test"
+    profile = make_profile()
+    clear_outbox()
+    profile.cv.save("cv.pdf", ContentFile(b"%PDF-1.4 first"), save=True)
+    cv = by_key(outbox())["cv"]
+    assert (cv["method"], cv["path"], cv["destination"], cv["kind"]) == (
+        "POST",
+        "/process/pdf",
+        "documents",
+        "rest",
+    )
+    body = PdfUrlRequest.model_validate(cv["payload"])  # the processor's own schema: JSON, a URL to fetch
+    assert body.url == f"https://core.portfolio.test{profile.cv.url}" and body.url.endswith(".pdf")
+    assert body.document_key == "cv" and body.title == f"{profile.name} — CV"
+    assert body.metadata["kind"] == "cv"
+
+    # Saved again unchanged: nothing. A new file (even under the same name): sent again, replacing it.
+    clear_outbox()
+    profile.save()
+    assert outbox() == []
+    name = profile.cv.name
+    profile.cv.storage.delete(name)
+    profile.cv.storage.save(name, ContentFile(b"%PDF-1.4 second"))
+    profile.save()
+    [again] = outbox()
+    assert again["payload"]["url"] == body.url
+    assert again["payload"]["metadata"]["file_sha256"] != body.metadata["file_sha256"]
+
+    # Removed: the document is deleted from the index.
+    clear_outbox()
+    profile.cv = ""
+    profile.save()
+    [gone] = outbox()
+    assert (gone["method"], gone["path"]) == ("DELETE", "/documents/cv")

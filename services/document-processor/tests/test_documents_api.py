@@ -32,6 +32,7 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/jobs", {}),
     ("GET", "/documents/some-key", {}),
     ("DELETE", "/documents/some-key", {}),
+    ("POST", "/documents/some-key/reprocess", {}),
     ("POST", "/search", {"json": {"query": "anything"}}),
 ]
 
@@ -69,7 +70,11 @@ async def test_every_route_requires_a_service_token(
 
 async def test_openapi_documents_auth_and_error_responses(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
-    templates = {"/process/status/": "/process/status/{job_id}", "/documents/": "/documents/{document_key}"}
+    templates = {
+        "/process/status/": "/process/status/{job_id}",
+        "/documents/some-key/reprocess": "/documents/{document_key}/reprocess",
+        "/documents/": "/documents/{document_key}",
+    }
     for method, path, _ in ROUTES:
         template = next((t for prefix, t in templates.items() if path.startswith(prefix)), path)
         responses = paths[template][method.lower()]["responses"]
@@ -185,6 +190,10 @@ async def test_unknown_jobs_and_documents_are_404(client: httpx.AsyncClient) -> 
         assert (response.status_code, response.json()["error"]["code"]) == (404, "job_not_found")
     gone = await client.delete(f"/documents/nothing:{uuid.uuid4().hex}", headers=AUTH)
     assert (gone.status_code, gone.json()["error"]["code"]) == (404, "document_not_found")
+    again = await client.post(f"/documents/nothing:{uuid.uuid4().hex}/reprocess", headers=AUTH)
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "document_not_found")
+    bad_key = await client.post("/documents/a%01b/reprocess", headers=AUTH)
+    assert (bad_key.status_code, bad_key.json()["error"]["code"]) == (422, "validation_error")
     bad_state = await client.get("/jobs", params={"state": "sleeping"}, headers=AUTH)
     assert (bad_state.status_code, bad_state.json()["error"]["code"]) == (422, "invalid_state")
 
@@ -269,3 +278,19 @@ async def test_a_json_body_over_the_request_cap_is_413(settings: DocumentsSettin
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as capped:
         refused = await capped.post("/search", json={"query": "x" * 2048, "k": 1}, headers=AUTH)
     assert (refused.status_code, refused.json()["error"]["code"]) == (413, "payload_too_large")
+
+
+async def test_reprocess_queues_the_last_source_again_with_the_reprocess_flag(
+    client: httpx.AsyncClient, sync_engine: Engine
+) -> None:
+    stored = insert_document(sync_engine, content_sha256="b" * 64)
+    orphan = await client.post(f"/documents/{stored.document_key}/reprocess", headers=AUTH)
+    assert (orphan.status_code, orphan.json()["error"]["code"]) == (409, "document_source_unknown")
+    source = {"type": "text", "document_key": stored.document_key, "title": "T", "text": "x", "metadata": {}}
+    with Session(sync_engine) as session, session.begin():
+        session.add(ProcessingJob(id=uuid.uuid4(), source=source, document_key=stored.document_key))
+    response = await client.post(f"/documents/{stored.document_key}/reprocess", headers=AUTH)
+    assert response.status_code == 202, response.text
+    with Session(sync_engine) as session:
+        job = session.get(ProcessingJob, uuid.UUID(response.json()["job_id"]))
+        assert job is not None and job.source == {**source, "reprocess": True}

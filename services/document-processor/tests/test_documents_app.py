@@ -63,6 +63,11 @@ async def test_metrics_and_unknown_routes(client: httpx.AsyncClient) -> None:
 async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert schema["info"]["title"] == "Document processor"
+    # The shared outbox routes are mounted, behind service auth (core's admin reads them).
+    assert {"/outbox/messages", "/outbox/messages/{msg_id}/retry", "/outbox/messages/{msg_id}"} <= set(
+        schema["paths"]
+    )
+    assert (await client.get("/outbox/messages")).status_code == 401
     assert (await client.get("/docs")).status_code == 200
 
 

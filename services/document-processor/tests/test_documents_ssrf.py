@@ -188,6 +188,27 @@ async def test_the_api_refuses_a_port_other_than_80_and_443_at_intake(
     assert jobs_for(sync_engine, url) == 0
 
 
+async def test_the_api_accepts_core_s_media_under_core_public_url_and_nothing_beside_it(
+    settings: DocumentsSettings, sync_engine: Engine
+) -> None:
+    core = "http://127.0.0.1:8000"
+    production = settings.model_copy(
+        update={
+            "celery_queue": STRICT_QUEUE,
+            "outbound_allow_private": False,
+            "outbound_allowed_ports": "80,443",
+            "core_public_url": httpx.URL(core),
+        }
+    )
+    cv = f"{core}/media/profile/{uuid.uuid4().hex}.pdf"
+    async with documents_api(production) as api:
+        accepted = await api.post("/process/pdf", json={"url": cv, "document_key": "cv"}, headers=AUTH)
+        beside = await api.post("/process/pdf", json={"url": "http://127.0.0.1:8001/x.pdf"}, headers=AUTH)
+    assert accepted.status_code == 202, accepted.text
+    assert jobs_for(sync_engine, cv) == 1
+    assert (beside.status_code, beside.json()["error"]["code"]) == (422, "url_not_allowed")
+
+
 async def test_a_batch_holding_a_private_pdf_url_is_refused_whole(
     strict_api: httpx.AsyncClient, sync_engine: Engine
 ) -> None:

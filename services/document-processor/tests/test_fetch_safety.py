@@ -25,9 +25,11 @@ from cryptography.x509.oid import NameOID
 from fake_upstream import FakeUpstream, Reply, fake_upstream
 
 from portfolio_documents.processing import fetch as fetching
+from portfolio_documents.processing.content import FetchLimits, fetch
 from portfolio_documents.processing.fetch import FetchError
-from portfolio_documents.processing.netguard import is_public_address
+from portfolio_documents.processing.netguard import is_public_address, under_base
 from portfolio_documents.processing.safe_http import precheck_url, safe_get
+from portfolio_documents.processing.storage import LocalStorage
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PUBLIC_IP = "93.184.216.34"
@@ -416,3 +418,60 @@ def test_https_dials_the_pinned_ip_and_verifies_the_certificate_for_the_name(tmp
     assert caught.value.error_code == "fetch_failed"
     assert "certificate" in caught.value.message.lower()
     assert dialler.dialled == [(PUBLIC_IP, upstream.port), (OTHER_PUBLIC_IP, upstream.port)]
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted"),
+    [
+        ("http://127.0.0.1:8000/media/profile/cv.pdf", True),
+        ("http://127.0.0.1:8000/", True),
+        ("http://127.0.0.1:8001/media/profile/cv.pdf", False),  # another port
+        ("https://127.0.0.1:8000/media/cv.pdf", False),  # another scheme
+        ("http://127.0.0.2:8000/media/cv.pdf", False),  # another host
+        ("http://u:p@127.0.0.1:8000/media/cv.pdf", False),  # credentials
+        ("http://127.0.0.1:8000@evil.example/media/cv.pdf", False),  # the base as userinfo
+        ("http://127.0.0.1:x/media/cv.pdf", False),
+    ],
+)
+def test_a_url_is_under_the_trusted_base_only_at_its_origin(url: str, trusted: bool) -> None:
+    assert under_base(url, "http://127.0.0.1:8000") is trusted
+    assert under_base(url, None) is False
+
+
+def test_a_base_with_a_path_trusts_only_below_it() -> None:
+    base = "https://core.example.org/backend/"
+    assert under_base("https://core.example.org/backend/media/cv.pdf", base)
+    assert not under_base("https://core.example.org/backendx/cv.pdf", base)
+    assert not under_base("https://core.example.org/media/cv.pdf", base)
+
+
+def limits(trusted_base: str | None) -> FetchLimits:
+    return FetchLimits(
+        max_bytes=LIMIT,
+        max_pages=10,
+        allow_private=False,
+        allowed_ports=frozenset({80, 443}),
+        github_api_url="https://api.github.invalid",
+        trusted_base=trusted_base,
+    )
+
+
+def test_core_s_media_under_the_trusted_base_is_fetched_at_a_private_address_without_redirects(
+    tmp_path: Path,
+) -> None:
+    routes = {
+        "/media/cv.pdf": Reply(body=PDF),
+        "/media/moved.pdf": Reply(status=302, headers={"Location": "/media/cv.pdf"}),
+    }
+    with fake_upstream(routes) as core:
+        storage = LocalStorage(tmp_path)
+        source = {"type": "pdf", "url": f"{core.url}/media/cv.pdf"}
+        assert fetch(source, storage, limits(core.url)).pdf == PDF
+        # The same URL without the trust: a private address on a port not allowed.
+        with pytest.raises(FetchError) as caught:
+            fetch(source, storage, limits(None))
+        assert caught.value.error_code == "url_not_allowed"
+        # A redirect, even to the base itself, is not followed.
+        with pytest.raises(FetchError) as caught:
+            fetch({"type": "pdf", "url": f"{core.url}/media/moved.pdf"}, storage, limits(core.url))
+        assert caught.value.error_code == "fetch_failed"

@@ -61,6 +61,11 @@ async def test_unknown_route_is_a_404_envelope(client: httpx.AsyncClient) -> Non
 async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert schema["info"]["title"] == "Scraper"
+    # The shared outbox routes are mounted, behind service auth (core's admin reads them).
+    assert {"/outbox/messages", "/outbox/messages/{msg_id}/retry", "/outbox/messages/{msg_id}"} <= set(
+        schema["paths"]
+    )
+    assert (await client.get("/outbox/messages")).status_code == 401
     assert "/ready" in schema["paths"]
     assert (await client.get("/docs")).status_code == 200
 

@@ -119,6 +119,12 @@ class DocumentsSettings(ServiceSettings):
         return self.worker_memory_limit_mb * 1024 * 1024
 
     @property
+    def trusted_core_base(self) -> str | None:
+        """``CORE_PUBLIC_URL`` when set (never a default): a PDF under it, core's media such as the
+        owner's CV, is fetched even at a private address or on another port, without redirects."""
+        return str(self.core_public_url).rstrip("/") if self.core_public_url else None
+
+    @property
     def chroma_heartbeat_url(self) -> str:
         return f"{self.chroma_url.rstrip('/')}/api/v2/heartbeat"
 

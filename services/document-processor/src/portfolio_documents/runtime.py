@@ -100,6 +100,7 @@ def fetch_limits(settings: DocumentsSettings) -> FetchLimits:
         allowed_ports=settings.outbound_ports,
         github_api_url=settings.github_api_url,
         github_token=settings.github_token.get_secret_value() if settings.github_token else None,
+        trusted_base=settings.trusted_core_base,
     )
 
 

@@ -96,6 +96,9 @@ class ServiceSettings(BaseSettings):
     scraper_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8001"), alias="SCRAPER_URL")
     analytics_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8002"), alias="ANALYTICS_URL")
     documents_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8003"), alias="DOCUMENTS_URL")
+    #: Where core serves what other services fetch from it (its media, e.g. the CV the document
+    #: processor indexes); ``CORE_URL`` when unset. The processor's SSRF guard trusts URLs under it.
+    core_public_url: AnyHttpUrl | None = Field(default=None, alias="CORE_PUBLIC_URL")
 
     service_auth_mode: Literal["token", "oidc"] = Field(default="token", alias="SERVICE_AUTH_MODE")
     #: Token mode: this workload's own private key (PKCS#8 PEM or its one-line base64 body). Only a
@@ -123,6 +126,11 @@ class ServiceSettings(BaseSettings):
 
     #: Minimum lengths (characters) of secrets in production, by variable name.
     secret_min_lengths: ClassVar[dict[str, int]] = {}
+
+    @property
+    def core_public_base(self) -> str:
+        """``CORE_PUBLIC_URL`` (else ``CORE_URL``) without its trailing slash."""
+        return str(self.core_public_url or self.core_url).rstrip("/")
 
     @property
     def is_development(self) -> bool:

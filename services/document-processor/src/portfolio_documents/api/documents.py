@@ -1,4 +1,5 @@
-"""``GET`` and ``DELETE /documents/{document_key}``, and ``POST /search`` over the stored chunks."""
+"""``GET`` and ``DELETE /documents/{document_key}``, ``POST /documents/{document_key}/reprocess``, and
+``POST /search`` over the stored chunks."""
 
 from __future__ import annotations
 
@@ -9,14 +10,22 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import delete, select
 
 from portfolio_documents import runtime
+from portfolio_documents.api import intake
 from portfolio_documents.api.intake import document_info
-from portfolio_documents.api.schemas import DocumentInfo, ScoredSearchHit, ScoredSearchResponse, SearchScores
+from portfolio_documents.api.schemas import (
+    DocumentInfo,
+    JobAccepted,
+    ScoredSearchHit,
+    ScoredSearchResponse,
+    SearchScores,
+)
 from portfolio_documents.deps import SessionDep
-from portfolio_documents.models import Chunk, Document
+from portfolio_documents.models import Chunk, Document, ProcessingJob
 from portfolio_documents.processing.search import hybrid_search
+from portfolio_documents.processing.sources import REPROCESS
 from portfolio_documents.processing.store import ChunkStore
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
-from portfolio_shared.errors import NotFound
+from portfolio_shared.errors import Conflict, NotFound
 from portfolio_shared.errors.fastapi import error_responses
 from portfolio_shared.schemas import PRINTABLE_ID_PATTERN, SearchRequest
 
@@ -76,6 +85,39 @@ async def delete_document(document_key: KeyPath, request: Request, session: Sess
     if deleted is None:
         raise NotFound(f"No document {document_key!r}.", code="document_not_found")
     return Response(status_code=204)
+
+
+@router.post(
+    "/documents/{document_key:path}/reprocess",
+    summary="Process a stored document again from its source (the stored upload, the URL, the repository "
+    "or the text), even when its content is unchanged",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=error_responses(404, 409, 503),
+)
+async def reprocess_document(document_key: KeyPath, request: Request, session: SessionDep) -> JobAccepted:
+    known = (
+        await session.execute(select(Document.id).where(Document.document_key == document_key))
+    ).scalar_one_or_none()
+    if known is None:
+        raise NotFound(f"No document {document_key!r}.", code="document_not_found")
+    last = (
+        await session.execute(
+            select(ProcessingJob)
+            .where(ProcessingJob.document_key == document_key, ProcessingJob.source["type"].astext != "batch")
+            .order_by(ProcessingJob.created_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if last is None:
+        raise Conflict(
+            f"No job ever processed {document_key!r} here, so there is no source to process again.",
+            code="document_source_unknown",
+        )
+    job = intake.new_job(session, {**last.source, "document_key": document_key, REPROCESS: True})
+    await session.commit()
+    await intake.enqueue(request, session, [job.id])
+    return intake.accepted(request, job.id)
 
 
 @router.post(

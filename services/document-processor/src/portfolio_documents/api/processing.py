@@ -26,9 +26,11 @@ from portfolio_documents.api.schemas import (
     TextItem,
 )
 from portfolio_documents.api.uploads import read_pdf_upload
+from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.deps import SessionDep, SettingsDep
 from portfolio_documents.models import ProcessingJob
 from portfolio_documents.processing import sources
+from portfolio_documents.processing.netguard import under_base
 from portfolio_documents.processing.safe_http import precheck_url
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import BadRequest, PortfolioError, ValidationFailed
@@ -146,7 +148,9 @@ async def process_text(
 async def process_pdf(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """Upload a PDF (multipart, field `file`) or name one by URL (JSON `{"url"}`); the worker fetches it.
 
-    A URL is checked twice. Here, without any DNS lookup, a URL that could never be fetched is
+    A URL under core's public base (`CORE_PUBLIC_URL`, when set: the owner's CV) is core's own
+    media, fetched at its configured address and port without redirects. Any other URL is checked
+    twice. Here, without any DNS lookup, a URL that could never be fetched is
     refused at once with 422 `url_not_allowed`: not http(s), credentials in it, a port other than
     80 and 443 (unless `OUTBOUND_ALLOWED_PORTS` allows it), or a host that is a loopback, private,
     link-local (cloud metadata) or unique-local IP literal (shorthand IPv4 such as `2130706433`
@@ -176,14 +180,20 @@ async def process_pdf(request: Request, session: SessionDep, settings: SettingsD
         return await _start(request, session, source)
     if content_type.startswith("application/json"):
         body: PdfUrlRequest = _parse(PdfUrlRequest, await request.body())
-        precheck_url(
-            body.url, allow_private=settings.outbound_allow_private, allowed_ports=settings.outbound_ports
-        )
+        _precheck(body.url, settings)
         source = sources.pdf_url_source(
             body.url, document_key=body.document_key, title=body.title, metadata=body.metadata
         )
         return await _start(request, session, source)
     raise UnsupportedMediaType()
+
+
+def _precheck(url: str, settings: DocumentsSettings) -> None:
+    """The intake check of a PDF URL; one under core's public base is the worker's to judge."""
+    if not under_base(url, settings.trusted_core_base):
+        precheck_url(
+            url, allow_private=settings.outbound_allow_private, allowed_ports=settings.outbound_ports
+        )
 
 
 @router.post(
@@ -219,9 +229,7 @@ async def process_batch(
             )
         elif isinstance(item, PdfUrlItem):
             # As for POST /process/pdf: an unfetchable URL refuses the whole batch (422 url_not_allowed).
-            precheck_url(
-                item.url, allow_private=settings.outbound_allow_private, allowed_ports=settings.outbound_ports
-            )
+            _precheck(item.url, settings)
             url_source = sources.pdf_url_source(
                 item.url, document_key=item.document_key, title=item.title, metadata=item.metadata
             )

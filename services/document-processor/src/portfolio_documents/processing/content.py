@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from portfolio_documents.processing.chunk import join_pages
+from portfolio_documents.processing.netguard import under_base
+from portfolio_documents.processing.safe_http import DEFAULT_MAX_REDIRECTS
 from portfolio_documents.processing.sources import indexable_text
 from portfolio_documents.processing.storage import Storage
 from portfolio_shared.errors import ValidationFailed
@@ -43,6 +45,13 @@ class FetchLimits:
     allowed_ports: frozenset[int] | None
     github_api_url: str
     github_token: str | None = None
+    #: Core's public base (``CORE_PUBLIC_URL``, when set): a PDF under it (core's media,
+    #: the owner's CV) is fetched even at a private address or another port, without redirects.
+    trusted_base: str | None = None
+
+    def trusts(self, url: str) -> bool:
+        """Whether ``url`` lies under :attr:`trusted_base`."""
+        return under_base(url, self.trusted_base)
 
 
 @dataclass(frozen=True)
@@ -107,11 +116,13 @@ def fetch(source: Mapping[str, Any], storage: Storage, limits: FetchLimits) -> F
         from portfolio_documents.processing.fetch import fetch_pdf
 
         url = str(source["url"])
+        trusted = limits.trusts(url)
         data = fetch_pdf(
             url,
             max_bytes=limits.max_bytes,
-            allow_private=limits.allow_private,
-            allowed_ports=limits.allowed_ports,
+            allow_private=limits.allow_private or trusted,
+            allowed_ports=None if trusted else limits.allowed_ports,
+            max_redirects=0 if trusted else DEFAULT_MAX_REDIRECTS,
         )
         return Fetched(
             kind="pdf",

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from portfolio_documents.processing.netguard import Connector, Resolver
 from portfolio_documents.processing.safe_http import (
     DEFAULT_ALLOWED_PORTS,
+    DEFAULT_MAX_REDIRECTS,
     FetchError,
     FetchRefused,
     FetchTimeout,
@@ -76,6 +77,7 @@ def fetch_pdf(
     allow_private: bool,
     allowed_ports: Collection[int] | None = DEFAULT_ALLOWED_PORTS,
     timeout: float = 20,
+    max_redirects: int = DEFAULT_MAX_REDIRECTS,
     resolver: Resolver | None = None,
     connector: Connector | None = None,
     ssl_context: ssl.SSLContext | None = None,
@@ -87,6 +89,7 @@ def fetch_pdf(
         allow_private=allow_private,
         allowed_ports=allowed_ports,
         timeout=timeout,
+        max_redirects=max_redirects,
         headers={"Accept": "application/pdf, */*;q=0.5"},
         magic=b"%PDF-",
         resolver=resolver,

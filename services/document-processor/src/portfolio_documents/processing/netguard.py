@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 
@@ -66,6 +67,25 @@ _BLOCKED_NETWORKS = tuple(
 # IPv6 forms that carry an IPv4 address a gateway would dial: NAT64 and IPv4-compatible.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def under_base(url: str, base: str | None) -> bool:
+    """Whether ``url`` lies under the configured ``base`` (core's public URL): the same scheme, host
+    and port, no credentials, and its path below the base's. Such a URL is trusted to be fetched at a
+    private address and on another port (without redirects): the operator configured it."""
+    if not base:
+        return False
+    trusted, target = urlsplit(base), urlsplit(url)
+    try:
+        same_origin = (trusted.scheme, trusted.hostname, trusted.port) == (
+            target.scheme,
+            target.hostname,
+            target.port,
+        )
+    except ValueError:  # a port that is not a number
+        return False
+    prefix = trusted.path.rstrip("/") + "/"
+    return same_origin and target.username is None and (target.path + "/").startswith(prefix)
 
 
 class AddressRefused(Exception):

@@ -26,6 +26,7 @@ from portfolio_documents.processing import jobs
 from portfolio_documents.processing.content import Content, FetchLimits, extract, fetch
 from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_documents.processing.jobs import http_url as _http_url
+from portfolio_documents.processing.sources import REPROCESS
 from portfolio_documents.processing.storage import Storage
 from portfolio_documents.processing.store import ChunkStore, DocumentRecord
 from portfolio_shared.errors import PortfolioError
@@ -163,7 +164,7 @@ class Pipeline:
             characters=len(content.full_text),
             metadata=dict(source.get("metadata") or {}),
         )
-        existing = self._existing(record)
+        existing = None if source.get(REPROCESS) else self._existing(record)
         if existing is not None:
             return self._finish_existing(job_id, record, existing, clock)
 

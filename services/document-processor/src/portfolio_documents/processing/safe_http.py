@@ -37,6 +37,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 #: The ports a fetch may dial unless configured otherwise (``OUTBOUND_ALLOWED_PORTS``); ``None``
 #: stands for any port (local runs and tests, whose upstreams listen on free ports).
 DEFAULT_ALLOWED_PORTS: frozenset[int] = frozenset(DEFAULT_PORTS.values())
+#: Redirects a fetch follows at most (each hop checked again).
+DEFAULT_MAX_REDIRECTS = 5
 USER_AGENT = "portfolio-documents/0.1 (+document processor)"
 # The PDF header may follow a little leading junk; PDF readers look for it in the first KiB.
 MAGIC_WINDOW = 1024
@@ -230,7 +232,7 @@ def safe_get(
     timeout: float = 20.0,
     total_timeout: float | None = None,
     headers: Mapping[str, str] | None = None,
-    max_redirects: int = 5,
+    max_redirects: int = DEFAULT_MAX_REDIRECTS,
     magic: bytes | None = None,
     resolver: Resolver | None = None,
     connector: Connector | None = None,

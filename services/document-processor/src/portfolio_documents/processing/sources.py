@@ -22,6 +22,10 @@ from typing import Any
 from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_documents.processing.html import html_to_text
 
+#: A source flag: process even when the stored document already holds this content (``POST
+#: /documents/{key}/reprocess``).
+REPROCESS = "reprocess"
+
 MetadataValue = str | int | float | bool
 Source = dict[str, Any]
 SOURCE_TYPES = ("pdf", "github", "text", "batch")

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
-from portfolio_shared.clients.base import ServiceClient
+from portfolio_shared.clients.outbox import OutboxClientMixin
 from portfolio_shared.schemas.documents import (
     DocumentInfo,
     GithubRequest,
@@ -34,7 +34,7 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class DocumentsClient(ServiceClient):
+class DocumentsClient(OutboxClientMixin):
     """Typed client of the document processor."""
 
     service: ClassVar[str] = "documents"
@@ -114,6 +114,12 @@ class DocumentsClient(ServiceClient):
         """
         response = await self.request("DELETE", f"/documents/{_segment(document_key)}", accept=(404,))
         return response.status_code != 404
+
+    async def reprocess_document(self, document_key: str) -> JobAccepted:
+        """``POST /documents/{key}/reprocess``: process the stored document again from its source,
+        even when unchanged. NotFound for an unknown key; Conflict when the processor has no source."""
+        response = await self.request("POST", f"/documents/{_segment(document_key)}/reprocess")
+        return self._parse(response, JobAccepted)
 
     async def search(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from portfolio_shared.clients.base import ServiceClient
+from portfolio_shared.clients.outbox import OutboxClientMixin
 from portfolio_shared.schemas._base import JobState, PaperSource, ScrapeSource
 from portfolio_shared.schemas.documents import JobAccepted
 from portfolio_shared.schemas.scraper import (
@@ -21,7 +21,7 @@ from portfolio_shared.schemas.scraper import (
 )
 
 
-class ScraperClient(ServiceClient):
+class ScraperClient(OutboxClientMixin):
     """Typed client of the scraper service."""
 
     service: ClassVar[str] = "scraper"
