@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
+import { chromiumProject } from "./e2e/support/chromium";
 import { linkBundledFfmpeg } from "./e2e/support/ffmpeg";
 
-// Browsers are never downloaded: tests drive the system Chromium (Debian's `chromium` package).
-const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const frontendDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(frontendDir, "..");
 
@@ -46,25 +45,7 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
-  projects: [
-    {
-      name: "chromium",
-      use: {
-        browserName: "chromium",
-        launchOptions: {
-          executablePath,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-          ],
-        },
-      },
-    },
-  ],
+  projects: [chromiumProject],
   // The whole stack, started once per run by scripts/e2e_stack.py: every service on free ports with
   // throwaway databases, seeded, and the production build (made for those URLs) served by vite preview on
   // `port`. Playwright waits for that URL, and on exit sends SIGTERM so the launcher stops exactly what it

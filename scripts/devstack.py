@@ -7,14 +7,16 @@ A quiet development loop: on a terminal the children log one coloured line per e
 (``LOG_FORMAT=console``; JSON otherwise), Chroma logs warnings only (``RUST_LOG=warn``) and its
 banner is dropped, dispatchers wait quietly for targets that are still starting
 (``OUTBOX_STARTUP_GRACE``), migrations print warnings only, and the URL table is printed once
-everything answers and the start-up output has settled. With ``RELOAD`` on (the default; ``RELOAD=0``
-turns it off, the test stacks do) the Python processes restart when their code changes: uvicorn's
-and gunicorn's ``--reload``, and watchfiles for the Celery worker and the dispatchers (see
-:func:`dev_procfile`).
+everything answers and the start-up output has settled. On a first run (no papers yet) it then loads
+the sample set (``SAMPLE_DATA=false`` turns that off). With ``RELOAD`` on
+(the default; ``RELOAD=0`` turns it off, the test stacks do) the Python processes restart when their
+code changes: uvicorn's and gunicorn's ``--reload``, and watchfiles for the Celery worker and the
+dispatchers (see :func:`dev_procfile`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -33,7 +35,7 @@ import psycopg
 import redis
 from honcho.environ import parse as parse_env_file
 
-from portfolio_shared.auth import KNOWN_CALLERS, SigningKey
+from portfolio_shared.auth import KNOWN_CALLERS, SigningKey, issue_token
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,8 +239,55 @@ def seed(env: dict[str, str]) -> None:
     )
 
 
+def enabled(env: dict[str, str], name: str) -> bool:
+    """A switch of ours (``RELOAD``, ``SAMPLE_DATA``): on unless set to 0/false/no/off/empty."""
+    return env.get(name, "1").strip().lower() not in {"0", "false", "no", "off", ""}
+
+
 def reload_enabled(env: dict[str, str]) -> bool:
-    return env.get("RELOAD", "1").strip().lower() not in {"0", "false", "no", "off", ""}
+    return enabled(env, "RELOAD")
+
+
+def core_command_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a core management command beside the stack of ``env``: core's database and
+    core's own signing key, as the Procfile gives the core process (the command calls other services)."""
+    return {
+        **env,
+        "DATABASE_URL": env["CORE_DATABASE_URL"],
+        "SERVICE_SIGNING_KEY": (key_dir(env) / "core.key").read_text(),
+    }
+
+
+def load_sample_data(env: dict[str, str]) -> None:
+    """On a first run (no papers yet), the sample set (``manage.py load_sample_data --if-empty``): it
+    needs the scraper, the document processor and analytics answering. A failure is reported and the
+    stack keeps running (``SAMPLE_DATA=false`` turns the step off)."""
+    if not enabled(env, "SAMPLE_DATA"):
+        return
+    print("→ load sample data (first run only; SAMPLE_DATA=false turns it off)", flush=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_sample_data", "--if-empty"],
+        cwd=ROOT / "backend",
+        env={**core_command_env(env), "LOG_LEVEL": "WARNING"},
+        check=False,
+    )
+    if result.returncode != 0:
+        print("✗ the sample data did not load completely; see above", file=sys.stderr, flush=True)
+
+
+def warm_up_search(env: dict[str, str]) -> None:
+    """One search, so the document processor loads its embedder now: core gives the chatbot's search
+    only a few seconds, less than a cold start takes on a loaded machine (the first question asked
+    would fail)."""
+    token = issue_token(issuer="core", audience="documents", key=stack_signing_key(env, "core"))
+    request = urllib.request.Request(  # noqa: S310 - our own local document processor
+        f"{env['DOCUMENTS_URL']}/search",
+        data=json.dumps({"query": "warm up", "k": 1}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+        response.read()
 
 
 def dev_procfile(env: dict[str, str]) -> Path:
@@ -437,6 +486,13 @@ def main() -> int:
         with console.lock:
             print_table(env)
             shown_at = console.last_output = time.monotonic()
+        # After the table: indexing the sample set prints a line or two per document, and the
+        # table comes back below once that pauses (the loop below).
+        load_sample_data(env)
+        try:
+            warm_up_search(env)
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"✗ the document processor's search did not warm up: {exc}", file=sys.stderr, flush=True)
         # The first minutes index the sample content: each time that output pauses, the table again.
         until = time.monotonic() + REPRINT_MAX_S
         while time.monotonic() < until and supervisor.poll() is None and not stopping.is_set():

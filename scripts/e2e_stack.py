@@ -221,20 +221,6 @@ def load_papers(env: dict[str, str], papers: Path = PAPERS) -> dict[str, Any]:
         raise RuntimeError(f"bulk upsert answered {exc.code}: {exc.read()[:2000]!r}") from None
 
 
-def warm_up_search(env: dict[str, str]) -> None:
-    """One search, so the document processor loads its embedder now: core gives the chatbot's search
-    only a few seconds, less than a cold start takes on a loaded machine."""
-    token = issue_token(issuer="core", audience="documents", key=devstack.stack_signing_key(env, "core"))
-    request = urllib.request.Request(  # noqa: S310 - our own local document processor
-        f"{env['DOCUMENTS_URL']}/search",
-        data=json.dumps({"query": "warm up", "k": 1}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-        response.read()
-
-
 def wait_for_paper_texts(env: dict[str, str], timeout: float = 180.0) -> int:
     """Wait until every fixture paper's text is indexed (core's outbox → the processor's worker), so
     similar papers and the chatbot's paper answers are there when the tests start; their count."""
@@ -345,7 +331,7 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         devstack.seed(env)
         result = load_papers(env)
         log(f"papers loaded: {result}")
-        warm_up_search(env)
+        devstack.warm_up_search(env)
         log(f"paper texts indexed: {wait_for_paper_texts(env)}")
         log(f"an undeliverable message in the scraper's outbox: {undeliverable_message(env)}")
         if build.wait() != 0:

@@ -122,6 +122,22 @@ def wait_until(predicate: Callable[[], T], timeout: float = 180, interval: float
     raise AssertionError(f"timed out after {timeout:g} s")
 
 
+def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """Run core's ``manage.py`` with ``args`` beside the stack of ``env``, as an operator would (core's
+    database and key, :func:`devstack.core_command_env`); its output, asserting it succeeded."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT / "backend",
+        env=devstack.core_command_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @contextmanager
 def running(
     cmd: Sequence[str], env: dict[str, str], cwd: Path, log: Path

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import sample_data
 from papers import cache, indexing
 from papers.models import Paper, ScraperJob
 
@@ -51,15 +52,24 @@ class CategoryFilter(_ArrayValueFilter):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("arxiv_id", "title", "primary_category", "relevance", "published", "pinned", "hidden")
+    list_display = (
+        "arxiv_id",
+        "title",
+        "primary_category",
+        "relevance",
+        "published",
+        "pinned",
+        "hidden",
+        "sample",
+    )
     list_display_links = ("arxiv_id", "title")
     list_editable = ("pinned", "hidden")
-    list_filter = ("pinned", "hidden", TopicFilter, CategoryFilter, SourceFilter)
+    list_filter = ("pinned", "hidden", "sample", TopicFilter, CategoryFilter, SourceFilter)
     search_fields = ("=arxiv_id", "title", "authors__icontains")
     ordering = ("-pinned", "-relevance", "-id")
     date_hierarchy = "published"
     list_per_page = 50
-    actions = ("pin", "unpin", "hide", "unhide")
+    actions = ("pin", "unpin", "hide", "unhide", "remove_sample_data")
     # Everything but the owner's flags comes from the scraper and would be merged over by the next upsert.
     readonly_fields = tuple(
         f.name
@@ -95,6 +105,18 @@ class PaperAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Unhide the selected papers")
     def unhide(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
         self._flag(request, queryset, hidden=False)
+
+    @admin.action(
+        description="Remove ALL sample data (sample papers, the sample PDF, the sample traffic)",
+        permissions=["delete"],
+    )
+    def remove_sample_data(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        # The whole sample set goes, whichever rows are selected: it is loaded and removed as one.
+        report = sample_data.remove_sample_data()
+        for line in report.done:
+            self.message_user(request, line, messages.SUCCESS)
+        for line in report.failed:
+            self.message_user(request, f"Not removed: {line}", messages.ERROR)
 
 
 @admin.register(ScraperJob)

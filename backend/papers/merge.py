@@ -30,7 +30,7 @@ Merge rules (``old`` = the stored row, ``new`` = the incoming record; "unknown" 
   replaces the stored one; unknown keeps it.
 - ``relevance``: the greatest known; ``relevance_components`` follow the score that won (or fill
   an empty breakdown).
-- ``pinned``, ``hidden``, ``created``: never written by an upsert. ``modified``: the statement's
+- ``pinned``, ``hidden``, ``sample``, ``created``: never written by an upsert. ``modified``: the statement's
   time, only when some merged value differs.
 
 The incoming ids of one batch are unique (``PapersBulk`` checks), so no row is written twice.

@@ -1,4 +1,4 @@
-"""Papers as the scraper sends them (DESIGN.md's paper), the owner's pin/hide flags, and scrape job mirrors.
+"""Papers as the scraper sends them (DESIGN.md's paper), core's pin/hide/sample flags, scrape job mirrors.
 
 ``search_vector`` is a stored generated column (title A > abstract B > authors C, English config),
 so every write path — the raw-SQL bulk upsert, the admin, a shell — keeps it current.
@@ -76,6 +76,13 @@ class Paper(models.Model):
     # The owner's curation: no upsert ever writes these.
     pinned = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
+    #: One of the sample papers ``make run`` loads on an empty database (``papers.sample``), never
+    #: a real one: the first real scrape hides them, ``manage.py remove_sample_data`` deletes them.
+    sample = models.BooleanField(
+        default=False,
+        db_default=False,  # the upsert's INSERT leaves it out
+        help_text="A sample paper a first run shows (written for the project, not a real arXiv paper).",
+    )
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -114,6 +121,8 @@ class Paper(models.Model):
                 name="paper_order_published",
                 condition=Q(hidden=False),
             ),
+            # Every real delivery looks for visible sample papers to hide (papers.sample): a few rows at most.
+            models.Index(fields=["id"], name="paper_sample_visible", condition=Q(sample=True, hidden=False)),
             # Browsing by day (published_after/published_before) and the facets of a day.
             models.Index(F("published").desc(), name="paper_published", condition=Q(hidden=False)),
             models.Index(

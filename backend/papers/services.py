@@ -13,6 +13,7 @@ from papers import cache, indexing
 from papers.merge import UPSERT_SQL
 from papers.models import Paper as StoredPaper
 from papers.models import ScraperJob
+from papers.sample import hide_sample_papers
 from portfolio_shared.schemas import (
     ClassifyPaper,
     Paper,
@@ -26,14 +27,18 @@ RECLASSIFY_BATCH = 500
 
 
 @transaction.atomic
-def upsert_papers(*, papers: Sequence[Paper]) -> PapersBulkResult:
+def upsert_papers(*, papers: Sequence[Paper], sample: bool = False) -> PapersBulkResult:
     """Insert new papers and merge known ones by the rules of :mod:`papers.merge`, in one statement.
 
     Idempotent: the same papers again report ``unchanged`` and write nothing. Papers whose indexed
-    text changed are sent to the document processor through the outbox (``papers.indexing``).
+    text changed are sent to the document processor through the outbox (``papers.indexing``). A
+    real delivery (not ``sample``, as ``papers.sample`` loads them) hides the sample papers: the
+    first scrape that reaches core replaces them by itself.
     """
     if not papers:
         return PapersBulkResult()
+    if not sample:
+        hide_sample_papers()
     payload = json.dumps([paper.model_dump(mode="json") for paper in papers])
     with connection.cursor() as cursor:
         cursor.execute(UPSERT_SQL, [payload])

@@ -8,8 +8,6 @@ sends them to the scraper's ``POST /classify`` in batches and stores the answers
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import httpx
 
 from portfolio_shared.auth import issue_token
 from scripts import devstack
-from scripts.stack import ROOT, services_running
+from scripts.stack import manage, services_running
 
 BULK = "/api/internal/papers/bulk/"
 
@@ -55,22 +53,7 @@ STORED: list[dict[str, Any]] = [
 
 def reclassify(env: dict[str, str], *args: str) -> str:
     """Run the command as the Procfile runs core: its own key, its own database."""
-    command_env = {
-        **env,
-        "SERVICE_SIGNING_KEY": (devstack.key_dir(env) / "core.key").read_text(),
-        "DATABASE_URL": env["CORE_DATABASE_URL"],
-    }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "reclassify_papers", *args],
-        cwd=ROOT / "backend",
-        env=command_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return manage(env, "reclassify_papers", *args)
 
 
 def stored_topics(core: str) -> dict[str, list[str]]:

@@ -195,6 +195,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
             for arxiv_id, paper in sent.items():
                 stored = core_paper(core_url, arxiv_id)
                 assert stored.pop("pinned") is False
+                assert stored.pop("sample") is False
                 # The public sees core's proxy of a thumbnail, never the upstream's address.
                 if paper.get("thumbnail"):
                     paper = {**paper, "thumbnail": f"/api/papers/{arxiv_id}/thumbnail/"}

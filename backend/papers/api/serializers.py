@@ -44,11 +44,13 @@ PUBLIC_FIELDS = (
     "relevance_components",
     "thumbnail",
     "pinned",
+    "sample",
 )
 
 
 class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """A paper as the public sees it (DESIGN.md's fields plus ``pinned``; never ``hidden``)."""
+    """A paper as the public sees it (DESIGN.md's fields plus ``pinned`` and ``sample``, true for the
+    sample papers a first run shows; never ``hidden``)."""
 
     relevance_components = serializers.DictField(child=serializers.FloatField())
     thumbnail = serializers.CharField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -189,3 +190,16 @@ def test_an_integrity_error_raised_by_a_handler_is_a_failure_not_a_duplicate(api
         assert calls == [{"n": 3}, {"n": 3}]
     finally:
         del HANDLERS[("scraper", "test.event")]
+
+
+@pytest.mark.parametrize(("log_format", "level"), [("json", logging.INFO), ("console", logging.DEBUG)])
+def test_a_delivery_is_one_access_line_quiet_on_a_developers_terminal(  # type: ignore[no-untyped-def]
+    api: APIClient, caplog, monkeypatch, log_format: str, level: int
+) -> None:
+    monkeypatch.setenv("LOG_FORMAT", log_format)
+    body = ping("msg_log")
+    with caplog.at_level(logging.DEBUG, logger="portfolio.access"):
+        assert post(api, body, sign_headers(["test-secret-new"], body, msg_id="msg_log")).status_code == 200
+        api.get("/api/profile/")  # a visitor's request: INFO in both formats
+    access = {r.getMessage().split()[1]: r.levelno for r in caplog.records if r.name == "portfolio.access"}
+    assert access == {URL: level, "/api/profile/": logging.INFO}

@@ -18,6 +18,8 @@ export interface TimePoint {
 
 export interface DashboardSummary {
   period: string;
+  /** The figures are the sample week a first `make run` loads, not real traffic. */
+  sample: boolean;
   pageViews: { total: number; unique: number; byPage: Ranked[] };
   visits: number;
   bounceRate: number;
@@ -123,6 +125,7 @@ export function readSummary(value: unknown): DashboardSummary {
   const geography = isRecord(data.geography) ? data.geography : {};
   return {
     period: str(data.period) ?? "",
+    sample: data.sample === true,
     pageViews: { total: num(pageViews.total), unique: num(pageViews.unique), byPage: readRanked(pageViews.byPage) },
     visits: num(data.visits),
     bounceRate: num(data.bounceRate),

@@ -128,6 +128,27 @@ describe("Analytics dashboard", () => {
     expect(screen.getByRole("heading", { name: "Top papers" })).toBeInTheDocument();
   });
 
+  it("labels the figures when the analytics service answers from its sample week", async () => {
+    const api = stubApi({ "/api/analytics/token/": token });
+    const coreFetch = api.fetchMock.getMockImplementation();
+    let sample = true;
+    api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) return jsonResponse({ ...summary, sample });
+      return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
+    });
+    const { unmount } = renderRoute("/analytics");
+    expect(await screen.findByRole("note")).toHaveTextContent(
+      "Sample data. These figures are a generated week of visits",
+    );
+    unmount();
+
+    sample = false;
+    renderRoute("/analytics");
+    expect((await screen.findAllByText("Page views")).length).toBeGreaterThan(0);
+    expect(screen.queryByRole("note")).not.toBeInTheDocument();
+  });
+
   it("shows a message when the analytics service is down, and when the live feed refuses the token", async () => {
     const api = stubApi({ "/api/analytics/token/": token });
     const coreFetch = api.fetchMock.getMockImplementation();

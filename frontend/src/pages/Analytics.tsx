@@ -3,6 +3,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { LiveVisitors } from "../components/LiveVisitors";
 import { Loading } from "../components/Loading";
 import { LoginRequired } from "../components/LoginRequired";
+import { SampleDataBanner } from "../components/SampleDataBanner";
 import { SummaryFigures } from "../components/SummaryFigures";
 import { type Period, useAnalyticsSummary, useDashboardToken } from "../hooks/useDashboard";
 import { usePageMeta } from "../hooks/usePageMeta";
@@ -61,6 +62,7 @@ export default function Analytics() {
           )}
           {summary.data && (
             <>
+              <SampleDataBanner kind="traffic" show={summary.data.sample} />
               <SummaryFigures summary={summary.data} />
               <Suspense fallback={<Loading label="Loading the charts…" />}>
                 <DashboardCharts summary={summary.data} />

@@ -5,6 +5,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { Loading } from "../components/Loading";
 import { PaperLinks } from "../components/PaperLinks";
 import { RelevanceScore } from "../components/RelevanceScore";
+import { SampleDataBanner } from "../components/SampleDataBanner";
 import { SaveButton } from "../components/SaveButton";
 import { ShareButton } from "../components/ShareButton";
 import { SimilarPapers } from "../components/SimilarPapers";
@@ -60,6 +61,7 @@ export default function Paper() {
       )}
       {data && (
         <>
+          <SampleDataBanner kind="papers" show={data.sample} />
           <h1>{data.title}</h1>
           <p className="paper-meta">
             {data.authors.join(", ")}

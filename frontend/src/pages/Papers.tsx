@@ -9,6 +9,7 @@ import { FeedLinks } from "../components/FeedLinks";
 import { Loading } from "../components/Loading";
 import { PaperCard } from "../components/PaperCard";
 import { PaperFiltersForm } from "../components/PaperFiltersForm";
+import { SampleDataBanner } from "../components/SampleDataBanner";
 import { ScrapeStatusNote } from "../components/ScrapeStatusNote";
 import { formatDate } from "../format";
 import { useFeedLink } from "../hooks/useFeedLink";
@@ -43,6 +44,7 @@ export default function Papers() {
   return (
     <section aria-labelledby="papers-heading">
       <h1 id="papers-heading">AI papers</h1>
+      <SampleDataBanner kind="papers" show={list.some((paper) => paper.sample)} />
       <p className="papers-header-links">
         <Link to="/papers/saved">Saved papers</Link>
       </p>

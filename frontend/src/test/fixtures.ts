@@ -77,6 +77,7 @@ export function paper(overrides: Partial<Paper> = {}): Paper {
     relevance_components: { interest: 0.9, community: 0.2, recency: 0.8, code: 1 },
     thumbnail: null,
     pinned: false,
+    sample: false,
     ...overrides,
   };
 }

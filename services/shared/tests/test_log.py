@@ -132,3 +132,20 @@ def test_one_access_line_and_no_httpx_request_lines_below_debug(
     configure_logging("core", "DEBUG")
     logging.getLogger("httpx").info("HTTP Request: GET http://x")
     assert [entry["message"] for entry in lines(stdout_logging)] == ["HTTP Request: GET http://x"]
+
+
+def test_a_developers_terminal_hides_each_tasks_success_line_but_never_a_failure(
+    stdout_logging: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trace = logging.getLogger("celery.app.trace")
+    configure_logging("documents-worker", "INFO")  # JSON (production): every task's line
+    trace.info("Task documents.process_job[1] succeeded in 0.2s")
+    assert [entry["message"] for entry in lines(stdout_logging)] == [
+        "Task documents.process_job[1] succeeded in 0.2s"
+    ]
+    monkeypatch.setenv("LOG_FORMAT", "console")
+    configure_logging("documents-worker", "INFO")
+    trace.info("Task documents.process_job[2] succeeded in 0.2s")
+    trace.error("Task documents.process_job[3] raised unexpected: boom")
+    shown = stdout_logging.readouterr().out.splitlines()
+    assert len(shown) == 1 and "raised unexpected" in shown[0]

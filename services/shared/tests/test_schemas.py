@@ -160,6 +160,7 @@ def test_a_full_paper_round_trips_through_json() -> None:
         ("pdf_url", "ftp://arxiv.org/pdf/2401.12345"),
         ("title", "   "),
         ("pinned", True),  # core's own field: no upsert touches it
+        ("sample", True),  # core's own too: a delivery can never mark a paper sample
     ],
 )
 def test_paper_rejects_out_of_contract_values(field: str, value: object) -> None:

@@ -10,24 +10,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from config.upstreams import call
 from papers.services import RECLASSIFY_BATCH, reclassify_papers
-from portfolio_shared.clients import RetryPolicy, ScraperClient
+from papers.topics import classify
 from portfolio_shared.errors import PortfolioError
-from portfolio_shared.schemas import MAX_CLASSIFY_PAPERS, ClassifyPaper, PaperTopics
-
-#: One batch may wait for the scraper to load its model (first call) and classify 2,000 papers.
-DEADLINE_SECONDS = 300.0
-
-
-def classify(papers: list[ClassifyPaper]) -> list[PaperTopics]:
-    """The scraper's answer for one batch (retried on transport failures: the call is idempotent)."""
-    return call(
-        ScraperClient,
-        lambda client: client.classify(papers),
-        deadline=DEADLINE_SECONDS,
-        retry=RetryPolicy(attempts=3),
-    )
+from portfolio_shared.schemas import MAX_CLASSIFY_PAPERS
 
 
 class Command(BaseCommand):

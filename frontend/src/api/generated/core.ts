@@ -381,6 +381,11 @@ export interface components {
              * @default null
              */
             period: string | null;
+            /**
+             * Sample
+             * @default false
+             */
+            sample: boolean;
             pageViews?: components["schemas"]["PageViews"];
             papers?: components["schemas"]["PaperStats"];
             searches?: components["schemas"]["SearchStats"];
@@ -610,7 +615,10 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["TechStack"][];
         };
-        /** @description A paper as the public sees it (DESIGN.md's fields plus ``pinned``; never ``hidden``). */
+        /**
+         * @description A paper as the public sees it (DESIGN.md's fields plus ``pinned`` and ``sample``, true for the
+         *     sample papers a first run shows; never ``hidden``).
+         */
         Paper: {
             readonly arxiv_id: string;
             readonly version: number;
@@ -649,6 +657,8 @@ export interface components {
             /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
             thumbnail: string | null;
             readonly pinned: boolean;
+            /** @description A sample paper a first run shows (written for the project, not a real arXiv paper). */
+            readonly sample: boolean;
         };
         PaperFacets: {
             /** @description Visible papers matching the filters. */
@@ -962,6 +972,8 @@ export interface components {
             /** @description Path of the paper's image on core (its proxy of Hugging Face's thumbnail, relative to core's base URL); null when the paper has none. */
             thumbnail: string | null;
             readonly pinned: boolean;
+            /** @description A sample paper a first run shows (written for the project, not a real arXiv paper). */
+            readonly sample: boolean;
             /** Format: double */
             similarity: number;
         };

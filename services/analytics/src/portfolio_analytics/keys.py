@@ -29,6 +29,17 @@ PERIODS = ("7d", "30d")
 HOURLY_SETS = ("topics", "queries")
 
 
+def sample_prefix(prefix: str) -> str:
+    """The prefix of the sample week (``portfolio_analytics.sample``): its own key space beside the
+    site's, so deleting ``<prefix>-sample:*`` removes exactly the sample and nothing real."""
+    return f"{prefix}-sample"
+
+
+def sample_marker(prefix: str) -> str:
+    """Set once the sample week is complete; while it exists the dashboard reads the sample."""
+    return f"{sample_prefix(prefix)}:loaded"
+
+
 def salt(prefix: str, day: str) -> str:
     return f"{prefix}:salt:{day}"
 

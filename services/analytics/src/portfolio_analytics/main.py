@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from portfolio_analytics import __doc__ as package_doc
-from portfolio_analytics.api import events, export, metrics
+from portfolio_analytics.api import events, export, metrics, sample
 from portfolio_analytics.api.access import dashboard_issuer_keys
 from portfolio_analytics.api.short_path import EventsShortPath
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
@@ -79,6 +79,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
     api.include_router(export.router)
     events.install(api)
     api.include_router(metrics.router)
+    api.include_router(sample.router)
     api.state.intake = Intake(settings, GeoLocator(settings.geoip_db_path))
     # Seconds since the epoch; tests replace it to script days (``deps.now_ms_of``).
     api.state.clock = time.time

@@ -145,6 +145,11 @@ _CHATTY_LOGGERS = (
     "celery.worker.consumer.connection",
     "celery.worker.consumer.mingle",
 )
+#: On a developer's terminal (``LOG_FORMAT=console``) also shown only at DEBUG: each Celery task's
+#: "succeeded" line. With the access line of each webhook delivery (the Django middleware) it makes a
+#: pair of lines per indexed document, and a first run indexes some eighty (the sample set), which
+#: would bury the rest; failures still show (ERROR), and JSON logs keep both.
+_CONSOLE_CHATTY_LOGGERS = ("celery.app.trace",)
 #: uvicorn's INFO lines around a start and a stop; "Started server process [pid]" stays (it shows a
 #: reload), the address is in `make run`'s table.
 _UVICORN_CHATTER = (
@@ -188,6 +193,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     debug = level.upper() == "DEBUG"
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+    quiet_console = log_format() == "console" and not debug
+    for name in _CONSOLE_CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING if quiet_console else logging.NOTSET)
     # Django logs each 4xx answer again ("Not Found: /path"); its 5xx (with the traceback) stay.
     logging.getLogger("django.request").setLevel(logging.ERROR)
     server = logging.getLogger("uvicorn.error")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from redis.asyncio import Redis
 
+from portfolio_analytics import keys
 from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDep
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
@@ -16,6 +17,7 @@ from portfolio_analytics.metrics.cache import ShortCache
 from portfolio_analytics.metrics.periods import Period
 from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
+from portfolio_analytics.sample import sample_loaded
 from portfolio_shared.errors.fastapi import error_responses
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -37,14 +39,17 @@ async def _cached(
     now_ms: int,
     limit: int,
 ) -> dict[str, Any]:
-    """``read``'s answer, from the app's few-seconds cache when a recent one is there."""
+    """``read``'s answer, from the app's few-seconds cache when a recent one is there; from the sample
+    week (``portfolio_analytics.sample``) while it is loaded, with ``sample`` saying which."""
     cache: ShortCache | None = getattr(request.app.state, "metrics_cache", None)
     if cache is None:
         cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
+    sample = await sample_loaded(redis, settings)
+    prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
     result: dict[str, Any] = await cache.get(
-        (read.__name__, period, limit), lambda: read(redis, settings.redis_prefix, period, now_ms, limit)
+        (read.__name__, period, limit, sample), lambda: read(redis, prefix, period, now_ms, limit)
     )
-    return result
+    return {**result, "sample": sample}
 
 
 @router.get(

@@ -24,6 +24,16 @@ class AnalyticsClient(ServiceClient):
         response = await self.request("GET", "/metrics/summary", params={"period": period})
         return self._parse(response, AnalyticsSummary)
 
+    async def load_sample(self) -> dict[str, Any]:
+        """``PUT /internal/sample``: a week of sample traffic ending now (replaces a loaded one)."""
+        response = await self.request("PUT", "/internal/sample", idempotent=True)
+        return dict(response.json())
+
+    async def remove_sample(self) -> dict[str, Any]:
+        """``DELETE /internal/sample``: delete the sample traffic's keys (only those)."""
+        response = await self.request("DELETE", "/internal/sample", idempotent=True)
+        return dict(response.json())
+
     async def export(self, day: date) -> AsyncIterator[dict[str, Any]]:
         """``GET /export?date=``: the day's raw events, one dict per NDJSON line, streamed.
 

@@ -10,12 +10,23 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
 
-from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, request_id_var
+from portfolio_shared.log import REQUEST_ID_HEADER, accept_request_id, log_format, request_id_var
 from portfolio_shared.metrics import QUIET_PATHS, UNMATCHED_ROUTE, observe_request
+from portfolio_shared.webhooks import ID_HEADER as WEBHOOK_ID_HEADER
 
 access_log = logging.getLogger("portfolio.access")
 
 _META_KEY = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+
+
+def _access_level(request: HttpRequest) -> int:
+    """DEBUG for probes and metrics scrapes, and on a developer's terminal (``LOG_FORMAT=console``) for
+    webhook deliveries too (one per indexed document: see ``portfolio_shared.log``); INFO otherwise."""
+    if request.path in QUIET_PATHS:
+        return logging.DEBUG
+    if WEBHOOK_ID_HEADER in request.headers and log_format() == "console":
+        return logging.DEBUG
+    return logging.INFO
 
 
 class RequestIdMiddleware:
@@ -32,7 +43,7 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             access_log.log(
-                logging.DEBUG if request.path in QUIET_PATHS else logging.INFO,
+                _access_level(request),
                 "%s %s %s",
                 request.method,
                 request.path,

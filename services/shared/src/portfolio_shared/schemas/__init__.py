@@ -49,6 +49,7 @@ from portfolio_shared.schemas.papers import (
     duplicate_arxiv_ids,
     is_arxiv_id,
     parse_arxiv_id,
+    sample_paper_id,
 )
 from portfolio_shared.schemas.scraper import (
     MAX_CLASSIFY_PAPERS,
@@ -157,4 +158,5 @@ __all__ = [
     "paper_text_key",
     "parse_arxiv_id",
     "parse_webhook_event",
+    "sample_paper_id",
 ]

@@ -49,6 +49,8 @@ class AnalyticsSummary(_Camel):
     """``GET /metrics/summary?period=``; serialise with ``by_alias=True`` to get the JSON keys back."""
 
     period: str | None = None
+    #: The figures are the sample week ``make run`` loads (analytics' ``/internal/sample``), not real traffic.
+    sample: bool = False
     page_views: PageViews = Field(default_factory=PageViews)
     papers: PaperStats = Field(default_factory=PaperStats)
     searches: SearchStats = Field(default_factory=SearchStats)

@@ -46,6 +46,19 @@ def is_arxiv_id(value: str) -> bool:
     return False
 
 
+#: The archive of the sample papers' ids (core's ``papers.sample``, the analytics sample week): an
+#: old-style id in an archive arXiv never had, a style it stopped issuing in 2007, so a sample id
+#: passes the contract's check and can never be a real paper's.
+SAMPLE_ARCHIVE = "sample"
+
+
+def sample_paper_id(number: int) -> str:
+    """The id of the ``number``-th sample paper (1-based, up to 999): ``sample/0701001`` …"""
+    if not 1 <= number <= 999:
+        raise ValueError(f"sample paper number out of range: {number}")
+    return f"{SAMPLE_ARCHIVE}/0701{number:03d}"
+
+
 def parse_arxiv_id(raw: str) -> tuple[str, int | None]:
     """Split ``[arXiv:]<id>[vN]`` into the version-less id and the version (None when absent).
 
