@@ -151,6 +151,24 @@ async def test_a_message_a_dispatcher_holds_is_neither_retried_nor_discarded(url
     assert message(url, held)["locked_by"] == "dispatcher-1"
 
 
+async def test_a_message_id_with_a_slash_is_retried_and_discarded(url: str) -> None:
+    # The scraper's id of an old-style arXiv paper's PDF: msg_scrape_<job>_pdf_hep-th/9901001.
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        dead = enqueue(
+            cur,
+            destination="documents",
+            path="/process/pdf",
+            kind="rest",
+            payload={},
+            msg_id="msg_scrape_0f_pdf_hep-th/9901001",
+        )
+        cur.execute("UPDATE outbox_message SET dead = true, attempts = 25 WHERE msg_id = %s", (dead,))
+    async with client(make_app(url)) as scraper:
+        assert (await scraper.retry_outbox_message(dead)).state == "pending"
+        await scraper.discard_outbox_message(dead)
+        assert (await scraper.outbox_messages()).results == []
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [
