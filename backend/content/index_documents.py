@@ -8,7 +8,8 @@ project's repository on GitHub, ``DELETE /documents/{document_key}``. Keys are s
 * ``cv`` — the uploaded CV (a PDF): ``POST /process/pdf`` with ``{"url"}``, the file's URL under
   ``CORE_PUBLIC_URL`` (core serves its media there, and the processor's SSRF guard trusts that
   base: the outbox carries JSON only). The file's sha256 is part of the request, so a new file
-  under the same name is sent again; a removed CV deletes the document;
+  under the same name is sent again; a removed CV (or its file lost from the storage) deletes the
+  document;
 * ``tech-stack`` — the whole stack in one document, grouped by category (a question such as "what
   does the owner use for serving models?" needs the list, not one item);
 * ``journey:<id>`` — one per journey entry;
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,8 @@ from django.conf import settings
 
 from content.models import JourneyEntry, Profile, Project, TechStack
 from portfolio_shared.schemas import GithubRequest, MetadataValue, PdfUrlRequest, TextForIndexing
+
+logger = logging.getLogger(__name__)
 
 #: Where the SPA shows each kind of content (the frontend's routes must match).
 SPA_PATHS = {
@@ -156,8 +160,14 @@ def cv_documents(profile: Profile) -> Documents:
     """The CV as a PDF fetched from core by URL (nothing without one)."""
     if not profile.cv:
         return {}
-    with profile.cv.open("rb") as f:
-        sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+    try:
+        with profile.cv.open("rb") as f:
+            sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+    except FileNotFoundError:
+        # The storage lost the file (a media volume not restored): core cannot serve it to the
+        # processor either, so it is no CV to index, and the profile still saves.
+        logger.warning("The CV file %s is missing from the media storage: not indexed.", profile.cv.name)
+        return {}
     body = PdfUrlRequest(
         url=cv_public_url(profile),
         document_key=CV_KEY,

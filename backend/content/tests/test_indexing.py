@@ -315,3 +315,16 @@ def test_the_cv_is_sent_by_url_under_core_public_url_replaced_when_it_changes_an
     profile.save()
     [gone] = outbox()
     assert (gone["method"], gone["path"]) == ("DELETE", "/documents/cv")
+
+
+def test_a_cv_whose_file_is_missing_does_not_stop_the_profile_from_being_saved() -> None:
+    # The field names a file the media storage no longer holds (a volume not restored): core could
+    # not serve it to the processor either. Saving the profile must not fail on it.
+    profile = make_profile()
+    profile.cv.name = "profile/missing-cv.pdf"
+    profile.save()
+    clear_outbox()
+    profile.name = "Renamed Owner"
+    profile.save()
+    sent = by_key(outbox())
+    assert "Renamed Owner" in sent["profile"]["payload"]["title"]

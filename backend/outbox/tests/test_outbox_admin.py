@@ -212,3 +212,14 @@ def test_a_viewer_without_the_steer_permission_sees_no_buttons_and_cannot_post(
     html = client.get(reverse(LIST)).content.decode()
     assert msg in html and "Retry now" not in html
     assert client.post(reverse("admin:outbox_outboxmessage_discard", args=["core", msg])).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["retry", "discard"])
+def test_a_message_id_core_s_database_cannot_hold_is_a_not_found_message(
+    client: Client, owner: Any, core_outbox: None, action: str
+) -> None:
+    # A NUL byte (%00 in the URL) never names a message; Postgres text refuses it, never a 500.
+    url = reverse(f"admin:outbox_outboxmessage_{action}", args=["core", "msg_x"]).replace("msg_x", "msg%00x")
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "outbox_message_not_found" in response.content.decode()

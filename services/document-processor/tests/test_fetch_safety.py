@@ -445,6 +445,30 @@ def test_a_base_with_a_path_trusts_only_below_it() -> None:
     assert not under_base("https://core.example.org/media/cv.pdf", base)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../admin/cv.pdf",  # the fetcher (httpx) removes the dot segments: GET /admin/cv.pdf
+        "/media/./../api/cv.pdf",
+        "/media/%2e%2e/admin/cv.pdf",  # encoded: a server that decodes first climbs out too
+        "/media/x/..%2f..%2fadmin",
+        "/media/..\\admin/cv.pdf",
+    ],
+)
+def test_dot_segments_never_climb_out_of_the_trusted_base(path: str) -> None:
+    assert not under_base(f"http://127.0.0.1:8000{path}", "http://127.0.0.1:8000/media")
+
+
+def test_a_dot_segment_url_under_the_trusted_base_is_not_fetched_at_a_private_address(tmp_path: Path) -> None:
+    # Core's other paths (its admin, its API) are not its media: "/media/../secret.pdf" reaches
+    # /secret.pdf, so it gets no trust and is refused like any private address.
+    with fake_upstream({"/secret.pdf": Reply(body=PDF)}) as core:
+        source = {"type": "pdf", "url": f"{core.url}/media/../secret.pdf"}
+        with pytest.raises(FetchError) as caught:
+            fetch(source, LocalStorage(tmp_path), limits(f"{core.url}/media"))
+        assert caught.value.error_code == "url_not_allowed"
+
+
 def limits(trusted_base: str | None) -> FetchLimits:
     return FetchLimits(
         max_bytes=LIMIT,

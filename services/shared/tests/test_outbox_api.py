@@ -56,10 +56,12 @@ def client(app: FastAPI) -> ScraperClient:
     )
 
 
-def add(url: str, path: str = "/api/webhooks/x/", **state: object) -> str:
+def add(url: str, path: str = "/api/webhooks/x/", msg_id: str | None = None, **state: object) -> str:
     """A message to core, then its row set to ``state`` (attempts, last_error, dead, ...)."""
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        msg_id = enqueue(cur, destination="core", path=path, event_type="ping", payload={"n": 1})
+        msg_id = enqueue(
+            cur, destination="core", path=path, event_type="ping", payload={"n": 1}, msg_id=msg_id
+        )
         for column, value in state.items():
             cur.execute(f"UPDATE outbox_message SET {column} = %s WHERE msg_id = %s", (value, msg_id))
     return msg_id
@@ -149,6 +151,15 @@ async def test_a_message_a_dispatcher_holds_is_neither_retried_nor_discarded(url
                 await action(held)
             assert exc.value.error_code == "outbox_message_in_flight"
     assert message(url, held)["locked_by"] == "dispatcher-1"
+
+
+async def test_a_message_id_with_a_slash_is_retried_and_discarded(url: str) -> None:
+    # The scraper's id of an old-style arXiv paper's PDF: msg_scrape_<job>_pdf_hep-th/9901001.
+    dead = add(url, msg_id="msg_scrape_0f_pdf_hep-th/9901001", dead=True, attempts=25)
+    async with client(make_app(url)) as scraper:
+        assert (await scraper.retry_outbox_message(dead)).state == "pending"
+        await scraper.discard_outbox_message(dead)
+        assert (await scraper.outbox_messages()).results == []
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpcore
 
@@ -85,7 +85,11 @@ def under_base(url: str, base: str | None) -> bool:
     except ValueError:  # a port that is not a number
         return False
     prefix = trusted.path.rstrip("/") + "/"
-    return same_origin and target.username is None and (target.path + "/").startswith(prefix)
+    # A dot segment, plain or encoded, would climb out of the base: the fetcher (httpx) removes
+    # "/media/../admin" to "/admin", and a server may decode "%2e%2e" first. Never trusted.
+    segments = unquote(target.path).replace("\\", "/").split("/")
+    climbs = any(segment in {".", ".."} for segment in segments)
+    return same_origin and target.username is None and not climbs and (target.path + "/").startswith(prefix)
 
 
 class AddressRefused(Exception):

@@ -79,7 +79,7 @@ def outbox_router(sender: str) -> APIRouter:
             return outbox_page(cur, sender=sender, state=state, limit=limit, offset=offset)
 
     @router.post(
-        f"{OUTBOX_MESSAGES_PATH}/{{msg_id}}/retry",
+        f"{OUTBOX_MESSAGES_PATH}/{{msg_id:path}}/retry",
         summary="Deliver an undelivered message now (a dead one too), with a fresh attempt budget",
         response_model=OutboxMessage,
         responses=error_responses(404, 409, 422, 503),
@@ -89,7 +89,7 @@ def outbox_router(sender: str) -> APIRouter:
             return retry_now(cur, msg_id)
 
     @router.delete(
-        f"{OUTBOX_MESSAGES_PATH}/{{msg_id}}",
+        f"{OUTBOX_MESSAGES_PATH}/{{msg_id:path}}",
         summary="Discard an undelivered message and its recorded attempts",
         status_code=204,
         responses=error_responses(404, 409, 422, 503),

@@ -98,11 +98,21 @@ def outbox_page(
     return OutboxPage(sender=sender, counts=OutboxCounts(**counts), count=total, results=results)
 
 
+def _not_found(msg_id: str) -> NotFound:
+    return NotFound(f"No outbox message {msg_id!r}.", code="outbox_message_not_found")
+
+
+def _check_id(msg_id: str) -> None:
+    """An id Postgres' text cannot hold (a NUL byte, from core's admin URL) names no message."""
+    if "\x00" in msg_id:
+        raise _not_found(msg_id)
+
+
 def _refusal(cursor: Cursor, msg_id: str, doing: str) -> Exception:
     cursor.execute(_ONE, {"msg_id": msg_id})
     row = cursor.fetchone()
     if row is None:
-        return NotFound(f"No outbox message {msg_id!r}.", code="outbox_message_not_found")
+        return _not_found(msg_id)
     if row[-1]:
         return Conflict(
             f"Outbox message {msg_id!r} was delivered; there is nothing to {doing}.",
@@ -119,6 +129,7 @@ def retry_now(cursor: Cursor, msg_id: str) -> OutboxMessage:
 
     Raises ``NotFound`` for an unknown id, ``Conflict`` when it was delivered or is in flight.
     """
+    _check_id(msg_id)
     cursor.execute(_RETRY, {"msg_id": msg_id})
     if cursor.fetchone() is None:
         raise _refusal(cursor, msg_id, "retry")
@@ -131,6 +142,7 @@ def discard(cursor: Cursor, msg_id: str) -> None:
 
     Raises ``NotFound`` for an unknown id, ``Conflict`` when it was delivered or is in flight.
     """
+    _check_id(msg_id)
     cursor.execute(_DISCARD, {"msg_id": msg_id})
     if cursor.fetchone() is None:
         raise _refusal(cursor, msg_id, "discard")
