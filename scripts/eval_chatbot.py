@@ -39,7 +39,7 @@ from fpdf import FPDF
 
 from portfolio_shared.auth import issue_token
 from scripts import devstack
-from scripts.e2e_stack import load_papers, warm_up_search
+from scripts.e2e_stack import load_papers
 from scripts.stack import services_running, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,7 +339,7 @@ def eval_stack() -> Iterator[Stack]:
                     lines = (Path(tmp) / "stack.log").read_text().splitlines()
                     print(*lines[-60:], sep="\n", file=sys.stderr)
                     raise
-                warm_up_search(env)
+                devstack.warm_up_search(env)
                 log(f"indexed in {time.monotonic() - started:.0f} s")
                 yield stack
             finally:
