@@ -3,6 +3,7 @@ the rest of the sample data (``accounts.sample_data``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from config.upstreams import call
@@ -12,15 +13,15 @@ from portfolio_shared.clients import AnalyticsClient, RetryPolicy
 DEADLINE_SECONDS = 60.0
 
 
+def _sample(operation: Callable[[AnalyticsClient], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    return call(AnalyticsClient, operation, deadline=DEADLINE_SECONDS, retry=RetryPolicy(attempts=2))
+
+
 def load_sample_traffic() -> dict[str, Any]:
     """``PUT /internal/sample``: a week of sample traffic ending now (replaces a loaded one)."""
-    return call(
-        AnalyticsClient, lambda c: c.load_sample(), deadline=DEADLINE_SECONDS, retry=RetryPolicy(attempts=2)
-    )
+    return _sample(lambda c: c.load_sample())
 
 
 def remove_sample_traffic() -> dict[str, Any]:
     """``DELETE /internal/sample``: only the sample's keys go."""
-    return call(
-        AnalyticsClient, lambda c: c.remove_sample(), deadline=DEADLINE_SECONDS, retry=RetryPolicy(attempts=2)
-    )
+    return _sample(lambda c: c.remove_sample())

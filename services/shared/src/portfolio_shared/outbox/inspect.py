@@ -37,9 +37,12 @@ _COUNTS = f"""
 SELECT {_STATE} AS state, count(*) FROM outbox_message WHERE delivered_at IS NULL GROUP BY 1
 """  # noqa: S608 - constant fragments only
 
+#: A dispatcher holds the message right now (its lease has not run out).
+_IN_FLIGHT = "locked_by IS NOT NULL AND available_at > now()"
+
 _COLUMNS = f"""msg_id, {_STATE}, kind, destination, method, path, event_type, created_at,
     CASE WHEN dead THEN NULL ELSE available_at END,
-    attempts, locked_by IS NOT NULL AND available_at > now(), last_status, last_error"""
+    attempts, {_IN_FLIGHT}, last_status, last_error"""
 
 _PAGE = f"""
 SELECT {_COLUMNS} FROM outbox_message
@@ -50,20 +53,17 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 _ONE = f"SELECT {_COLUMNS}, delivered_at IS NOT NULL FROM outbox_message WHERE msg_id = %(msg_id)s"  # noqa: S608
 
-_RETRY = """
+#: The undelivered message ``msg_id`` that no dispatcher holds: what retry and discard may touch.
+_STEERABLE = f"msg_id = %(msg_id)s AND delivered_at IS NULL AND NOT ({_IN_FLIGHT})"
+
+_RETRY = f"""
 UPDATE outbox_message
 SET available_at = now(), attempts = 0, dead = false, locked_by = NULL
-WHERE msg_id = %(msg_id)s AND delivered_at IS NULL
-  AND NOT (locked_by IS NOT NULL AND available_at > now())
+WHERE {_STEERABLE}
 RETURNING msg_id
-"""
+"""  # noqa: S608 - constant fragments only
 
-_DISCARD = """
-DELETE FROM outbox_message
-WHERE msg_id = %(msg_id)s AND delivered_at IS NULL
-  AND NOT (locked_by IS NOT NULL AND available_at > now())
-RETURNING msg_id
-"""
+_DISCARD = f"DELETE FROM outbox_message WHERE {_STEERABLE} RETURNING msg_id"  # noqa: S608 - constant fragments
 
 _FIELDS = (
     "msg_id",
