@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 import yaml
 from pypdf import PdfReader
 
@@ -19,6 +20,7 @@ from scripts.eval_chatbot import (
     pdf_bytes,
     percentile,
     ranked_documents,
+    report,
     score,
 )
 
@@ -28,7 +30,8 @@ SOURCES = load_sources()
 def test_every_question_names_known_sources_and_a_part() -> None:
     questions = load_questions()
     assert len({q.id for q in questions}) == len(questions)
-    assert {q.part for q in questions} == {"tuning", "heldout"}
+    # `heldout` may be empty: a branch retires its part before the next blind one is merged.
+    assert {q.part for q in questions} <= {"tuning", "heldout"} and any(q.part == "tuning" for q in questions)
     answers = [q for q in questions if q.expect == "answer"]
     declines = [q for q in questions if q.expect == "decline"]
     assert len(answers) >= 80 and len(declines) >= 25
@@ -37,13 +40,15 @@ def test_every_question_names_known_sources_and_a_part() -> None:
     assert not any(q.sources or q.facts for q in declines)
 
 
-def test_the_held_out_part_is_the_blind_third_part_and_retired_questions_are_tuning() -> None:
+def test_held_out_questions_are_fresh_and_retired_questions_are_tuning() -> None:
     rows = yaml.safe_load((EVAL_DIR / "questions.yaml").read_text(encoding="utf-8"))["questions"]
     heldout = [r for r in rows if r["part"] == "heldout"]
-    assert heldout and all(r["id"].startswith("h3-") and not r.get("retired_heldout") for r in heldout)
+    assert not any(r.get("retired_heldout") for r in heldout)
+    # The parts already seen (h2-…, h3-…) are retired into tuning and never held out again.
+    assert not any(r["id"].startswith(("h2-", "h3-")) for r in heldout)
     retired = [r for r in rows if r.get("retired_heldout")]
     assert all(r["part"] == "tuning" for r in retired)
-    assert all(r.get("retired_heldout") for r in rows if r["id"].startswith("h2-"))
+    assert all(r.get("retired_heldout") for r in rows if r["id"].startswith(("h2-", "h3-")))
 
 
 def test_every_paper_is_valid_and_matched_by_its_source() -> None:
@@ -119,3 +124,11 @@ def test_percentiles_are_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
     assert (percentile(values, 50), percentile(values, 95)) == (50.0, 95.0)
     assert percentile([], 50) is None
+
+
+def test_a_part_without_questions_is_reported_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    q = Question("d-01", "tuning", "decline", "Did he work at Google?", "decline")
+    declined = score(q, SOURCES, {"answer": "I could not find anything", "citations": []}, 1.0)
+    figures = report([declined], ("tuning", "heldout"), verbose=False)
+    assert set(figures) == {"tuning"} and figures["tuning"]["decline_accuracy"] == 1.0
+    assert "heldout: no heldout questions" in capsys.readouterr().out
