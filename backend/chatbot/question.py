@@ -36,6 +36,26 @@ CHATTER = STOPWORDS | frozenset(
         outcome outcomes keep keeps kept""",
     )
 )
+#: Function words of a standard English stop-word list (the Glasgow IR group's, as search engines
+#: ship it) that are not in :data:`chatbot.text.STOPWORDS`: adverbs, quantifiers and connectives carry
+#: no subject ("why did he *even* build it", "is it *already* …"). Its content-bearing entries
+#: ("system", "computer", "fire", "part", "top", numbers, "last", "less") are left out.
+FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """across afterwards almost alone along already although always amongst among anyhow anyone
+        anyway anywhere around back became become becomes becoming beforehand behind beside besides
+        beyond cannot either elsewhere enough etc even every everyone everything everywhere except
+        hence however indeed instead least meanwhile moreover mostly must namely neither never
+        nevertheless nobody none noone nothing nowhere often otherwise perhaps rather seem seemed
+        seeming seems several sometime sometimes somewhere therefore though thus together toward
+        towards upon whatever whenever whereas wherever whether whoever whole whose within without yet
+        arent isnt wasnt werent dont doesnt didnt cant couldnt wont wouldnt shouldnt havent hasnt hadnt
+        aren isn wasn weren don doesn didn couldn wouldn shouldn haven hasn hadn
+        bit lot lots kinda sorta pretty basically literally wise folks""",
+    )
+)
+CHATTER = CHATTER | FUNCTION_WORDS
 #: Short forms visitors type, read as the words documents use ("feb 2024", "k8s", "which db").
 ABBREVIATIONS = {
     **dict.fromkeys(["jan"], "january"),
@@ -61,6 +81,9 @@ ABBREVIATIONS = {
     "yr": "year",
     "yrs": "years",
     "bday": "birthday",
+    "prod": "production",
+    "grad": "graduate",
+    "intro": "introduce",
 }
 _ABBREVIATION = re.compile(
     r"(?<![\w.+#-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w+#-])", re.IGNORECASE
@@ -264,11 +287,15 @@ INTENTS = (
                 "positions",
                 "employment",
                 "title",
+                "industry",
             ]
         ),
         _stems("work engineer lead senior"),
         ({"kind": "journey"},),
-        phrases=(r"\bwhat (?:did|does|has) (?:he|she|vasu|\w+) (?:do|done|been doing)\b",),
+        phrases=(
+            r"\bwhat (?:did|does|has) (?:he|she|vasu|\w+) (?:do|done|been doing)\b",
+            r"\bwhat (?:was|is) (?:he|she|vasu|\w+) doing\b",
+        ),
     ),
     Intent(
         "location",
@@ -295,6 +322,9 @@ INTENTS = (
         ),
         _stems("links github linkedin blog"),
         ({"kind": "profile"},),
+        phrases=(
+            r"\b(?:get in touch|reach (?:him|her|out)|contact (?:him|her)|hire (?:him|her)|connect with)\b",
+        ),
     ),
     Intent(
         "code",
@@ -406,6 +436,10 @@ SYNONYMS: dict[str, frozenset[str]] = {
     stem("save"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
     stem("saves"): _stems("save saves cut cuts reduce reduces lower lowers fewer less drop drops"),
     stem("data"): _stems("data dataset datasets corpus hours documents examples samples rows events"),
+    stem("container"): _stems("container docker kubernetes"),
+    stem("containers"): _stems("container docker kubernetes"),
+    stem("dependency"): _stems("dependency technologies library"),
+    stem("dependencies"): _stems("dependency technologies library"),
     stem("postgres"): _stems("postgres postgresql"),
     stem("postgresql"): _stems("postgres postgresql"),
 }
@@ -415,7 +449,7 @@ SYNONYMS: dict[str, frozenset[str]] = {
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
     "fast faster speed slow quick big large size good better best well accurate accuracy new old long time"
-    " data speedup strong stronger strongest weak weaker weakest favourite favorite top"
+    " data speedup strong stronger strongest weak weaker weakest favourite favorite top level"
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n{2,}|\n(?=\s*[-*•]\s)")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.-]*[A-Za-z0-9+#]|[A-Za-z0-9]")
@@ -251,9 +252,43 @@ def key_terms(text: str) -> list[str]:
     return terms
 
 
+#: A span of years as documents write it ("July 2019 to March 2022", "2022 – present").
+_YEAR_SPAN = re.compile(
+    r"\b((?:19|20)\d\d)\s*(?:to|until|till|–|—|-)\s*(?:[A-Za-z]+\.?\s+)?((?:19|20)\d\d|present|now|today)\b",
+    re.IGNORECASE,
+)
+#: A run of two or more capitalised words ("National Institute of Technology"), "of"/"and"/"for" inside.
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][a-z]+)+")
+_NAME_FILLERS = frozenset(["of", "and", "for", "&"])
+
+
+def years_spanned(text: str) -> set[str]:
+    """The years inside each span of ``text`` ("2019 to 2022" holds 2020 and 2021; "present" is
+    this year), so "what was he doing in 2020?" finds the entry that runs through it."""
+    found: set[str] = set()
+    for match in _YEAR_SPAN.finditer(text):
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2).isdigit() else date.today().year
+        if first <= last <= first + 60:
+            found.update(str(year) for year in range(first, last + 1))
+    return found
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of each run of capitalised words in ``text``, with and without the small words
+    inside ("National Institute of Technology": "nit", "niot"): a visitor types the short form."""
+    found: set[str] = set()
+    for match in _NAME_RUN.finditer(text):
+        parts = match.group(0).split()
+        found.add("".join(p[0] for p in parts if p not in _NAME_FILLERS).lower())
+        found.add("".join(p[0] for p in parts).lower())
+    return {a for a in found if len(a) >= 3}
+
+
 def vocabulary(text: str) -> set[str]:
     """The stems of ``text``'s words (stopwords aside), hyphenated words also by their parts, so
-    "time-to-answer" holds "time" and "answer"."""
+    "time-to-answer" holds "time" and "answer"; also the years its date spans run through and the
+    acronyms of its capitalised names (:func:`years_spanned`, :func:`acronyms`)."""
     found: set[str] = set()
     for word in words(text):
         word = word.strip(".")
@@ -262,7 +297,7 @@ def vocabulary(text: str) -> set[str]:
         found.add(stem(word))
         if "-" in word:
             found.update(stem(part) for part in word.split("-") if len(part) > 1 and part not in STOPWORDS)
-    return found
+    return found | years_spanned(text) | acronyms(text)
 
 
 def stems(text: str) -> set[str]:
