@@ -13,7 +13,7 @@ documents answer with: "study" is answered by "Education …" and "M.Tech", not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chatbot.text import STOPWORDS, stem, words
 
@@ -83,6 +83,7 @@ ABBREVIATIONS = {
     "bday": "birthday",
     "prod": "production",
     "grad": "graduate",
+    "ppl": "people",
     "intro": "introduce",
 }
 _ABBREVIATION = re.compile(
@@ -182,6 +183,9 @@ class Intent:
     #: ``/search`` filters of the documents that hold such facts, most specific first.
     filters: tuple[dict[str, str], ...]
     phrases: tuple[str, ...] = ()
+    #: Whether a phrase's literal words only say the kind of fact asked ("get in *touch*"), so they
+    #: are no terms; a phrase of doing ("what did he *ship*") keeps its verb as a term.
+    phrase_is_type: bool = False
 
 
 def _stems(text: str) -> frozenset[str]:
@@ -303,6 +307,7 @@ INTENTS = (
         _stems("location"),
         ({"kind": "profile"},),
         phrases=(r"\bwhere (?:is|does) (?:he|she|vasu|\w+) (?:based|live|from|located)\b",),
+        phrase_is_type=True,
     ),
     Intent(
         "contact",
@@ -325,6 +330,7 @@ INTENTS = (
         phrases=(
             r"\b(?:get in touch|reach (?:him|her|out)|contact (?:him|her)|hire (?:him|her)|connect with)\b",
         ),
+        phrase_is_type=True,
     ),
     Intent(
         "code",
@@ -512,6 +518,8 @@ class Term:
     #: "under which *licence*", "his *phd*"): the passages must hold it, however many of the
     #: question's other words they hold.
     slot: bool = False
+    #: The stem of the term it stands as an alternative to ("X *or* Y"): either one answers.
+    either: str | None = None
 
     @property
     def identifier(self) -> bool:
@@ -625,6 +633,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
     }
     asked = set(asked_for(lowered))
     slots = {m.group(1) for m in _SLOT.finditer(lowered) if m.group(1) not in CHATTER}
+    phrased = _phrase_words(found, lowered)
     terms: list[Term] = []
     seen: set[str] = set()
     for word in typed:
@@ -634,6 +643,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
             or word in owner
             or word in KIND_WORDS
             or word in seen
+            or word in phrased
             or any(triggers(intent, word) for intent in found)
         ):
             continue
@@ -649,6 +659,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
                 slot=word in slots or base in ATTRIBUTES,
             )
         )
+    terms = _alternatives(terms, typed)
     return Question(
         text=text,
         terms=tuple(terms),
@@ -656,3 +667,34 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         kinds=kinds,
         about_owner=bool(OWNER_PRONOUNS.intersection(typed)),
     )
+
+
+def _phrase_words(intents: list[Intent], lowered: str) -> set[str]:
+    """The words a question type's phrase spells out literally ("get in *touch*"): like its
+    triggers, they say what kind of fact is asked, not what about. A word the phrase only
+    matches as any word (``\\w+``: the subject of "does evalkit use …") stays a term."""
+    found: set[str] = set()
+    for intent in (i for i in intents if i.phrase_is_type):
+        for pattern in intent.phrases:
+            for match in re.finditer(pattern, lowered):
+                found |= {
+                    w for w in words(match.group(0)) if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", pattern)
+                }
+    return found
+
+
+def _alternatives(terms: list[Term], typed: list[str]) -> list[Term]:
+    """Terms on either side of an "or" ("langchain or llamaindex", "a team lead or an IC") marked as
+    each other's alternative: the question is answered when either is found."""
+    positions = {t.word: i for i, t in enumerate(terms)}
+    order = [w for w in typed if w in positions or w == "or"]
+    for i, word in enumerate(order):
+        if word != "or" or i == 0 or i + 1 >= len(order):
+            continue
+        left, right = order[i - 1], order[i + 1]
+        if left == "or" or right == "or":
+            continue
+        a, b = positions[left], positions[right]
+        terms[a] = replace(terms[a], either=terms[b].stem)
+        terms[b] = replace(terms[b], either=terms[a].stem)
+    return terms

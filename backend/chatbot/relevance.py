@@ -138,11 +138,16 @@ def rank(
     total = sum(idf.values())
     required = [t for t in question.terms if t.stem not in SOFT]
     if required:
-        found = {t.stem for t in required if any(t.within(f.body) for f in features)}
+        held_by = {t.stem for t in required if any(t.within(f.body) for f in features)}
+        # "langchain or llamaindex": either alternative found answers for both.
+        found = held_by | {t.stem for t in required if t.either in held_by}
         if any(t.name and t.stem not in found for t in required):
             return []
         texts = [" ".join([p.title, *p.heading_path, p.text]) for p in passages]
-        if any(t.slot and not any(t.named_in(text) for text in texts) for t in required):
+        if any(
+            t.slot and t.either not in held_by and not any(t.named_in(text) for text in texts)
+            for t in required
+        ):
             return []
         if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
             return []
@@ -156,7 +161,7 @@ def rank(
         # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.
         if (
             len(required) >= 3
-            and max(sum(t.within(f.body) for t in required) for f in features) < len(required) / 2
+            and max(sum(_holds(t, required, f.body) for t in required) for f in features) < len(required) / 2
         ):
             return []
     elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
@@ -208,6 +213,11 @@ def rank(
         for score, _, passage in scored[:limit]
         if score >= RELATIVE_CUT * best
     ]
+
+
+def _holds(term: Term, terms: Sequence[Term], body: set[str]) -> bool:
+    """Whether ``body`` holds ``term`` or the alternative it stands for ("X or Y")."""
+    return term.within(body) or any(t.stem == term.either and t.within(body) for t in terms)
 
 
 def unanswered(question: Question, passages: Sequence[Passage]) -> bool:

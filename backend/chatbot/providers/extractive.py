@@ -273,7 +273,14 @@ class ExtractiveProvider:
             key=lambda line: (line[2].heading or "").lower(),
         )
         # "whats his tech stak": a word of the stack's own title names no technology.
-        specific = [t for t in asked.terms if not t.within(vocabulary(stack[0][1].title))]
+        # A vague word ("strongest") names no line when no line holds it: the whole stack answers.
+        lines_vocabulary = [vocabulary(sentence.text) for _, _, sentence in lines]
+        specific = [
+            t
+            for t in asked.terms
+            if not t.within(vocabulary(stack[0][1].title))
+            and (t.stem not in SOFT or any(t.within(v) for v in lines_vocabulary))
+        ]
         if specific:
             named = [
                 Scored(1.0, n, position, sentence, frozenset())
