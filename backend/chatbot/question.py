@@ -52,7 +52,8 @@ FUNCTION_WORDS = frozenset(
         towards upon whatever whenever whereas wherever whether whoever whole whose within without yet
         arent isnt wasnt werent dont doesnt didnt cant couldnt wont wouldnt shouldnt havent hasnt hadnt
         aren isn wasn weren don doesn didn couldn wouldn shouldn haven hasn hadn
-        bit lot lots kinda sorta pretty basically literally wise folks""",
+        bit lot lots kinda sorta pretty basically literally wise folks
+        come came comes coming""",
     )
 )
 CHATTER = CHATTER | FUNCTION_WORDS
@@ -117,7 +118,11 @@ _ZEROS = {"k": ",000", "m": ",000,000", "b": ",000,000,000"}
 #: by "Chroma": a kind of thing is named by its instances, so "what/which X" does not count.)
 _ASKED_FOR = re.compile(r"\bhow (?:many|much)\s+((?:[\w.+#-]+\s*){1,6})")
 #: Words between the question word and the thing asked for ("what kind of metric").
-_ASKED_SKIP = frozenset(["kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"])
+_ASKED_SKIP = frozenset(
+    ["kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"]
+    # "how much *did* engagement go up": an auxiliary or a possessive before the counted thing.
+    + ["did", "does", "do", "has", "have", "had", "is", "was", "were", "are", "his", "her", "its", "their"]
+)
 #: At most this many words name the asked-for thing ("how many github stars").
 _ASKED_WORDS = 2
 
@@ -451,6 +456,9 @@ SYNONYMS: dict[str, frozenset[str]] = {
 }
 
 
+#: Measures a document states as a figure ("what accuracy did it get?", "how fast is it?"): a
+#: question asking for one is declined when no passage holding its subject states a figure.
+MEASURES = _stems("accuracy accurate latency fast faster speed slow throughput speedup precision recall")
 #: Vague words ("how fast", "how good") a document states in figures: they never make a question
 #: fall under the relevance floor, only help to pick the sentence.
 SOFT = _stems(
@@ -473,7 +481,8 @@ def _suffixed(base: str, word: str) -> bool:
     if len(base) < 4 or not word.startswith(base) or word == base:
         return False
     rest = word[len(base) :]
-    return len(rest) == 1 or rest in _SUFFIXES
+    # One letter: a doubled one ("plan"/"plann") or an inflection's, not any ("star"/"start").
+    return rest == base[-1] or rest in _SUFFIXES or rest in ("e", "y", "d", "r")
 
 
 def typos(word: str) -> int:

@@ -27,13 +27,14 @@ is whether the question's own content terms occur in what was retrieved:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from chatbot.question import SOFT, Question, Term, edits_within, typos
+from chatbot.question import MEASURES, SOFT, Question, Term, edits_within, typos
 from chatbot.text import stem, vocabulary, words
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ WEIGHTS = {
     "keyword": 0.5,
     "section": 1.5,
 }
+#: A figure, and the years a figure is not.
+_FIGURE = re.compile(r"\d")
+_YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 #: A passage scoring under this share of the best one is not quoted from.
 RELATIVE_CUT = 0.35
 
@@ -78,7 +82,8 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
     stems = {stem(w) for w in known}
     terms: list[Term] = []
     for term in question.terms:
-        if term.within(stems) or len(term.word) < 4 or term.identifier:
+        # What a "how many" question counts is taken as typed: "stars" is no typo of "starts".
+        if term.within(stems) or len(term.word) < 4 or term.identifier or term.asked:
             terms.append(term)
             continue
         close = sorted(
@@ -157,6 +162,16 @@ def rank(
             settings.CHATBOT_TERM_COVERAGE
         ):
             return []
+        # "What accuracy did his model at X get?": a measure is a figure, and none of the passages
+        # holding most of the question's terms states one (years aside).
+        if any(t.stem in MEASURES for t in question.terms):
+            counts = [sum(t.within(f.body) for t in required) for f in features]
+            if not any(
+                _FIGURE.search(_YEARS.sub(" ", p.text))
+                for p, n in zip(passages, counts, strict=True)
+                if n == max(counts)
+            ):
+                return []
         # Three terms or more, each in some hit, may still be in no one place: a question about
         # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.
         if (
