@@ -94,6 +94,7 @@ class ExtractiveProvider:
         )
         if not chosen:
             return declined(self.mode)
+        chosen = _with_what_dates_introduce(chosen, passages)
         chosen.sort(key=lambda c: (c.passage, c.position))
         quoted = [c.quote(passages) for c in chosen]
         text = " ".join(f"{q} [{c.passage}]" for q, c in zip(quoted, chosen, strict=True))
@@ -300,6 +301,22 @@ class ExtractiveProvider:
                 sentences = split_sentences(passage.text)[:LEAD_SENTENCES]
                 return [Scored(0.0, number, i, Sentence(s), frozenset()) for i, s in enumerate(sentences)]
         return []
+
+
+def _with_what_dates_introduce(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
+    """A journey entry's opening line only dates it ("Work, July 2019 to March 2022"): quoted, it
+    brings the sentence it introduces, which says what the entry was ("Ranking and recommendation
+    for a learning platform …"), while the answer has room."""
+    out = list(chosen)
+    for c in chosen:
+        passage = passages[c.passage - 1]
+        if passage.kind != "journey" or not c.sentence.lead or len(out) >= MAX_SENTENCES:
+            continue
+        following = split_structured(passage.text, passage.heading_path)[c.position + 1 : c.position + 2]
+        taken = any(o.passage == c.passage and o.position == c.position + 1 for o in out)
+        if following and not taken:
+            out.append(Scored(0.0, c.passage, c.position + 1, following[0], frozenset()))
+    return out
 
 
 def _firm(asked: Question, vocab: list[set[str]]) -> list[Term]:
