@@ -119,9 +119,12 @@ _ZEROS = {"k": ",000", "m": ",000,000", "b": ",000,000,000"}
 _ASKED_FOR = re.compile(r"\bhow (?:many|much)\s+((?:[\w.+#-]+\s*){1,6})")
 #: Words between the question word and the thing asked for ("what kind of metric").
 _ASKED_SKIP = frozenset(
-    ["kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"]
-    # "how much *did* engagement go up": an auxiliary or a possessive before the counted thing.
-    + ["did", "does", "do", "has", "have", "had", "is", "was", "were", "are", "his", "her", "its", "their"]
+    [
+        *("kind", "kinds", "sort", "sorts", "type", "types", "of", "a", "an", "the", "exact"),
+        # "how much *did* engagement go up": an auxiliary or a possessive before the counted thing.
+        *("did", "does", "do", "has", "have", "had", "is", "was", "were", "are"),
+        *("his", "her", "its", "their"),
+    ]
 )
 #: At most this many words name the asked-for thing ("how many github stars").
 _ASKED_WORDS = 2
@@ -686,9 +689,9 @@ def _phrase_words(intents: list[Intent], lowered: str) -> set[str]:
     for intent in (i for i in intents if i.phrase_is_type):
         for pattern in intent.phrases:
             for match in re.finditer(pattern, lowered):
-                found |= {
-                    w for w in words(match.group(0)) if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", pattern)
-                }
+                for word in words(match.group(0)):
+                    if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", pattern):
+                        found.add(word)
     return found
 
 

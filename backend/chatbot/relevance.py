@@ -82,8 +82,9 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
     stems = {stem(w) for w in known}
     terms: list[Term] = []
     for term in question.terms:
-        # What a "how many" question counts is taken as typed: "stars" is no typo of "starts".
-        if term.within(stems) or len(term.word) < 4 or term.identifier or term.asked:
+        # What a "how many" question counts is taken as typed: "stars" is no typo of "starts";
+        # so is a number ("2019" is no typo of "2018").
+        if term.within(stems) or len(term.word) < 4 or term.asked or any(c.isdigit() for c in term.word):
             terms.append(term)
             continue
         close = sorted(

@@ -252,9 +252,9 @@ def key_terms(text: str) -> list[str]:
     return terms
 
 
-#: A span of years as documents write it ("July 2019 to March 2022", "2022 – present").
+#: A span of years as documents write it ("July 2019 to March 2022", "2022-present"; en/em dashes too).
 _YEAR_SPAN = re.compile(
-    r"\b((?:19|20)\d\d)\s*(?:to|until|till|–|—|-)\s*(?:[A-Za-z]+\.?\s+)?((?:19|20)\d\d|present|now|today)\b",
+    r"\b((?:19|20)\d\d)\s*(?:to|until|till|\u2013|\u2014|-)\s*(?:[A-Za-z]+\.?\s+)?((?:19|20)\d\d|present|now|today)\b",
     re.IGNORECASE,
 )
 #: A run of two or more capitalised words ("National Institute of Technology"), "of"/"and"/"for" inside.

@@ -1,0 +1,84 @@
+"""Reading a question the way people type it: filler words, "X or Y", date spans, acronyms, measures."""
+
+from __future__ import annotations
+
+from chatbot import relevance
+from chatbot.providers.extractive import ExtractiveProvider
+from chatbot.question import analyse
+from chatbot.retrieval import Passage
+from chatbot.text import acronyms, vocabulary, years_spanned
+
+
+def _passage(text: str, title: str, kind: str, key: str) -> Passage:
+    return Passage(
+        text=text,
+        title=title,
+        url=None,
+        source_type="content",
+        page=None,
+        score=0.0,
+        kind=kind,
+        document_key=key,
+        vector=0.5,
+    )
+
+
+JOB = _passage(
+    "# Data Scientist — Orbital Freight\n\nWork, March 2015 to June 2018\n\n"
+    "Route pricing for a shipping marketplace, in Python and Redis.",
+    "Data Scientist — Orbital Freight",
+    "journey",
+    "journey:1",
+)
+SCHOOL = _passage(
+    "# MSc — Indian Institute of Science\n\nEducation, 2013 to 2015\n\nThesis on graph kernels.",
+    "MSc — Indian Institute of Science",
+    "journey",
+    "journey:2",
+)
+
+
+def test_filler_words_of_a_standard_stop_list_are_no_terms() -> None:
+    question = analyse("why did she even build the router, arent there enough of those already")
+    assert [t.word for t in question.terms] == ["router"]
+
+
+def test_a_date_span_holds_the_years_it_runs_through() -> None:
+    assert years_spanned("Work, March 2015 to June 2018") == {"2015", "2016", "2017", "2018"}
+    assert "2019" not in vocabulary(JOB.text)
+    assert relevance.rank(analyse("what was she doing in 2016?"), [JOB], limit=5)
+    assert relevance.rank(analyse("what was she doing in 2019?"), [JOB], limit=5) == []
+
+
+def test_a_capitalised_name_is_also_its_acronym() -> None:
+    assert "iis" in acronyms("MSc — Indian Institute of Science")
+    assert acronyms("a plain sentence with no Name") == set()
+    assert relevance.rank(analyse("is she an IIS grad?"), [SCHOOL], limit=5)
+
+
+def test_either_alternative_of_an_or_question_answers_it() -> None:
+    question = analyse("does she use memcached or redis for caching")
+    assert {t.word for t in question.terms if t.either} == {"memcached", "redis"}
+    assert relevance.rank(question, [JOB], limit=5)
+    assert relevance.rank(analyse("does she use memcached or couchbase for caching"), [JOB], limit=5) == []
+
+
+def test_a_counted_word_is_not_read_as_a_longer_word_or_a_typo() -> None:
+    question = analyse("how many stars does the pricing repo have")
+    stars = next(t for t in question.terms if t.word == "stars")
+    assert stars.asked and not stars.within(vocabulary("It starts pricing at once."))
+    starts = _passage("Pricing starts at once.", "Pricing", "project", "project:p")
+    assert relevance.rank(question, [starts], limit=5) == []
+
+
+def test_a_measure_is_answered_only_where_a_figure_is_stated() -> None:
+    question = analyse("what accuracy did her pricing model at orbital freight get")
+    assert relevance.rank(question, [JOB], limit=5) == []
+    stated = JOB.text + " The pricing model reached 91% accuracy."
+    figures = _passage(stated, JOB.title, "journey", "journey:1")
+    assert relevance.rank(question, [figures], limit=5)
+
+
+def test_a_journey_date_line_brings_the_sentence_it_introduces() -> None:
+    answer = ExtractiveProvider().answer("when was she at orbital freight", [JOB])
+    assert "June 2018" in answer.answer and "shipping marketplace" in answer.answer
