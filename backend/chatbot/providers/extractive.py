@@ -34,7 +34,7 @@ MAX_SENTENCES = 3
 MAX_SENTENCE_CHARS = 400
 LEAD_SENTENCES = 2
 #: A sentence joins the best one when it scores at least this share of it.
-MIN_RELATIVE_SCORE = 0.5
+MIN_RELATIVE_SCORE = 0.3
 #: Each step down the passage ranking costs a sentence this share of its score.
 RANK_DECAY = 0.15
 _DESCRIBE = re.compile(r"\b(?:about|what(?: i|')s|what are|tell|describe|explain|overview|summar)", re.I)
