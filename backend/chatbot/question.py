@@ -169,6 +169,8 @@ ATTRIBUTES = frozenset(
 )
 #: Words of a section heading that do not name it ("How *it* works").
 _HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
+#: Question words: only the first one a question holds gives it its type.
+QUESTION_WORDS = frozenset(["what", "when", "where", "who", "which", "how", "why", "whose"])
 #: Pronouns by which a visitor refers to the site's owner.
 OWNER_PRONOUNS = frozenset(["he", "his", "him", "himself", "he's", "she", "her", "hers", "herself", "she's"])
 #: Generic nouns that name a kind of document rather than a subject.
@@ -617,7 +619,13 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
     owner = set(words(owner_name))
     typed = [word.strip(".") for word in words(lowered)]
 
+    # The question word that leads says what is asked: "what decides *when* to search?" is a
+    # "what" question, not a "when" one.
+    leading = next((w for w in typed if w in QUESTION_WORDS), None)
+
     def triggers(intent: Intent, word: str) -> bool:
+        if word in QUESTION_WORDS and word != leading:
+            return False
         if word in intent.triggers:
             return True
         if word in CHATTER or len(word) < 6:  # "stars" is no typo of "start"
