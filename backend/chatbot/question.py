@@ -489,8 +489,9 @@ def _suffixed(base: str, word: str) -> bool:
     if len(base) < 4 or not word.startswith(base) or word == base:
         return False
     rest = word[len(base) :]
-    # One letter: a doubled one ("plan"/"plann") or an inflection's, not any ("star"/"start").
-    return rest == base[-1] or rest in _SUFFIXES or rest in ("e", "y", "d", "r")
+    # One letter: a doubled one ("plan"/"plann"), a vowel the stemmer left ("eval"/"evalu") or an
+    # inflection's; not any consonant ("star"/"start").
+    return rest == base[-1] or rest in _SUFFIXES or rest in ("a", "e", "i", "o", "u", "y", "d", "r")
 
 
 def typos(word: str) -> int:

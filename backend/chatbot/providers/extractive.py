@@ -168,7 +168,8 @@ class ExtractiveProvider:
                 candidates.append(
                     Scored(score, number, position, sentence, held, prefix, title, core, bool(typed))
                 )
-        owner = asked.has("person") or asked.has("opinion")  # about the owner, not a titled subject
+        # About the owner, not a titled subject: "what did he build at work?" asks about his jobs.
+        owner = asked.has("person") or asked.has("opinion") or (asked.about_owner and asked.has("career"))
         # Trusted when retrieval agrees (the best passage is a titled one): "which paper uses
         # reinforcement learning?" is not about the job whose title says "Machine Learning".
         if named and not owner and 1 in named:
