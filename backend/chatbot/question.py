@@ -416,6 +416,8 @@ INTENTS = (
         ),
         _stems("care"),
         ({"kind": "profile"},),
+        # "why is he so into evals?": what drives him, which his own words say.
+        phrases=(r"\bwhy (?:is|does|did) (?:he|she) (?:so )?(?:into|like|love|enjoy|focus on|care about)\b",),
     ),
     Intent(
         "person",

@@ -282,7 +282,7 @@ def acronyms(text: str) -> set[str]:
         parts = match.group(0).split()
         found.add("".join(p[0] for p in parts if p not in _NAME_FILLERS).lower())
         found.add("".join(p[0] for p in parts).lower())
-    return {a for a in found if len(a) >= 3}
+    return {a for a in found if len(a) >= 2}
 
 
 def vocabulary(text: str) -> set[str]:
