@@ -87,8 +87,13 @@ def correct(question: Question, passages: Sequence[Passage]) -> Question:
         if term.within(stems) or len(term.word) < 4 or term.asked or any(c.isdigit() for c in term.word):
             terms.append(term)
             continue
+        # Two edits only inside the word: "kubernets" is "kubernetes", "simulator" is not "simulated".
         close = sorted(
-            w for w in known if w[0] == term.word[0] and edits_within(term.word, w, typos(term.word))
+            w
+            for w in known
+            if w[0] == term.word[0]
+            and edits_within(term.word, w, typos(term.word))
+            and (w[-1] == term.word[-1] or edits_within(term.word, w, 1))
         )
         if close:
             base = stem(close[0])
