@@ -502,9 +502,24 @@ def typos(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
 
 
+#: Rows of a QWERTY keyboard: a slipped finger hits a neighbouring key.
+_KEY_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT = {key: (row, col) for row, keys in enumerate(_KEY_ROWS) for col, key in enumerate(keys)}
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Whether keys ``a`` and ``b`` touch on a QWERTY keyboard (same row next to each other, or the
+    row above or below within one key)."""
+    if a not in _KEY_AT or b not in _KEY_AT:
+        return False
+    (ra, ca), (rb, cb) = _KEY_AT[a], _KEY_AT[b]
+    return abs(ra - rb) <= 1 and abs(ca - cb) <= 1 + (ra != rb)
+
+
 def edits_within(a: str, b: str, limit: int) -> bool:
-    """Whether ``a`` and ``b`` are at most ``limit`` edits apart: insertions, deletions,
-    substitutions and swaps of two neighbouring letters ("cahce" is one edit from "cache")."""
+    """Whether ``a`` and ``b`` are at most ``limit`` typos apart: insertions, deletions, swaps of two
+    neighbouring letters ("cahce" is one edit from "cache") and substitutions of a neighbouring key
+    ("evalkiy"); another substitution counts two, since it makes another word ("fills"/"falls")."""
     if abs(len(a) - len(b)) > limit:
         return False
     before: list[int] = []
@@ -512,7 +527,8 @@ def edits_within(a: str, b: str, limit: int) -> bool:
     for i, ca in enumerate(a, start=1):
         current = [i]
         for j, cb in enumerate(b, start=1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            swap = 0 if ca == cb else 1 if _neighbours(ca, cb) else 2
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + swap)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, before[j - 2] + 1)
             current.append(cost)

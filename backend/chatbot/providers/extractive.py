@@ -205,6 +205,9 @@ class ExtractiveProvider:
                     continue
                 if any(c.passage == candidate.passage and c.position == candidate.position for c in chosen):
                     continue
+                # The paper's indexed abstract and its PDF hold the same sentence: quote it once.
+                if any(c.sentence.text == candidate.sentence.text for c in chosen):
+                    continue
                 chosen.append(candidate)
         return chosen
 
