@@ -169,6 +169,8 @@ ATTRIBUTES = frozenset(
 )
 #: Words of a section heading that do not name it ("How *it* works").
 _HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
+#: Words asking for a link: the answer is an address.
+LINK_WORDS = frozenset(["github", "repo", "repository", "demo", "link", "url", "website", "download"])
 #: Question words: only the first one a question holds gives it its type.
 QUESTION_WORDS = frozenset(["what", "when", "where", "who", "which", "how", "why", "whose"])
 #: Pronouns by which a visitor refers to the site's owner.
@@ -617,6 +619,11 @@ class Question:
         if not wanted or wanted <= {t.stem for t in self.terms}:
             return False
         return wanted <= {stem(w) for w in words(normalise(self.text))}
+
+    @property
+    def asks_for_link(self) -> bool:
+        """Whether the question asks where something lives online ("is it on github?", "demo link")."""
+        return bool(LINK_WORDS.intersection(words(normalise(self.text))))
 
     def has(self, name: str) -> bool:
         return any(intent.name == name for intent in self.intents)

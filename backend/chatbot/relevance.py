@@ -168,6 +168,16 @@ def rank(
             settings.CHATBOT_TERM_COVERAGE
         ):
             return []
+        # "Is it on github?": a question asking for where its subject's code or demo lives is
+        # answered by a link, and no passage of the subject holds one.
+        if question.asks_for_link and {i.name for i in question.intents} <= {"code", "contact"}:
+            links = [
+                "http" in p.text
+                for p, f in zip(passages, features, strict=True)
+                if any(t.within(f.body) for t in required)
+            ]
+            if links and not any(links):
+                return []
         # "What accuracy did his model at X get?": a measure is a figure, and none of the passages
         # holding most of the question's terms states one (years aside).
         if any(t.stem in MEASURES for t in question.terms):
