@@ -275,13 +275,20 @@ def years_spanned(text: str) -> set[str]:
 
 
 def acronyms(text: str) -> set[str]:
-    """The initials of each run of capitalised words in ``text``, with and without the small words
-    inside ("National Institute of Technology": "nit", "niot"): a visitor types the short form."""
+    """The initials of each run of capitalised words in ``text`` and of its shorter runs, with and
+    without the small words inside ("National Institute of Technology": "nit", "niot", "ni", "it" …):
+    a visitor types the short form."""
     found: set[str] = set()
     for match in _NAME_RUN.finditer(text):
-        parts = match.group(0).split()
-        found.add("".join(p[0] for p in parts if p not in _NAME_FILLERS).lower())
-        found.add("".join(p[0] for p in parts).lower())
+        words_ = match.group(0).split()
+        # Every run of two or more of its words: "Machine Learning Engineer" is also "ML".
+        for i in range(len(words_)):
+            for j in range(i + 2, len(words_) + 1):
+                parts = words_[i:j]
+                if parts[0] in _NAME_FILLERS or parts[-1] in _NAME_FILLERS:
+                    continue
+                found.add("".join(p[0] for p in parts if p not in _NAME_FILLERS).lower())
+                found.add("".join(p[0] for p in parts).lower())
     return {a for a in found if len(a) >= 2}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chatbot import relevance
 from chatbot.providers.extractive import ExtractiveProvider
-from chatbot.question import analyse
+from chatbot.question import analyse, edits_within
 from chatbot.retrieval import Passage
 from chatbot.text import acronyms, vocabulary, years_spanned
 
@@ -82,3 +82,34 @@ def test_a_measure_is_answered_only_where_a_figure_is_stated() -> None:
 def test_a_journey_date_line_brings_the_sentence_it_introduces() -> None:
     answer = ExtractiveProvider().answer("when was she at orbital freight", [JOB])
     assert "June 2018" in answer.answer and "shipping marketplace" in answer.answer
+
+
+def test_only_the_leading_question_word_types_the_question() -> None:
+    assert not analyse("what decides when the cache is flushed").has("timeline")
+    assert analyse("when did she join orbital freight").has("timeline")
+
+
+def test_a_substitution_is_a_typo_only_between_neighbouring_keys() -> None:
+    assert edits_within("pricimg", "pricing", 1)  # m is next to n
+    assert not edits_within("fills", "falls", 1)  # i is not next to a: another word
+    assert edits_within("pircing", "pricing", 1)  # a swap
+
+
+def test_a_two_word_name_gives_its_acronym() -> None:
+    assert {"ml", "mle"} <= acronyms("Machine Learning Engineer at Acme")
+
+
+def test_a_question_for_a_link_needs_an_address_in_its_subject() -> None:
+    question = analyse("is orbital freight pricing on github?")
+    assert question.asks_for_link
+    assert relevance.rank(question, [JOB], limit=5) == []
+    linked = _passage(
+        JOB.text + "\n\nRepository: https://git.example/pricing", JOB.title, "journey", "journey:1"
+    )
+    assert relevance.rank(question, [linked], limit=5)
+
+
+def test_a_sentence_two_passages_share_is_quoted_once() -> None:
+    twin = _passage(JOB.text, JOB.title, "journey", "journey:1-pdf")
+    answer = ExtractiveProvider().answer("what did route pricing at orbital freight use", [JOB, twin])
+    assert answer.answer.count("shipping marketplace") == 1
