@@ -16,7 +16,10 @@ is whether the question's own content terms occur in what was retrieved:
   must be found whatever the share: an identifier with digits in its own form ("7b"), what a
   "how many" question counts (in the passage kept), an organisation, place, licence or attribute
   the question names (:attr:`chatbot.question.Term.slot`, as its own word), and a follow-up's own
-  terms (the share counted without the subject carried from the earlier turn).
+  terms (the share counted without the subject carried from the earlier turn). Either side of an
+  "X or Y" found counts for both. A measure ("what accuracy …") needs a figure (not a year) in the
+  passages holding most of the question's terms, and a question asking for a link ("is it on
+  github?") an address in a passage of its subject.
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the

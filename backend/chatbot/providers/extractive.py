@@ -11,8 +11,10 @@ he study?"); and by its passage's rank. Chatter ("tell", "about", "know", "he") 
   the passage whose title names it.
 * A "technologies" question about the owner lists the tech stack, from the tech stack's own
   document; "does he know kubernetes?" quotes the stack's line that names it.
-* Otherwise the best sentence and up to two more that score at least half as well are quoted in
-  reading order, each followed by its ``[n]`` marker: the text is "sentence [n] sentence [m] …".
+* Otherwise the best sentence and up to two more that score at least :data:`MIN_RELATIVE_SCORE` of
+  it (a sentence two passages share counted once) are quoted in reading order, each followed by its
+  ``[n]`` marker: the text is "sentence [n] sentence [m] …". A journey entry's date line brings the
+  sentence it introduces (what the entry was).
 
 Retrieved text is only ever quoted, never interpreted, so an instruction inside it has no effect
 beyond being a sentence that may or may not match the question.
