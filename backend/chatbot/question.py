@@ -169,6 +169,11 @@ ATTRIBUTES = frozenset(
 )
 #: Words of a section heading that do not name it ("How *it* works").
 _HEADING_FILLER = frozenset(["a", "an", "the", "it", "its", "of", "and", "this", "we", "our", "i", "my"])
+#: Words asking what came next or earlier in a timeline.
+ORDER_WORDS = {
+    **dict.fromkeys(["after", "afterwards", "next", "later", "then"], "after"),
+    **dict.fromkeys(["before", "previously", "previous", "prior", "earlier"], "before"),
+}
 #: Words asking for a link: the answer is an address.
 LINK_WORDS = frozenset(["github", "repo", "repository", "demo", "link", "url", "website", "download"])
 #: Question words: only the first one a question holds gives it its type.
@@ -605,6 +610,14 @@ class Question:
     #: Whether the visitor asks about the site's owner ("he", "his"): papers in the feed are
     #: other people's work and never answer such a question.
     about_owner: bool = False
+    #: "after" or "before" when the question asks what came next or earlier ("and before that?").
+    order: str | None = None
+
+    @property
+    def asks_for_a_neighbour(self) -> bool:
+        """Whether the question asks only what came after or before its subject: an order word and
+        no firm term of its own ("and where did he go after?", not "the error rate before X")."""
+        return self.order is not None and not any(t.stem not in SOFT for t in self.terms)
 
     @property
     def answer_stems(self) -> frozenset[str]:
@@ -715,6 +728,7 @@ def analyse(text: str, *, owner_name: str = "") -> Question:
         intents=tuple(found),
         kinds=kinds,
         about_owner=bool(OWNER_PRONOUNS.intersection(typed)),
+        order=next((ORDER_WORDS[w] for w in typed if w in ORDER_WORDS), None),
     )
 
 

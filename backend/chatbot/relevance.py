@@ -143,6 +143,11 @@ def rank(
         passages = [p for p in passages if not p.from_papers]
     if not passages:
         return []
+    # "whats his job at lumen" then "and before that?": the journey entry next to the subject's.
+    if own is not None and own.asks_for_a_neighbour and own.order:
+        neighbour = journey_neighbour(question, passages, own.order)
+        if neighbour is not None:
+            return [neighbour]
     question = correct(question, passages)
     passages = _holding_the_asked_for(question, passages)
     if not passages:
@@ -247,6 +252,46 @@ def rank(
         for score, _, passage in scored[:limit]
         if score >= RELATIVE_CUT * best
     ]
+
+
+_MONTHS = [
+    *("january", "february", "march", "april", "may", "june"),
+    *("july", "august", "september", "october", "november", "december"),
+]
+_START = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")\s+)?((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def _start(passage: Passage) -> tuple[int, int] | None:
+    """When a journey entry began: the first date of its text ("Work, July 2019 to …"), as (year, month)."""
+    match = _START.search(passage.text)
+    if match is None:
+        return None
+    month = _MONTHS.index(match.group(1).lower()) + 1 if match.group(1) else 1
+    return int(match.group(2)), month
+
+
+def journey_neighbour(question: Question, passages: Sequence[Passage], order: str) -> Passage | None:
+    """The journey entry (work or education, not a milestone) that began next after (``order``
+    "after") or last before the entry the question's terms name, among ``passages``; None when the
+    subject is no journey entry or it has no such neighbour."""
+    entries = [p for p in passages if p.kind == "journey" and p.entry_kind != "milestone" and _start(p)]
+    anchor = next(
+        (
+            p
+            for p in entries
+            if any(t.within(vocabulary(" ".join([p.title, *p.heading_path, p.text]))) for t in question.terms)
+        ),
+        None,
+    )
+    if anchor is None:
+        return None
+    began = _start(anchor)
+    others = [p for p in entries if p.document_key != anchor.document_key]
+    if order == "after":
+        later = [p for p in others if (_start(p) or (0, 0)) > (began or (0, 0))]
+        return min(later, key=lambda p: (_start(p), p.chunk_index or 0), default=None)
+    earlier = [p for p in others if (_start(p) or (0, 0)) < (began or (0, 0))]
+    return max(earlier, key=lambda p: (_start(p), -(p.chunk_index or 0)), default=None)
 
 
 def _holds(term: Term, terms: Sequence[Term], body: set[str]) -> bool:

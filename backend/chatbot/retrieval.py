@@ -201,7 +201,11 @@ def steered(query: str, message: str | None = None) -> list[Passage]:
     own = analyse(message, owner_name=subject) if message and message != query else None
     query = expand(query)  # "k8s", "feb 2024", "whos": searched as the words documents use
     bodies = [_body(query, CANDIDATES, {}, subject)]
-    bodies += [_body(query, SEARCH_K, f, subject) for f in question.filters()]
+    filters = question.filters()
+    # "and before that?": the entries next to the subject's are found by their kind, not by words.
+    if own is not None and own.asks_for_a_neighbour and {"kind": "journey"} not in filters:
+        filters.append({"kind": "journey"})
+    bodies += [_body(query, SEARCH_K, f, subject) for f in filters]
     seen: set[str] = set()
     passages: list[Passage] = []
     for hits in _search(bodies):

@@ -89,7 +89,8 @@ class ExtractiveProvider:
             return declined(self.mode)
         asked = correct(analyse(question, owner_name=_owner()), passages)
         chosen = (
-            self._stack(asked, passages)
+            self._neighbour(asked, passages)
+            or self._stack(asked, passages)
             or self._projects(asked, passages)
             or self._choose(asked, passages)
             or self._lead(passages)
@@ -232,6 +233,20 @@ class ExtractiveProvider:
                 if not _LABEL.match(sentence.text) and not fragment:
                     return Scored(0.0, number, position, sentence, frozenset(), prefix=sentence.lead)
         return None
+
+    @staticmethod
+    def _neighbour(asked: Question, passages: list[Passage]) -> list[Scored]:
+        """ "And before that?": the journey entry retrieval chose as the subject's neighbour (it holds
+        none of the subject's terms), by its heading and dates and what follows them."""
+        if asked.order is None or len(passages) != 1 or passages[0].kind != "journey":
+            return []
+        passage = passages[0]
+        if any(t.within(vocabulary(f"{passage.title} {passage.text}")) for t in asked.terms):
+            return []
+        sentences = split_structured(passage.text, passage.heading_path)
+        if not sentences:
+            return []
+        return [Scored(0.0, 1, 0, sentences[0], frozenset(), prefix=sentences[0].lead)]
 
     @staticmethod
     def _projects(asked: Question, passages: list[Passage]) -> list[Scored]:

@@ -113,3 +113,27 @@ def test_a_sentence_two_passages_share_is_quoted_once() -> None:
     twin = _passage(JOB.text, JOB.title, "journey", "journey:1-pdf")
     answer = ExtractiveProvider().answer("what did route pricing at orbital freight use", [JOB, twin])
     assert answer.answer.count("shipping marketplace") == 1
+
+
+def test_and_before_that_is_the_journey_entry_next_to_the_subject() -> None:
+    later = _passage(
+        "# Staff Engineer — Polar Maps\n\nWork, July 2018 to present\n\nRouting at city scale.",
+        "Staff Engineer — Polar Maps",
+        "journey",
+        "journey:3",
+    )
+    entries = [later, SCHOOL, JOB]
+    question = analyse("and before that? polar maps")
+    own = analyse("and before that?")
+    assert (
+        own.asks_for_a_neighbour and not analyse("what was the price before the change").asks_for_a_neighbour
+    )
+    assert relevance.rank(question, entries, limit=5, own=own) == [JOB]
+    assert relevance.rank(
+        analyse("where did she go after? orbital freight"),
+        entries,
+        limit=5,
+        own=analyse("where did she go after?"),
+    ) == [later]
+    answer = ExtractiveProvider().answer("and before that? polar maps", [JOB])
+    assert "Orbital Freight" in answer.answer and "June 2018" in answer.answer
