@@ -246,7 +246,9 @@ INTENTS = (
             r"\bdoes (?:he|she) use\b",
             r"\b(?:how )?good (?:is (?:he|she) )?(?:at|with)\b",
             r"\bwhat (?:is|are|'s) (?:his|her|the|your) (?:stack|tools)\b",
+            r"\bhow (?:does|do|did) (?:he|she) (?:deploy|host|package|containeri[sz]e)\b",
         ),
+        phrase_is_type=True,
     ),
     Intent(
         "education",
