@@ -19,7 +19,9 @@ is whether the question's own content terms occur in what was retrieved:
   terms (the share counted without the subject carried from the earlier turn). Either side of an
   "X or Y" found counts for both. A measure ("what accuracy …") needs a figure (not a year) in the
   passages holding most of the question's terms, and a question asking for a link ("is it on
-  github?") an address in a passage of its subject.
+  github?") an address in a passage of its subject. A follow-up asking only what came after or
+  before its subject ("and before that?") is answered by the neighbouring journey entry
+  (:func:`journey_neighbour`), whatever words it shares.
 * **rerank** — the passages left are ordered by a weighted sum of features: the share of the
   question's terms the passage holds, title or heading hits, the document kind the question type
   asks for, the cosine, and the keyword rank (:data:`WEIGHTS`, chosen by hand and checked on the

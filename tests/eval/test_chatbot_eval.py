@@ -14,7 +14,7 @@ source in the first five documents and 5 of 6 declines; after them (the merge of
 with digits, named sections, bylines, follow-up and attribute near misses. On all 40, before that
 round: 22 of 30, 27 of 27 and 6 of 10; after it: 30 of 30, 27 of 27 and 10 of 10. Each threshold is
 one or two questions below the latest figures, so today passes and a regression fails. The fourth
-round (the `h3-…` part retired into tuning) added 10 questions that exercise its mechanisms; all 10
+round (the `h3-…` part retired into tuning) added 13 questions that exercise its mechanisms; all 13
 failed before it and pass after it.
 """
 
@@ -43,9 +43,11 @@ SUBSET = [
     # leading question word, a journey date line with its sentence; counted words, measures, links.
     "h3-profile-01", "h3-journey-05", "h3-journey-06", "h3-tech-07", "h3-paper-02", "h3-journey-03",
     "h3-decline-09", "h3-decline-12", "h3-decline-27", "h3-decline-28",
+    # ... and the journey's order ("and before that?"), "how does he deploy …".
+    "h2-followup-03", "h3-followup-08", "h3-tech-05",
 ]  # fmt: skip
-MIN_RIGHT_ANSWERS = 34  # of 36 (30 of 30 and 0 of the 6 added before round 4; 36 of 36 after)
-MIN_RECALL_HITS = 32  # of 33 ranked (follow-ups are not ranked; 33 before and after round 4)
+MIN_RIGHT_ANSWERS = 37  # of 39 (30 of 30 and 0 of the 9 added before round 4; 39 of 39 after)
+MIN_RECALL_HITS = 33  # of 34 ranked (follow-ups are not ranked; 34 before and after round 4)
 MIN_RIGHT_DECLINES = 13  # of 14 (10 of 10 and 0 of the 4 added before round 4; 14 of 14 after)
 
 
