@@ -16,11 +16,18 @@ A paper gets no topic at all when it shows no AI/ML content: none of the ``[ml]`
 categories reach ``[ml].threshold``. The numbers live in the ``[classifier]`` section of the taxonomy and
 were tuned on the ``tune`` split of ``evals/topics/topics_eval.jsonl`` only.
 
+With the shipped fitted model (:class:`TopicModel`, ``topic_model.json``), a logistic regression per topic
+over :data:`FEATURES` decides instead: the two cosines (to the descriptions and to the tune papers' centroid
+of the topic), the points, and the **neighbour vote** (the cosine-weighted share of the paper's
+:data:`NEIGHBOURS` nearest labelled tune papers that have the topic; the tune papers' embeddings ship in the
+model as int8), each also as its gap to the paper's best topic.
+
 Only titles and keywords are embedded (short texts, one batched call per scrape), never abstracts.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -108,7 +115,37 @@ FEATURES = (
     "prototype_gap",  # prototype_cosine minus the paper's best prototype_cosine
     "evidence_gap",  # evidence minus the paper's best evidence
     "has_points",  # 1 when points >= min_points
+    "neighbour_vote",  # share of the paper's NEIGHBOURS nearest labelled tune papers that have the topic
+    "neighbour_gap",  # neighbour_vote minus the paper's best neighbour_vote
 )
+
+#: How many labelled tune papers vote on a paper's topics (``neighbour_vote``), weighted by cosine. Chosen by
+#: cross-validation on the tune split (evals/topics/README.md, round 5).
+NEIGHBOURS = 10
+
+
+def neighbour_votes(
+    vectors: npt.NDArray[np.float32],
+    bank: npt.NDArray[np.float32],
+    labels: npt.NDArray[np.float64],
+    k: int | None = None,
+    *,
+    exclude_self: bool = False,
+) -> npt.NDArray[np.float64]:
+    """Per paper and topic, the cosine-weighted share of the ``k`` nearest papers of ``bank`` (unit title and
+    keyword embeddings) labelled with the topic (papers, topics); ``k`` defaults to :data:`NEIGHBOURS`;
+    ``exclude_self`` when ``vectors`` is ``bank`` (a paper does not vote for itself while fitting)."""
+    if not len(vectors) or not len(bank):
+        return np.zeros((len(vectors), labels.shape[1]))
+    cosines = np.asarray(vectors @ bank.T, dtype=np.float64)
+    if exclude_self:
+        np.fill_diagonal(cosines, -np.inf)
+    k = min(NEIGHBOURS if k is None else k, bank.shape[0] - (1 if exclude_self else 0))
+    nearest = np.argpartition(-cosines, k - 1, axis=1)[:, :k]
+    weights = np.maximum(np.take_along_axis(cosines, nearest, axis=1), 0.0) + 1e-6
+    votes = np.einsum("pk,pkt->pt", weights, labels[nearest])
+    return np.asarray(votes / weights.sum(axis=1, keepdims=True), dtype=np.float64)
+
 
 #: The fitted model shipped beside the taxonomy (written by ``python -m portfolio_scraper.enrich.fit``).
 MODEL_FILE = "topic_model.json"
@@ -124,7 +161,9 @@ class TopicModel:
     split (each topic's F-score over out-of-fold probabilities), so a topic that over-tags (NLP beside
     LLM, MLOps beside systems papers, Efficiency beside papers that mention speed) needs more confidence
     than one that does not.
-    ``centroids`` are the unit centroids of the tune papers' title-and-keyword embeddings per topic.
+    ``centroids`` are the unit centroids of the tune papers' title-and-keyword embeddings per topic;
+    ``bank`` the tune papers' unit embeddings themselves (stored as int8) and ``bank_labels`` their topics
+    (0/1), for the ``neighbour_vote`` feature.
     """
 
     topics: tuple[str, ...]
@@ -138,6 +177,14 @@ class TopicModel:
     relative: float
     info: Mapping[str, Any]
     topic_thresholds: npt.NDArray[np.float64] | None = None  # (topics,); None: ``threshold`` for every topic
+    bank: npt.NDArray[np.float32] | None = None  # (papers, dim)
+    bank_labels: npt.NDArray[np.float64] | None = None  # (papers, topics)
+
+    def votes(self, vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """:func:`neighbour_votes` of papers over the model's bank (zeros without one)."""
+        if self.bank is None or self.bank_labels is None:
+            return np.zeros((len(vectors), len(self.topics)))
+        return neighbour_votes(vectors, self.bank, self.bank_labels)
 
     @property
     def cutoffs(self) -> npt.NDArray[np.float64]:
@@ -164,6 +211,7 @@ class TopicModel:
             "per_topic": [[round(float(v), 6) for v in row] for row in self.per_topic],
             "bias": [round(float(v), 6) for v in self.bias],
             "centroids": [[round(float(v), 5) for v in row] for row in self.centroids],
+            **_bank_to_dict(self.bank, self.bank_labels),
             "info": dict(self.info),
         }
 
@@ -183,6 +231,7 @@ class TopicModel:
             relative=float(raw["relative"]),
             info=dict(raw.get("info", {})),
             topic_thresholds=np.asarray(raw["topic_thresholds"], dtype=np.float64),
+            **_bank_from_dict(raw, len(raw["topics"])),
         )
 
     @classmethod
@@ -190,6 +239,33 @@ class TopicModel:
         """The model shipped with the package, if any."""
         file = resources.files(__package__).joinpath(MODEL_FILE)
         return cls.from_dict(json.loads(file.read_text(encoding="utf-8"))) if file.is_file() else None
+
+
+def _bank_to_dict(
+    bank: npt.NDArray[np.float32] | None, labels: npt.NDArray[np.float64] | None
+) -> dict[str, Any]:
+    """The bank as int8 (unit vectors times 127, base64, row-major) and each paper's topic numbers."""
+    if bank is None or labels is None:
+        return {}
+    quantised = np.clip(np.rint(bank * 127.0), -127, 127).astype(np.int8)
+    return {
+        "bank_shape": list(bank.shape),
+        "bank_int8": base64.b64encode(quantised.tobytes()).decode("ascii"),
+        "bank_topics": [[int(n) for n in np.flatnonzero(row)] for row in labels],
+    }
+
+
+def _bank_from_dict(raw: Mapping[str, Any], topics: int) -> dict[str, Any]:
+    if "bank_int8" not in raw:
+        return {}
+    rows, dim = raw["bank_shape"]
+    quantised = np.frombuffer(base64.b64decode(raw["bank_int8"]), dtype=np.int8).reshape(rows, dim)
+    bank = quantised.astype(np.float32) / 127.0
+    bank /= np.maximum(np.linalg.norm(bank, axis=1, keepdims=True), 1e-9)
+    labels = np.zeros((rows, topics))
+    for row, numbers in enumerate(raw["bank_topics"]):
+        labels[row, numbers] = 1.0
+    return {"bank": bank.astype(np.float32), "bank_labels": labels}
 
 
 class TopicClassifier:
@@ -294,9 +370,10 @@ class TopicClassifier:
         abstract: npt.NDArray[np.float32],
         centroids: npt.NDArray[np.float32],
         description: npt.NDArray[np.float32] | None = None,
+        votes: npt.NDArray[np.float64] | None = None,
     ) -> npt.NDArray[np.float64]:
-        """(papers, topics, :data:`FEATURES`) from embeddings, points (all and the abstract's part) and
-        per-topic centroids.
+        """(papers, topics, :data:`FEATURES`) from embeddings, points (all and the abstract's part),
+        per-topic centroids and neighbour votes (:func:`neighbour_votes`; zeros when not given).
 
         ``centroids`` may also be (papers, topics, dim): a centroid per paper (leave-one-out when fitting).
         """
@@ -308,6 +385,8 @@ class TopicClassifier:
         else:
             prototype = vectors @ centroids.T
         evidence = np.minimum(points / self._thresholds, s.points_cap)
+        if votes is None:
+            votes = np.zeros(points.shape)
         columns = [
             description,
             prototype,
@@ -317,6 +396,8 @@ class TopicClassifier:
             prototype - prototype.max(axis=1, keepdims=True),
             evidence - evidence.max(axis=1, keepdims=True),
             (points >= s.min_points).astype(np.float64),
+            votes,
+            votes - votes.max(axis=1, keepdims=True),
         ]
         return np.stack([np.asarray(c, dtype=np.float64) for c in columns], axis=-1)
 
@@ -371,7 +452,9 @@ class TopicClassifier:
             vectors = self.embed(papers)
             points, abstract = self.points_matrix(papers), self.abstract_points(papers)
             probabilities = self.model.probabilities(
-                self.features(vectors, points, abstract, self.model.centroids)
+                self.features(
+                    vectors, points, abstract, self.model.centroids, votes=self.model.votes(vectors)
+                )
             )
             heads = self.head_evidence(points, abstract)
             return [

@@ -4,7 +4,7 @@
 for each split, micro precision/recall/F1, macro F1 (over the topics that occur in the split's labels or
 predictions), per-topic precision and recall, and topics per paper (mean, max); ``tune`` also per batch
 (in-sample figures: the shipped model was fitted on it). The scraper's test ``test_topics_eval.py`` gates the
-blind held-out split (``holdout``: batch 5, written after batch 4 became tune data) with :func:`score`;
+blind held-out split (``holdout``: batch 6, written after batch 5 became tune data) with :func:`score`;
 ``holdout_v1`` is the first held-out part, evaluated too often to gate on, reported apart and never tuned on.
 """
 
@@ -24,7 +24,7 @@ Predict = Callable[[Sequence[PaperText]], list[list[str]]]
 
 #: The evaluation set, relative to the repository root.
 EVAL_FILE = Path("evals/topics/topics_eval.jsonl")
-#: The set's splits: fitting reads ``tune`` only (batches 1-4); ``holdout`` (the blind batch 5) is the gate;
+#: The set's splits: fitting reads ``tune`` only (batches 1-5); ``holdout`` (the blind batch 6) is the gate;
 #: ``holdout_v1`` is reported apart.
 SPLITS = ("tune", "holdout_v1", "holdout")
 

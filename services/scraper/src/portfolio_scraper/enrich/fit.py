@@ -43,6 +43,7 @@ from portfolio_scraper.enrich.classifier import (
     TopicClassifier,
     TopicModel,
     local_embedder,
+    neighbour_votes,
 )
 from portfolio_scraper.enrich.topics import Taxonomy
 
@@ -174,6 +175,7 @@ def fit_model(
         data.abstract[train],
         leave_one_out(vectors, labels),
         data.description[train],
+        neighbour_votes(vectors, vectors, labels, exclude_self=True),
     )
     used = data.gate[train]
     x, y = x[used], labels[used]
@@ -191,6 +193,8 @@ def fit_model(
         threshold=threshold,
         relative=relative,
         info={},
+        bank=vectors,
+        bank_labels=labels,
     )
 
 
@@ -217,14 +221,7 @@ def out_of_fold(
         train = folds != fold
         model = fit_model(classifier, data, train, penalties)
         held = ~train
-        x = classifier.features(
-            data.vectors[held],
-            data.points[held],
-            data.abstract[held],
-            model.centroids,
-            data.description[held],
-        )
-        probabilities[held] = model.probabilities(x)
+        probabilities[held] = _probabilities(classifier, data, model, np.flatnonzero(held))
     return probabilities
 
 
@@ -334,8 +331,14 @@ def nested(
 def _probabilities(
     classifier: TopicClassifier, data: TuneData, model: TopicModel, rows: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]:
+    vectors = data.vectors[rows]
     x = classifier.features(
-        data.vectors[rows], data.points[rows], data.abstract[rows], model.centroids, data.description[rows]
+        vectors,
+        data.points[rows],
+        data.abstract[rows],
+        model.centroids,
+        data.description[rows],
+        model.votes(vectors),
     )
     return model.probabilities(x)
 
