@@ -64,8 +64,11 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = PaperListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        papers = selectors.paper_list(query.to_filters())
-        page = self.paginate_queryset(papers.values(*PUBLIC_FIELDS))
+        filters = query.to_filters()
+        results = selectors.paper_results(filters)
+        total = results.total if results.total is not None else facets.stored_total(filters)
+        self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
+        page = self.paginate_queryset(selectors.PublicRows(results.papers, PUBLIC_FIELDS))
         data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
 
@@ -85,7 +88,7 @@ class PaperFacetsView(APIView):
         query = PaperFacetsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.to_filters()
-        return Response(PaperFacetsSerializer(facets.paper_facets(filters)).data)
+        return Response(facets.paper_facets(filters).as_dict())
 
 
 ARXIV_ID_PARAMETER = OpenApiParameter(
