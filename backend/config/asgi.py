@@ -6,9 +6,11 @@ loop instead of holding a sync worker. Ordinary views stay synchronous: Django r
 sync code in a thread of its own (asgiref's per-request ThreadSensitiveContext).
 """
 
+import gc
 import os
 
 import django
+from django.urls import get_resolver
 
 from config.handler import CoreASGIHandler
 from portfolio_shared.tracing import configure_tracing, instrument_django
@@ -20,3 +22,8 @@ if configure_tracing("core"):
 django.setup(set_prefix=False)
 # Django's get_asgi_application() with core's handler (config/handler.py: one thread hop per request).
 application = CoreASGIHandler()
+get_resolver().url_patterns  # noqa: B018 - imports every view now (Django would at the first request)
+# Everything loaded so far lives as long as the process: out of the cyclic collector's sight, a full
+# collection walks only what requests allocate (~1 ms instead of tens of milliseconds over Django,
+# DRF and the app's ~150,000 startup objects: a pause that every request in flight waited for).
+gc.freeze()
