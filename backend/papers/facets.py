@@ -125,6 +125,11 @@ _STORED_SELECT = f"""
  ORDER BY count DESC, facet_value LIMIT %s)
 """  # noqa: S608
 
+_STORED_TOTAL = f"""
+SELECT count FROM {TABLE}
+WHERE filter_kind = %s AND filter_value = %s AND facet_kind = '' AND facet_value = ''
+"""  # noqa: S608 - table name and fixed SQL only
+
 # Arrays hold distinct values (the scraper dedups them, the upsert appends only new ones), so a
 # paper counts once per value without a per-row DISTINCT (which costs more than the rest).
 _LIVE = """
@@ -189,10 +194,10 @@ def stored_total(filters: PaperFilters) -> int | None:
     view = _single_filter(filters)
     if view is None:
         return None
-    found = FacetCount.objects.filter(
-        filter_kind=view[0], filter_value=view[1], facet_kind="", facet_value=""
-    ).values_list("count", flat=True)[:1]
-    return next(iter(found), 0)
+    with connection.cursor() as cursor:  # one row by its key: SQL, no ORM compile per request
+        cursor.execute(_STORED_TOTAL, view)
+        found = cursor.fetchone()
+    return int(found[0]) if found else 0
 
 
 def paper_facets(filters: PaperFilters) -> Facets:
