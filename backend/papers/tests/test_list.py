@@ -168,3 +168,13 @@ def test_a_listed_paper_reads_as_its_detail_does(api: APIClient) -> None:
     assert listed == api.get("/api/papers/2401.00009/").json()
     assert (listed["published"], listed["updated"]) == ("2024-01-02T03:04:05.678901Z", "2024-02-03T03:05:06Z")
     assert listed["relevance_components"] == {"interest": 0.5, "recency": 1}
+
+
+def test_a_page_query_compiled_once_still_lists_the_current_papers(api: APIClient, papers: None) -> None:
+    # The SQL of a list's page is compiled once per filters (papers.selectors.PublicRows), never its rows.
+    first = ids(api, topic="llm")
+    assert first == ["2401.00001", "2401.00003"]
+    store(payload("2401.00010", relevance=95, topics=["llm"]))
+    assert ids(api, topic="llm") == ["2401.00010", *first]
+    assert ids(api, topic="vision") == ["2401.00002"]  # other filters, another query
+    assert ids(api, topic="llm", ordering="-published") != ids(api, topic="llm")
