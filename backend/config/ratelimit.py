@@ -1,7 +1,8 @@
 """Per-client rate limits: fixed-window counters in Redis (Django's cache), and the public-read limit.
 
-A fixed window is one ``INCR`` per request and needs no script; its one weakness, a burst of up to
-twice the limit across a window boundary, costs nothing that matters here. Redis failing lets the
+A fixed window is one ``INCR`` per request (with its expiry: one round trip) and needs no script;
+its one weakness, a burst of up to twice the limit across a window boundary, costs nothing that
+matters here. Redis failing lets the
 request through (logged): a limit protects capacity, and an outage of it should not take core down.
 
 Clients are told apart by :func:`limit_key`: the address behind ``TRUSTED_PROXY_COUNT`` proxies
@@ -58,9 +59,8 @@ class FixedWindow:
         now = time.time()
         key = f"ratelimit:{self.name}:{client}:{int(now // window)}"
         try:
-            cache.add(key, 0, window + 1)
-            count = cache.incr(key)
-        except (RedisError, ValueError):
+            count = _count_hit(key, window + 1)
+        except RedisError:
             logger.warning("%s rate limit unavailable; letting the request through", self.name, exc_info=True)
             return
         if count > self.limit:
@@ -69,6 +69,21 @@ class FixedWindow:
                 retry_after=max(1, int(window - now % window) + 1),
                 details={"limit": self.limit, "window_seconds": window},
             )
+
+
+def _count_hit(key: str, timeout: int) -> int:
+    """``INCR`` the window's counter and give it its expiry, in one round trip (a pipeline).
+
+    Every public read pays this, so it is one round trip rather than Django's ``add`` then ``incr``
+    (``SET NX``, then ``EXISTS`` and ``INCR``: three). ``EXPIRE ... NX`` sets the expiry only on
+    the counter's first hit, so a window's counter never outlives it by more than a second.
+    """
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]  # Django's RedisCacheClient
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(cache.make_and_validate_key(key))
+    pipe.expire(cache.make_and_validate_key(key), timeout, nx=True)
+    count, _ = pipe.execute()
+    return int(count)
 
 
 def public_reads() -> FixedWindow:

@@ -125,6 +125,11 @@ _STORED_SELECT = f"""
  ORDER BY count DESC, facet_value LIMIT %s)
 """  # noqa: S608
 
+_STORED_TOTAL = f"""
+SELECT count FROM {TABLE}
+WHERE filter_kind = %s AND filter_value = %s AND facet_kind = '' AND facet_value = ''
+"""  # noqa: S608 - table name and fixed SQL only
+
 # Arrays hold distinct values (the scraper dedups them, the upsert appends only new ones), so a
 # paper counts once per value without a per-row DISTINCT (which costs more than the rest).
 _LIVE = """
@@ -157,6 +162,15 @@ class Facets:
         else:
             getattr(self, f"{kind}s").append(FacetValue(value, count))
 
+    def as_dict(self) -> dict[str, object]:
+        """The response body (``PaperFacetsSerializer``'s shape), built directly: a serializer pass
+        over ~90 values costs more than the stored counts' query."""
+        values = {
+            f"{kind}s": [{"value": v.value, "count": v.count} for v in getattr(self, f"{kind}s")]
+            for kind in KINDS
+        }
+        return {"total": self.total, "exact": self.exact, **values}
+
     def trimmed(self) -> Facets:
         def top(kind: str) -> list[FacetValue]:
             values = sorted(getattr(self, f"{kind}s"), key=lambda v: (-v.count, v.value))
@@ -172,6 +186,18 @@ def _single_filter(filters: PaperFilters) -> tuple[str, str] | None:
     if rest != PaperFilters() or len(given) > 1:
         return None
     return next(iter(given.items()), ("", ""))
+
+
+def stored_total(filters: PaperFilters) -> int | None:
+    """How many visible papers match ``filters`` (ordering ignored), read from the stored counts
+    when ``filters`` is a stored view (unfiltered, or one topic, tag or source alone); else None."""
+    view = _single_filter(filters)
+    if view is None:
+        return None
+    with connection.cursor() as cursor:  # one row by its key: SQL, no ORM compile per request
+        cursor.execute(_STORED_TOTAL, view)
+        found = cursor.fetchone()
+    return int(found[0]) if found else 0
 
 
 def paper_facets(filters: PaperFilters) -> Facets:

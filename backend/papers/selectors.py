@@ -9,9 +9,9 @@ vector), so a search ranks a bounded candidate set: the first ``RANK_CANDIDATES`
 list's order (the ordered index, read until that many match, or the GIN index for rarer terms:
 the planner's choice) and up to ``RANK_CANDIDATES`` papers whose *title* matches (a GIN index on
 the title's own vector, read in index order and stopped there: ordering them would read every title
-match). A title match outranks abstract matches, so the best matches are among the candidates
-even when thousands of papers mention the term; ``count`` stops at the same bound and says so
-(papers.api.pagination).
+match), both read by one query. A title match outranks abstract matches, so the best matches are
+among the candidates even when thousands of papers mention the term; ``count`` stops at the same
+bound and says so (papers.api.pagination), and is the number of candidates, known without counting.
 
 When the query matches nothing, each of its words that is not a title word is corrected to the
 nearest word of the title dictionary (``TitleTerm``, a GiST trigram index read nearest-first, one
@@ -23,12 +23,19 @@ way: a one-typo query ("transfromer") finds the "Transformer" papers without com
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import orjson
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramDistance
-from django.db.models import F, OrderBy, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import BooleanField, F, JSONField, OrderBy, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from psycopg.types.datetime import TimestamptzLoader
 
 from papers.models import SEARCH_CONFIG, Paper, TitleTerm, title_search_vector
 from portfolio_shared.errors import NotFound
@@ -48,14 +55,17 @@ RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
 #: 0.43, "difusion" vs "diffusion": 0.73); only the nearest word is taken, and only when the query
 #: as typed matched nothing.
 TRIGRAM_THRESHOLD = 0.4
+#: The nearest dictionary words read for each corrected word (ties broken in Python, see corrected_query).
+NEAREST_TERMS = 5
 #: Query words shorter than this are never corrected (too many words are one letter apart).
 MIN_CORRECTED_LENGTH = 4
 #: At most this many words of one query are looked up for a correction (one indexed query each):
 #: a 200-character query of misspellings must not cost forty queries.
 MAX_CORRECTED_WORDS = 6
 #: The most matches a search ranks from each of its two candidate sources (see above). At 200,000
-#: papers reading 200 matches of a common term costs ~15 ms warm; 1,000 cost several times that.
-RANK_CANDIDATES = 200
+#: papers a common term's first 100 matches in list order cost ~1 ms, 200 ~3 ms, and ranking them
+#: as much again: with the title matches' index read (~4 ms) this is what one search costs Postgres.
+RANK_CANDIDATES = 100
 FEED_DAYS = 7
 #: A word of a query, as the dictionary splits titles (migration 0003); "or" and "-x" keep their sense.
 _WORD = re.compile(r"[^\W_]+")
@@ -108,39 +118,112 @@ def _order(papers: QuerySet[Paper], ordering: str | None, *first: OrderBy) -> Qu
     return papers.order_by(F("pinned").desc(), *by, F("id").desc())
 
 
+@dataclass(frozen=True)
+class PaperResults:
+    """The papers of a list, in order, and how many there are when that is known without counting
+    (a search's candidates, see above); None: count them (papers.api.pagination)."""
+
+    papers: QuerySet[Paper]
+    total: int | None = None
+
+
 def paper_list(filters: PaperFilters) -> QuerySet[Paper]:
     """The public list for ``filters``: bounded and ranked when searching (see above)."""
+    return paper_results(filters).papers
+
+
+def paper_results(filters: PaperFilters) -> PaperResults:
+    """:func:`paper_list` with the number of a search's results (its candidates)."""
     papers = _filtered(filters)
     search = filters.search.strip()
     if not search:
-        return _order(papers, filters.ordering)
+        return PaperResults(_order(papers, filters.ordering))
     ranked = _ranked(papers, search, filters.ordering)
     if ranked is None:
         corrected = corrected_query(search)
         ranked = _ranked(papers, corrected, filters.ordering) if corrected != search else None
-    return ranked if ranked is not None else papers.none()
+    return ranked if ranked is not None else PaperResults(papers.none(), 0)
 
 
-def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> QuerySet[Paper] | None:
+def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> PaperResults | None:
     """The bounded candidates of ``search`` (see above), ranked; None when nothing matches."""
     query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
-    candidates = _first_ids(papers.filter(search_vector=query), ordering)
-    if not candidates:
-        return None
+    # The first RANK_CANDIDATES + 1 matches in the list's order (one more than ranked, so that the
+    # count knows there are more) and the title matches, in one query (UNION drops the duplicates).
+    first = _order(papers.filter(search_vector=query), ordering).values_list("id", flat=True)
     titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
     in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
-    candidates = list(dict.fromkeys([*candidates, *in_titles]))
+    candidates = list(first[: RANK_CANDIDATES + 1].union(in_titles))
+    if not candidates:
+        return None
     rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-    # The candidates are visible papers already: without the hidden filter the count is an
-    # index-only scan of the primary key.
-    ranked = Paper.objects.defer("search_vector").filter(id__in=candidates).annotate(rank=rank)
-    return _order(ranked, ordering, F("rank").desc())
+    # The candidates are visible papers already: no hidden filter, and no count (their number).
+    # One array parameter, not ``id__in`` (a placeholder per id costs more to build than the query).
+    among = RawSQL(  # noqa: S611 - fixed SQL; the ids are one bound parameter
+        f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
+    )
+    ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
+    return PaperResults(_order(ranked, ordering, F("rank").desc()), len(candidates))
 
 
-def _first_ids(papers: QuerySet[Paper], ordering: str | None) -> list[int]:
-    """The ids of the first ``RANK_CANDIDATES + 1`` of ``papers`` in the list's order (one more than
-    ranked, so that the count knows there are more)."""
-    return list(_order(papers, ordering).values_list("id", flat=True)[: RANK_CANDIDATES + 1])
+#: Compiled page queries of :class:`PublicRows` by key (at most this many kept per process).
+MAX_COMPILED_PAGES = 1024
+_COMPILED_PAGES: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+
+class PublicRows:
+    """``papers`` as rows of ``fields`` (dicts), sliced like a queryset: a page of the list.
+
+    A page of 50-200 papers is fetched with one cursor and without Django's per-value converters:
+    Django loads each ``timestamptz`` with a loader written in Python (to set its own tzinfo) and
+    decodes JSON with the standard library, together several times what the query costs. Here the
+    timestamps come from psycopg's own loader (C, in its binary build; aware, in the connection's
+    time zone, UTC) and JSON is decoded by orjson: the same values.
+    """
+
+    def __init__(self, papers: QuerySet[Paper], fields: Sequence[str], *, key: Hashable = None) -> None:
+        """``key``, when given, determines ``papers`` (e.g. a list's filters): the SQL of each page
+        is then compiled once per process (the ORM spends more on compiling a page than Postgres
+        on running it), not per request."""
+        self.papers = papers
+        self.fields = tuple(fields)
+        self.key = key
+        self._json = [isinstance(Paper._meta.get_field(name), JSONField) for name in self.fields]
+
+    def _sql(self, index: slice) -> tuple[str, tuple[Any, ...]]:
+        key = (self.key, self.fields, index.start, index.stop) if self.key is not None else None
+        compiled = _COMPILED_PAGES.get(key) if key is not None else None
+        if compiled is None:
+            sql, params = self.papers.values_list(*self.fields)[index].query.sql_with_params()
+            compiled = (sql, tuple(params))
+            if key is not None:
+                if len(_COMPILED_PAGES) >= MAX_COMPILED_PAGES:
+                    _COMPILED_PAGES.clear()  # rare (filters by day); starting over is cheap
+                _COMPILED_PAGES[key] = compiled
+        return compiled
+
+    def bounded_count(self, limit: int) -> int:
+        """How many papers there are, counting at most ``limit`` (only their ids are read)."""
+        return int(self.papers.order_by().values("pk")[:limit].count())
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        try:
+            sql, params = self._sql(index)
+        except EmptyResultSet:  # papers.none(): a search that matches nothing
+            return []
+        with connection.cursor() as cursor:
+            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        decode = [(i, orjson.loads) for i, is_json in enumerate(self._json) if is_json]
+        result = []
+        for row in rows:
+            values = list(row)
+            for i, loads in decode:
+                if values[i] is not None:
+                    values[i] = loads(values[i])
+            result.append(dict(zip(self.fields, values, strict=True)))
+        return result
 
 
 def corrected_query(search: str) -> str:
@@ -154,13 +237,20 @@ def corrected_query(search: str) -> str:
         if len(word) < MIN_CORRECTED_LENGTH or looked_up >= MAX_CORRECTED_WORDS:
             return word
         looked_up += 1
-        row = (
-            TitleTerm.objects.annotate(distance=TrigramDistance("term", word.lower()))
+        lowered = word.lower()
+        nearest_rows = (
+            TitleTerm.objects.annotate(distance=TrigramDistance("term", lowered))
             .order_by("distance")
-            .values_list("term", "distance")
-            .first()
+            .values_list("term", "distance")[:NEAREST_TERMS]
         )
-        if row is None or row[0] == word.lower() or 1 - row[1] < TRIGRAM_THRESHOLD:
+        # Equally near words (a transposition scores as a dropped syllable: "transfromer" is 0.5 from
+        # both "transformer" and "transfer"): the one of the typed length, then the first in order.
+        row = min(
+            nearest_rows,
+            key=lambda r: (round(r[1], 6), abs(len(r[0]) - len(lowered)), r[0]),
+            default=None,
+        )
+        if row is None or row[0] == lowered or 1 - row[1] < TRIGRAM_THRESHOLD:
             return word
         return row[0]
 

@@ -90,3 +90,23 @@ def test_the_schema_documents_429_on_public_reads_only(api: APIClient) -> None:
     assert "429" in paths["/api/papers/scrape-status/"]["get"]["responses"]
     assert "429" not in paths["/api/internal/papers/bulk/"]["post"]["responses"]
     assert "429" not in paths["/api/webhooks/scraper-complete/"]["post"]["responses"]
+
+
+def test_a_window_counter_expires_with_its_window() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    from config.ratelimit import public_reads
+
+    limit, client = public_reads(), f"test-{uuid.uuid4().hex}"
+    started = int(time.time() // limit.window_seconds)
+    limit.hit(client)
+    limit.hit(client)
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    windows = (started, started + 1)  # the hits may straddle a window's end
+    keys = [cache.make_and_validate_key(f"ratelimit:public-read:{client}:{w}") for w in windows]
+    counted = [key for key in keys if redis.exists(key)]
+    assert counted, "the hits were counted under the window's key"
+    assert int(redis.get(counted[0])) in (1, 2)
+    assert 0 < redis.ttl(counted[0]) <= limit.window_seconds + 1

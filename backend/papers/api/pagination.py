@@ -3,10 +3,13 @@
 At a year of papers (~200,000) an exact ``COUNT(*)`` of the list, or of a common term's matches,
 reads every matching row: tens to hundreds of milliseconds, more than the page itself. The count is
 therefore taken over at most ``cap + 1`` rows (``SELECT count(*) FROM (... LIMIT n)``, which stops
-early); past the cap ``count`` is the cap, ``count_capped`` is true, and the pages end there
-(``next`` is null on the last page within the cap). The cap is ``SEARCH_COUNT_CAP`` for a search,
-which ranks a bounded candidate set of that size (papers.selectors), so every page it links to
-exists; a list without a search pages through ``COUNT_CAP`` papers in its index order.
+early), or not counted at all where the number is known: a search's candidates (papers.selectors),
+the unfiltered list and one topic, tag or source alone (the facet counts' stored totals,
+papers.facets, one indexed row); past the cap ``count`` is the cap, ``count_capped`` is true, and
+the pages end there (``next`` is null on the last page within the cap). The cap is
+``SEARCH_COUNT_CAP`` for a search, which ranks a bounded candidate set of that size
+(papers.selectors), so every page it links to exists; a list without a search pages through
+``COUNT_CAP`` papers in its index order.
 """
 
 from __future__ import annotations
@@ -28,14 +31,21 @@ CAPPED_FIELD = "count_capped"
 
 
 class CappedCountPaginator(Paginator):
-    """Counts at most ``cap + 1`` rows; ``capped`` tells whether there were more."""
+    """Counts at most ``cap + 1`` rows; ``capped`` tells whether there were more.
+
+    ``total``, when known without counting (a search's candidates, or the stored total of an
+    unfiltered or single-filter list, papers.facets), is taken instead of counting.
+    """
 
     cap = COUNT_CAP
+    total: int | None = None
 
     @cached_property
     def _bounded_count(self) -> int:
+        if self.total is not None:
+            return min(self.total, self.cap + 1)
         # Only the ids: the page's columns and its rank are no part of the count.
-        return int(self.object_list.order_by().values("pk")[: self.cap + 1].count())
+        return int(self.object_list.bounded_count(self.cap + 1))
 
     @property
     def capped(self) -> bool:
@@ -53,10 +63,16 @@ class CappedCountPaginator(Paginator):
 
 
 class PaperPagination(StandardPagination):
+    #: Set by the view when the number of papers is known without counting (see CappedCountPaginator).
+    total: int | None = None
+
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        """Pages a :class:`papers.selectors.PublicRows` (sliced into rows, counted up to the cap)."""
         searching = bool(str(request.query_params.get("search", "")).strip())
         cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
-        self.django_paginator_class = type("Capped", (CappedCountPaginator,), {"cap": cap})
+        self.django_paginator_class = type(
+            "Capped", (CappedCountPaginator,), {"cap": cap, "total": self.total}
+        )
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:

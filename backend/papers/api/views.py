@@ -48,6 +48,10 @@ def error_responses(descriptions: dict[int, str]) -> dict[int, OpenApiResponse]:
     return {status: OpenApiResponse(description=text) for status, text in descriptions.items()}
 
 
+#: The list's filter parameters (PaperListQuerySerializer's fields).
+LIST_FILTERS = frozenset(PaperListQuerySerializer().fields)
+
+
 class PaperListView(ListAPIView):  # type: ignore[type-arg]
     serializer_class = PaperSerializer
     pagination_class = PaperPagination
@@ -62,10 +66,17 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
         },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = PaperListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        papers = selectors.paper_list(query.to_filters())
-        page = self.paginate_queryset(papers.values(*PUBLIC_FIELDS))
+        filters = selectors.PaperFilters()
+        if not LIST_FILTERS.isdisjoint(request.query_params):  # the first page of all: nothing to check
+            query = PaperListQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            filters = query.to_filters()
+        results = selectors.paper_results(filters)
+        total = results.total if results.total is not None else facets.stored_total(filters)
+        self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
+        # A list without a search is the same SQL for the same filters (compiled once, PublicRows).
+        key = filters if results.total is None else None
+        page = self.paginate_queryset(selectors.PublicRows(results.papers, PUBLIC_FIELDS, key=key))
         data = self.get_serializer(page, many=True).data
         return self.get_paginated_response(data)
 
@@ -85,7 +96,7 @@ class PaperFacetsView(APIView):
         query = PaperFacetsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.to_filters()
-        return Response(PaperFacetsSerializer(facets.paper_facets(filters)).data)
+        return Response(facets.paper_facets(filters).as_dict())
 
 
 ARXIV_ID_PARAMETER = OpenApiParameter(

@@ -88,6 +88,23 @@ def test_a_typo_is_corrected_to_the_nearest_title_word_only_when_needed(crowd: N
     assert selectors.corrected_query("zebrafish") == "zebrafish"  # nothing near enough
 
 
+def test_of_equally_near_words_the_correction_takes_the_one_of_the_typed_length(crowd: None) -> None:
+    store(payload("2405.00002", title="Transfer learning"), payload("2405.00003", title="A transformer"))
+    # "transfromer" (a transposition) is 0.5 from both by trigrams.
+    assert selectors.corrected_query("transfromer") == "transformer"
+
+
+def test_a_search_counts_its_candidates_without_a_count_query(api: APIClient, crowd: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, {"search": "retrieval"}).json()
+    assert (body["count"], body["count_capped"]) == (BOUND, True)
+    assert len(queries) == 2  # the candidates (both sources at once), then the ranked page
+    assert not any("COUNT(" in q["sql"].upper() for q in queries)
+
+
 def test_a_retitled_paper_adds_its_words(api: APIClient) -> None:
     store(payload("2406.00001", title="Old words"))
     store(payload("2406.00001", version=2, title="Hyperbolic embeddings"))

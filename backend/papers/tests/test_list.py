@@ -125,3 +125,56 @@ def test_a_page_past_the_end_is_404_with_the_envelope(api: APIClient, papers: No
     response = api.get(URL, {"page": 9})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def count_queries(api: APIClient, **params: str) -> tuple[int, bool, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, params).json()
+    return body["count"], body["count_capped"], [q["sql"] for q in queries]
+
+
+def test_the_count_of_a_stored_view_is_read_from_the_facet_totals_not_counted(
+    api: APIClient, papers: None
+) -> None:
+    # The unfiltered list and one topic, tag or source alone: the stored totals (papers.facets),
+    # which leave the hidden paper out as the list does.
+    for params, expected in [({}, 3), ({"topic": "llm"}, 2), ({"tag": "survey"}, 1), ({"source": "pwc"}, 1)]:
+        count, capped, sql = count_queries(api, **params)
+        assert (count, capped) == (expected, False), params
+        assert not any("COUNT(" in statement.upper() for statement in sql), params
+    # Any other filter is counted (up to the cap).
+    count, _capped, sql = count_queries(api, category="cs.LG")
+    assert count == 1 and any("COUNT(" in statement.upper() for statement in sql)
+    Paper.objects.filter(arxiv_id="2401.00001").update(hidden=True)
+    assert count_queries(api, topic="llm")[:2] == (1, False)  # the triggers keep the totals current
+
+
+def test_a_listed_paper_reads_as_its_detail_does(api: APIClient) -> None:
+    store(
+        payload(
+            "2401.00009",
+            published="2024-01-02T03:04:05.678901+00:00",
+            updated="2024-02-03T04:05:06+01:00",
+            relevance_components={"interest": 0.5, "recency": 1},
+            thumbnail="https://hf.example/thumb.png",
+            topics=["llm"],
+            doi=None,
+        )
+    )
+    listed = api.get(URL).json()["results"][0]
+    assert listed == api.get("/api/papers/2401.00009/").json()
+    assert (listed["published"], listed["updated"]) == ("2024-01-02T03:04:05.678901Z", "2024-02-03T03:05:06Z")
+    assert listed["relevance_components"] == {"interest": 0.5, "recency": 1}
+
+
+def test_a_page_query_compiled_once_still_lists_the_current_papers(api: APIClient, papers: None) -> None:
+    # The SQL of a list's page is compiled once per filters (papers.selectors.PublicRows), never its rows.
+    first = ids(api, topic="llm")
+    assert first == ["2401.00001", "2401.00003"]
+    store(payload("2401.00010", relevance=95, topics=["llm"]))
+    assert ids(api, topic="llm") == ["2401.00010", *first]
+    assert ids(api, topic="vision") == ["2401.00002"]  # other filters, another query
+    assert ids(api, topic="llm", ordering="-published") != ids(api, topic="llm")

@@ -582,7 +582,7 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Paper"][];
-            /** @description True when more papers match than a list reports and pages through (200 for a search, 10000 otherwise): `count` is then that cap, not the number of matches. */
+            /** @description True when more papers match than a list reports and pages through (100 for a search, 10000 otherwise): `count` is then that cap, not the number of matches. */
             count_capped: boolean;
         };
         PaginatedProjectListList: {
