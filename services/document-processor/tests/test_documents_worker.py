@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from portfolio_documents.config import DocumentsSettings
@@ -19,10 +20,16 @@ def test_worker_answers_ping(celery_worker: Any) -> None:
     finally:
         client.close()
 
-    # The worker logs through the shared JSON handler, tagged with its own service name.
-    entries = [
-        json.loads(line) for line in celery_worker.log.read_text().splitlines() if line.startswith("{")
-    ]
+    # The worker logs through the shared JSON handler, tagged with its own service name. Celery stores
+    # the result before its child process logs "succeeded", so the line may come a moment after it.
+    deadline = time.monotonic() + 10
+    while True:
+        entries = [
+            json.loads(line) for line in celery_worker.log.read_text().splitlines() if line.startswith("{")
+        ]
+        if any("documents.ping" in entry["message"] for entry in entries) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert entries, celery_worker.log.read_text()[-2000:]
     assert {entry["service"] for entry in entries} == {"documents-worker"}
     assert any("documents.ping" in entry["message"] for entry in entries)
