@@ -12,7 +12,11 @@ judged from the sentence's shape, not from lists of words:
   ("deadlocks from eleven …"; not "by", which gives a change, not a count);
 * **instance** ("which X"): a name in the sentence: a capitalised word that does not open the
   sentence, or a word mixing letters with digits or capitals ("BM25", "Kestrel-8"), that the question
-  does not itself hold; a generic phrase ("an off-the-shelf X", "a small X") names none. "Which
+  does not itself hold, within four words of X when the sentence says X (a name elsewhere in it
+  names something else: "… a cross-encoder … a dataset, LexiPairs" names no cross-encoder); a
+  generic phrase ("an off-the-shelf X", "a small X") names none. The title of one of the owner's
+  documents is the instance when X is in it and is the question's only word for that document
+  ("which RAG pipeline uses Chroma?"; a paper's title describes, it does not name). "Which
   project / paper" is answered by a title, and "which X is best" asks a judgement, so neither asks
   an instance of the sentence;
 * **reason** ("why"; not "why not X?" nor "why is he so into X?", which a statement answers): a
@@ -27,8 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatbot.question import KIND_WORDS, SOFT, Question
-from chatbot.text import stem, words
+from chatbot.question import CHATTER, KIND_WORDS, SOFT, Question, asked_for, normalise
+from chatbot.text import STOPWORDS, stem, vocabulary, words
 
 #: Words between "which" and the thing asked for ("which kind of model").
 _SKIP = frozenset(
@@ -48,6 +52,8 @@ _CAUSAL = re.compile(
     r"|otherwise|which means|reason|caused?|to avoid|to keep|to prevent|to reduce|to make|so)\b",
     re.I,
 )
+#: How many words from the thing asked for a name of it stands ("PyTorch, a deep learning framework").
+_NEAR = 4
 #: A word, or a figure with its separators ("2,400", "3.1").
 _TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9+#.\-/]*")
 
@@ -76,8 +82,9 @@ def asked_slot(question: Question) -> Slot | None:
             return None
         return Slot("reason")
     if word == "how" and leading + 1 < len(typed) and typed[leading + 1] == "many":
-        counted = [t for t in question.terms if t.asked]
-        return Slot("count", " ".join(t.word for t in counted)) if counted else None
+        # What is counted, also when it is a word that types the question ("how many downloads").
+        counted = [t.word for t in question.terms if t.asked] or asked_for(normalise(question.text))
+        return Slot("count", " ".join(counted)) if counted else None
     if word == "which":
         if typed[leading + 1 : leading + 2] == ["of"]:  # "which of his projects": a title answers
             return None
@@ -87,7 +94,12 @@ def asked_slot(question: Question) -> Slot | None:
         rest = [w for w in typed[leading + 1 :] if w not in _SKIP]
         if not rest or rest[0] in KIND_WORDS or rest[0] in ("one", "ones", "of", "is", "was", "are", "were"):
             return None
-        return Slot("instance", rest[0])
+        phrase: list[str] = []
+        for w in rest:
+            if w in STOPWORDS or w in CHATTER:
+                break
+            phrase.append(w)
+        return Slot("instance", " ".join(phrase or rest[:1]))
     return None
 
 
@@ -96,10 +108,17 @@ def _numbers(tokens: list[str]) -> list[int]:
 
 
 def fills(
-    slot: Slot, question: Question, text: str, *, heading: str | None = None, section: bool = False
+    slot: Slot,
+    question: Question,
+    text: str,
+    *,
+    heading: str | None = None,
+    section: bool = False,
+    title: str | None = None,
 ) -> bool:
     """Whether a sentence (``text``, under ``heading`` when it is quoted with it) fills ``slot``.
-    ``section``: the sentence stands in a section the question names in its own words."""
+    ``section``: the sentence stands in a section the question names in its own words; ``title``:
+    the title of its document."""
     if slot.kind == "reason":
         return section or bool(_CAUSAL.search(text))
     tokens = _TOKEN.findall(text)
@@ -123,12 +142,30 @@ def fills(
             ):
                 return True
         return False
-    # instance: a name the question does not hold.
+    # instance: a name the question does not hold; next to X when the sentence says X ("the
+    # Falcon-2 accelerator"), since a name elsewhere in it names something else.
     asked = {stem(w) for w in words(question.text)}
-    candidates = list(tokens[1:])
-    if heading:
-        candidates += _TOKEN.findall(heading)
-    return any(_is_name(t) and stem(t.lower()) not in asked for t in candidates)
+    names = [i for i, t in enumerate(tokens) if i > 0 and _is_name(t) and stem(t.lower()) not in asked]
+    nouns = [stem(w) for w in slot.noun.split()]
+    mentions = [
+        i for i, t in enumerate(tokens) if any(_same(stem(p.lower()), n) for p in t.split("-") for n in nouns)
+    ]
+    # "Which RAG pipeline uses Chroma?": X is the title of the document quoted, and the question
+    # names that document by X alone, so the title is the instance asked for.
+    if title:
+        held = vocabulary(title)
+        by_x = all(any(_same(h, n) for h in held) for n in nouns)
+        others = [t for t in question.terms if stem(t.word) not in nouns and t.within(held)]
+        if by_x and not others:
+            return True
+    if mentions:
+        if any(abs(i - m) <= _NEAR for i in names for m in mentions):
+            return True
+    elif names:
+        return True
+    return bool(heading) and any(
+        _is_name(t) and stem(t.lower()) not in asked for t in _TOKEN.findall(heading or "")
+    )
 
 
 def _same(word: str, noun: str) -> bool:

@@ -200,6 +200,8 @@ class ExtractiveProvider:
                     c.sentence.text,
                     heading=c.sentence.heading if c.prefix else None,
                     section=bool(asked.names_section(c.sentence.heading)),
+                    # A project's title names it; a paper's describes what it is about.
+                    title=None if passages[c.passage - 1].from_papers else passages[c.passage - 1].title,
                 )
             ]
             if not candidates:

@@ -70,3 +70,12 @@ def test_a_question_whose_slot_no_sentence_fills_is_declined() -> None:
         assert answer.citations == [], question
     answer = provider.answer("which accelerator does the sparse router run on", [ROUTER])
     assert "Falcon-2" in answer.answer and answer.citations
+
+
+def test_the_title_of_an_own_document_is_the_instance_it_is_named_by() -> None:
+    asked = analyse("which analytics dashboard uses websockets")
+    slot = asked_slot(asked)
+    assert slot is not None
+    sentence = "The dashboard streams events over websockets."
+    assert fills(slot, asked, sentence, title="Realtime Analytics Dashboard")
+    assert not fills(slot, asked, sentence)
