@@ -15,8 +15,9 @@ with digits, named sections, bylines, follow-up and attribute near misses. On al
 round: 22 of 30, 27 of 27 and 6 of 10; after it: 30 of 30, 27 of 27 and 10 of 10. Each threshold is
 one or two questions below the latest figures, so today passes and a regression fails. The fourth
 round (the `h3-…` part retired into tuning) added 13 questions that exercise its mechanisms; all 13
-failed before it and pass after it. The fifth round (the `h4-…` part retired into tuning) added 8: four answers that a
-too-strict slot would decline (all right before and after it) and four declines it fixes.
+failed before it and pass after it. The fifth round (the `h4-…` part retired into tuning) added 8:
+four answers that a too-strict slot would decline (all right before and after it) and four declines
+it fixes.
 """
 
 from __future__ import annotations
