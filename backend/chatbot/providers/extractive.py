@@ -30,6 +30,7 @@ from chatbot.providers.base import Answer, Mode, cite, declined
 from chatbot.question import SOFT, Question, Term, analyse
 from chatbot.relevance import correct
 from chatbot.retrieval import Passage, owner_name
+from chatbot.slots import asked_slot, fills
 from chatbot.text import Sentence, split_sentences, split_structured, vocabulary
 
 MAX_SENTENCES = 3
@@ -92,9 +93,12 @@ class ExtractiveProvider:
             self._neighbour(asked, passages)
             or self._stack(asked, passages)
             or self._projects(asked, passages)
-            or self._choose(asked, passages)
-            or self._lead(passages)
         )
+        if not chosen:
+            chosen = self._choose(asked, passages)
+            if chosen is None:  # the question's slot is filled by no sentence retrieved
+                return declined(self.mode)
+            chosen = chosen or self._lead(passages)
         if not chosen:
             return declined(self.mode)
         chosen = _with_what_dates_introduce(chosen, passages)
@@ -106,7 +110,9 @@ class ExtractiveProvider:
             snippets.setdefault(c.passage, q)
         return cite(text, passages, self.mode, snippets)
 
-    def _choose(self, asked: Question, passages: list[Passage]) -> list[Scored]:
+    def _choose(self, asked: Question, passages: list[Passage]) -> list[Scored] | None:
+        """The sentences that answer ``asked``; None when it asks for a slot (:mod:`chatbot.slots`)
+        that no candidate sentence fills."""
         sentences = [
             (number, position, sentence)
             for number, passage in enumerate(passages, start=1)
@@ -181,9 +187,30 @@ class ExtractiveProvider:
         # is no answer however many of the question's words it holds.
         if (counting or any(asked.has(name) for name in FACT_TYPES)) and any(c.typed for c in candidates):
             candidates = [c for c in candidates if c.typed]
+        # "How many X", "which X", "why": a sentence holding the subject but not what is asked of it
+        # is no answer, and none filling the slot declines the question.
+        slot = asked_slot(asked)
+        if slot is not None:
+            candidates = [
+                c
+                for c in candidates
+                if fills(
+                    slot,
+                    asked,
+                    c.sentence.text,
+                    heading=c.sentence.heading if c.prefix else None,
+                    section=bool(asked.names_section(c.sentence.heading)),
+                    # A project's title names it; a paper's describes what it is about.
+                    title=None if passages[c.passage - 1].from_papers else passages[c.passage - 1].title,
+                )
+            ]
+            if not candidates:
+                return None
         # Vague words ("best", "fast") ask for no particular sentence when no sentence holds them.
         firm = _firm(asked, vocab)
-        subject_only = firm and all(any(t.within(titles[number]) for number in titles) for t in firm)
+        subject_only = (
+            slot is None and firm and all(any(t.within(titles[number]) for number in titles) for t in firm)
+        )
         chosen: list[Scored] = []
         if (subject_only and not owner) or not candidates:
             opening = self._opening(asked, passages, sentences, titles)
