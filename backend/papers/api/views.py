@@ -80,7 +80,12 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             filters = query.to_filters()
         if filters.search.strip():
             results = selectors.paper_results(filters)
-            rows = selectors.PublicRows(results.papers, PUBLIC_FIELDS)
+            ranked = results.ranked
+            rows = (
+                selectors.RankedRows(ranked, PUBLIC_FIELDS)
+                if ranked is not None
+                else selectors.PublicRows(results.papers, PUBLIC_FIELDS)  # nothing matched
+            )
             total = results.total
         else:
             # A list without a search is the same SQL for the same filters: compiled once, and its
