@@ -17,19 +17,36 @@ back to the pool) after the response is sent: three hops a request. Here the sig
 for a response whose body is already in memory (not streaming), its close run in the one hop; the
 connection is then back in the pool before the bytes go out. A streaming response is closed
 after its body is sent, in the request's thread, as Django does.
+
+That hop runs on a thread of a pool kept for the process (``THREADS``), not on a thread started
+for the request (asgiref's per-request ThreadSensitiveContext starts one at its first
+thread-sensitive call). All of a buffered response's synchronous work happens in that one call,
+so its thread-local state (the database connection: taken from the pool by the chain, given back
+by the close) begins and ends there; a streamed response gives its connection back at the end of
+the hop, and whatever its body does later (the chatbot stream) runs in the request's own thread
+as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core import signals
+from django.db import close_old_connections
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.urls import set_script_prefix
+
+
+#: Threads that run requests' synchronous work, per process. More than the database pool's
+#: connections (config.settings: 10), so that a request without a query (a proxied read waiting
+#: on a peer) does not wait for one of those; requests past it wait for a thread.
+THREADS = 16
+_EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core-request")
 
 
 class CoreASGIHandler(ASGIHandler):
@@ -51,6 +68,8 @@ class CoreASGIHandler(ASGIHandler):
             response.block_size = self.chunk_size
         if not response.streaming:
             response.close()
+        else:
+            close_old_connections()  # this thread's connection; the body runs elsewhere (see above)
         return response
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -69,7 +88,8 @@ class CoreASGIHandler(ASGIHandler):
             return
 
         async def process_request(request: HttpRequest, send: Any) -> HttpResponseBase:
-            response = await sync_to_async(self._serve, thread_sensitive=True)(request, scope)
+            serve = sync_to_async(self._serve, thread_sensitive=False, executor=_EXECUTOR)
+            response = await serve(request, scope)
             try:
                 await self.send_response(response, send)
             except asyncio.CancelledError:
