@@ -30,17 +30,17 @@ as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core import signals
-from django.db import close_old_connections
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import close_old_connections
 from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.urls import set_script_prefix
-
 
 #: Threads that run requests' synchronous work, per process. More than the database pool's
 #: connections (config.settings: 10), so that a request without a query (a proxied read waiting
@@ -90,10 +90,8 @@ class CoreASGIHandler(ASGIHandler):
         async def process_request(request: HttpRequest, send: Any) -> HttpResponseBase:
             serve = sync_to_async(self._serve, thread_sensitive=False, executor=_EXECUTOR)
             response = await serve(request, scope)
-            try:
+            with contextlib.suppress(asyncio.CancelledError):  # the client left during the send
                 await self.send_response(response, send)
-            except asyncio.CancelledError:
-                pass  # the client disconnected while the response was sent
             return response
 
         tasks = [
@@ -112,10 +110,8 @@ class CoreASGIHandler(ASGIHandler):
                     raise
             else:
                 task.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await task
-                except asyncio.CancelledError:
-                    pass
         try:
             response = tasks[1].result()
         except asyncio.CancelledError:

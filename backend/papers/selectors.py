@@ -34,8 +34,8 @@ import psycopg
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, F, JSONField, OrderBy, QuerySet
 from django.db.backends.utils import CursorWrapper
+from django.db.models import BooleanField, F, JSONField, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from psycopg.types.datetime import TimestamptzLoader
@@ -193,7 +193,9 @@ _COMPILED_PAGES: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
 class _PreparedCursor(psycopg.Cursor):  # type: ignore[type-arg]
     """A server-side binding cursor that runs every statement as a prepared statement."""
 
-    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None) -> Any:
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
         return super().execute(query, params, prepare=True, binary=binary)
 
 
