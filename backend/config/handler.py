@@ -46,7 +46,8 @@ from django.urls import set_script_prefix
 #: connections (config.settings: 10), so that a request without a query (a proxied read waiting
 #: on a peer) does not wait for one of those; requests past it wait for a thread.
 THREADS = 16
-_EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="core-request")
+THREAD_PREFIX = "core-request"
+_EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix=THREAD_PREFIX)
 
 
 class CoreASGIHandler(ASGIHandler):
