@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,10 +59,11 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
     pagination_class = PaperPagination
     # Pages of 50-200 papers with abstracts; their datetimes are UTC (public_rows).
     renderer_classes = [NativeDatetimeJSONRenderer]
-    # A public read: no authentication, permission or throttle pass (the public-read limit is
-    # config.ratelimit's middleware), set here so that no settings default adds one to this hot path.
+    # A public read: no authentication or throttle pass (the public-read limit is config.ratelimit's
+    # middleware), set here so that no settings default adds one to this hot path; AllowAny (no
+    # query, and the schema's `security: [{}]` says that no credentials are needed).
     authentication_classes = ()
-    permission_classes = ()
+    permission_classes = (AllowAny,)
     throttle_classes = ()
 
     @extend_schema(
