@@ -1,4 +1,4 @@
-"""Core's ASGI handler: the whole middleware chain and the view in one thread hop per request.
+"""Core's ASGI handler: each request's synchronous work in one thread hop.
 
 Django's ASGI handler builds an async middleware chain and adapts each synchronous part:
 a sync-only middleware (ours, WhiteNoise) is entered through ``sync_to_async``, the async
@@ -10,18 +10,114 @@ is built synchronous, as under WSGI, and entered once through ``sync_to_async`` 
 sensitive: the request's own thread, asgiref's per-request ThreadSensitiveContext). An async
 view (the chatbot stream) is called through ``async_to_sync`` by Django; its streamed body is
 still sent by the event loop.
+
+Django's handler also crosses to that thread for the ``request_started`` signal before the chain
+and for ``response.close()`` (the ``request_finished`` signal: the request's database connection
+back to the pool) after the response is sent: three hops a request. Here the signal, the chain and,
+for a response whose body is already in memory (not streaming), its close run in the one hop; the
+connection is then back in the pool before the bytes go out. A streaming response is closed
+after its body is sent, in the request's thread, as Django does.
+
+That hop runs on a thread of a pool kept for the process (``THREADS``), not on a thread started
+for the request (asgiref's per-request ThreadSensitiveContext starts one at its first
+thread-sensitive call). All of a buffered response's synchronous work happens in that one call,
+so its thread-local state (the database connection: taken from the pool by the chain, given back
+by the close) begins and ends there; a streamed response gives its connection back at the end of
+the hop, and whatever its body does later (the chatbot stream) runs in the request's own thread
+as before.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import close_old_connections
+from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.urls import set_script_prefix
+
+#: Threads that run requests' synchronous work, per process. More than the database pool's
+#: connections (config.settings: 10), so that a request without a query (a proxied read waiting
+#: on a peer) does not wait for one of those; requests past it wait for a thread.
+THREADS = 16
+THREAD_PREFIX = "core-request"
+_EXECUTOR = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix=THREAD_PREFIX)
 
 
 class CoreASGIHandler(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
-        super().load_middleware(is_async=False)
-        chain: Any = self._middleware_chain  # type: ignore[has-type]  # set by the base class, untyped
-        self._middleware_chain = sync_to_async(chain, thread_sensitive=True)
+        super().load_middleware(is_async=False)  # the synchronous chain, which get_response runs
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        # Django's get_response_async with the sync chain: one hop (log_response included).
+        response: HttpResponseBase = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        return response
+
+    def _serve(self, request: HttpRequest, scope: dict[str, Any]) -> HttpResponseBase:
+        """The request's synchronous work, in its thread: Django's request_started signal, the
+        chain, and the close of a response that is not streamed (request_finished)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        response = self.get_response(request)
+        response._handler_class = self.__class__  # type: ignore[attr-defined]  # as run_get_response
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        else:
+            close_old_connections()  # this thread's connection; the body runs elsewhere (see above)
+        return response
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Django's ``ASGIHandler.handle`` with the request's sync work in one hop (``_serve``)."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            await signals.request_started.asend(sender=self.__class__, scope=scope)
+            body_file.close()
+            await self.send_response(error_response, send)
+            await sync_to_async(error_response.close)()
+            return
+
+        async def process_request(request: HttpRequest, send: Any) -> HttpResponseBase:
+            serve = sync_to_async(self._serve, thread_sensitive=False, executor=_EXECUTOR)
+            response = await serve(request, scope)
+            with contextlib.suppress(asyncio.CancelledError):  # the client left during the send
+                await self.send_response(response, send)
+            return response
+
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(process_request(request, send)),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            await signals.request_finished.asend(sender=self.__class__)
+        else:
+            if response.streaming:
+                await sync_to_async(response.close)()
+        body_file.close()

@@ -23,15 +23,18 @@ way: a one-typo query ("transfromer") finds the "Transformer" papers without com
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramDistance
+import psycopg
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import BooleanField, F, JSONField, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -125,6 +128,18 @@ class PaperResults:
 
     papers: QuerySet[Paper]
     total: int | None = None
+    #: A search's ranked candidates (``papers`` is their queryset): :class:`RankedRows` pages them
+    #: with one prepared statement instead of compiling ``papers`` per request.
+    ranked: RankedPage | None = None
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    """What a search's page is ranked by: its candidates' ids, the (corrected) query, the ordering."""
+
+    candidates: list[int]
+    search: str
+    ordering: str | None
 
 
 def paper_list(filters: PaperFilters) -> QuerySet[Paper]:
@@ -163,12 +178,41 @@ def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> Paper
         f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
     )
     ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
-    return PaperResults(_order(ranked, ordering, F("rank").desc()), len(candidates))
+    return PaperResults(
+        _order(ranked, ordering, F("rank").desc()),
+        len(candidates),
+        RankedPage(candidates, search, ordering),
+    )
 
 
 #: Compiled page queries of :class:`PublicRows` by key (at most this many kept per process).
 MAX_COMPILED_PAGES = 1024
 _COMPILED_PAGES: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+
+class _PreparedCursor(psycopg.Cursor):  # type: ignore[type-arg]
+    """A server-side binding cursor that runs every statement as a prepared statement."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+@contextmanager
+def prepared_cursor() -> Iterator[CursorWrapper]:
+    """A cursor of Django's connection whose statements are prepared on it (planned once per pooled
+    connection, not per request), through Django's wrapper (execute wrappers, captured queries).
+
+    Django's own cursors bind parameters client-side, which cannot prepare; for the hot fixed
+    statements (an unfiltered page, a stored total) planning cost Postgres more than running them.
+    Only for statements whose plan does not depend on their parameter values: a prepared statement
+    may switch to a generic plan after five executions.
+    """
+    connection.ensure_connection()
+    raw = _PreparedCursor(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]  # Django's own hook
+        yield cursor
 
 
 class PublicRows:
@@ -181,14 +225,28 @@ class PublicRows:
     time zone, UTC) and JSON is decoded by orjson: the same values.
     """
 
-    def __init__(self, papers: QuerySet[Paper], fields: Sequence[str], *, key: Hashable = None) -> None:
+    def __init__(
+        self,
+        papers: QuerySet[Paper] | Callable[[], QuerySet[Paper]],
+        fields: Sequence[str],
+        *,
+        key: Hashable = None,
+    ) -> None:
         """``key``, when given, determines ``papers`` (e.g. a list's filters): the SQL of each page
         is then compiled once per process (the ORM spends more on compiling a page than Postgres
-        on running it), not per request."""
-        self.papers = papers
+        on running it), not per request; ``papers`` may then be a function that builds the queryset,
+        called only when a page's SQL is not compiled yet (building it costs as much again). A page
+        whose SQL has no parameters (an unfiltered list, in any ordering) is a prepared statement."""
+        self._papers = papers
         self.fields = tuple(fields)
         self.key = key
         self._json = [isinstance(Paper._meta.get_field(name), JSONField) for name in self.fields]
+
+    @property
+    def papers(self) -> QuerySet[Paper]:
+        if callable(self._papers) and not isinstance(self._papers, QuerySet):
+            self._papers = self._papers()
+        return self._papers
 
     def _sql(self, index: slice) -> tuple[str, tuple[Any, ...]]:
         key = (self.key, self.fields, index.start, index.stop) if self.key is not None else None
@@ -202,6 +260,11 @@ class PublicRows:
                 _COMPILED_PAGES[key] = compiled
         return compiled
 
+    def _prepared(self, params: tuple[Any, ...]) -> bool:
+        # A filter's values are parameters, and its plan depends on them (a rare topic or a common
+        # one): only a page without any is prepared.
+        return self.key is not None and not params
+
     def bounded_count(self, limit: int) -> int:
         """How many papers there are, counting at most ``limit`` (only their ids are read)."""
         return int(self.papers.order_by().values("pk")[:limit].count())
@@ -211,19 +274,74 @@ class PublicRows:
             sql, params = self._sql(index)
         except EmptyResultSet:  # papers.none(): a search that matches nothing
             return []
-        with connection.cursor() as cursor:
+        with prepared_cursor() if self._prepared(params) else connection.cursor() as cursor:
             cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         decode = [(i, orjson.loads) for i, is_json in enumerate(self._json) if is_json]
         result = []
+        fields = self.fields
         for row in rows:
             values = list(row)
             for i, loads in decode:
                 if values[i] is not None:
                     values[i] = loads(values[i])
-            result.append(dict(zip(self.fields, values, strict=True)))
+            result.append(dict(zip(fields, values, strict=True)))
         return result
+
+
+#: ``ORDERINGS`` as SQL (the ranked page is written as SQL, see RankedRows).
+_ORDERING_SQL = {
+    "-relevance": "relevance DESC",
+    "-published": "published DESC NULLS LAST",
+    "-upvotes": "hf_upvotes DESC NULLS LAST",
+}
+
+
+class RankedRows(PublicRows):
+    """A search's page (:class:`RankedPage`): its candidates ranked as :func:`_ranked`'s queryset
+    orders them, as rows like :class:`PublicRows`, by one prepared statement per ordering and page.
+
+    The statement's plan is the same whatever the ids and the query (the candidates by primary key,
+    ranked, sorted): planned once per pooled connection, and no ORM compile per request, which
+    together cost more than ranking the candidates.
+    """
+
+    def __init__(self, page: RankedPage, fields: Sequence[str]) -> None:
+        super().__init__(Paper.objects.none(), fields)
+        self.page = page
+
+    def _sql(self, index: slice) -> tuple[str, tuple[Any, ...]]:
+        columns = ", ".join(f'"{Paper._meta.get_field(name).column}"' for name in self.fields)
+        params: list[Any] = [self.page.candidates]
+        if self.page.ordering:
+            order = _ORDERING_SQL[self.page.ordering]
+        else:
+            order = (
+                f"ts_rank_cd(%s::real[], search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %s)) DESC, "
+                + _ORDERING_SQL[DEFAULT_ORDERING]
+            )
+            params += [RANK_WEIGHTS, self.page.search]
+        start = index.start or 0
+        limit = "" if index.stop is None else f" LIMIT {int(index.stop) - int(start)}"
+        sql = (
+            f'SELECT {columns} FROM "{Paper._meta.db_table}" WHERE id = ANY(%s::bigint[]) '  # noqa: S608
+            f"ORDER BY pinned DESC, {order}, id DESC{limit} OFFSET {int(start)}"
+        )
+        return sql, tuple(params)
+
+    def _prepared(self, params: tuple[Any, ...]) -> bool:
+        return True
+
+    def bounded_count(self, limit: int) -> int:
+        return min(len(self.page.candidates), limit)
+
+
+#: The dictionary words nearest to a word (the GiST trigram index read nearest-first); prepared.
+_NEAREST_TERMS_SQL = (
+    f'SELECT term, term <-> %s FROM "{TitleTerm._meta.db_table}" '  # noqa: S608 - fixed SQL
+    f"ORDER BY term <-> %s LIMIT {NEAREST_TERMS}"
+)
 
 
 def corrected_query(search: str) -> str:
@@ -238,11 +356,9 @@ def corrected_query(search: str) -> str:
             return word
         looked_up += 1
         lowered = word.lower()
-        nearest_rows = (
-            TitleTerm.objects.annotate(distance=TrigramDistance("term", lowered))
-            .order_by("distance")
-            .values_list("term", "distance")[:NEAREST_TERMS]
-        )
+        with prepared_cursor() as cursor:
+            cursor.execute(_NEAREST_TERMS_SQL, (lowered, lowered))
+            nearest_rows = cursor.fetchall()
         # Equally near words (a transposition scores as a dropped syllable: "transfromer" is 0.5 from
         # both "transformer" and "transfer"): the one of the typed length, then the first in order.
         row = min(

@@ -13,7 +13,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.handler import CoreASGIHandler
+from config.handler import THREAD_PREFIX, CoreASGIHandler
 from papers.tests.conftest import payload, store
 
 
@@ -129,3 +129,42 @@ async def test_the_middleware_and_the_view_run_in_one_thread(settings: Any) -> N
 
     assert (status, body) == (200, b"ok")
     assert SEEN["middleware"] == SEEN["dual"] == SEEN["view"] != threading.get_ident()
+
+
+@pytest.mark.asyncio
+async def test_a_buffered_response_is_served_and_closed_in_that_one_hop_on_a_reused_thread(
+    settings: Any,
+) -> None:
+    # request_started (close_old_connections: a connection may be taken), the view, and the
+    # response's close (request_finished: the connection given back) in the same thread, so the
+    # connection a request took is back in the pool once it is answered; that thread is one of the
+    # handler's pool, not one started for the request.
+    from django.core import signals
+
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [f"{__name__}.recording_middleware"]
+    threads: dict[str, list[int]] = {"started": [], "view": [], "finished": []}
+
+    def started(**_: Any) -> None:
+        threads["started"].append(threading.get_ident())
+
+    def finished(**_: Any) -> None:
+        threads["finished"].append(threading.get_ident())
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        handler = CoreASGIHandler()
+        for _ in range(20):
+            SEEN.clear()
+            status, _headers, body = await call(handler, "/probe/")
+            assert (status, body) == (200, b"ok")
+            threads["view"].append(SEEN["view"])
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+    assert threads["started"] == threads["view"] == threads["finished"]
+    assert threading.get_ident() not in threads["view"]
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    assert all(names.get(ident, "").startswith(THREAD_PREFIX) for ident in threads["view"])

@@ -76,6 +76,17 @@ class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return data
 
 
+def public_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ``PUBLIC_FIELDS`` (papers.selectors.PublicRows) made :class:`PaperSerializer`'s
+    output in place, but for ``published`` and ``updated``, left as aware UTC datetimes for the
+    renderer to write (config.renderers.NativeDatetimeJSONRenderer: the same text as ``_iso``).
+    A page of 50-200 papers skips a serializer call and two ``isoformat`` calls per paper."""
+    for row in rows:
+        if row["thumbnail"]:
+            row["thumbnail"] = thumbnail_path(row["arxiv_id"])
+    return rows
+
+
 def thumbnail_path(arxiv_id: str) -> str:
     """Core's path that serves the paper's thumbnail (never the upstream URL: browsers stay here)."""
     return reverse("paper-thumbnail", kwargs={"arxiv_id": arxiv_id})

@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.renderers import FastJSONRenderer
+from config.renderers import FastJSONRenderer, NativeDatetimeJSONRenderer
 from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
 from papers.api.pagination import PaperPagination
@@ -29,6 +30,7 @@ from papers.api.serializers import (
     PapersBulkResultSerializer,
     PaperSerializer,
     SimilarPapersSerializer,
+    public_rows,
 )
 from papers.feeds import PapersAtomFeed
 from papers.services import upsert_papers
@@ -53,9 +55,16 @@ LIST_FILTERS = frozenset(PaperListQuerySerializer().fields)
 
 
 class PaperListView(ListAPIView):  # type: ignore[type-arg]
-    serializer_class = PaperSerializer
+    serializer_class = PaperSerializer  # the schema's; pages are PaperSerializer's output built from rows
     pagination_class = PaperPagination
-    renderer_classes = [FastJSONRenderer]  # pages of 50-200 papers with abstracts
+    # Pages of 50-200 papers with abstracts; their datetimes are UTC (public_rows).
+    renderer_classes = [NativeDatetimeJSONRenderer]
+    # A public read: no authentication or throttle pass (the public-read limit is config.ratelimit's
+    # middleware), set here so that no settings default adds one to this hot path; AllowAny (no
+    # query, and the schema's `security: [{}]` says that no credentials are needed).
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
 
     @extend_schema(
         operation_id="papers_list",
@@ -71,14 +80,23 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             query = PaperListQuerySerializer(data=request.query_params)
             query.is_valid(raise_exception=True)
             filters = query.to_filters()
-        results = selectors.paper_results(filters)
-        total = results.total if results.total is not None else facets.stored_total(filters)
+        if filters.search.strip():
+            results = selectors.paper_results(filters)
+            ranked = results.ranked
+            rows = (
+                selectors.RankedRows(ranked, PUBLIC_FIELDS)
+                if ranked is not None
+                else selectors.PublicRows(results.papers, PUBLIC_FIELDS)  # nothing matched
+            )
+            total = results.total
+        else:
+            # A list without a search is the same SQL for the same filters: compiled once, and its
+            # queryset built only to compile it (PublicRows).
+            rows = selectors.PublicRows(lambda: selectors.paper_list(filters), PUBLIC_FIELDS, key=filters)
+            total = facets.stored_total(filters)
         self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
-        # A list without a search is the same SQL for the same filters (compiled once, PublicRows).
-        key = filters if results.total is None else None
-        page = self.paginate_queryset(selectors.PublicRows(results.papers, PUBLIC_FIELDS, key=key))
-        data = self.get_serializer(page, many=True).data
-        return self.get_paginated_response(data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(public_rows(page))
 
 
 class PaperFacetsView(APIView):
