@@ -145,7 +145,14 @@ def fills(
     # instance: a name the question does not hold; next to X when the sentence says X ("the
     # Falcon-2 accelerator"), since a name elsewhere in it names something else.
     asked = {stem(w) for w in words(question.text)}
-    names = [i for i, t in enumerate(tokens) if i > 0 and _is_name(t) and stem(t.lower()) not in asked]
+    # The owner's document's own name, as its text writes it ("a zephyrine index" under the title
+    # "Zephyrine edge search"), is a name too, capitalised or not.
+    own = {w.lower() for w in _TOKEN.findall(title or "") if w.lower() not in STOPWORDS}
+    names = [
+        i
+        for i, t in enumerate(tokens)
+        if i > 0 and (_is_name(t) or t.lower() in own) and stem(t.lower()) not in asked
+    ]
     nouns = [stem(w) for w in slot.noun.split()]
     mentions = [
         i for i, t in enumerate(tokens) if any(_same(stem(p.lower()), n) for p in t.split("-") for n in nouns)

@@ -79,3 +79,13 @@ def test_the_title_of_an_own_document_is_the_instance_it_is_named_by() -> None:
     sentence = "The dashboard streams events over websockets."
     assert fills(slot, asked, sentence, title="Realtime Analytics Dashboard")
     assert not fills(slot, asked, sentence)
+
+
+def test_an_own_documents_name_in_lower_case_is_a_name_next_to_what_is_asked() -> None:
+    asked = analyse("Which index keeps the hot centroids?")
+    slot = asked_slot(asked)
+    assert slot is not None
+    sentence = "A zephyrine index keeps the hot centroids in memory."
+    assert fills(slot, asked, sentence, title="Zephyrine edge search")
+    # Without the document's name, a lower-case word before X is no name ("an off-the-shelf X").
+    assert not fills(slot, asked, sentence)
