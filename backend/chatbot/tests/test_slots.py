@@ -29,11 +29,11 @@ ROUTER = _paper(
 )
 
 
-def _fills(question: str, sentence: str) -> bool:
+def _fills(question: str, sentence: str, *, title: str | None = None) -> bool:
     asked = analyse(question)
     slot = asked_slot(asked)
     assert slot is not None
-    return fills(slot, asked, sentence)
+    return fills(slot, asked, sentence, title=title)
 
 
 def test_a_count_is_a_number_standing_before_what_is_counted() -> None:
@@ -73,19 +73,19 @@ def test_a_question_whose_slot_no_sentence_fills_is_declined() -> None:
 
 
 def test_the_title_of_an_own_document_is_the_instance_it_is_named_by() -> None:
-    asked = analyse("which analytics dashboard uses websockets")
-    slot = asked_slot(asked)
-    assert slot is not None
-    sentence = "The dashboard streams events over websockets."
-    assert fills(slot, asked, sentence, title="Realtime Analytics Dashboard")
-    assert not fills(slot, asked, sentence)
+    question, sentence = (
+        "which analytics dashboard uses websockets",
+        "The dashboard streams events over websockets.",
+    )
+    assert _fills(question, sentence, title="Realtime Analytics Dashboard")
+    assert not _fills(question, sentence)
 
 
 def test_an_own_documents_name_in_lower_case_is_a_name_next_to_what_is_asked() -> None:
-    asked = analyse("Which index keeps the hot centroids?")
-    slot = asked_slot(asked)
-    assert slot is not None
-    sentence = "A zephyrine index keeps the hot centroids in memory."
-    assert fills(slot, asked, sentence, title="Zephyrine edge search")
+    question, sentence = (
+        "Which index keeps the hot centroids?",
+        "A zephyrine index keeps the hot centroids in memory.",
+    )
+    assert _fills(question, sentence, title="Zephyrine edge search")
     # Without the document's name, a lower-case word before X is no name ("an off-the-shelf X").
-    assert not fills(slot, asked, sentence)
+    assert not _fills(question, sentence)
