@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -125,11 +125,17 @@ class PaperResults:
     """The papers of a list, in order, and how many there are when that is known without counting
     (a search's candidates, see above); None: count them (papers.api.pagination)."""
 
-    papers: QuerySet[Paper]
+    #: Builds the list's queryset (only when asked for: the list view pages a search with
+    #: :class:`RankedRows` instead, and building it costs as much as running that).
+    build: Callable[[], QuerySet[Paper]]
     total: int | None = None
     #: A search's ranked candidates (``papers`` is their queryset): :class:`RankedRows` pages them
     #: with one prepared statement instead of compiling ``papers`` per request.
     ranked: RankedPage | None = None
+
+    @property
+    def papers(self) -> QuerySet[Paper]:
+        return self.build()
 
 
 @dataclass(frozen=True)
@@ -148,45 +154,80 @@ def paper_list(filters: PaperFilters) -> QuerySet[Paper]:
 
 def paper_results(filters: PaperFilters) -> PaperResults:
     """:func:`paper_list` with the number of a search's results (its candidates)."""
-    papers = _filtered(filters)
     search = filters.search.strip()
     if not search:
-        return PaperResults(_order(papers, filters.ordering))
-    ranked = _ranked(papers, search, filters.ordering)
+        return PaperResults(lambda: _order(_filtered(filters), filters.ordering))
+    ranked = _ranked(filters, search)
     if ranked is None:
         corrected = corrected_query(search)
-        ranked = _ranked(papers, corrected, filters.ordering) if corrected != search else None
-    return ranked if ranked is not None else PaperResults(papers.none(), 0)
+        ranked = _ranked(filters, corrected) if corrected != search else None
+    return ranked if ranked is not None else PaperResults(Paper.objects.none, 0)
 
 
-def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> PaperResults | None:
+#: Stands for the search text in a compiled candidates query (see _candidates); no text a visitor
+#: sends holds a NUL (Postgres refuses one), so no filter value can be taken for it.
+_SEARCH_PARAMETER = "\x00search"
+
+
+def _candidates(filters: PaperFilters, search: str) -> list[int]:
+    """The ids of the bounded candidates of ``search`` (see above) among the papers ``filters`` give.
+
+    The first RANK_CANDIDATES + 1 matches in the list's order (one more than ranked, so that the
+    count knows there are more) and the title matches, in one query (UNION drops the duplicates).
+    Its SQL is compiled once per filters but the search (``_COMPILED_PAGES``; the ORM spends more
+    on compiling it than Postgres on planning it), the search text being one of its parameters.
+    It is not prepared: its plan depends on the search (the ordered index for a common term, the
+    search index for a rare one).
+    """
+    key = ("candidates", replace(filters, search=""))
+    compiled = _COMPILED_PAGES.get(key)
+    if compiled is None:
+        papers = _filtered(filters)
+        query = SearchQuery(_SEARCH_PARAMETER, search_type="websearch", config=SEARCH_CONFIG)
+        first = _order(papers.filter(search_vector=query), filters.ordering).values_list("id", flat=True)
+        titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
+        in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
+        sql, params = first[: RANK_CANDIDATES + 1].union(in_titles).query.sql_with_params()
+        compiled = _compiled(key, sql, tuple(params))
+    sql, params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [search if param == _SEARCH_PARAMETER else param for param in params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ranked(filters: PaperFilters, search: str) -> PaperResults | None:
     """The bounded candidates of ``search`` (see above), ranked; None when nothing matches."""
-    query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
-    # The first RANK_CANDIDATES + 1 matches in the list's order (one more than ranked, so that the
-    # count knows there are more) and the title matches, in one query (UNION drops the duplicates).
-    first = _order(papers.filter(search_vector=query), ordering).values_list("id", flat=True)
-    titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
-    in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
-    candidates = list(first[: RANK_CANDIDATES + 1].union(in_titles))
+    candidates = _candidates(filters, search)
     if not candidates:
         return None
-    rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-    # The candidates are visible papers already: no hidden filter, and no count (their number).
-    # One array parameter, not ``id__in`` (a placeholder per id costs more to build than the query).
-    among = RawSQL(  # noqa: S611 - fixed SQL; the ids are one bound parameter
-        f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
-    )
-    ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
-    return PaperResults(
-        _order(ranked, ordering, F("rank").desc()),
-        len(candidates),
-        RankedPage(candidates, search, ordering),
-    )
+    ordering = filters.ordering
+
+    def build() -> QuerySet[Paper]:
+        query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
+        rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
+        # The candidates are visible papers already: no hidden filter, and no count (their number).
+        # One array parameter, not ``id__in`` (a placeholder per id costs more to build than the query).
+        among = RawSQL(  # noqa: S611 - fixed SQL; the ids are one bound parameter
+            f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
+        )
+        ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
+        return _order(ranked, ordering, F("rank").desc())
+
+    return PaperResults(build, len(candidates), RankedPage(candidates, search, ordering))
 
 
-#: Compiled page queries of :class:`PublicRows` by key (at most this many kept per process).
+#: Compiled queries of :class:`PublicRows` pages and :func:`_candidates` by key (at most this many
+#: kept per process).
 MAX_COMPILED_PAGES = 1024
 _COMPILED_PAGES: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _compiled(key: Hashable, sql: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """Keep a compiled query under ``key``."""
+    if len(_COMPILED_PAGES) >= MAX_COMPILED_PAGES:
+        _COMPILED_PAGES.clear()  # rare (filters by day); starting over is cheap
+    _COMPILED_PAGES[key] = (sql, params)
+    return sql, params
 
 
 class _PreparedCursor(psycopg.Cursor):  # type: ignore[type-arg]
@@ -292,11 +333,7 @@ class PublicRows:
             json_object = RawSQL(self.json_object, ())  # noqa: S611 - fixed SQL of our own (json_object_sql)
             page = self.papers.annotate(page_json=json_object).values_list("page_json")
             sql, params = page[index].query.sql_with_params()
-            compiled = (sql, tuple(params))
-            if key is not None:
-                if len(_COMPILED_PAGES) >= MAX_COMPILED_PAGES:
-                    _COMPILED_PAGES.clear()  # rare (filters by day); starting over is cheap
-                _COMPILED_PAGES[key] = compiled
+            compiled = _compiled(key, sql, tuple(params)) if key is not None else (sql, tuple(params))
         return compiled
 
     def _prepared(self, params: tuple[Any, ...]) -> bool:

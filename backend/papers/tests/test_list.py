@@ -177,7 +177,10 @@ ODD_PAPERS = [
     payload(
         "hep-th/9901001",
         title='Quotes " and \\ backslash, tab\tand newline\n in a title',
-        abstract="Line\u2028separator, paragraph\u2029separator, “dashes” – and — ’quotes’, NUL-free control \x01 and 𝔼mojis 🚀 und Ümlaut",
+        abstract=(
+            "Line\u2028separator, paragraph\u2029separator, \u201cdashes\u201d \u2013 and \u2014 "
+            "\u2019quotes\u2019, NUL-free control \x01 and \U0001d53cmojis \U0001f680 und \u00dcmlaut"
+        ),
         authors=["Zoë O'Brien", "李雷"],
         published="1999-01-01T00:00:00+00:00",
         updated=None,
@@ -186,7 +189,7 @@ ODD_PAPERS = [
         thumbnail="https://hf.example/t.png",
         topics=["llm"],
         tags=["a,b", 'q"uote'],
-        doi="10.1000/x\"y",
+        doi='10.1000/x"y',
         comment="",
     ),
     payload(
