@@ -310,15 +310,22 @@ class PublicRows:
         json_object: str,
         *,
         key: Hashable = None,
+        total: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
         """``key``, when given, determines ``papers`` (e.g. a list's filters): the SQL of each page
         is then compiled once per process (the ORM spends more on compiling a page than Postgres
         on running it), not per request; ``papers`` may then be a function that builds the queryset,
         called only when a page's SQL is not compiled yet (building it costs as much again). A page
-        whose SQL has no parameters (an unfiltered list, in any ordering) is a prepared statement."""
+        whose SQL has no parameters of its own (an unfiltered list, in any ordering) is a prepared
+        statement. ``total`` is a query of one row and value, the number of papers when that is
+        stored (papers.facets.stored_total_query, SQL and parameters): :meth:`read_with_total`
+        reads it with a page, in one statement."""
         self._papers = papers
         self.json_object = json_object
         self.key = key
+        self.total_query = total
+        #: A page read ahead by read_with_total, and the slice it is.
+        self._read: tuple[slice, JsonPage] | None = None
 
     @property
     def papers(self) -> QuerySet[Paper]:
@@ -338,22 +345,52 @@ class PublicRows:
 
     def _prepared(self, params: tuple[Any, ...]) -> bool:
         # A filter's values are parameters, and its plan depends on them (a rare topic or a common
-        # one): only a page without any is prepared.
+        # one): only a page without any is prepared (a stored total's are the key of one row).
         return self.key is not None and not params
 
     def bounded_count(self, limit: int) -> int:
         """How many papers there are, counting at most ``limit`` (only their ids are read)."""
         return int(self.papers.order_by().values("pk")[:limit].count())
 
+    def read_with_total(self, index: slice) -> int:
+        """The number of papers (``total``), read in one statement with the page ``index``, which
+        is kept for when the paginator asks for it: one round trip instead of two."""
+        assert self.total_query is not None
+        total_sql, total_params = self.total_query
+        sql, params = self._sql(index)
+        # LEFT JOIN LATERAL: one row, the total, even when the page is empty; the page's own order.
+        statement = (
+            f"SELECT t.total, p.page_json FROM ({total_sql}) AS t(total) "  # noqa: S608 - our own SQL
+            f"LEFT JOIN LATERAL ({sql}) AS p ON true"
+        )
+        with prepared_cursor() if self._prepared(params) else connection.cursor() as cursor:
+            cursor.execute(statement, (*total_params, *params))
+            rows = cursor.fetchall()
+        page = [row[1] for row in rows if row[1] is not None]
+        self._read = (index, _json_page(page))
+        return int(rows[0][0])
+
     def __getitem__(self, index: slice) -> JsonPage:
+        if self._read is not None:
+            read, page = self._read
+            # The page asked for, or the same start and all the rows read (the list's last page).
+            if read.start == index.start and (
+                read.stop == index.stop or len(page) <= index.stop - index.start
+            ):
+                return page
         try:
             sql, params = self._sql(index)
         except EmptyResultSet:  # papers.none(): a search that matches nothing
-            return JsonPage(orjson.Fragment(b"[]"), 0)
+            return _json_page([])
         with prepared_cursor() if self._prepared(params) else connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        return JsonPage(orjson.Fragment("[" + ",".join([row[0] for row in rows]) + "]"), len(rows))
+        return _json_page([row[0] for row in rows])
+
+
+def _json_page(objects: list[str]) -> JsonPage:
+    """Papers' JSON objects as one array."""
+    return JsonPage(orjson.Fragment("[" + ",".join(objects) + "]"), len(objects))
 
 
 #: ``ORDERINGS`` as SQL (the ranked page is written as SQL, see RankedRows).

@@ -69,12 +69,10 @@ class PaperPagination(StandardPagination):
         :class:`papers.selectors.JsonPage`, not a list of rows."""
         searching = bool(str(request.query_params.get("search", "")).strip())
         cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
-        self.django_paginator_class = type(
-            "Capped", (CappedCountPaginator,), {"cap": cap, "total": self.total}
-        )
         # DRF's own steps but the last, which would turn the page into a list of rows.
         self.request = request
-        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        paginator = CappedCountPaginator(queryset, self.get_page_size(request))
+        paginator.cap, paginator.total = cap, self.total
         page_number = self.get_page_number(request, paginator)
         try:
             self.page = paginator.page(page_number)
@@ -83,6 +81,17 @@ class PaperPagination(StandardPagination):
                 self.invalid_page_message.format(page_number=page_number, message=str(exc))
             ) from exc
         return self.page.object_list
+
+    def requested_slice(self, request: Any) -> slice | None:
+        """The rows of the page of a list without a search that ``request`` asks for by number, or
+        None (``last``, not a number, or past the cap: the paginator's own answer, a 404 for those
+        but ``last``)."""
+        number = request.query_params.get(self.page_query_param, "1")
+        if not number.isdigit() or not number.isascii() or int(number) < 1:
+            return None
+        size = self.get_page_size(request)
+        start = (int(number) - 1) * size
+        return slice(start, start + size) if start < COUNT_CAP else None
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

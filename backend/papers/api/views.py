@@ -92,8 +92,15 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
         else:
             # A list without a search is the same SQL for the same filters: compiled once, and its
             # queryset built only to compile it (PublicRows).
-            rows = selectors.PublicRows(lambda: selectors.paper_list(filters), public_json_sql(), key=filters)
-            total = facets.stored_total(filters)
+            total_query = facets.stored_total_query(filters)
+            rows = selectors.PublicRows(
+                lambda: selectors.paper_list(filters), public_json_sql(), key=filters, total=total_query
+            )
+            requested = self.paginator.requested_slice(request)  # type: ignore[union-attr]  # a PaperPagination
+            if total_query is not None and requested is not None:
+                total = rows.read_with_total(requested)
+            else:
+                total = None
         self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(page.fragment)

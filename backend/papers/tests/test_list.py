@@ -145,6 +145,7 @@ def test_the_count_of_a_stored_view_is_read_from_the_facet_totals_not_counted(
         count, capped, sql = count_queries(api, **params)
         assert (count, capped) == (expected, False), params
         assert not any("COUNT(" in statement.upper() for statement in sql), params
+        assert len(sql) == 1, params  # the total and the page in one statement
     # Any other filter is counted (up to the cap).
     count, _capped, sql = count_queries(api, category="cs.LG")
     assert count == 1 and any("COUNT(" in statement.upper() for statement in sql)
