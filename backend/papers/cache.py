@@ -86,6 +86,8 @@ def _keep_only(request: HttpRequest, accepted: frozenset[str], numbers: frozense
     """Reduce the request's query to the last value of each ``accepted`` parameter (the one the view
     reads; a parameter in ``numbers`` by its value), sorted: the key and the view see the same query,
     so a cached page's links carry nothing another client added."""
+    if not request.META.get("QUERY_STRING"):
+        return  # nothing to reduce (the first page of a list, a paper): no QueryDict rebuilt
     pairs = [
         (name, _number(request.GET[name]) if name in numbers else request.GET[name])
         for name in sorted(accepted)

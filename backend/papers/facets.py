@@ -188,18 +188,15 @@ def _single_filter(filters: PaperFilters) -> tuple[str, str] | None:
     return next(iter(given.items()), ("", ""))
 
 
-def stored_total(filters: PaperFilters) -> int | None:
-    """How many visible papers match ``filters`` (ordering ignored), read from the stored counts
-    when ``filters`` is a stored view (unfiltered, or one topic, tag or source alone); else None."""
+def stored_total_query(filters: PaperFilters) -> tuple[str, tuple[str, str]] | None:
+    """The query of how many visible papers match ``filters`` (ordering ignored), from the stored
+    counts, when ``filters`` is a stored view (unfiltered, or one topic, tag or source alone); else
+    None. One row and value (0 for a value no paper has), read with the list's page
+    (papers.selectors.PublicRows.read_with_total): one round trip for both."""
     view = _single_filter(filters)
     if view is None:
         return None
-    # One row by its key: SQL, no ORM compile per request; prepared (its plan is the key's index
-    # whatever the values), since planning it costs Postgres more than running it.
-    with selectors.prepared_cursor() as cursor:
-        cursor.execute(_STORED_TOTAL, view)
-        found = cursor.fetchone()
-    return int(found[0]) if found else 0
+    return f"SELECT coalesce(({_STORED_TOTAL}), 0)", view
 
 
 def paper_facets(filters: PaperFilters) -> Facets:

@@ -23,9 +23,9 @@ way: a one-typo query ("transfromer") finds the "Transformer" papers without com
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -35,10 +35,9 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import BooleanField, F, JSONField, OrderBy, QuerySet
+from django.db.models import BooleanField, DateTimeField, F, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from psycopg.types.datetime import TimestamptzLoader
 
 from papers.models import SEARCH_CONFIG, Paper, TitleTerm, title_search_vector
 from portfolio_shared.errors import NotFound
@@ -126,11 +125,17 @@ class PaperResults:
     """The papers of a list, in order, and how many there are when that is known without counting
     (a search's candidates, see above); None: count them (papers.api.pagination)."""
 
-    papers: QuerySet[Paper]
+    #: Builds the list's queryset (only when asked for: the list view pages a search with
+    #: :class:`RankedRows` instead, and building it costs as much as running that).
+    build: Callable[[], QuerySet[Paper]]
     total: int | None = None
     #: A search's ranked candidates (``papers`` is their queryset): :class:`RankedRows` pages them
     #: with one prepared statement instead of compiling ``papers`` per request.
     ranked: RankedPage | None = None
+
+    @property
+    def papers(self) -> QuerySet[Paper]:
+        return self.build()
 
 
 @dataclass(frozen=True)
@@ -149,45 +154,80 @@ def paper_list(filters: PaperFilters) -> QuerySet[Paper]:
 
 def paper_results(filters: PaperFilters) -> PaperResults:
     """:func:`paper_list` with the number of a search's results (its candidates)."""
-    papers = _filtered(filters)
     search = filters.search.strip()
     if not search:
-        return PaperResults(_order(papers, filters.ordering))
-    ranked = _ranked(papers, search, filters.ordering)
+        return PaperResults(lambda: _order(_filtered(filters), filters.ordering))
+    ranked = _ranked(filters, search)
     if ranked is None:
         corrected = corrected_query(search)
-        ranked = _ranked(papers, corrected, filters.ordering) if corrected != search else None
-    return ranked if ranked is not None else PaperResults(papers.none(), 0)
+        ranked = _ranked(filters, corrected) if corrected != search else None
+    return ranked if ranked is not None else PaperResults(Paper.objects.none, 0)
 
 
-def _ranked(papers: QuerySet[Paper], search: str, ordering: str | None) -> PaperResults | None:
+#: Stands for the search text in a compiled candidates query (see _candidates); no text a visitor
+#: sends holds a NUL (Postgres refuses one), so no filter value can be taken for it.
+_SEARCH_PARAMETER = "\x00search"
+
+
+def _candidates(filters: PaperFilters, search: str) -> list[int]:
+    """The ids of the bounded candidates of ``search`` (see above) among the papers ``filters`` give.
+
+    The first RANK_CANDIDATES + 1 matches in the list's order (one more than ranked, so that the
+    count knows there are more) and the title matches, in one query (UNION drops the duplicates).
+    Its SQL is compiled once per filters but the search (``_COMPILED_PAGES``; the ORM spends more
+    on compiling it than Postgres on planning it), the search text being one of its parameters.
+    It is not prepared: its plan depends on the search (the ordered index for a common term, the
+    search index for a rare one).
+    """
+    key = ("candidates", replace(filters, search=""))
+    compiled = _COMPILED_PAGES.get(key)
+    if compiled is None:
+        papers = _filtered(filters)
+        query = SearchQuery(_SEARCH_PARAMETER, search_type="websearch", config=SEARCH_CONFIG)
+        first = _order(papers.filter(search_vector=query), filters.ordering).values_list("id", flat=True)
+        titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
+        in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
+        sql, params = first[: RANK_CANDIDATES + 1].union(in_titles).query.sql_with_params()
+        compiled = _compiled(key, sql, tuple(params))
+    sql, params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [search if param == _SEARCH_PARAMETER else param for param in params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ranked(filters: PaperFilters, search: str) -> PaperResults | None:
     """The bounded candidates of ``search`` (see above), ranked; None when nothing matches."""
-    query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
-    # The first RANK_CANDIDATES + 1 matches in the list's order (one more than ranked, so that the
-    # count knows there are more) and the title matches, in one query (UNION drops the duplicates).
-    first = _order(papers.filter(search_vector=query), ordering).values_list("id", flat=True)
-    titles = papers.annotate(title_vector=title_search_vector()).filter(title_vector=query)
-    in_titles = titles.order_by().values_list("id", flat=True)[:RANK_CANDIDATES]
-    candidates = list(first[: RANK_CANDIDATES + 1].union(in_titles))
+    candidates = _candidates(filters, search)
     if not candidates:
         return None
-    rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
-    # The candidates are visible papers already: no hidden filter, and no count (their number).
-    # One array parameter, not ``id__in`` (a placeholder per id costs more to build than the query).
-    among = RawSQL(  # noqa: S611 - fixed SQL; the ids are one bound parameter
-        f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
-    )
-    ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
-    return PaperResults(
-        _order(ranked, ordering, F("rank").desc()),
-        len(candidates),
-        RankedPage(candidates, search, ordering),
-    )
+    ordering = filters.ordering
+
+    def build() -> QuerySet[Paper]:
+        query = SearchQuery(search, search_type="websearch", config=SEARCH_CONFIG)
+        rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, cover_density=True)
+        # The candidates are visible papers already: no hidden filter, and no count (their number).
+        # One array parameter, not ``id__in`` (a placeholder per id costs more to build than the query).
+        among = RawSQL(  # noqa: S611 - fixed SQL; the ids are one bound parameter
+            f'"{Paper._meta.db_table}"."id" = ANY(%s)', (candidates,), output_field=BooleanField()
+        )
+        ranked = Paper.objects.defer("search_vector").filter(among).annotate(rank=rank)
+        return _order(ranked, ordering, F("rank").desc())
+
+    return PaperResults(build, len(candidates), RankedPage(candidates, search, ordering))
 
 
-#: Compiled page queries of :class:`PublicRows` by key (at most this many kept per process).
+#: Compiled queries of :class:`PublicRows` pages and :func:`_candidates` by key (at most this many
+#: kept per process).
 MAX_COMPILED_PAGES = 1024
 _COMPILED_PAGES: dict[Hashable, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _compiled(key: Hashable, sql: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """Keep a compiled query under ``key``."""
+    if len(_COMPILED_PAGES) >= MAX_COMPILED_PAGES:
+        _COMPILED_PAGES.clear()  # rare (filters by day); starting over is cheap
+    _COMPILED_PAGES[key] = (sql, params)
+    return sql, params
 
 
 class _PreparedCursor(psycopg.Cursor):  # type: ignore[type-arg]
@@ -215,32 +255,77 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
         yield cursor
 
 
-class PublicRows:
-    """``papers`` as rows of ``fields`` (dicts), sliced like a queryset: a page of the list.
+#: A UTC timestamp as DRF's ``DateTimeField`` writes it (``papers.api.serializers._iso``): ISO 8601,
+#: microseconds only when there are any, ``Z``. ``{0}`` is the column.
+_ISO_UTC_SQL = (
+    "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+    "to_char({0}, 'US') <> '000000' THEN to_char({0}, '.US') ELSE '' END || 'Z'"
+)
 
-    A page of 50-200 papers is fetched with one cursor and without Django's per-value converters:
-    Django loads each ``timestamptz`` with a loader written in Python (to set its own tzinfo) and
-    decodes JSON with the standard library, together several times what the query costs. Here the
-    timestamps come from psycopg's own loader (C, in its binary build; aware, in the connection's
-    time zone, UTC) and JSON is decoded by orjson: the same values.
+
+def sql_literal(text: str) -> str:
+    """``text`` as an SQL string literal (``standard_conforming_strings``, Postgres' default since 9.1)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def json_object_sql(fields: Sequence[str], values: Mapping[str, str] | None = None) -> str:
+    """An SQL expression writing a paper row as the JSON object of ``fields``, in order: each field's
+    column (``values`` may give another SQL expression for a field); a timestamp as ``_ISO_UTC_SQL``."""
+    values = values or {}
+    parts = []
+    for name in fields:
+        field = Paper._meta.get_field(name)
+        column = f'"{field.column}"'  # type: ignore[union-attr]
+        value = values.get(name) or (
+            _ISO_UTC_SQL.format(column) if isinstance(field, DateTimeField) else column
+        )
+        parts.append(f"{sql_literal(name)}, {value}")
+    return f"json_build_object({', '.join(parts)})::text"
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A page of papers as a JSON array Postgres wrote (:class:`PublicRows`), for orjson to embed."""
+
+    fragment: orjson.Fragment
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+
+class PublicRows:
+    """``papers`` as pages of JSON objects of ``fields``, sliced like a queryset: a page of the list.
+
+    Postgres writes each paper's JSON object itself (:func:`json_object_sql`, one text column a
+    row), and the page is the objects joined into an array that the renderer embeds as it is
+    (``orjson.Fragment``): no value of 50-200 papers with abstracts is loaded into Python, put in a
+    dict and encoded again, which cost the worker several times what the query costs Postgres.
+    ``json_object`` is the expression (:func:`json_object_sql`, with the API's own values).
     """
 
     def __init__(
         self,
         papers: QuerySet[Paper] | Callable[[], QuerySet[Paper]],
-        fields: Sequence[str],
+        json_object: str,
         *,
         key: Hashable = None,
+        total: tuple[str, tuple[Any, ...]] | None = None,
     ) -> None:
         """``key``, when given, determines ``papers`` (e.g. a list's filters): the SQL of each page
         is then compiled once per process (the ORM spends more on compiling a page than Postgres
         on running it), not per request; ``papers`` may then be a function that builds the queryset,
         called only when a page's SQL is not compiled yet (building it costs as much again). A page
-        whose SQL has no parameters (an unfiltered list, in any ordering) is a prepared statement."""
+        whose SQL has no parameters of its own (an unfiltered list, in any ordering) is a prepared
+        statement. ``total`` is a query of one row and value, the number of papers when that is
+        stored (papers.facets.stored_total_query, SQL and parameters): :meth:`read_with_total`
+        reads it with a page, in one statement."""
         self._papers = papers
-        self.fields = tuple(fields)
+        self.json_object = json_object
         self.key = key
-        self._json = [isinstance(Paper._meta.get_field(name), JSONField) for name in self.fields]
+        self.total_query = total
+        #: A page read ahead by read_with_total, and the slice it is.
+        self._read: tuple[slice, JsonPage] | None = None
 
     @property
     def papers(self) -> QuerySet[Paper]:
@@ -249,45 +334,63 @@ class PublicRows:
         return self._papers
 
     def _sql(self, index: slice) -> tuple[str, tuple[Any, ...]]:
-        key = (self.key, self.fields, index.start, index.stop) if self.key is not None else None
+        key = (self.key, self.json_object, index.start, index.stop) if self.key is not None else None
         compiled = _COMPILED_PAGES.get(key) if key is not None else None
         if compiled is None:
-            sql, params = self.papers.values_list(*self.fields)[index].query.sql_with_params()
-            compiled = (sql, tuple(params))
-            if key is not None:
-                if len(_COMPILED_PAGES) >= MAX_COMPILED_PAGES:
-                    _COMPILED_PAGES.clear()  # rare (filters by day); starting over is cheap
-                _COMPILED_PAGES[key] = compiled
+            json_object = RawSQL(self.json_object, ())  # noqa: S611 - fixed SQL of our own (json_object_sql)
+            page = self.papers.annotate(page_json=json_object).values_list("page_json")
+            sql, params = page[index].query.sql_with_params()
+            compiled = _compiled(key, sql, tuple(params)) if key is not None else (sql, tuple(params))
         return compiled
 
     def _prepared(self, params: tuple[Any, ...]) -> bool:
         # A filter's values are parameters, and its plan depends on them (a rare topic or a common
-        # one): only a page without any is prepared.
+        # one): only a page without any is prepared (a stored total's are the key of one row).
         return self.key is not None and not params
 
     def bounded_count(self, limit: int) -> int:
         """How many papers there are, counting at most ``limit`` (only their ids are read)."""
         return int(self.papers.order_by().values("pk")[:limit].count())
 
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+    def read_with_total(self, index: slice) -> int:
+        """The number of papers (``total``), read in one statement with the page ``index``, which
+        is kept for when the paginator asks for it: one round trip instead of two."""
+        assert self.total_query is not None
+        total_sql, total_params = self.total_query
+        sql, params = self._sql(index)
+        # LEFT JOIN LATERAL: one row, the total, even when the page is empty; the page's own order.
+        statement = (
+            f"SELECT t.total, p.page_json FROM ({total_sql}) AS t(total) "  # noqa: S608 - our own SQL
+            f"LEFT JOIN LATERAL ({sql}) AS p ON true"
+        )
+        with prepared_cursor() if self._prepared(params) else connection.cursor() as cursor:
+            cursor.execute(statement, (*total_params, *params))
+            rows = cursor.fetchall()
+        page = [row[1] for row in rows if row[1] is not None]
+        self._read = (index, _json_page(page))
+        return int(rows[0][0])
+
+    def __getitem__(self, index: slice) -> JsonPage:
+        if self._read is not None:
+            read, page = self._read
+            # The page asked for, or the same start and all the rows read (the list's last page).
+            if read.start == index.start and (
+                read.stop == index.stop or len(page) <= index.stop - index.start
+            ):
+                return page
         try:
             sql, params = self._sql(index)
         except EmptyResultSet:  # papers.none(): a search that matches nothing
-            return []
+            return _json_page([])
         with prepared_cursor() if self._prepared(params) else connection.cursor() as cursor:
-            cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        decode = [(i, orjson.loads) for i, is_json in enumerate(self._json) if is_json]
-        result = []
-        fields = self.fields
-        for row in rows:
-            values = list(row)
-            for i, loads in decode:
-                if values[i] is not None:
-                    values[i] = loads(values[i])
-            result.append(dict(zip(fields, values, strict=True)))
-        return result
+        return _json_page([row[0] for row in rows])
+
+
+def _json_page(objects: list[str]) -> JsonPage:
+    """Papers' JSON objects as one array."""
+    return JsonPage(orjson.Fragment("[" + ",".join(objects) + "]"), len(objects))
 
 
 #: ``ORDERINGS`` as SQL (the ranked page is written as SQL, see RankedRows).
@@ -307,12 +410,11 @@ class RankedRows(PublicRows):
     together cost more than ranking the candidates.
     """
 
-    def __init__(self, page: RankedPage, fields: Sequence[str]) -> None:
-        super().__init__(Paper.objects.none(), fields)
+    def __init__(self, page: RankedPage, json_object: str) -> None:
+        super().__init__(Paper.objects.none(), json_object)
         self.page = page
 
     def _sql(self, index: slice) -> tuple[str, tuple[Any, ...]]:
-        columns = ", ".join(f'"{Paper._meta.get_field(name).column}"' for name in self.fields)
         params: list[Any] = [self.page.candidates]
         if self.page.ordering:
             order = _ORDERING_SQL[self.page.ordering]
@@ -325,7 +427,7 @@ class RankedRows(PublicRows):
         start = index.start or 0
         limit = "" if index.stop is None else f" LIMIT {int(index.stop) - int(start)}"
         sql = (
-            f'SELECT {columns} FROM "{Paper._meta.db_table}" WHERE id = ANY(%s::bigint[]) '  # noqa: S608
+            f'SELECT {self.json_object} FROM "{Paper._meta.db_table}" WHERE id = ANY(%s::bigint[]) '  # noqa: S608
             f"ORDER BY pinned DESC, {order}, id DESC{limit} OFFSET {int(start)}"
         )
         return sql, tuple(params)

@@ -110,3 +110,45 @@ def test_a_window_counter_expires_with_its_window() -> None:
     assert counted, "the hits were counted under the window's key"
     assert int(redis.get(counted[0])) in (1, 2)
     assert 0 < redis.ttl(counted[0]) <= limit.window_seconds + 1
+
+
+def test_a_large_limit_is_counted_in_batches_and_enforced_to_the_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from config import ratelimit
+    from portfolio_shared.errors import RateLimited
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_000_000.0)  # one window throughout
+    limit, client = ratelimit.FixedWindow("test-batch", 1000, 60), f"test-{uuid.uuid4().hex}"
+    key = cache.make_and_validate_key(f"ratelimit:test-batch:{client}:{1_000_000 // 60}")
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    batch = int(1000 * ratelimit.BATCH_SHARE)
+    for _ in range(batch - 1):
+        limit.hit(client)
+    assert redis.get(key) is None  # a partial batch costs no round trip
+    limit.hit(client)
+    assert int(redis.get(key)) == batch
+    for _ in range(1000 - batch):
+        limit.hit(client)
+    assert int(redis.get(key)) == 1000
+    with pytest.raises(RateLimited):
+        limit.hit(client)  # one past the limit: the batch is added before deciding
+    assert int(redis.get(key)) == 1001
+
+
+def test_hits_another_process_counted_refuse_a_client_within_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from config import ratelimit
+    from portfolio_shared.errors import RateLimited
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 2_000_000.0)
+    limit, client = ratelimit.FixedWindow("test-shared", 1000, 60), f"test-{uuid.uuid4().hex}"
+    key = cache.make_and_validate_key(f"ratelimit:test-shared:{client}:{2_000_000 // 60}")
+    cache._cache.get_client().set(key, 1000, ex=61)  # type: ignore[attr-defined]  # other workers' hits
+    allowed = 0
+    with pytest.raises(RateLimited):
+        for _ in range(1000):
+            limit.hit(client)
+            allowed += 1
+    assert allowed < int(1000 * ratelimit.BATCH_SHARE)

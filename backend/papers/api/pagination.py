@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.utils.functional import cached_property
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.pagination import StandardPagination
@@ -55,11 +56,8 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:  # type: ignore[override]
         return min(self._bounded_count, self.cap)
 
-    def page(self, number: Any) -> Any:
-        page = super().page(number)
-        # The last page within the cap may hold rows past it; cut them.
-        page.object_list = list(page.object_list)[: max(0, self.cap - page.start_index() + 1)]
-        return page
+    # No page reaches past the cap: Paginator.page ends the last one at ``count``, which is at most
+    # the cap (test_list's capped tests).
 
 
 class PaperPagination(StandardPagination):
@@ -67,13 +65,33 @@ class PaperPagination(StandardPagination):
     total: int | None = None
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        """Pages a :class:`papers.selectors.PublicRows` (sliced into rows, counted up to the cap)."""
+        """Pages a :class:`papers.selectors.PublicRows` (counted up to the cap): the page as its
+        :class:`papers.selectors.JsonPage`, not a list of rows."""
         searching = bool(str(request.query_params.get("search", "")).strip())
         cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
-        self.django_paginator_class = type(
-            "Capped", (CappedCountPaginator,), {"cap": cap, "total": self.total}
-        )
-        return super().paginate_queryset(queryset, request, view)
+        # DRF's own steps but the last, which would turn the page into a list of rows.
+        self.request = request
+        paginator = CappedCountPaginator(queryset, self.get_page_size(request))
+        paginator.cap, paginator.total = cap, self.total
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            raise NotFound(
+                self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            ) from exc
+        return self.page.object_list
+
+    def requested_slice(self, request: Any) -> slice | None:
+        """The rows of the page of a list without a search that ``request`` asks for by number, or
+        None (``last``, not a number, or past the cap: the paginator's own answer, a 404 for those
+        but ``last``)."""
+        number = request.query_params.get(self.page_query_param, "1")
+        if not number.isdigit() or not number.isascii() or int(number) < 1:
+            return None
+        size = self.get_page_size(request)
+        start = (int(number) - 1) * size
+        return slice(start, start + size) if start < COUNT_CAP else None
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)

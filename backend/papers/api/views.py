@@ -16,13 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.renderers import FastJSONRenderer, NativeDatetimeJSONRenderer
+from config.renderers import FastJSONRenderer
 from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
 from papers.api.pagination import PaperPagination
 from papers.api.serializers import (
     BULK_REQUEST_DESCRIPTION,
-    PUBLIC_FIELDS,
     PaperFacetsQuerySerializer,
     PaperFacetsSerializer,
     PaperFeedQuerySerializer,
@@ -30,7 +29,7 @@ from papers.api.serializers import (
     PapersBulkResultSerializer,
     PaperSerializer,
     SimilarPapersSerializer,
-    public_rows,
+    public_json_sql,
 )
 from papers.feeds import PapersAtomFeed
 from papers.services import upsert_papers
@@ -57,8 +56,9 @@ LIST_FILTERS = frozenset(PaperListQuerySerializer().fields)
 class PaperListView(ListAPIView):  # type: ignore[type-arg]
     serializer_class = PaperSerializer  # the schema's; pages are PaperSerializer's output built from rows
     pagination_class = PaperPagination
-    # Pages of 50-200 papers with abstracts; their datetimes are UTC (public_rows).
-    renderer_classes = [NativeDatetimeJSONRenderer]
+    # Pages of 50-200 papers with abstracts, written by Postgres (selectors.PublicRows) and embedded
+    # as they are by orjson.
+    renderer_classes = [FastJSONRenderer]
     # A public read: no authentication or throttle pass (the public-read limit is config.ratelimit's
     # middleware), set here so that no settings default adds one to this hot path; AllowAny (no
     # query, and the schema's `security: [{}]` says that no credentials are needed).
@@ -84,19 +84,26 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             results = selectors.paper_results(filters)
             ranked = results.ranked
             rows = (
-                selectors.RankedRows(ranked, PUBLIC_FIELDS)
+                selectors.RankedRows(ranked, public_json_sql())
                 if ranked is not None
-                else selectors.PublicRows(results.papers, PUBLIC_FIELDS)  # nothing matched
+                else selectors.PublicRows(results.papers, public_json_sql())  # nothing matched
             )
             total = results.total
         else:
             # A list without a search is the same SQL for the same filters: compiled once, and its
             # queryset built only to compile it (PublicRows).
-            rows = selectors.PublicRows(lambda: selectors.paper_list(filters), PUBLIC_FIELDS, key=filters)
-            total = facets.stored_total(filters)
+            total_query = facets.stored_total_query(filters)
+            rows = selectors.PublicRows(
+                lambda: selectors.paper_list(filters), public_json_sql(), key=filters, total=total_query
+            )
+            requested = self.paginator.requested_slice(request)  # type: ignore[union-attr]  # a PaperPagination
+            if total_query is not None and requested is not None:
+                total = rows.read_with_total(requested)
+            else:
+                total = None
         self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(public_rows(page))
+        return self.get_paginated_response(page.fragment)
 
 
 class PaperFacetsView(APIView):

@@ -134,3 +134,15 @@ def test_the_facets_of_a_search_say_when_they_count_only_its_ranked_candidates(
 def test_the_facets_of_a_search_that_matches_nothing_are_empty(api: APIClient, crowd: None) -> None:
     body = api.get("/api/papers/facets/", {"search": "0" * 200}).json()
     assert body["total"] == 0 and body["exact"] is True
+
+
+def test_the_last_page_within_the_list_cap_stops_at_the_cap(api: APIClient, crowd: None) -> None:
+    # 31 papers, a cap of 20 and pages of 3: page 7 is rows 19-20 (the total and a page of three are
+    # read ahead in one statement; the paginator's shorter last page is read again, not cut short).
+    body = api.get(URL, {"page_size": 3, "page": 7}).json()
+    assert (body["count"], body["count_capped"], body["next"]) == (4 * BOUND, True, None)
+    assert len(body["results"]) == 2
+    everything = api.get(URL, {"page_size": 4 * BOUND}).json()["results"]
+    assert [p["arxiv_id"] for p in body["results"]] == [p["arxiv_id"] for p in everything[18:20]]
+    short = api.get(URL, {"page_size": 3, "page": 2, "source": "arxiv"}).json()  # a stored view's 2nd page
+    assert [p["arxiv_id"] for p in short["results"]] == [p["arxiv_id"] for p in everything[3:6]]
