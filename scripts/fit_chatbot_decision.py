@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BLIND = ("h2", "h3", "h4", "h5")
 #: The L2 penalty on the standardised weights (chosen by the leave-one-part-out figures: 1, 10, 30, 100).
 L2 = 30.0
+#: Evidence that declines alone (chosen by the leave-one-part-out figures).
+VETOES: tuple[str, ...] = ("slot_missing", "asked_missing")
 
 
 def blind_part(q: Question, retired: set[str]) -> str:
@@ -109,13 +111,22 @@ def replay(
     return cases
 
 
-def fit(cases: list[Case]) -> dict[str, Any]:
-    """Logistic regression (IRLS, L2) on the cases a decision is made for; the threshold maximising
-    the mean of answer and decline accuracy on them."""
+def fit(cases: list[Case], vetoes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Logistic regression (IRLS, L2) on the cases a decision is made for (not vetoed); the
+    threshold maximising the mean of answer and decline accuracy on them."""
     from chatbot.decision import FEATURES
 
+    names = list(FEATURES)
+    index = [names.index(v) for v in vetoes]
     # A question to answer whose answer would be wrong either way teaches nothing: left out.
-    train = [c for c in cases if not c.empty and not c.forced and (c.expect == "decline" or c.answer_right)]
+    train = [
+        c
+        for c in cases
+        if not c.empty
+        and not c.forced
+        and (c.expect == "decline" or c.answer_right)
+        and not any(c.x[i] >= 1.0 for i in index)
+    ]
     x = np.array([c.x for c in train])
     y = np.array([1.0 if c.expect == "answer" else 0.0 for c in train])
     mean = x.mean(axis=0)
@@ -140,6 +151,7 @@ def fit(cases: list[Case]) -> dict[str, Any]:
         "coef": [round(float(v), 6) for v in w[1:]],
         "bias": round(float(w[0]), 6),
         "threshold": 0.5,
+        "vetoes": list(vetoes),
     }
     candidates = sorted({round(t, 3) for t in np.linspace(0.05, 0.95, 91)})
     model["threshold"] = max(
@@ -150,17 +162,18 @@ def fit(cases: list[Case]) -> dict[str, Any]:
 
 def evaluate(cases: list[Case], model: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """Right answers and right declines (right, of how many) when ``model`` decides."""
-    from chatbot.decision import FEATURES, probability
+    from chatbot.decision import FEATURES, probability, vetoed
 
     names = list(FEATURES)
     counts = {"answer": [0, 0], "decline": [0, 0]}
     for c in cases:
+        evidence = dict(zip(names, c.x, strict=True))
         if c.empty:
             right = c.decline_right
         elif c.forced:
             right = c.answer_right
         else:
-            answered = probability(dict(zip(names, c.x, strict=True)), model) >= model["threshold"]
+            answered = not vetoed(evidence, model) and probability(evidence, model) >= model["threshold"]
             right = c.answer_right if answered else c.decline_right
         counts[c.expect][0] += int(right)
         counts[c.expect][1] += 1
@@ -184,6 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "trace", type=Path, help="the eval harness's per-question trace (trace.questions.jsonl)"
     )
+    parser.add_argument(
+        "--veto",
+        nargs="*",
+        default=list(VETOES),
+        help=f"evidence that declines alone, not weighed (default: {' '.join(VETOES)})",
+    )
+    parser.add_argument("--drop", nargs="*", default=[], help="evidence left out (to measure what it adds)")
     parser.add_argument("--cases", type=Path, help="write every replayed question here (for reading)")
     parser.add_argument("--dry-run", action="store_true", help="print the figures, write no weights")
     args = parser.parse_args(argv)
@@ -197,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     questions = {q.id: q for q in load_questions() if q.part == "tuning"}
     rows = [r for r in rows if r["id"] in questions]
     cases = replay(rows, questions, load_sources())
+    if args.drop:  # as if the evidence were never gathered: its neutral value everywhere
+        from chatbot.decision import FEATURES
+
+        names = list(FEATURES)
+        for case in cases:
+            for name in args.drop:
+                case.x[names.index(name)] = FEATURES[name]
     for case in cases:
         case.part = blind_part(questions[case.id], retired)
     untraced = len(questions) - len(cases)
@@ -205,14 +232,14 @@ def main(argv: list[str] | None = None) -> int:
     total = {"answer": [0, 0], "decline": [0, 0]}
     for part in ("h1", "h2", "h3", "h4", "h5"):
         held = [c for c in cases if c.part == part]
-        model = fit([c for c in cases if c.part != part])
+        model = fit([c for c in cases if c.part != part], tuple(args.veto))
         figures = evaluate(held, model)
         for k in total:
             total[k][0] += figures[k][0]
             total[k][1] += figures[k][1]
         print(line(f"  {part} (t={model['threshold']:.2f})", figures))
     print(line("  all five folds", {k: (v[0], v[1]) for k, v in total.items()}))
-    model = fit(cases)
+    model = fit(cases, tuple(args.veto))
     print("\nin sample (fitted and scored on all tuning):")
     for part in ("original", "h1", "h2", "h3", "h4", "h5"):
         print(line(f"  {part}", evaluate([c for c in cases if c.part == part], model)))

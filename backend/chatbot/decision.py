@@ -105,7 +105,8 @@ def vector(evidence: dict[str, float]) -> list[float]:
 
 @cache
 def weights() -> dict[str, Any]:
-    """The fitted model: ``features``, ``mean``, ``scale``, ``coef``, ``bias``, ``threshold``."""
+    """The fitted model: ``features``, ``mean``, ``scale``, ``coef``, ``bias``, ``threshold``,
+    ``vetoes``."""
     model: dict[str, Any] = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     if model["features"] != list(FEATURES):
         raise RuntimeError(f"{WEIGHTS_PATH.name} was fitted on other features; re-run the fit command.")
@@ -135,4 +136,13 @@ def answerable(assessment: Assessment, question: Question, *, follow_up: bool = 
     if assessment.evidence.get("neighbour"):
         return True
     evidence = evidence_of(assessment, question, follow_up=follow_up)
-    return probability(evidence) >= weights()["threshold"]
+    model = weights()
+    if vetoed(evidence, model):
+        return False
+    return probability(evidence, model) >= model["threshold"]
+
+
+def vetoed(evidence: dict[str, float], model: dict[str, Any]) -> bool:
+    """Whether a veto of ``model`` (evidence the fit found to decline alone, leave-one-part-out:
+    e.g. an identifier or a slot word no passage holds) is present."""
+    return any(evidence.get(name, 0.0) >= 1.0 for name in model.get("vetoes", ()))
