@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
-from chatbot import decision, relevance
+from chatbot import decision, relevance, trace
 from chatbot.question import analyse
 from chatbot.relevance import Assessment
 from chatbot.retrieval import Passage
@@ -115,3 +117,27 @@ def test_the_evidence_counts_what_the_passages_hold() -> None:
     assert evidence["name_missing"] == 0.0
     named = relevance.assess(analyse("did the feature store ship at Google?"), [STORE], limit=5).evidence
     assert named["name_missing"] == 1.0 and named["slot_missing"] == 1.0
+
+
+def test_a_traced_question_reads_back_as_the_same_passages(tmp_path: Path) -> None:
+    section = Passage(
+        text="How it works: chunks are embedded.",
+        title="Grounded RAG assistant",
+        url="/projects/rag",
+        source_type="content",
+        page=3,
+        score=0.25,
+        heading_path=("Grounded RAG assistant", "How it works"),
+        kind="project",
+        document_key="project:rag",
+        vector=0.41,
+        keyword_rank=2,
+        chunk_index=1,
+    )
+    path = tmp_path / "trace.jsonl"
+    trace.record(str(path), "how does it work", "how does it work", "Priya Rao", [STORE, section], [section])
+    trace.record(str(path), "and evalkit?", None, "Priya Rao", [], [])
+    first, second = (json.loads(line) for line in path.read_text().splitlines())
+    assert trace.passages(first["passages"]) == [STORE, section]
+    assert trace.passages(first["more"]) == [section]
+    assert first["owner"] == "Priya Rao" and second["message"] is None and second["passages"] == []
