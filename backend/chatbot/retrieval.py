@@ -7,7 +7,8 @@ high as the best hit of a good one.
 
 A question is searched as asked and, when its type points at a kind of document (the tech stack,
 the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
-requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
+requests at once. :func:`chatbot.relevance.assess` orders the passages and gathers the evidence
+whether they answer the question; :func:`chatbot.decision.answerable` decides (:func:`select`).
 Within one paper (``paper_id``) a hit is relevant when its keyword side covers at least
 ``CHATBOT_TERM_COVERAGE`` of the question (``scores.keyword_coverage``: one shared common word is a
 keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``. Every search drops the texts of
