@@ -307,8 +307,9 @@ def log(message: str) -> None:
 
 
 @contextmanager
-def eval_stack() -> Iterator[Stack]:
-    """The stack with the set's content, papers and PDF indexed (stopped and dropped on exit)."""
+def eval_stack(trace: Path | None = None) -> Iterator[Stack]:
+    """The stack with the set's content, papers and PDF indexed (stopped and dropped on exit);
+    ``trace``: core appends each question's retrieved passages to this file (``chatbot.trace``)."""
     with tempfile.TemporaryDirectory(prefix="portfolio-eval-") as tmp:
         log(f"starting {', '.join(PROCESSES)}")
         begun = time.monotonic()
@@ -321,6 +322,7 @@ def eval_stack() -> Iterator[Stack]:
             CHATBOT_RATE_LIMIT="1000000",
             OUTBOX_POLL_INTERVAL="0.5",
             OUTBOX_BACKOFF_BASE="0.5",
+            CHATBOT_TRACE_PATH=str(trace.resolve()) if trace else "",
         ) as env:
             stack = Stack(env)
             try:
@@ -368,10 +370,24 @@ def ask(stack: Stack, q: Question, sources: dict[str, Source]) -> Result:
     return result
 
 
-def run(stack: Stack, questions: Sequence[Question], sources: dict[str, Source]) -> list[Result]:
+def run(
+    stack: Stack, questions: Sequence[Question], sources: dict[str, Source], trace: Path | None = None
+) -> list[Result]:
+    """Ask and score every question; with ``trace``, the line core traced for each scored question
+    (the last one it appended while the question and its ``previous`` ones were asked) is kept as
+    ``trace.questions.jsonl`` under the question's id, for the decision's fit command."""
     results = []
+    kept = trace.with_suffix(".questions.jsonl") if trace else None
+    if kept:
+        kept.write_text("")
     for n, q in enumerate(questions, start=1):
+        before = len(trace.read_text(encoding="utf-8").splitlines()) if trace and trace.exists() else 0
         results.append(ask(stack, q, sources))
+        if trace and kept:
+            lines = trace.read_text(encoding="utf-8").splitlines()[before:]
+            if lines:
+                with kept.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps({"id": q.id, **json.loads(lines[-1])}, ensure_ascii=False) + "\n")
         if n % 20 == 0:
             log(f"{n}/{len(questions)} asked")
     return results
@@ -417,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--json", type=Path, help="write the figures and every result to this file")
     parser.add_argument("--verbose", action="store_true", help="list every failed question and why")
+    parser.add_argument(
+        "--trace", type=Path, help="core appends each question's passages here (the decision's fit data)"
+    )
     args = parser.parse_args(argv)
     parts = PARTS if args.part == "all" else (args.part,)
     sources = load_sources()
@@ -424,9 +443,11 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     # No stack for no questions: a branch whose held-out part was retired before the next one is merged.
     if questions:
-        with eval_stack() as stack:
+        if args.trace:
+            args.trace.write_text("")
+        with eval_stack(args.trace) as stack:
             started = time.monotonic()
-            results = run(stack, questions, sources)
+            results = run(stack, questions, sources, args.trace)
             log(f"{len(questions)} questions in {time.monotonic() - started:.0f} s")
     figures = report(results, parts, args.verbose)
     if args.json:

@@ -37,8 +37,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-
 from chatbot.question import MEASURES, SOFT, Question, Term, edits_within, typos
 from chatbot.text import stem, vocabulary, words
 
@@ -135,49 +133,78 @@ def _idf(terms: Sequence[Term], features: Sequence[Features]) -> dict[str, float
     }
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The passages that may answer a question, best first, and the evidence whether they do.
+
+    ``evidence`` holds the floor's signals as numbers (:data:`chatbot.decision.FEATURES`): what share
+    of the question's terms the passages hold, whether a name, a slot word, an identifier, a figure
+    or a link the question asks for is missing, the retrieval scores, the question's shape. Whether
+    the question is answered is :func:`chatbot.decision.answerable`'s call, not a rule's."""
+
+    passages: list[Passage]
+    evidence: dict[str, float]
+
+
 def rank(
     question: Question, passages: Sequence[Passage], *, limit: int, own: Question | None = None
 ) -> list[Passage]:
-    """The passages that answer ``question``, best first, at most ``limit``; none when the question
-    falls under the floor (see module docstring). ``own``: a follow-up as typed, without the earlier
-    subject ``question`` carries; its own firm terms must meet the floor by themselves."""
+    """The passages that answer ``question``, best first, at most ``limit``; none when the learned
+    decision (:mod:`chatbot.decision`) declines the question on its evidence (:func:`assess`)."""
+    from chatbot import decision
+
+    assessment = assess(question, passages, limit=limit, own=own)
+    return assessment.passages if decision.answerable(assessment, question, follow_up=own is not None) else []
+
+
+def assess(
+    question: Question, passages: Sequence[Passage], *, limit: int, own: Question | None = None
+) -> Assessment:
+    """The passages ordered by the rerank (see module docstring), at most ``limit``, and the
+    evidence whether they answer ``question``. ``own``: a follow-up as typed, without the earlier
+    subject ``question`` carries; its own firm terms are counted by themselves."""
     if question.about_owner:  # "what's his phone number?" is not answered by a paper about phones
         passages = [p for p in passages if not p.from_papers]
     if not passages:
-        return []
+        return Assessment([], {})
     # "whats his job at lumen" then "and before that?": the journey entry next to the subject's.
     if own is not None and own.asks_for_a_neighbour and own.order:
         neighbour = journey_neighbour(question, passages, own.order)
         if neighbour is not None:
-            return [neighbour]
+            return Assessment([neighbour], {"neighbour": 1.0})
     question = correct(question, passages)
-    passages = _holding_the_asked_for(question, passages)
-    if not passages:
-        return []
+    evidence: dict[str, float] = {}
+    holding = _holding_the_asked_for(question, passages)
+    # "How fast does the 7B model run?": no passage holds the identifier or the counted thing.
+    evidence["asked_missing"] = float(not holding)
+    passages = holding or list(passages)
     features = [_features(question, p) for p in passages]
     idf = _idf(question.terms, features)
     total = sum(idf.values())
     required = [t for t in question.terms if t.stem not in SOFT]
+    evidence["no_firm_terms"] = float(not required)
+    evidence["terms"] = math.log1p(len(required))
     if required:
         held_by = {t.stem for t in required if any(t.within(f.body) for f in features)}
         # "langchain or llamaindex": either alternative found answers for both.
         found = held_by | {t.stem for t in required if t.either in held_by}
-        if any(t.name and t.stem not in found for t in required):
-            return []
+        missing = [t for t in required if t.stem not in found]
+        evidence["coverage"] = len(found) / len(required)
+        weight = sum(idf[t.stem] for t in required)
+        evidence["coverage_idf"] = sum(idf[t.stem] for t in required if t.stem in found) / weight
+        evidence["missing"] = math.log1p(len(missing))
+        evidence["name_missing"] = float(any(t.name for t in missing))
         texts = [" ".join([p.title, *p.heading_path, p.text]) for p in passages]
-        if any(
-            t.slot and t.either not in held_by and not any(t.named_in(text) for text in texts)
-            for t in required
-        ):
-            return []
-        if len(found) / len(required) < settings.CHATBOT_TERM_COVERAGE:
-            return []
+        evidence["slot_missing"] = float(
+            any(
+                t.slot and t.either not in held_by and not any(t.named_in(text) for text in texts)
+                for t in required
+            )
+        )
         # "feature store lite" then "does it use redis?": the subject is found, redis is not.
         mine = [t for t in (correct(own, passages).terms if own else ()) if t.stem not in SOFT]
-        if mine and sum(any(t.within(f.body) for f in features) for t in mine) / len(mine) < (
-            settings.CHATBOT_TERM_COVERAGE
-        ):
-            return []
+        if mine:
+            evidence["own_coverage"] = sum(any(t.within(f.body) for f in features) for t in mine) / len(mine)
         # "Is it on github?": a question asking for where its subject's code or demo lives is
         # answered by a link, and no passage of the subject holds one.
         if question.asks_for_link and {i.name for i in question.intents} <= {"code", "contact"}:
@@ -186,32 +213,33 @@ def rank(
                 for p, f in zip(passages, features, strict=True)
                 if any(t.within(f.body) for t in required)
             ]
-            if links and not any(links):
-                return []
+            evidence["link_missing"] = float(bool(links) and not any(links))
         # "What accuracy did his model at X get?": a measure is a figure, and none of the passages
         # holding most of the question's terms states one (years aside).
         if any(t.stem in MEASURES for t in question.terms):
             counts = [sum(t.within(f.body) for t in required) for f in features]
-            if not any(
-                _FIGURE.search(_YEARS.sub(" ", p.text))
-                for p, n in zip(passages, counts, strict=True)
-                if n == max(counts)
-            ):
-                return []
+            evidence["figure_missing"] = float(
+                not any(
+                    _FIGURE.search(_YEARS.sub(" ", p.text))
+                    for p, n in zip(passages, counts, strict=True)
+                    if n == max(counts)
+                )
+            )
         # Three terms or more, each in some hit, may still be in no one place: a question about
         # "MedProbe's radiology reports" is not answered by MedProbe and by evalkit's reports.
-        if (
-            len(required) >= 3
-            and max(sum(_holds(t, required, f.body) for t in required) for f in features) < len(required) / 2
-        ):
-            return []
+        evidence["together"] = max(
+            sum(_holds(t, required, f.body) for t in required) for f in features
+        ) / len(required)
     elif question.terms:  # only vague words: "what's his take on latency?" yes, "how old is he?" no
         # ... and "what's his strongest language?": the tech stack states strengths in figures.
         held = any(t.within(f.body) for t in question.terms for f in features)
-        if not question.intents or not (held or any(f.kind_match for f in features)):
-            return []
-    elif not (question.intents or question.kinds) or not any(f.kind_match for f in features):
-        return []
+        evidence["vague_unheld"] = float(
+            not question.intents or not (held or any(f.kind_match for f in features))
+        )
+    else:
+        evidence["untyped"] = float(
+            not (question.intents or question.kinds) or not any(f.kind_match for f in features)
+        )
     answer = question.answer_stems
     scored: list[tuple[float, int, Passage]] = []
     # Documents a passage of which holds a firm term: their section the question names in its own
@@ -246,14 +274,27 @@ def rank(
         )
         scored.append((score, order, passage))
     if not scored:
-        return []
+        return Assessment([], evidence)
     scored.sort(key=lambda item: (-item[0], item[1]))
     best = scored[0][0]
-    return [
+    top = scored[0][2]
+    top_feature = features[scored[0][1]]
+    evidence["score"] = best
+    evidence["vector"] = max(top.vector or 0.0, 0.0)
+    evidence["max_vector"] = max(max(p.vector or 0.0, 0.0) for _, _, p in scored)
+    evidence["keyword"] = 1.0 / top.keyword_rank if top.keyword_rank else 0.0
+    evidence["kind_match"] = float(top_feature.kind_match)
+    evidence["top_terms"] = (
+        sum(idf[t.stem] for t in question.terms if t.within(top_feature.body)) / total if total else 0.0
+    )
+    evidence["top_title"] = float(any(t.within(top_feature.head) for t in question.terms))
+    evidence["from_papers"] = float(top.from_papers)
+    ranked = [
         replace(passage, score=round(score, 6))
         for score, _, passage in scored[:limit]
         if score >= RELATIVE_CUT * best
     ]
+    return Assessment(ranked, evidence)
 
 
 _MONTHS = [

@@ -7,7 +7,8 @@ high as the best hit of a good one.
 
 A question is searched as asked and, when its type points at a kind of document (the tech stack,
 the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
-requests at once. :func:`chatbot.relevance.rank` then applies the floor and orders the passages.
+requests at once. :func:`chatbot.relevance.assess` orders the passages and gathers the evidence
+whether they answer the question; :func:`chatbot.decision.answerable` decides (:func:`select`).
 Within one paper (``paper_id``) a hit is relevant when its keyword side covers at least
 ``CHATBOT_TERM_COVERAGE`` of the question (``scores.keyword_coverage``: one shared common word is a
 keyword hit too) or its cosine reaches ``CHATBOT_VECTOR_FLOOR``. Every search drops the texts of
@@ -17,13 +18,14 @@ hidden papers (metadata kind ``paper``) the index may still hold.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from chatbot import relevance
-from chatbot.question import analyse, expand
+from chatbot import decision, relevance, trace
+from chatbot.question import Question, analyse, expand
 from config.upstreams import call
 from content.models import Profile
 from papers.models import Paper
@@ -192,13 +194,15 @@ def owner_name() -> str:
 
 def steered(query: str, message: str | None = None) -> list[Passage]:
     """The passages that answer ``query``, best first: the plain search and the one restricted to
-    the kind of document the question's type asks for, merged, then floored and reranked.
+    the kind of document the question's type asks for, merged, then reranked and judged
+    (:func:`select`); none when the question is declined.
 
     ``message`` is what the visitor typed when ``query`` adds an earlier turn's subject to it (a
-    follow-up): what it asks of that subject must itself be found ("does it use redis?")."""
+    follow-up): what it asks of that subject is judged by itself ("does it use redis?")."""
     subject = owner_name()
     question = analyse(query, owner_name=subject)
     own = analyse(message, owner_name=subject) if message and message != query else None
+    asked = query
     query = expand(query)  # "k8s", "feb 2024", "whos": searched as the words documents use
     bodies = [_body(query, CANDIDATES, {}, subject)]
     filters = question.filters()
@@ -214,19 +218,45 @@ def steered(query: str, message: str | None = None) -> list[Passage]:
             if key not in seen:
                 seen.add(key)
                 passages.extend(_passages(hit))
-    ranked = relevance.rank(question, passages, limit=SEARCH_K, own=own)
-    # The subject is found but not what is asked about it ("how fast is the RAG assistant?" finds
-    # its summary, not its latency table): read more of the subject's document.
+    fetched: list[Passage] = []
+
+    def more(key: str) -> list[Passage]:
+        (hits,) = _search([_body(query, SEARCH_K, {"document_key": key}, subject)])
+        fetched.extend(p for hit in hits for p in _passages(hit))
+        return fetched
+
+    ranked = select(question, own, passages, more)
+    if settings.CHATBOT_TRACE_PATH:
+        trace.record(settings.CHATBOT_TRACE_PATH, asked, message, subject, passages, fetched)
+    return ranked
+
+
+def select(
+    question: Question, own: Question | None, passages: list[Passage], more: Callable[[str], list[Passage]]
+) -> list[Passage]:
+    """The passages of ``passages`` that answer ``question``, best first (:func:`assessed`); none
+    when :func:`chatbot.decision.answerable` declines it."""
+    assessment = assessed(question, own, passages, more)
+    return assessment.passages if decision.answerable(assessment, question, follow_up=own is not None) else []
+
+
+def assessed(
+    question: Question, own: Question | None, passages: list[Passage], more: Callable[[str], list[Passage]]
+) -> relevance.Assessment:
+    """``passages`` reranked with the evidence whether they answer ``question``. When the best
+    passage's document is the subject but none of its passages holds what is asked about it ("how
+    fast is the RAG assistant?" finds its summary, not its latency table), ``more(document_key)``
+    reads more of that document (a search restricted to it) and the whole is assessed again."""
+    assessment = relevance.assess(question, passages, limit=SEARCH_K, own=own)
+    ranked = assessment.passages
     if ranked and ranked[0].document_key and relevance.unanswered(question, ranked):
-        key = ranked[0].document_key
-        (more,) = _search([_body(query, SEARCH_K, {"document_key": key}, subject)])
         seen = {(p.document_key, p.chunk_index, p.page) for p in passages}
         extra = [
-            p for hit in more for p in _passages(hit) if (p.document_key, p.chunk_index, p.page) not in seen
+            p for p in more(ranked[0].document_key) if (p.document_key, p.chunk_index, p.page) not in seen
         ]
         if extra:
-            ranked = relevance.rank(question, passages + extra, limit=SEARCH_K, own=own)
-    return ranked
+            assessment = relevance.assess(question, passages + extra, limit=SEARCH_K, own=own)
+    return assessment
 
 
 def retrieve(query: str, *, paper_id: str | None = None, message: str | None = None) -> list[Passage]:

@@ -56,6 +56,9 @@ class CoreSettings(ServiceSettings):
     #: Chatbot questions one visitor (client address) may ask per window.
     chatbot_rate_limit: int = Field(default=20, ge=1, alias="CHATBOT_RATE_LIMIT")
     chatbot_rate_window_seconds: int = Field(default=60, ge=1, alias="CHATBOT_RATE_WINDOW_SECONDS")
+    #: Development only: each chatbot question's retrieved passages are appended to this JSON-lines
+    #: file (what ``scripts.fit_chatbot_decision`` fits on; ``make eval ARGS="--trace …"`` sets it).
+    chatbot_trace_path: str = Field(default="", alias="CHATBOT_TRACE_PATH")
     #: Webhook receipts (the dedupe record of each webhook-id) are deleted after this many days.
     webhook_receipt_retention_days: float = Field(default=30, gt=0, alias="WEBHOOK_RECEIPT_RETENTION_DAYS")
     #: Public API reads (GET/HEAD under /api/) one client address may make per window; 0: no limit.

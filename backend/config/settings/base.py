@@ -246,9 +246,11 @@ CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 CHATBOT_VECTOR_FLOOR = 0.5
 # Without per-side scores (an older /search), the fused RRF score must reach this.
 CHATBOT_FUSED_FLOOR = 0.0
-# A question is declined when its content terms found in the retrieved text weigh less than this
-# share of all its terms (chatbot.relevance; calibrated on the evaluation set's tuning part).
+# Within one paper (paper_id), a hit counts when its keyword side covers this share of the question
+# (the document processor's keyword_coverage) or its cosine reaches CHATBOT_VECTOR_FLOOR.
 CHATBOT_TERM_COVERAGE = 0.6
+# Development only: the chatbot appends each question's retrieved passages here (chatbot.trace).
+CHATBOT_TRACE_PATH = env.chatbot_trace_path
 CHATBOT_RATE_LIMIT = env.chatbot_rate_limit
 CHATBOT_RATE_WINDOW_SECONDS = env.chatbot_rate_window_seconds
 CHATBOT_CONVERSATION_TURNS = 5
