@@ -35,9 +35,7 @@ def test_full_jitter_stays_within_zero_and_the_cap(attempt: int, base: float, ma
 
 
 @given(st.integers(1, 200), st.floats(0.001, 100), st.floats(0.001, 100_000))
-def test_the_ceiling_never_shrinks_from_try_to_try(
-    attempt: int, base: float, maximum: float
-) -> None:
+def test_the_ceiling_never_shrinks_from_try_to_try(attempt: int, base: float, maximum: float) -> None:
     assert backoff_cap(attempt, base, maximum) <= backoff_cap(attempt + 1, base, maximum)
 
 
