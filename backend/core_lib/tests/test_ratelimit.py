@@ -97,7 +97,7 @@ def test_a_window_counter_expires_with_its_window() -> None:
 
     from django.core.cache import cache
 
-    from config.ratelimit import public_reads
+    from core_lib.ratelimit import public_reads
 
     limit, client = public_reads(), f"test-{uuid.uuid4().hex}"
     started = int(time.time() // limit.window_seconds)

@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.urls import reverse
 from rest_framework import serializers
 
-from config.query import QuerySerializer
+from core_lib.query import QuerySerializer
 from papers.models import Paper
 from papers.selectors import ORDERINGS, PaperFilters
 from portfolio_shared.schemas import MAX_BULK_PAPERS
@@ -79,7 +79,7 @@ class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 def public_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of ``PUBLIC_FIELDS`` (papers.selectors.PublicRows) made :class:`PaperSerializer`'s
     output in place, but for ``published`` and ``updated``, left as aware UTC datetimes for the
-    renderer to write (config.renderers.NativeDatetimeJSONRenderer: the same text as ``_iso``).
+    renderer to write (core_lib.renderers.NativeDatetimeJSONRenderer: the same text as ``_iso``).
     A page of 50-200 papers skips a serializer call and two ``isoformat`` calls per paper."""
     for row in rows:
         if row["thumbnail"]:
