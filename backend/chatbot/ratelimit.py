@@ -1,10 +1,10 @@
-"""The chatbot's per-visitor rate limit (a :class:`config.ratelimit.FixedWindow`)."""
+"""The chatbot's per-visitor rate limit (a :class:`core_lib.ratelimit.FixedWindow`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from config.ratelimit import FixedWindow
+from core_lib.ratelimit import FixedWindow
 
 
 def check(visitor: str) -> None:

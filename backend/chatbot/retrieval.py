@@ -26,8 +26,8 @@ from django.conf import settings
 
 from chatbot import decision, relevance, trace
 from chatbot.question import Question, analyse, expand
-from config.upstreams import call
 from content.models import Profile
+from core_lib.upstreams import call
 from papers.models import Paper
 from portfolio_shared.clients import DocumentsClient
 from portfolio_shared.errors import NotFound, UpstreamError

@@ -6,7 +6,7 @@ Failed logins are counted per (username, client address) in the Django cache (Re
 ``ADMIN_LOGIN_MAX_FAILURES`` failures within ``ADMIN_LOGIN_LOCKOUT_SECONDS`` that pair is refused
 with 429 — even with the right password — until the window, which starts at the first failure,
 ends. The address is the visitor's behind ``TRUSTED_PROXY_COUNT`` proxies
-(``config.ratelimit.limit_key``: an IPv6 address counts as its /64), so keying on the pair means a
+(``core_lib.ratelimit.limit_key``: an IPv6 address counts as its /64), so keying on the pair means a
 guesser cannot lock the owner out from another network. A successful login clears the pair's count.
 Redis being down (or silent) turns the throttle off, logged, rather than locking the owner out of
 the admin.
@@ -28,7 +28,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from config.ratelimit import limit_key
+from core_lib.ratelimit import limit_key
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Views declare the errors particular to them (``404``, ``503`` ...), often with a
 this hook adds the ``ErrorEnvelope`` component, gives every 4xx/5xx response that body, and adds
 the errors every operation can answer: 500 always, 404 with path parameters, 400/422 with a request
 body, 422 with query parameters, 401/403 when the operation requires authentication, 429 on public
-reads (``config.ratelimit``).
+reads (``core_lib.ratelimit``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from config.ratelimit import is_public_read
+from core_lib.ratelimit import is_public_read
 from portfolio_shared.errors import ErrorEnvelope
 
 ENVELOPE = "ErrorEnvelope"

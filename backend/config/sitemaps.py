@@ -1,6 +1,6 @@
 """Every sitemap section of the site, by name. ``/sitemap.xml`` is their index.
 
-An app adds its section here (e.g. ``"projects": ProjectSitemap``, a ``config.sitemap_base.SiteSitemap``
+An app adds its section here (e.g. ``"projects": ProjectSitemap``, a ``core_lib.sitemap_base.SiteSitemap``
 whose ``location`` is the SPA path); each section is served at ``/sitemap-<name>.xml`` (paged by its
 ``limit``), and the index lists every page.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
 
-from config.sitemap_base import SiteSitemap
 from content.sitemaps import ProjectSitemap
+from core_lib.sitemap_base import SiteSitemap
 from papers.sitemaps import PaperSitemap
 
 

@@ -2,7 +2,7 @@
 
 uvicorn's worker, with uvicorn's own proxy-header handling off: uvicorn would otherwise take the
 client address from ``X-Forwarded-For`` whenever the peer is local, while core reads that header
-itself, trusting only ``TRUSTED_PROXY_COUNT`` hops (config/ratelimit.py), as under the sync worker.
+itself, trusting only ``TRUSTED_PROXY_COUNT`` hops (core_lib/ratelimit.py), as under the sync worker.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from config.sitemap_base import SiteSitemap
 from content.index_documents import SPA_PATHS
 from content.models import Project
+from core_lib.sitemap_base import SiteSitemap
 
 
 class ProjectSitemap(SiteSitemap):

@@ -23,8 +23,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from config.admin_base import ReadOnlyAdmin
 from content.models import IndexRecord
+from core_lib.admin_base import ReadOnlyAdmin
 from documents import processor, services
 from documents.forms import AskIndexForm, GithubRepoForm, PdfUploadForm
 from documents.models import Document, ProcessingJob

@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import DocumentsClient, RetryPolicy, Submitted
 from portfolio_shared.schemas import JobAccepted
 from portfolio_shared.schemas import ProcessingJob as JobStatus

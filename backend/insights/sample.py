@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import AnalyticsClient, RetryPolicy
 
 #: Writing a week of events through the real intake takes a second or two; a busy machine more.

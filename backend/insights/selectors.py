@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import AnalyticsClient, ScraperClient
 from portfolio_shared.errors import PortfolioError
 

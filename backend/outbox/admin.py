@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from config.admin_base import ReadOnlyAdmin
+from core_lib.admin_base import ReadOnlyAdmin
 from outbox import senders
 from outbox.models import OutboxMessage
 from portfolio_shared.errors import PortfolioError, ServiceUnavailable

@@ -1,6 +1,6 @@
 """The three outboxes the admin shows: core's own, read with the shared SQL on core's connection,
 and the scraper's and the document processor's, read over their ``/outbox/messages`` routes with
-core's service token (``config.upstreams.call``). Every failure is a ``PortfolioError`` for the
+core's service token (``core_lib.upstreams.call``). Every failure is a ``PortfolioError`` for the
 admin to show (the peer's envelope, or 503 when it is down)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import DocumentsClient, RetryPolicy, ScraperClient
 from portfolio_shared.clients.outbox import OutboxClientMixin
 from portfolio_shared.outbox.inspect import discard, outbox_page, retry_now

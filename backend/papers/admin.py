@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from accounts import sample_data
 from papers import cache, indexing
-from papers.models import Paper, ScraperJob
+from papers.models import Paper, ScrapeJob
 
 
 class _ArrayValueFilter(admin.SimpleListFilter):
@@ -119,7 +119,7 @@ class PaperAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(request, f"Not removed: {line}", messages.ERROR)
 
 
-@admin.register(ScraperJob)
+@admin.register(ScrapeJob)
 class ScraperJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Read-only: the scraper owns these jobs; the mirror only follows its webhooks."""
 
@@ -131,8 +131,8 @@ class ScraperJobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: ScraperJob | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: ScrapeJob | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: ScraperJob | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: ScrapeJob | None = None) -> bool:
         return False

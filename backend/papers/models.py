@@ -153,7 +153,7 @@ class TitleTerm(models.Model):
         return self.term
 
 
-class ScraperJob(models.Model):
+class ScrapeJob(models.Model):
     """Core's mirror of a scraper job, kept by ``scraper.job.completed`` webhooks."""
 
     job_id = models.CharField(max_length=200, unique=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from papers import cache, indexing
 from papers.merge import UPSERT_SQL
 from papers.models import Paper as StoredPaper
-from papers.models import ScraperJob
+from papers.models import ScrapeJob
 from papers.sample import hide_sample_papers
 from portfolio_shared.schemas import (
     ClassifyPaper,
@@ -67,13 +67,13 @@ def record_scraper_job(*, event: ScraperJobCompleted) -> bool:
         "errors": [error.model_dump(mode="json") for error in event.errors],
         "last_webhook_at": timezone.now(),
     }
-    job = ScraperJob.objects.select_for_update().filter(job_id=event.job_id).first()
+    job = ScrapeJob.objects.select_for_update().filter(job_id=event.job_id).first()
     if job is None:
         # get_or_create: a concurrent first delivery of the same job inserts once; the loser re-checks.
-        job, created = ScraperJob.objects.get_or_create(job_id=event.job_id, defaults=values)
+        job, created = ScrapeJob.objects.get_or_create(job_id=event.job_id, defaults=values)
         if created:
             return True
-        job = ScraperJob.objects.select_for_update().get(pk=job.pk)
+        job = ScrapeJob.objects.select_for_update().get(pk=job.pk)
     if event.finished_at < job.finished_at:
         return False
     for field, value in values.items():

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from papers import cache as papers_cache
 from papers import selectors
 from papers.api.serializers import PUBLIC_FIELDS, PaperSerializer

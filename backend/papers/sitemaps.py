@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from config.sitemap_base import SiteSitemap
+from core_lib.sitemap_base import SiteSitemap
 from papers.links import paper_path
 from papers.models import Paper
 

@@ -3,7 +3,7 @@ the sample papers' topics at load time)."""
 
 from __future__ import annotations
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import RetryPolicy, ScraperClient
 from portfolio_shared.schemas import ClassifyPaper, PaperTopics
 

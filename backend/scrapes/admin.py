@@ -2,7 +2,7 @@
 included), re-run a failed source, and edit the relevance keywords the scraper scores with.
 
 The jobs are read from the scraper's API at each page view (``scrapes.scraper``), not mirrored:
-``papers.ScraperJob`` keeps the finished ones core was told about. A small script
+``papers.ScrapeJob`` keeps the finished ones core was told about. A small script
 (``scrapes/live.js``) polls the admin's JSON views of the same reads and updates the page while a
 job runs. A scraper that is down or refuses is shown as a message, never a 500.
 """
@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from config.admin_base import ReadOnlyAdmin
+from core_lib.admin_base import ReadOnlyAdmin
 from portfolio_shared.errors import NotFound, PortfolioError, ServiceUnavailable
 from portfolio_shared.schemas import JobState
 from scrapes import scraper

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from config.upstreams import call
+from core_lib.upstreams import call
 from portfolio_shared.clients import RetryPolicy, ScraperClient
 from portfolio_shared.schemas import (
     JobAccepted,

@@ -7,7 +7,7 @@ webhook secrets, and a real ``portfolio_shared.outbox.Dispatcher`` delivers the 
 
 1. A scrape while core is down: the dispatcher's attempts fail and nothing is lost.
 2. Core starts: one more dispatcher pass delivers everything, exactly as sent, once; a redelivery
-   (at-least-once) changes nothing; core's ScraperJob mirror shows the job.
+   (at-least-once) changes nothing; core's ScrapeJob mirror shows the job.
 3. A second scrape with core up: the interest profile now comes from core's tech stack and
    projects, only the changed paper is sent, and core shows the change.
 """
@@ -206,7 +206,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
             assert sent["2611.00002"]["sources"] == ["arxiv", "pwc"]
             assert sent["2611.00077"]["sources"] == ["huggingface"]
 
-            [mirror] = query(core_db, "SELECT * FROM papers_scraperjob")
+            [mirror] = query(core_db, "SELECT * FROM papers_scrapejob")
             assert (
                 mirror["job_id"] == job["id"] and mirror["source"] == "all" and mirror["state"] == "succeeded"
             )
@@ -225,7 +225,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
                 outbox.run_once()
             assert pending(scraper_db, "core") == []
             assert query(core_db, "SELECT arxiv_id, modified FROM papers_paper ORDER BY arxiv_id") == modified
-            assert query(core_db, "SELECT count(*) AS n FROM papers_scraperjob") == [{"n": 1}]
+            assert query(core_db, "SELECT count(*) AS n FROM papers_scrapejob") == [{"n": 1}]
             assert query(core_db, "SELECT count(*) AS n FROM webhooks_webhookreceipt") == [{"n": 1}]
 
             # 3. With content in core, the next job scores against its tech stack and projects.
@@ -258,7 +258,7 @@ def test_scraped_papers_reach_core_once_even_when_core_was_down(scraper_db: str,
             assert [p["arxiv_id"] for p in last_bulk["payload"]["papers"]] == ["2611.00077"]
             assert core_paper(core_url, "2611.00077")["hf_upvotes"] == 64
             mirrors = query(
-                core_db, "SELECT job_id, source, state FROM papers_scraperjob ORDER BY finished_at"
+                core_db, "SELECT job_id, source, state FROM papers_scrapejob ORDER BY finished_at"
             )
             assert [(m["job_id"], m["source"], m["state"]) for m in mirrors] == [
                 (job["id"], "all", "succeeded"),

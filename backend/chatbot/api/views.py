@@ -17,7 +17,7 @@ from chatbot.api.serializers import (
     ChatStreamEventSerializer,
     SuggestionsSerializer,
 )
-from config.ratelimit import limit_key
+from core_lib.ratelimit import limit_key
 
 ERRORS = {
     404: OpenApiResponse(description="paper_id names no stored paper (paper_not_found)."),

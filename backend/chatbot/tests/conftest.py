@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from config.testing import Received, Reply, StandIn
+from core_lib.testing import Received, Reply, StandIn
 
 _WORD = re.compile(r"[a-z0-9]+")
 _IGNORED = {

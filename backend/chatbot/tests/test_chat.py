@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from chatbot.tests.conftest import RAG_PROJECT, Chunk, Corpus
-from config.testing import Received, Reply, StandIn, closed_port_url
 from content.models import Profile
+from core_lib.testing import Received, Reply, StandIn, closed_port_url
 from papers.models import Paper
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from chatbot import suggestions
 from chatbot.services import sentences
 from chatbot.tests.conftest import ANALYTICS_PROJECT, RAG_PROJECT
-from config.testing import StandIn, closed_port_url
 from content.models import JourneyEntry, Profile, Project
+from core_lib.testing import StandIn, closed_port_url
 from portfolio_shared.log import request_id_var
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")]

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from chatbot.providers import vertex
 from chatbot.providers.vertex import SYSTEM_INSTRUCTION, VertexProvider
 from chatbot.retrieval import Passage
-from config.testing import StandIn
+from core_lib.testing import StandIn
 from portfolio_shared.embeddings.testing import FakeVertexServer
 from portfolio_shared.errors import ServiceUnavailable
 

@@ -50,8 +50,8 @@ MIDDLEWARE = [
     "portfolio_shared.django.middleware.RequestIdMiddleware",
     "portfolio_shared.django.middleware.MetricsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Public API reads per client address (config/ratelimit.py); its 429 still gets CORS headers.
-    "config.ratelimit.PublicReadThrottleMiddleware",
+    # Public API reads per client address (core_lib/ratelimit.py); its 429 still gets CORS headers.
+    "core_lib.ratelimit.PublicReadThrottleMiddleware",
     # /health, /ready, /internal/metrics: answered before host checks and the HTTPS redirect.
     "portfolio_shared.django.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -121,8 +121,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # each call gives up after 0.5 s (connect and read), without retrying.
 CACHES = {
     "default": {
-        # Django's RedisCache with one client per process (not per request: config/cache.py).
-        "BACKEND": "config.cache.ProcessRedisCache",
+        # Django's RedisCache with one client per process (not per request: core_lib/cache.py).
+        "BACKEND": "core_lib.cache.ProcessRedisCache",
         "LOCATION": env.cache_redis_url,
         "KEY_PREFIX": env.cache_key_prefix,
         "TIMEOUT": 300,
@@ -186,9 +186,9 @@ ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
 DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
 
 # Rate limits (public reads, chatbot, admin login) count per client address, read behind this many
-# proxies, IPv6 as its /64 (config.ratelimit.limit_key).
+# proxies, IPv6 as its /64 (core_lib.ratelimit.limit_key).
 TRUSTED_PROXY_COUNT = env.trusted_proxy_count
-# Public API reads per client and window (config.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
+# Public API reads per client and window (core_lib.ratelimit.PublicReadThrottleMiddleware); 0: no limit.
 PUBLIC_READ_RATE_LIMIT = env.public_read_rate_limit
 PUBLIC_READ_RATE_WINDOW_SECONDS = env.public_read_rate_window_seconds
 

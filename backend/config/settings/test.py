@@ -12,7 +12,7 @@ WEBHOOK_SECRETS = {**WEBHOOK_SECRETS, "scraper": ["test-secret-new", "test-secre
 # Each test run gets its own Redis database and key prefix so parallel runs never share caches.
 CACHES = {
     "default": {
-        "BACKEND": "config.cache.ProcessRedisCache",
+        "BACKEND": "core_lib.cache.ProcessRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/11",
         "KEY_PREFIX": f"core-test-{os.getpid()}",  # per process: cached pages never leak between runs
         "OPTIONS": CACHES["default"]["OPTIONS"],

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config.admin_site import LOCKOUT_MESSAGE
-from config.testing import unusable_redis
+from core_lib.testing import unusable_redis
 
 pytestmark = pytest.mark.django_db
 

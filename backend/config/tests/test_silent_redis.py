@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from config.testing import Reply, stand_in, unusable_redis
+from core_lib.testing import Reply, stand_in, unusable_redis
 from papers.tests.conftest import payload, store
 
 pytestmark = pytest.mark.django_db

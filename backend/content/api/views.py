@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import StandardPagination
 from content import selectors
 from content.api.serializers import (
     JourneyEntrySerializer,
@@ -22,6 +21,7 @@ from content.api.serializers import (
     TechStackSerializer,
 )
 from content.models import JourneyEntry, Project, TechStack
+from core_lib.pagination import StandardPagination
 from portfolio_shared.errors import NotFound, ValidationFailed
 
 _NOT_FOUND = OpenApiResponse(description="Not found (error envelope)")

@@ -1,6 +1,6 @@
 """The owner's admin against a stand-in document processor.
 
-The stand-in (config.testing.StandIn, a real local HTTP server) answers in DESIGN.md's shapes: the
+The stand-in (core_lib.testing.StandIn, a real local HTTP server) answers in DESIGN.md's shapes: the
 real processor's endpoints do not exist yet (issue 5), so core's admin is tested against a fake of
 that upstream; once they exist, a cross-service test should replace it.
 """
@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from config.testing import Received, Reply, StandIn, closed_port_url
+from core_lib.testing import Received, Reply, StandIn, closed_port_url
 from documents.models import Document, ProcessingJob
 from portfolio_shared.auth import dev_signing_key, verify_token
 

@@ -17,8 +17,8 @@ from django.conf import LazySettings
 from django.test import Client
 from django.urls import reverse
 
-from config.upstreams import call
 from content.models import IndexRecord
+from core_lib.upstreams import call
 from documents import processor as processor_calls
 from documents.models import Document, ProcessingJob
 from documents.tests.processor import Processor, processor_processes

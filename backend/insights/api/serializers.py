@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.query import QuerySerializer
+from core_lib.query import QuerySerializer
 
 
 class ScrapeStatusQuery(QuerySerializer):

@@ -1,6 +1,6 @@
 """The scrape-status and analytics-summary proxies against stand-in upstreams.
 
-The stand-ins (config.testing.StandIn, real local HTTP servers) answer in DESIGN.md's shapes: the
+The stand-ins (core_lib.testing.StandIn, real local HTTP servers) answer in DESIGN.md's shapes: the
 scraper's and analytics' endpoints do not exist yet (issues 4 and 6), so core is tested against
 fakes of those upstreams; once they exist, a cross-service test should replace them.
 """
@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.urls import resolve
 from rest_framework.test import APIClient
 
-from config.testing import Received, Reply, StandIn, closed_port_url
+from core_lib.testing import Received, Reply, StandIn, closed_port_url
 from insights import selectors
 from insights.api.views import ScrapeStatusView
 from portfolio_shared.auth import dev_signing_key, verify_token

@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from config.pagination import StandardPagination
+from core_lib.pagination import StandardPagination
 from papers.selectors import RANK_CANDIDATES
 
 #: The most results a search reports and pages through: as many as it ranks.

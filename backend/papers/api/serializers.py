@@ -11,7 +11,7 @@ from django.core.validators import RegexValidator
 from django.urls import reverse
 from rest_framework import serializers
 
-from config.query import QuerySerializer
+from core_lib.query import QuerySerializer
 from papers.models import Paper
 from papers.selectors import ORDERINGS, PaperFilters, json_object_sql, sql_literal
 from portfolio_shared.schemas import MAX_BULK_PAPERS

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.renderers import FastJSONRenderer
+from core_lib.renderers import FastJSONRenderer
 from papers import facets, selectors, thumbnails
 from papers.api.openapi import openapi30_schema
 from papers.api.pagination import PaperPagination
@@ -59,7 +59,7 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
     # Pages of 50-200 papers with abstracts, written by Postgres (selectors.PublicRows) and embedded
     # as they are by orjson.
     renderer_classes = [FastJSONRenderer]
-    # A public read: no authentication or throttle pass (the public-read limit is config.ratelimit's
+    # A public read: no authentication or throttle pass (the public-read limit is core_lib.ratelimit's
     # middleware), set here so that no settings default adds one to this hot path; AllowAny (no
     # query, and the schema's `security: [{}]` says that no credentials are needed).
     authentication_classes = ()

@@ -8,12 +8,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from papers.models import Paper, ScraperJob
+from papers.models import Paper, ScrapeJob
 from papers.tests.conftest import payload, store
 
 pytestmark = pytest.mark.django_db
 PAPERS = f"/{settings.ADMIN_PATH}papers/paper/"
-JOBS = f"/{settings.ADMIN_PATH}papers/scraperjob/"
+JOBS = f"/{settings.ADMIN_PATH}papers/scrapejob/"
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_the_change_form_edits_only_the_owners_flags(admin_client: Client, store
 
 def test_scraper_jobs_are_read_only(admin_client: Client) -> None:
     moment = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
-    job = ScraperJob.objects.create(
+    job = ScrapeJob.objects.create(
         job_id="job-1", source="all", state="succeeded", started_at=moment, finished_at=moment,
         last_webhook_at=moment,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The ScraperJob mirror, kept by signed scraper.job.completed webhooks."""
+"""The ScrapeJob mirror, kept by signed scraper.job.completed webhooks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from papers.models import ScraperJob
+from papers.models import ScrapeJob
 from portfolio_shared.webhooks import sign_headers
 from webhooks.models import WebhookReceipt
 
@@ -42,7 +42,7 @@ def test_a_signed_webhook_creates_the_mirror(api: APIClient) -> None:
     response = deliver(api, event("msg_1"), "msg_1")
     assert response.status_code == 200
     assert response.json()["duplicate"] is False
-    job = ScraperJob.objects.get(job_id="job-1")
+    job = ScrapeJob.objects.get(job_id="job-1")
     assert (job.source, job.state) == ("all", "succeeded")
     assert job.finished_at == datetime(2026, 11, 29, 2, 5, tzinfo=UTC)
     assert job.counts == {"fetched": 10, "new": 4, "updated": 3, "skipped": 3, "failed": 0}
@@ -55,7 +55,7 @@ def test_a_later_event_updates_the_mirror(api: APIClient) -> None:
     errors = [{"source": "pwc", "code": "upstream_down", "message": "503"}]
     later = event("msg_2", state="failed", finished_at="2026-11-29T03:00:00Z", errors=errors)
     assert deliver(api, later, "msg_2").status_code == 200
-    job = ScraperJob.objects.get()
+    job = ScrapeJob.objects.get()
     assert job.state == "failed"
     assert job.errors == errors
 
@@ -65,7 +65,7 @@ def test_an_older_event_arriving_late_never_overwrites_a_newer_state(api: APICli
     late = event("msg_old", state="failed", finished_at="2026-11-29T02:05:00Z")
     response = deliver(api, late, "msg_old")
     assert response.status_code == 200  # acknowledged, so the sender stops retrying
-    job = ScraperJob.objects.get()
+    job = ScrapeJob.objects.get()
     assert job.state == "succeeded"
     assert job.finished_at == datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
@@ -73,12 +73,12 @@ def test_an_older_event_arriving_late_never_overwrites_a_newer_state(api: APICli
 def test_a_replay_is_acknowledged_and_acted_on_once(api: APIClient) -> None:
     body = event("msg_1")
     deliver(api, body, "msg_1")
-    first = ScraperJob.objects.get()
-    ScraperJob.objects.update(state="partial")  # would be undone if the replay acted again
+    first = ScrapeJob.objects.get()
+    ScrapeJob.objects.update(state="partial")  # would be undone if the replay acted again
     replay = deliver(api, body, "msg_1")
     assert replay.status_code == 200
     assert replay.json()["duplicate"] is True
-    job = ScraperJob.objects.get()
+    job = ScrapeJob.objects.get()
     assert job.state == "partial"
     assert job.last_webhook_at == first.last_webhook_at
     assert WebhookReceipt.objects.filter(webhook_id="msg_1").count() == 1
@@ -98,7 +98,7 @@ def test_a_tampered_webhook_is_401_and_changes_nothing(api: APIClient, tamper: A
     response = api.generic("POST", URL, sent, content_type="application/json", headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"].startswith("webhook_")
-    assert not ScraperJob.objects.exists()
+    assert not ScrapeJob.objects.exists()
 
 
 def test_data_that_does_not_validate_is_422_and_not_recorded(api: APIClient) -> None:
@@ -106,5 +106,5 @@ def test_data_that_does_not_validate_is_422_and_not_recorded(api: APIClient) -> 
     response = deliver(api, body, "msg_bad")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
-    assert not ScraperJob.objects.exists()
+    assert not ScrapeJob.objects.exists()
     assert not WebhookReceipt.objects.filter(webhook_id="msg_bad").exists()

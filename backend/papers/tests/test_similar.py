@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from config.testing import Received, Reply, StandIn, closed_port_url
+from core_lib.testing import Received, Reply, StandIn, closed_port_url
 from papers import cache as papers_cache
 from papers.models import Paper
 from papers.similar import cache_key

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from config.testing import Received, Reply, StandIn, stand_in
+from core_lib.testing import Received, Reply, StandIn, stand_in
 from papers import thumbnails
 from papers.models import Thumbnail
 from papers.tests.conftest import payload, store

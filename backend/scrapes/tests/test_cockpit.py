@@ -141,7 +141,7 @@ def test_keywords_edited_in_the_admin_reach_the_scrapers_scoring(
 
 
 def test_the_scraper_being_down_is_a_message_not_an_error(client: Client, owner: Any, settings: Any) -> None:
-    from config.testing import closed_port_url
+    from core_lib.testing import closed_port_url
 
     settings.SCRAPER_URL = closed_port_url()
     page = client.get(reverse(LIST))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -22,7 +22,6 @@ from portfolio_shared.clients import (
     RetryPolicy,
     ScraperClient,
     ServiceClient,
-    parse_retry_after,
 )
 from portfolio_shared.errors import (
     BadRequest,
@@ -100,7 +99,7 @@ def ok(body: Any, status: int = 200) -> httpx.Response:
 
 
 # Backoff without randomness: the n-th retry waits exactly 0.2 * 2**(n-1).
-FIXED = RetryPolicy(attempts=3, backoff=0.2, jitter=lambda: 1.0)
+FIXED = RetryPolicy(attempts=3, backoff=0.2, jitter=lambda cap: cap)
 
 JOB_RUNNING = {"id": "job-1", "state": "running", "progress": 40, "source": "pdf"}
 SCRAPE_JOB = {
@@ -210,11 +209,11 @@ async def test_get_gives_up_after_its_attempts() -> None:
     assert info.value.error_code == "service_unavailable" and info.value.message == "still down"
 
 
-async def test_jitter_keeps_backoff_between_half_and_full() -> None:
-    policy = RetryPolicy(backoff=1.0, max_backoff=3.0, jitter=lambda: 0.0)
-    assert [policy.backoff_delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 1.5, 1.5]
-    full = RetryPolicy(backoff=1.0, max_backoff=3.0, jitter=lambda: 1.0)
-    assert [full.backoff_delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]
+async def test_full_jitter_keeps_backoff_between_zero_and_the_capped_ceiling() -> None:
+    lowest = RetryPolicy(backoff=1.0, max_backoff=3.0, jitter=lambda cap: 0.0)
+    assert [lowest.backoff_delay(n) for n in (1, 2, 3, 4)] == [0.0, 0.0, 0.0, 0.0]
+    highest = RetryPolicy(backoff=1.0, max_backoff=3.0, jitter=lambda cap: cap)
+    assert [highest.backoff_delay(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 3.0, 3.0]
 
 
 async def test_post_500_is_not_retried() -> None:
@@ -308,14 +307,6 @@ async def test_retry_after_beyond_the_bound_ends_retries_and_is_passed_on() -> N
             await scraper.status()
     assert sleeps == [] and len(peer.requests) == 1
     assert info.value.headers["Retry-After"] == "120"
-
-
-def test_retry_after_as_an_http_date() -> None:
-    now = datetime(2024, 1, 15, 12, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("Mon, 15 Jan 2024 12:00:30 GMT", now=now) == 30.0
-    assert parse_retry_after("Mon, 15 Jan 2024 11:00:00 GMT", now=now) == 0.0
-    assert parse_retry_after("soon", now=now) is None
-    assert parse_retry_after(None) is None
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from portfolio_documents.api.schemas import DocumentInfo, JobAccepted
 from portfolio_documents.api.uploads import FORM_OVERHEAD
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.models import Document, ProcessingJob
+from portfolio_documents.processing import dedup
 from portfolio_documents.processing.sources import Source
 from portfolio_shared import tracing
 from portfolio_shared.errors import PayloadTooLarge, ServiceUnavailable
@@ -59,29 +60,17 @@ def document_info(document: Document) -> DocumentInfo:
 
 
 async def existing_text(session: AsyncSession, source: Mapping[str, Any], model_id: str) -> Document | None:
-    """The stored document a text submission needs no job for: the same content under another key,
-    or its own key already holding this content, title and metadata for the current model."""
-    sha = source["content_sha256"]
-    rows = (
-        (
-            await session.execute(
-                select(Document).where(Document.content_sha256 == sha).order_by(Document.created_at)
-            )
-        )
-        .scalars()
-        .all()
+    """The stored document a text submission needs no job for (:func:`dedup.already_stored`)."""
+    stored = (await session.execute(dedup.same_content(source["content_sha256"]))).scalars().all()
+    return dedup.already_stored(
+        stored,
+        document_key=source["document_key"],
+        content_sha256=source["content_sha256"],
+        title=source["title"],
+        metadata=source["metadata"],
+        source_url=source["source_url"],
+        model_id=model_id,
     )
-    for document in rows:
-        if document.document_key != source["document_key"]:
-            return document
-        if (
-            document.title == source["title"]
-            and document.meta == source["metadata"]
-            and document.source_url == source["source_url"]
-            and document.embedding_model == model_id
-        ):
-            return document
-    return None
 
 
 async def existing_file(session: AsyncSession, file_sha256: str) -> Document | None:

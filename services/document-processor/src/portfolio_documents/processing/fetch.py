@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 import ssl
 import time
@@ -32,6 +33,7 @@ from portfolio_documents.processing.safe_http import (
     fetch_error,
     safe_get,
 )
+from portfolio_shared.retry import parse_retry_after
 
 __all__ = [
     "FetchError",
@@ -191,12 +193,12 @@ def _status_error(result: HttpResult, *, authenticated: bool) -> FetchError:
     )
     if limited:
         details: dict[str, Any] = {"status": result.status}
-        retry_after = headers.get("retry-after", "")
+        retry_after = parse_retry_after(headers.get("retry-after"))
         reset = headers.get("x-ratelimit-reset", "")
         if reset.isdigit():
             details["rate_limit_reset"] = int(reset)
-        if retry_after.isdigit():
-            details["retry_after"] = int(retry_after)
+        if retry_after is not None:
+            details["retry_after"] = math.ceil(retry_after)
         elif reset.isdigit():
             details["retry_after"] = max(0, int(reset) - int(time.time()))
         if "x-ratelimit-limit" in headers:

@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio_documents.models import Document
-from portfolio_documents.processing import jobs
+from portfolio_documents.processing import dedup, jobs
 from portfolio_documents.processing.content import Content, FetchLimits, extract, fetch
 from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_documents.processing.jobs import http_url as _http_url
@@ -191,30 +191,18 @@ class Pipeline:
         return "succeeded"
 
     def _existing(self, record: DocumentRecord) -> Document | None:
-        """The stored document this content needs no new copy of: the same content under another key
-        (a duplicate), or this very key already holding it unchanged for the current model."""
+        """The stored document this content needs no new copy of (:func:`dedup.already_stored`)."""
         with self.sessions() as session:
-            same_key = session.execute(
-                select(Document).where(Document.document_key == record.document_key)
-            ).scalar_one_or_none()
-            if (
-                same_key is not None
-                and same_key.content_sha256 == record.content_sha256
-                and same_key.embedding_model == self.store.model_id
-                and same_key.title == record.title
-                and same_key.meta == dict(record.metadata)
-                and same_key.source_url == record.source_url
-            ):
-                return same_key
-            return session.execute(
-                select(Document)
-                .where(
-                    Document.content_sha256 == record.content_sha256,
-                    Document.document_key != record.document_key,
-                )
-                .order_by(Document.created_at)
-                .limit(1)
-            ).scalar_one_or_none()
+            stored = session.execute(dedup.same_content(record.content_sha256)).scalars().all()
+            return dedup.already_stored(
+                stored,
+                document_key=record.document_key,
+                content_sha256=record.content_sha256,
+                title=record.title,
+                metadata=record.metadata,
+                source_url=record.source_url,
+                model_id=self.store.model_id,
+            )
 
     def _finish_existing(
         self, job_id: uuid.UUID, record: DocumentRecord, existing: Document, clock: _Clock

@@ -4,9 +4,6 @@
 Routes only translate HTTP; the work lives in :mod:`portfolio_scraper.jobs`.
 """
 
-from portfolio_scraper.api.classify import router as classify_router
-from portfolio_scraper.api.scrape import router as scrape_router
-from portfolio_scraper.config import SERVICE
-from portfolio_shared.outbox.api import outbox_router
+from portfolio_scraper.api.routers import ROUTERS
 
-ROUTERS = [scrape_router, classify_router, outbox_router(SERVICE)]
+__all__ = ["ROUTERS"]

@@ -1,4 +1,4 @@
-"""GET with bounded retries: exponential backoff with jitter, honouring ``Retry-After``.
+"""GET with bounded retries: exponential backoff with full jitter, honouring ``Retry-After``.
 
 Retried: timeouts, connection errors, 429 and 5xx answers (and whatever ``throttled`` recognises).
 Anything else is returned to the caller, who knows what a 400 or a 404 means for its API.
@@ -6,15 +6,13 @@ Anything else is returned to the caller, who knows what a 400 or a 404 means for
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from portfolio_scraper.sources.limiter import Sleep
+from portfolio_shared.retry import Jitter, backoff_delay, full_jitter, parse_retry_after
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -25,30 +23,6 @@ class UpstreamError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    waited: float = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, waited)
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
-    """Exponential delay for the ``attempt``-th retry (1-based) plus up to one ``base`` of jitter."""
-    return min(cap, base * 2.0 ** (attempt - 1)) + random.uniform(0, base)
 
 
 async def get_with_retries(
@@ -62,6 +36,7 @@ async def get_with_retries(
     base_delay: float = 1.0,
     max_delay: float = 120.0,
     throttled: Callable[[httpx.Response], bool] | None = None,
+    jitter: Jitter = full_jitter,
 ) -> httpx.Response:
     """GET ``url`` up to ``attempts`` times; return the first answer that is not worth retrying.
 
@@ -94,8 +69,7 @@ async def get_with_retries(
             break
         if retry_after is not None and retry_after > max_delay:
             raise UpstreamError(f"{reason}, asked to retry after {retry_after:.0f} s")
-        delay = backoff_delay(attempt, base=base_delay, cap=max_delay)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        await sleep(delay)
+        if retry_after is None:
+            retry_after = backoff_delay(attempt, base_delay, max_delay, jitter)
+        await sleep(retry_after)
     raise UpstreamError(f"{reason} after {attempts} attempts")

@@ -19,7 +19,7 @@ from portfolio_shared.clients._errors import (
     error_from_response,
     error_from_transport,
 )
-from portfolio_shared.clients._retry import RetryPolicy, parse_retry_after
+from portfolio_shared.clients._retry import RetryPolicy
 from portfolio_shared.clients.analytics import AnalyticsClient
 from portfolio_shared.clients.base import (
     DEFAULT_TIMEOUT,
@@ -29,6 +29,7 @@ from portfolio_shared.clients.base import (
 from portfolio_shared.clients.core import CoreClient
 from portfolio_shared.clients.documents import DocumentsClient, Submitted
 from portfolio_shared.clients.scraper import ScraperClient
+from portfolio_shared.retry import parse_retry_after
 
 __all__ = [
     "DEFAULT_TIMEOUT",

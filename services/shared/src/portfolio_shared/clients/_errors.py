@@ -14,7 +14,6 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from portfolio_shared.clients._retry import parse_retry_after
 from portfolio_shared.errors import (
     BadRequest,
     Conflict,
@@ -31,6 +30,7 @@ from portfolio_shared.errors import (
     ValidationFailed,
     code_for_status,
 )
+from portfolio_shared.retry import parse_retry_after
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

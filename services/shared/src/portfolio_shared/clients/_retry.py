@@ -1,14 +1,12 @@
-"""When a client retries, and how long it waits: exponential backoff with jitter, ``Retry-After`` honoured."""
+"""When a client retries, and how long it waits (the arithmetic is :mod:`portfolio_shared.retry`)."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
+
+from portfolio_shared.retry import Jitter, backoff_delay, full_jitter, parse_retry_after
 
 #: Methods that may be repeated without changing the outcome (RFC 9110 §9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -31,8 +29,8 @@ TRANSIENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
 class RetryPolicy:
     """How many attempts a call gets and how long to wait between them.
 
-    The n-th retry waits ``backoff * 2**(n-1)`` seconds, capped at ``max_backoff``, scaled by a
-    random factor in [0.5, 1] so that callers failing together do not retry together. A
+    The n-th retry waits a random time up to ``backoff * 2**(n-1)`` seconds, capped at
+    ``max_backoff`` (full jitter, so that callers failing together do not retry together). A
     ``Retry-After`` header replaces that delay; one longer than ``max_retry_after`` ends the retries
     (the error then carries the header, for a caller such as the outbox that can wait that long).
     """
@@ -42,7 +40,7 @@ class RetryPolicy:
     max_backoff: float = 5.0
     max_retry_after: float = 30.0
     statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 502, 503, 504}))
-    jitter: Callable[[], float] = field(default=random.random, compare=False, repr=False)
+    jitter: Jitter = field(default=full_jitter, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -50,8 +48,7 @@ class RetryPolicy:
 
     def backoff_delay(self, retry: int) -> float:
         """Seconds to wait before the ``retry``-th retry (1-based) when the peer gave no ``Retry-After``."""
-        ceiling = min(self.max_backoff, self.backoff * 2.0 ** (retry - 1))
-        return ceiling * (0.5 + 0.5 * self.jitter())
+        return backoff_delay(retry, self.backoff, self.max_backoff, self.jitter)
 
     def delay_for(self, response: httpx.Response, retry: int) -> float | None:
         """Seconds to wait before retrying after ``response``, or None when it should not be retried."""
@@ -59,22 +56,6 @@ class RetryPolicy:
         if retry_after is None:
             return self.backoff_delay(retry)
         return retry_after if retry_after <= self.max_retry_after else None
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP-date); None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def retryable_error(exc: httpx.TransportError, *, repeatable: bool) -> bool:

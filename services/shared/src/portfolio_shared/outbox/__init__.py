@@ -24,7 +24,6 @@ Use::
 """
 
 from portfolio_shared.outbox.backlog import Backlog, outbox_backlog
-from portfolio_shared.outbox.backoff import backoff_cap, backoff_delay, full_jitter, parse_retry_after
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
 from portfolio_shared.outbox.enqueue import Kind, discard_pending, enqueue, new_message_id, webhook_body
@@ -40,14 +39,10 @@ __all__ = [
     "Kind",
     "OutboxCollector",
     "TokenProvider",
-    "backoff_cap",
-    "backoff_delay",
     "discard_pending",
     "enqueue",
-    "full_jitter",
     "new_message_id",
     "outbox_backlog",
-    "parse_retry_after",
     "psycopg_cursors",
     "register_outbox_collector",
     "webhook_body",

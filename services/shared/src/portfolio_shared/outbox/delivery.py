@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import httpx
 
 from portfolio_shared.log import REQUEST_ID_HEADER
-from portfolio_shared.outbox.backoff import parse_retry_after
+from portfolio_shared.retry import parse_retry_after
 from portfolio_shared.tracing import inject_context
 from portfolio_shared.webhooks import sign_headers
 

@@ -47,7 +47,6 @@ from psycopg.rows import dict_row, tuple_row
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import metrics
 from portfolio_shared.outbox.backlog import Backlog, outbox_backlog
-from portfolio_shared.outbox.backoff import Jitter, backoff_delay, full_jitter
 from portfolio_shared.outbox.delivery import Clock, Courier, Message, TokenProvider
 from portfolio_shared.outbox.queries import (
     ATTEMPT,
@@ -60,6 +59,7 @@ from portfolio_shared.outbox.queries import (
     RELEASE,
 )
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
+from portfolio_shared.retry import Jitter, backoff_delay, full_jitter
 from portfolio_shared.tracing import span
 
 logger = logging.getLogger("portfolio_shared.outbox")

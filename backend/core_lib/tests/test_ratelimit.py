@@ -97,7 +97,7 @@ def test_a_window_counter_expires_with_its_window() -> None:
 
     from django.core.cache import cache
 
-    from config.ratelimit import public_reads
+    from core_lib.ratelimit import public_reads
 
     limit, client = public_reads(), f"test-{uuid.uuid4().hex}"
     started = int(time.time() // limit.window_seconds)
@@ -115,7 +115,7 @@ def test_a_window_counter_expires_with_its_window() -> None:
 def test_a_large_limit_is_counted_in_batches_and_enforced_to_the_hit(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.core.cache import cache
 
-    from config import ratelimit
+    from core_lib import ratelimit
     from portfolio_shared.errors import RateLimited
 
     monkeypatch.setattr(ratelimit.time, "time", lambda: 1_000_000.0)  # one window throughout
@@ -139,7 +139,7 @@ def test_a_large_limit_is_counted_in_batches_and_enforced_to_the_hit(monkeypatch
 def test_hits_another_process_counted_refuse_a_client_within_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.core.cache import cache
 
-    from config import ratelimit
+    from core_lib import ratelimit
     from portfolio_shared.errors import RateLimited
 
     monkeypatch.setattr(ratelimit.time, "time", lambda: 2_000_000.0)
