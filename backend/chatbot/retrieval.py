@@ -28,13 +28,12 @@ from config.upstreams import call
 from content.models import Profile
 from papers.models import Paper
 from portfolio_shared.clients import DocumentsClient
+from portfolio_shared.contracts import PAGE_BREAK, paper_pdf_key
 from portfolio_shared.errors import NotFound, UpstreamError
 
 SEARCH_K = 6
 #: Hits asked of ``/search`` before the rerank keeps the best :data:`SEARCH_K`.
 CANDIDATES = 10
-#: How the document processor marks a page break inside a PDF chunk's text.
-PAGE_BREAK = "\f"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Passage:
 
 def paper_key(arxiv_id: str) -> str:
     """The document key the scraper ingests a paper's PDF under."""
-    return f"paper:{arxiv_id}"
+    return paper_pdf_key(arxiv_id)
 
 
 def _relevant(hit: dict[str, Any]) -> bool:

@@ -36,8 +36,6 @@ from portfolio_shared.schemas.documents import (
     SimilarRequest,
     SimilarResponse,
     TextForIndexing,
-    arxiv_id_of_paper_text,
-    paper_text_key,
 )
 from portfolio_shared.schemas.health import CheckResult, HealthResponse, ReadyResponse
 from portfolio_shared.schemas.papers import (
@@ -152,10 +150,8 @@ __all__ = [
     "StrictModel",
     "TextForIndexing",
     "WebhookEvent",
-    "arxiv_id_of_paper_text",
     "duplicate_arxiv_ids",
     "is_arxiv_id",
-    "paper_text_key",
     "parse_arxiv_id",
     "parse_webhook_event",
     "sample_paper_id",

@@ -151,23 +151,6 @@ class SearchResponse(ResponseModel):
     results: list[SearchHit] = Field(default_factory=list)
 
 
-#: Prefix of the document key under which a paper's title, abstract and ``ai_summary`` are indexed
-#: as text, distinct from its PDF's ``paper:<arxiv_id>``; see :func:`paper_text_key`.
-PAPER_TEXT_KEY_PREFIX = "paper-text:"
-
-
-def paper_text_key(arxiv_id: str) -> str:
-    """The document key of a paper's indexed text (title, abstract, ``ai_summary``)."""
-    return f"{PAPER_TEXT_KEY_PREFIX}{arxiv_id}"
-
-
-def arxiv_id_of_paper_text(document_key: str) -> str | None:
-    """The arXiv id a :func:`paper_text_key` names, or None for any other key."""
-    if not document_key.startswith(PAPER_TEXT_KEY_PREFIX):
-        return None
-    return document_key[len(PAPER_TEXT_KEY_PREFIX) :] or None
-
-
 class SimilarRequest(StrictModel):
     """Body of ``POST /similar``: the ``k`` documents nearest to a stored document.
 
