@@ -124,6 +124,22 @@ def _covers(wide: frozenset[str], narrow: frozenset[str]) -> bool:
     return all(t in wide or (t == "integer" and "number" in wide) for t in narrow)
 
 
+def schema_changes(
+    old_doc: Schema,
+    old: Schema,
+    new_doc: Schema,
+    new: Schema,
+    where: str,
+    direction: Direction,
+    *,
+    lenient: bool = False,
+) -> list[str]:
+    """The breaking changes from schema ``old`` (its ``$ref``s into ``old_doc``) to ``new`` for a
+    value travelling in ``direction``. ``lenient``: an optional response field may be missing from
+    ``new`` (a client model that reads a field only when present)."""
+    return list(_compare(old_doc, old, new_doc, new, where, direction, set(), lenient=lenient))
+
+
 def _compare(
     old_doc: Schema,
     old: Schema,
@@ -132,6 +148,8 @@ def _compare(
     where: str,
     direction: Direction,
     seen: set[Any],
+    *,
+    lenient: bool = False,
 ) -> Iterator[str]:
     key = (id(_resolve(old_doc, old)), id(_resolve(new_doc, new)))
     if key in seen:  # a recursive schema compared once
@@ -166,13 +184,17 @@ def _compare(
             yield f"{where}: field {name!r} is no longer always present"
     for name, sub in was.properties.items():
         if name not in now.properties:
-            yield f"{where}: field {name!r} removed"
+            if not (lenient and direction == "response" and name not in was.required):
+                yield f"{where}: field {name!r} removed"
         else:
+            where_sub = f"{where}.{name}"
             yield from _compare(
-                old_doc, sub, new_doc, now.properties[name], f"{where}.{name}", direction, seen
+                old_doc, sub, new_doc, now.properties[name], where_sub, direction, seen, lenient=lenient
             )
     if was.items is not None and now.items is not None:
-        yield from _compare(old_doc, was.items, new_doc, now.items, f"{where}[]", direction, seen)
+        yield from _compare(
+            old_doc, was.items, new_doc, now.items, f"{where}[]", direction, seen, lenient=lenient
+        )
 
 
 def _json_schema(doc: Schema, container: Schema | None) -> Schema | None:

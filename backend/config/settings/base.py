@@ -241,8 +241,6 @@ CHATBOT_SEARCH_DEADLINE_SECONDS = 3.0
 CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 # A hit counts as relevant when the keyword side matched it or its cosine similarity reaches this.
 CHATBOT_VECTOR_FLOOR = 0.5
-# Without per-side scores (an older /search), the fused RRF score must reach this.
-CHATBOT_FUSED_FLOOR = 0.0
 # A question is declined when its content terms found in the retrieved text weigh less than this
 # share of all its terms (chatbot.relevance; calibrated on the evaluation set's tuning part).
 CHATBOT_TERM_COVERAGE = 0.6
