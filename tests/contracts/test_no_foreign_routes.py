@@ -67,9 +67,12 @@ def literals(source: str) -> Iterator[tuple[int, str]]:
             inside_fstrings.update(id(v) for v in node.values)
             text = "".join(v.value if isinstance(v, ast.Constant) else _PARAM for v in node.values)
             yield node.lineno, str(text)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in skip and id(node) not in inside_fstrings:
-                yield node.lineno, node.value
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in skip | inside_fstrings
+        ):
+            yield node.lineno, node.value
 
 
 def offences(source: str, routes: dict[str, str]) -> list[str]:
