@@ -41,6 +41,7 @@ from portfolio_shared.schemas.documents import (
 from portfolio_shared.schemas.health import CheckResult, HealthResponse, ReadyResponse
 from portfolio_shared.schemas.papers import (
     MAX_BULK_PAPERS,
+    PAPER_FIELDS,
     ArxivId,
     Paper,
     PapersBulk,
@@ -93,6 +94,7 @@ __all__ = [
     "MAX_KEYWORD_WEIGHT",
     "MAX_URL_LENGTH",
     "MIN_KEYWORD_WEIGHT",
+    "PAPER_FIELDS",
     "PING",
     "PRINTABLE_ID_PATTERN",
     "SCRAPER_JOB_COMPLETED",
