@@ -133,24 +133,12 @@ def schema_changes(
     direction: Direction,
     *,
     lenient: bool = False,
-) -> list[str]:
+    seen: set[Any] | None = None,
+) -> Iterator[str]:
     """The breaking changes from schema ``old`` (its ``$ref``s into ``old_doc``) to ``new`` for a
     value travelling in ``direction``. ``lenient``: an optional response field may be missing from
     ``new`` (a client model that reads a field only when present)."""
-    return list(_compare(old_doc, old, new_doc, new, where, direction, set(), lenient=lenient))
-
-
-def _compare(
-    old_doc: Schema,
-    old: Schema,
-    new_doc: Schema,
-    new: Schema,
-    where: str,
-    direction: Direction,
-    seen: set[Any],
-    *,
-    lenient: bool = False,
-) -> Iterator[str]:
+    seen = set() if seen is None else seen
     key = (id(_resolve(old_doc, old)), id(_resolve(new_doc, new)))
     if key in seen:  # a recursive schema compared once
         return
@@ -188,12 +176,12 @@ def _compare(
                 yield f"{where}: field {name!r} removed"
         else:
             where_sub = f"{where}.{name}"
-            yield from _compare(
-                old_doc, sub, new_doc, now.properties[name], where_sub, direction, seen, lenient=lenient
+            yield from schema_changes(
+                old_doc, sub, new_doc, now.properties[name], where_sub, direction, lenient=lenient, seen=seen
             )
     if was.items is not None and now.items is not None:
-        yield from _compare(
-            old_doc, was.items, new_doc, now.items, f"{where}[]", direction, seen, lenient=lenient
+        yield from schema_changes(
+            old_doc, was.items, new_doc, now.items, f"{where}[]", direction, lenient=lenient, seen=seen
         )
 
 
@@ -246,7 +234,7 @@ def _operation(
         if now_params[key].get("required") and not param.get("required"):
             yield f"{where} is newly required"
         if "schema" in param and "schema" in now_params[key]:
-            yield from _compare(old, param["schema"], new, now_params[key]["schema"], where, "request", set())
+            yield from schema_changes(old, param["schema"], new, now_params[key]["schema"], where, "request")
     for key, param in now_params.items():
         if key not in was_params and param.get("required"):
             yield f"{name} {key[0]} parameter {key[1]!r} added as required"
@@ -260,7 +248,7 @@ def _operation(
         if now_body is None:
             yield f"{name}: request body removed"
         else:
-            yield from _compare(old, was_body, new, now_body, f"{name} request", "request", set())
+            yield from schema_changes(old, was_body, new, now_body, f"{name} request", "request")
     new_responses = new_op.get("responses", {})
     for status, response in old_op.get("responses", {}).items():
         if status not in new_responses:
@@ -270,6 +258,6 @@ def _operation(
         if was_schema is not None and now_schema is None:
             yield f"{name}: response {status} lost its body schema"
         elif was_schema is not None and now_schema is not None:
-            yield from _compare(
-                old, was_schema, new, now_schema, f"{name} response {status}", "response", set()
+            yield from schema_changes(
+                old, was_schema, new, now_schema, f"{name} response {status}", "response"
             )

@@ -49,7 +49,7 @@ def test_declared_operation_is_served_as_declared(
         assert accepted is not None, f"{op.name}: {target} takes no JSON body"
         sent = _model_doc(op.request, "serialization")
         # What the model lets a caller send must be accepted: the target may only be looser.
-        problems += schema_changes(sent, sent, doc, accepted, f"{op.name} request", "request")
+        problems += list(schema_changes(sent, sent, doc, accepted, f"{op.name} request", "request"))
     for status, model in op.responses.items():
         answer = served["responses"].get(str(status))
         assert answer is not None, f"{op.name}: {target} documents no {status} answer"
@@ -59,7 +59,9 @@ def test_declared_operation_is_served_as_declared(
         assert answered is not None, f"{op.name}: {target}'s {status} answer has no JSON schema"
         read = _model_doc(model, "validation")
         # What the model requires must be answered, with no type the model cannot read.
-        problems += schema_changes(read, read, doc, answered, f"{op.name} {status}", "response", lenient=True)
+        problems += list(
+            schema_changes(read, read, doc, answered, f"{op.name} {status}", "response", lenient=True)
+        )
     assert problems == []
 
 
