@@ -283,12 +283,22 @@ async def test_get_is_retried_after_a_read_timeout() -> None:
 async def test_search_is_a_safe_post_and_is_retried() -> None:
     hits = {
         "query": "rag",
-        "results": [{"chunk_id": "c1", "document_id": "d1", "document_key": "k1", "text": "t", "score": 0.9}],
+        "results": [
+            {
+                "chunk_id": "c1",
+                "document_id": "d1",
+                "document_key": "k1",
+                "text": "t",
+                "score": 0.9,
+                "chunk_index": 0,
+                "scores": {"fused": 0.9, "vector": 0.7, "keyword_coverage": 0.5},
+            }
+        ],
     }
     peer = FakePeer(error(504, "upstream_timeout", "slow"), ok(hits))
     async with make(DocumentsClient, peer) as documents:
         results = await documents.search("rag", k=3, filters={"kind": ["paper"]})
-    assert [h.chunk_id for h in results] == ["c1"]
+    assert [(h.chunk_id, h.scores.vector, h.scores.keyword_coverage) for h in results] == [("c1", 0.7, 0.5)]
     assert len(peer.requests) == 2
     assert peer.json() == {"query": "rag", "k": 3, "filters": {"kind": ["paper"]}}
 
