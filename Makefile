@@ -29,6 +29,7 @@ test-python: ## the Python suites, one pytest run per workspace member, then rep
 	$(PYTEST) services/document-processor/tests
 	cd backend && $(PYTEST)
 	$(PYTEST) tests/infra
+	$(PYTEST) tests/contracts  # OpenAPI snapshots, declared operations, no service spells another's routes
 	$(PYTEST) tests/system  # includes the slow `make run` newcomer test (marked slow)
 	$(PYTEST) tests/fuzz  # schemathesis on the four OpenAPI schemas, deterministic (a few minutes)
 	$(PYTEST) tests/eval  # a fixed subset of the chatbot's evaluation set, with thresholds

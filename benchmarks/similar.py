@@ -40,7 +40,7 @@ from benchmarks.load import timed
 from benchmarks.paper_corpus import corpus
 from benchmarks.papers import core_server, migrate_core
 from portfolio_shared.auth import issue_token
-from portfolio_shared.schemas import paper_text_key
+from portfolio_shared.contracts import paper_text_key
 from scripts import devstack
 from scripts.stack import drop_databases, stack_env
 

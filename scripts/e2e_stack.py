@@ -52,9 +52,9 @@ import psycopg
 import redis
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.contracts import paper_text_key
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.outbox import enqueue
-from portfolio_shared.schemas import paper_text_key
 from scripts import devstack
 from scripts.stack import free_port, running, services_running, wait_for
 

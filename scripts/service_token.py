@@ -11,12 +11,13 @@ import argparse
 import sys
 
 from portfolio_shared.auth import KNOWN_CALLERS, TARGET_SERVICES, issue_token
+from portfolio_shared.contracts import ANALYTICS_DASHBOARD_AUDIENCE
 from scripts import devstack
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("target", choices=sorted(TARGET_SERVICES | {"analytics-dashboard"}))
+    parser.add_argument("target", choices=sorted(TARGET_SERVICES | {ANALYTICS_DASHBOARD_AUDIENCE}))
     parser.add_argument("--as", dest="caller", default="admin", choices=sorted(KNOWN_CALLERS))
     args = parser.parse_args(argv)
     env = devstack.build_env()  # generates the keys on first use

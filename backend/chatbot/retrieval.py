@@ -1,9 +1,9 @@
 """Retrieval for the chatbot: the document processor's hybrid ``POST /search``, steered and reranked.
 
-The raw answer is read (not :meth:`DocumentsClient.search`, which keeps only the fused score)
-because the relevance floor and the rerank need each side's score and each hit's kind and
-headings: RRF's fused score is rank-based, so the best hit of an unrelated question scores as
-high as the best hit of a good one.
+Hits are the shared ``SearchHit`` (through :meth:`DocumentsClient.search`) with each side's score,
+which the relevance floor and the rerank need along with each hit's kind and headings: RRF's fused
+score is rank-based, so the best hit of an unrelated question scores as high as the best hit of a
+good one.
 
 A question is searched as asked and, when its type points at a kind of document (the tech stack,
 the journey, the profile: :mod:`chatbot.question`), once more restricted to that kind, both
@@ -30,13 +30,13 @@ from content.models import Profile
 from core_lib.upstreams import call
 from papers.models import Paper
 from portfolio_shared.clients import DocumentsClient
-from portfolio_shared.errors import NotFound, UpstreamError
+from portfolio_shared.contracts import PAGE_BREAK, paper_pdf_key
+from portfolio_shared.errors import NotFound
+from portfolio_shared.schemas import SearchHit, SearchRequest
 
 SEARCH_K = 6
 #: Hits asked of ``/search`` before the rerank keeps the best :data:`SEARCH_K`.
 CANDIDATES = 10
-#: How the document processor marks a page break inside a PDF chunk's text.
-PAGE_BREAK = "\f"
 
 
 @dataclass(frozen=True)
@@ -71,50 +71,39 @@ class Passage:
 
 def paper_key(arxiv_id: str) -> str:
     """The document key the scraper ingests a paper's PDF under."""
-    return f"paper:{arxiv_id}"
+    return paper_pdf_key(arxiv_id)
 
 
-def _relevant(hit: dict[str, Any]) -> bool:
-    scores = hit.get("scores")
-    if isinstance(scores, dict):
-        # Any shared word is a keyword hit (ADR 11): the share of the question it covers decides.
-        coverage = scores.get("keyword_coverage")
-        vector = scores.get("vector")
-        return (coverage is not None and float(coverage) >= settings.CHATBOT_TERM_COVERAGE) or (
-            vector is not None and float(vector) >= settings.CHATBOT_VECTOR_FLOOR
-        )
-    return float(hit.get("score", 0.0)) >= settings.CHATBOT_FUSED_FLOOR
+def _relevant(hit: SearchHit) -> bool:
+    # Any shared word is a keyword hit (ADR 11): the share of the question it covers decides.
+    coverage, vector = hit.scores.keyword_coverage, hit.scores.vector
+    return (coverage is not None and coverage >= settings.CHATBOT_TERM_COVERAGE) or (
+        vector is not None and vector >= settings.CHATBOT_VECTOR_FLOOR
+    )
 
 
-def _passages(hit: dict[str, Any]) -> list[Passage]:
+def _passages(hit: SearchHit) -> list[Passage]:
     """The hit as passages, one per PDF page it covers, so a citation names the page its sentence
     stands on. The processor marks each page break in a chunk with one form feed (PAGE_BREAK)."""
-    metadata = hit.get("metadata") or {}
-    scores = hit.get("scores") if isinstance(hit.get("scores"), dict) else {}
-    page = hit.get("page") if hit.get("page") is not None else metadata.get("page_start")
-    text = str(hit.get("text") or "")
-    pieces = text.split(PAGE_BREAK) if page is not None else [text.replace(PAGE_BREAK, " ")]
-    first = int(page) if page is not None else None
-    headings = hit.get("heading_path") or metadata.get("heading_path") or []
-    vector = scores.get("vector")
+    metadata = hit.metadata
+    page = hit.page
+    pieces = hit.text.split(PAGE_BREAK) if page is not None else [hit.text.replace(PAGE_BREAK, " ")]
     return [
         Passage(
             text=piece.strip(),
-            title=str(hit.get("title") or metadata.get("title") or hit.get("document_key") or "Untitled"),
-            url=hit.get("source_url") or metadata.get("source_url") or metadata.get("abs_url"),
+            title=hit.title or hit.document_key,
+            url=hit.source_url or _str(metadata.get("abs_url")),
             # A paper's indexed text (papers.indexing, metadata kind "paper") is cited as the paper.
-            source_type="paper"
-            if metadata.get("kind") == "paper"
-            else hit.get("source_type") or metadata.get("source_type"),
-            page=first + offset if first is not None else None,
-            score=float(hit.get("score", 0.0)),
-            heading_path=tuple(str(h) for h in headings) if isinstance(headings, list) else (),
+            source_type="paper" if metadata.get("kind") == "paper" else hit.source_type,
+            page=page + offset if page is not None else None,
+            score=hit.score,
+            heading_path=tuple(hit.heading_path),
             kind=_str(metadata.get("kind")),
             entry_kind=_str(metadata.get("entry_kind")),
-            document_key=_str(hit.get("document_key") or metadata.get("document_key")),
-            vector=float(vector) if vector is not None else None,
-            keyword_rank=scores.get("keyword_rank"),
-            chunk_index=hit.get("chunk_index") if offset == 0 else None,
+            document_key=hit.document_key,
+            vector=hit.scores.vector,
+            keyword_rank=hit.scores.keyword_rank,
+            chunk_index=hit.chunk_index if offset == 0 else None,
         )
         for offset, piece in enumerate(pieces)
         if piece.strip()
@@ -125,37 +114,28 @@ def _str(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def _search(bodies: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The hits of each ``/search`` request in ``bodies``, the requests made at once.
+def _search(requests: list[SearchRequest]) -> list[list[SearchHit]]:
+    """The hits of each search in ``requests``, the requests made at once.
 
     Raises :class:`ServiceUnavailable` (503) when the processor is down or slower than
     ``CHATBOT_SEARCH_DEADLINE_SECONDS``.
     """
 
-    async def operation(client: DocumentsClient) -> list[Any]:
-        async def one(body: dict[str, Any]) -> Any:
-            response = await client.request("POST", "/search", json=body, idempotent=True)
-            return response.json()
+    async def operation(client: DocumentsClient) -> list[list[SearchHit]]:
+        searches = (client.search(r.query, r.k, r.filters, subject=r.subject) for r in requests)
+        return list(await asyncio.gather(*searches))
 
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
-
-    answers = call(DocumentsClient, operation, deadline=settings.CHATBOT_SEARCH_DEADLINE_SECONDS)
-    results = []
-    for answer in answers:
-        if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
-            raise UpstreamError("The document processor answered /search in an unexpected shape.")
-        results.append([hit for hit in answer["results"] if isinstance(hit, dict)])
+    results = call(DocumentsClient, operation, deadline=settings.CHATBOT_SEARCH_DEADLINE_SECONDS)
     return _without_hidden_papers(results)
 
 
-def _paper_id(hit: dict[str, Any]) -> str | None:
-    metadata = hit.get("metadata")
-    if isinstance(metadata, dict) and metadata.get("kind") == "paper" and metadata.get("arxiv_id"):
-        return str(metadata["arxiv_id"])
+def _paper_id(hit: SearchHit) -> str | None:
+    if hit.metadata.get("kind") == "paper" and hit.metadata.get("arxiv_id"):
+        return str(hit.metadata["arxiv_id"])
     return None
 
 
-def _without_hidden_papers(results: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+def _without_hidden_papers(results: list[list[SearchHit]]) -> list[list[SearchHit]]:
     """``results`` without the texts of hidden papers: the DELETE removing a hidden paper's text
     can lose a race with a retried outbox batch that sends it again, so core checks too."""
     ids = {i for hits in results for hit in hits if (i := _paper_id(hit)) is not None}
@@ -167,13 +147,10 @@ def _without_hidden_papers(results: list[list[dict[str, Any]]]) -> list[list[dic
     return [[hit for hit in hits if _paper_id(hit) not in hidden] for hits in results]
 
 
-def _body(query: str, k: int, filters: dict[str, Any], subject: str) -> dict[str, Any]:
-    """One ``/search`` request; ``subject`` (the owner's name) keeps the name in a question from
-    pulling every answer to the profile ("Where did Vasu study?" is about studying)."""
-    body: dict[str, Any] = {"query": query[:2000], "k": k, "filters": filters}
-    if subject.strip():
-        body["subject"] = subject.strip()
-    return body
+def _body(query: str, k: int, filters: dict[str, Any], subject: str) -> SearchRequest:
+    """One search; ``subject`` (the owner's name) keeps the name in a question from pulling every
+    answer to the profile ("Where did Vasu study?" is about studying)."""
+    return SearchRequest(query=query[:2000], k=k, filters=filters, subject=subject.strip() or None)
 
 
 def search(query: str, *, filters: dict[str, Any] | None = None, k: int = SEARCH_K) -> list[Passage]:
@@ -214,7 +191,7 @@ def steered(query: str, message: str | None = None) -> list[Passage]:
     passages: list[Passage] = []
     for hits in _search(bodies):
         for hit in hits:
-            key = str(hit.get("chunk_id") or id(hit))
+            key = hit.chunk_id
             if key not in seen:
                 seen.add(key)
                 passages.extend(_passages(hit))

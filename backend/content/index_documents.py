@@ -27,11 +27,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from content.models import JourneyEntry, Profile, Project, TechStack
+from portfolio_shared.contracts import DELETE_DOCUMENT, PROCESS_GITHUB, PROCESS_PDF, PROCESS_TEXT, BoundCall
 from portfolio_shared.schemas import GithubRequest, MetadataValue, PdfUrlRequest, TextForIndexing
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,21 @@ _GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
 
 @dataclass(frozen=True)
 class DocumentRequest:
-    """One call to the document processor, as the outbox will make it."""
+    """One call to the document processor (a declared operation, bound), as the outbox will make it."""
 
-    method: str
-    path: str
-    payload: dict[str, Any]
+    call: BoundCall
+
+    @property
+    def method(self) -> str:
+        return self.call.method
+
+    @property
+    def path(self) -> str:
+        return self.call.path
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.call.json or {}
 
     def digest(self) -> str:
         """sha256 of the request: equal digests mean sending again would change nothing."""
@@ -95,12 +106,12 @@ def project_owner(project_id: int) -> str:
 
 
 def _text(doc: TextForIndexing) -> DocumentRequest:
-    return DocumentRequest("POST", "/process/text", doc.model_dump(mode="json"))
+    return DocumentRequest(PROCESS_TEXT.bind(doc))
 
 
 def delete_request(document_key: str) -> DocumentRequest:
     """``DELETE /documents/{document_key}``, the key escaped as one path segment (``:``, ``/`` too)."""
-    return DocumentRequest("DELETE", f"/documents/{quote(document_key, safe='')}", {})
+    return DocumentRequest(DELETE_DOCUMENT.bind(document_key=document_key))
 
 
 def github_repo(url: str) -> str | None:
@@ -174,7 +185,7 @@ def cv_documents(profile: Profile) -> Documents:
         title=f"{profile.name} — CV",
         metadata={"kind": "cv", "name": profile.name, "file_sha256": sha256},
     )
-    return {CV_KEY: DocumentRequest("POST", "/process/pdf", body.model_dump(mode="json"))}
+    return {CV_KEY: DocumentRequest(PROCESS_PDF.bind(body))}
 
 
 def tech_stack_documents(techs: Iterable[TechStack]) -> Documents:
@@ -259,7 +270,5 @@ def project_documents(project: Project, technologies: Iterable[TechStack]) -> Do
             document_key=readme_key(project.slug),
             metadata={"kind": "project_readme", "slug": project.slug},
         )
-        documents[readme.document_key or ""] = DocumentRequest(
-            "POST", "/process/github", readme.model_dump(mode="json", exclude_none=True)
-        )
+        documents[readme.document_key or ""] = DocumentRequest(PROCESS_GITHUB.bind(readme))
     return documents

@@ -35,9 +35,10 @@ from django.db.backends.utils import CursorWrapper
 
 from content import index_documents as docs
 from content.models import IndexRecord, JourneyEntry, Profile, Project, TechStack
-from portfolio_shared.outbox import discard_pending, enqueue
+from portfolio_shared.contracts import DELETE_DOCUMENT
+from portfolio_shared.outbox import discard_pending, enqueue_call
 
-DESTINATION = "documents"
+DESTINATION = DELETE_DOCUMENT.service
 
 
 @dataclass
@@ -58,14 +59,7 @@ class SyncResult:
 def _send(cursor: CursorWrapper, document_key: str, request: docs.DocumentRequest) -> None:
     delete_path = docs.delete_request(document_key).path
     discard_pending(cursor, destination=DESTINATION, document_key=document_key, path=delete_path)
-    enqueue(
-        cursor,
-        destination=DESTINATION,
-        path=request.path,
-        method=request.method,
-        payload=request.payload,
-        kind="rest",
-    )
+    enqueue_call(cursor, request.call)
 
 
 @transaction.atomic(savepoint=False)

@@ -8,17 +8,16 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from content.index_documents import delete_request
 from documents import processor, services
 from documents.models import Document, ProcessingJob
 from portfolio_shared.clients import Submitted
-from portfolio_shared.outbox import enqueue
+from portfolio_shared.contracts import DELETE_DOCUMENT
+from portfolio_shared.outbox import enqueue_call
 from portfolio_shared.schemas import JobAccepted
 
 SAMPLE_PDF = Path(__file__).resolve().parent / "fixtures" / "sample_handbook.pdf"
 SAMPLE_PDF_KEY = "sample:handbook"
 SAMPLE_PDF_TITLE = "Shipping Retrieval Assistants: a Field Handbook (sample)"
-DESTINATION = "documents"
 
 
 def load_sample_pdf() -> Submitted:
@@ -48,7 +47,6 @@ def remove_sample_pdf() -> bool:
     core knew of it."""
     known = bool(Document.objects.filter(document_key=SAMPLE_PDF_KEY).delete()[0])
     known = bool(ProcessingJob.objects.filter(document_key=SAMPLE_PDF_KEY).delete()[0]) or known
-    request = delete_request(SAMPLE_PDF_KEY)
     with connection.cursor() as cursor:
-        enqueue(cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest")
+        enqueue_call(cursor, DELETE_DOCUMENT.bind(document_key=SAMPLE_PDF_KEY))
     return known

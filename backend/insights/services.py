@@ -10,8 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import get_settings
 from portfolio_shared.auth import issue_token, signing_key
+from portfolio_shared.contracts import ANALYTICS_DASHBOARD_AUDIENCE
 
-DASHBOARD_AUDIENCE = "analytics-dashboard"
+DASHBOARD_AUDIENCE = ANALYTICS_DASHBOARD_AUDIENCE
 #: The longest the shared token code allows; the dashboard asks for a new one before it expires.
 DASHBOARD_TOKEN_TTL = 300
 

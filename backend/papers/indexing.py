@@ -1,6 +1,6 @@
 """Papers searchable without their PDF: each paper's title, abstract and ``ai_summary`` indexed as
 text, through core's transactional outbox, under ``paper-text:<arxiv_id>``
-(:func:`portfolio_shared.schemas.paper_text_key`; the PDF keeps ``paper:<arxiv_id>``).
+(:func:`portfolio_shared.contracts.paper_text_key`; the PDF keeps its own key).
 
 What was last sent is remembered per key in ``content.IndexRecord`` (owner :data:`OWNER`), as for
 the owner's content: a paper whose indexed text is unchanged is not sent again, so the daily
@@ -32,15 +32,15 @@ from content.index_documents import DocumentRequest, delete_request
 from content.models import IndexRecord
 from papers import links
 from papers.models import Paper
-from portfolio_shared.outbox import enqueue
-from portfolio_shared.schemas import MetadataValue, TextForIndexing, paper_text_key
-from portfolio_shared.schemas.documents import PAPER_TEXT_KEY_PREFIX
+from portfolio_shared.contracts import PROCESS_BATCH, arxiv_id_of_paper_text, paper_text_key
+from portfolio_shared.outbox import enqueue_call
+from portfolio_shared.schemas import MetadataValue, TextForIndexing
 
-DESTINATION = "documents"
+DESTINATION = PROCESS_BATCH.service
 OWNER = "papers.paper"
 #: The document processor's cap on one ``POST /process/batch``.
 BATCH_ITEMS = 100
-BATCH_PATH = "/process/batch"
+BATCH_PATH = PROCESS_BATCH.path
 #: What a paper's indexed text is made of; a change to any other field sends nothing.
 TEXT_FIELDS = (
     "arxiv_id",
@@ -149,7 +149,7 @@ def sync_papers(papers: Iterable[Paper], *, force: bool = False) -> PaperSync:
     for paper in papers:
         doc = None if paper.hidden else paper_text(paper)
         key = paper_text_key(paper.arxiv_id)
-        wanted[key] = None if doc is None else DocumentRequest("POST", BATCH_PATH, _batch_item(doc))
+        wanted[key] = None if doc is None else DocumentRequest(PROCESS_BATCH.bind(_batch_item(doc)))
     if not wanted:
         return result
     records = {
@@ -176,21 +176,14 @@ def sync_papers(papers: Iterable[Paper], *, force: bool = False) -> PaperSync:
         items = list(to_send.items())
         for start in range(0, len(items), BATCH_ITEMS):
             batch = items[start : start + BATCH_ITEMS]
-            enqueue(
+            enqueue_call(
                 cursor,
-                destination=DESTINATION,
-                path=BATCH_PATH,
-                method="POST",
-                payload={"items": [payload for _, (payload, _) in batch]},
-                kind="rest",
+                PROCESS_BATCH.bind({"items": [payload for _, (payload, _) in batch]}),
                 notify=start + BATCH_ITEMS >= len(items) and not to_delete,  # one wake-up is enough
             )
             result.messages += 1
         for key in to_delete:
-            request = delete_request(key)
-            enqueue(
-                cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest"
-            )
+            enqueue_call(cursor, delete_request(key).call)
             result.messages += 1
     if to_delete:
         IndexRecord.objects.filter(document_key__in=to_delete).delete()
@@ -226,10 +219,7 @@ def forget(arxiv_id: str) -> PaperSync:
     with transaction.atomic(), connection.cursor() as cursor:
         if IndexRecord.objects.filter(document_key=key).delete()[0]:
             _supersede(cursor, [key])
-            request = delete_request(key)
-            enqueue(
-                cursor, destination=DESTINATION, path=request.path, method="DELETE", payload={}, kind="rest"
-            )
+            enqueue_call(cursor, delete_request(key).call)
             result.deleted, result.messages = [key], 1
     return result
 
@@ -241,7 +231,7 @@ def reindex_all(*, force: bool = False, chunk: int = 2000) -> PaperSync:
     known = {paper_text_key(i) for i in ids}
     vanished = IndexRecord.objects.filter(owner=OWNER).values_list("document_key", flat=True)
     for key in [k for k in vanished if k not in known]:  # papers deleted by SQL, without signals
-        part = forget(key.removeprefix(PAPER_TEXT_KEY_PREFIX))
+        part = forget(arxiv_id_of_paper_text(key) or "")
         total.deleted += part.deleted
         total.messages += part.messages
     for start in range(0, len(ids), chunk):

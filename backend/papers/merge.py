@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portfolio_shared.schemas import PAPER_FIELDS
+
 TABLE = "papers_paper"
 #: The inputs of the generated ``search_vector``.
 TEXT_COLUMNS = frozenset({"title", "abstract", "authors"})
@@ -83,7 +85,8 @@ def _nullable_text(name: str, merge: str) -> Column:
     return Column(name, "text", "NULLIF({v}, '')", merge)
 
 
-COLUMNS: tuple[Column, ...] = (
+#: How each of a paper's fields is stored and merged (the rules in the module's docstring).
+_RULES: tuple[Column, ...] = (
     Column("arxiv_id", "text", "{v}", _KEEP),
     Column("version", "integer", "{v}", _GREATEST),
     Column("title", "text", "{v}", _versioned("text")),
@@ -123,6 +126,12 @@ COLUMNS: tuple[Column, ...] = (
     ),
     _nullable_text("thumbnail", _LATEST_KNOWN),
 )
+_BY_NAME = {c.name: c for c in _RULES}
+if set(_BY_NAME) != set(PAPER_FIELDS):
+    # A field added to the shared Paper needs its merge rule here (and a column and migration).
+    raise RuntimeError(f"papers.merge has no rule for {sorted(set(PAPER_FIELDS) ^ set(_BY_NAME))}")
+#: The upserted columns: the shared paper's fields, in their order (``PAPER_FIELDS``).
+COLUMNS: tuple[Column, ...] = tuple(_BY_NAME[name] for name in PAPER_FIELDS)
 _MERGED = tuple(c for c in COLUMNS if c.name != "arxiv_id")
 _TEXT = tuple(c for c in _MERGED if c.name in TEXT_COLUMNS)
 _OTHER = tuple(c for c in _MERGED if c.name not in TEXT_COLUMNS)

@@ -28,8 +28,9 @@ from papers import cache as papers_cache
 from papers import selectors
 from papers.api.serializers import PUBLIC_FIELDS, PaperSerializer
 from portfolio_shared.clients import DocumentsClient
+from portfolio_shared.contracts import arxiv_id_of_paper_text, paper_text_key
 from portfolio_shared.errors import NotFound, PortfolioError
-from portfolio_shared.schemas import SimilarDocument, arxiv_id_of_paper_text, paper_text_key
+from portfolio_shared.schemas import SimilarDocument
 
 logger = logging.getLogger(__name__)
 

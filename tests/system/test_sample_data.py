@@ -22,8 +22,9 @@ import psycopg
 import redis
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.contracts import paper_text_key
 from portfolio_shared.health import libpq_url
-from portfolio_shared.schemas import paper_text_key, sample_paper_id
+from portfolio_shared.schemas import sample_paper_id
 from scripts import devstack
 from scripts.e2e_stack import PROCESSES
 from scripts.stack import ROOT, manage, services_running, wait_until

@@ -244,8 +244,6 @@ CHATBOT_SEARCH_DEADLINE_SECONDS = 3.0
 CHATBOT_LLM_DEADLINE_SECONDS = 15.0
 # A hit counts as relevant when the keyword side matched it or its cosine similarity reaches this.
 CHATBOT_VECTOR_FLOOR = 0.5
-# Without per-side scores (an older /search), the fused RRF score must reach this.
-CHATBOT_FUSED_FLOOR = 0.0
 # Within one paper (paper_id), a hit counts when its keyword side covers this share of the question
 # (the document processor's keyword_coverage) or its cosine reaches CHATBOT_VECTOR_FLOOR.
 CHATBOT_TERM_COVERAGE = 0.6

@@ -262,7 +262,7 @@ def test_a_failed_enqueue_rolls_the_content_back(monkeypatch: pytest.MonkeyPatch
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(indexing, "enqueue", broken)
+    monkeypatch.setattr(indexing, "enqueue_call", broken)
     with pytest.raises(RuntimeError):
         Project.objects.create(slug="orphan", title="Orphan")
     assert not Project.objects.filter(slug="orphan").exists()

@@ -23,6 +23,7 @@ from documents import processor as processor_calls
 from documents.models import Document, ProcessingJob
 from documents.tests.processor import Processor, processor_processes
 from portfolio_shared.clients import DocumentsClient
+from portfolio_shared.contracts import PROCESS_TEXT
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.schemas import JobAccepted, TextForIndexing
 
@@ -83,8 +84,8 @@ def test_ask_reprocess_and_delete_a_document_from_the_admin(
     client: Client, owner: Any, processor: Processor, live_server: Any, settings: LazySettings
 ) -> None:
     item = TextForIndexing(document_key=KEY, title="Glacier telemetry", text=TEXT, format="markdown")
-    accepted = call(DocumentsClient, lambda c: c.process_text(item), deadline=30)
-    assert isinstance(accepted, JobAccepted)
+    response = call(DocumentsClient, lambda c: c.send(PROCESS_TEXT.bind(item)), deadline=30)
+    accepted = JobAccepted.model_validate_json(response.content)
     wait_for_job(accepted.job_id)
     IndexRecord.objects.create(document_key=KEY, owner="content.project:1", sha256="0" * 64)
     announce(processor, live_server, settings)

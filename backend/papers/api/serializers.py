@@ -14,39 +14,11 @@ from rest_framework import serializers
 from core_lib.query import QuerySerializer
 from papers.models import Paper
 from papers.selectors import ORDERINGS, PaperFilters, json_object_sql, sql_literal
-from portfolio_shared.schemas import MAX_BULK_PAPERS
+from portfolio_shared.schemas import MAX_BULK_PAPERS, PAPER_FIELDS
 
-PUBLIC_FIELDS = (
-    "arxiv_id",
-    "version",
-    "title",
-    "abstract",
-    "authors",
-    "primary_category",
-    "categories",
-    "published",
-    "updated",
-    "abs_url",
-    "pdf_url",
-    "doi",
-    "journal_ref",
-    "comment",
-    "sources",
-    "hf_upvotes",
-    "hf_comments",
-    "github_repo",
-    "github_stars",
-    "project_url",
-    "ai_summary",
-    "organization",
-    "topics",
-    "tags",
-    "relevance",
-    "relevance_components",
-    "thumbnail",
-    "pinned",
-    "sample",
-)
+#: A paper's shared fields (one definition: ``portfolio_shared.schemas.PAPER_FIELDS``) and the owner's
+#: ``pinned`` and ``sample`` flags.
+PUBLIC_FIELDS = (*PAPER_FIELDS, "pinned", "sample")
 
 
 class PaperSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -20,7 +20,8 @@ from papers.services import reclassify_papers
 from papers.tests.conftest import payload, store
 from papers.tests.test_indexing import batch_items
 from portfolio_scraper.enrich.classifier import PaperText, TopicClassifier
-from portfolio_shared.schemas import ClassifyPaper, PaperTopics, is_arxiv_id, paper_text_key
+from portfolio_shared.contracts import paper_text_key
+from portfolio_shared.schemas import ClassifyPaper, PaperTopics, is_arxiv_id
 from portfolio_shared.testing_sockets import closed_port
 
 pytestmark = pytest.mark.django_db

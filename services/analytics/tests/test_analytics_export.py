@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,7 @@ from conftest import REDIS_URL, TEST_KEYS, TEST_KEYS_ENV, delete_prefix
 from portfolio_analytics.api import export
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
-from portfolio_shared.auth import SignedTokenProvider, issue_token
-from portfolio_shared.clients import AnalyticsClient
+from portfolio_shared.auth import issue_token
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "bigquery_schema.json"
 #: A fixed clock (2026-11-28 15:30 UTC) so the export's day is known.
@@ -210,19 +209,6 @@ async def test_export_needs_a_core_or_admin_service_token(client: httpx.AsyncCli
     refused = await client.get("/export", params=params, headers={"Authorization": f"Bearer {dashboard}"})
     assert refused.status_code == 401
     assert (await client.get("/export", params=params, headers=token("admin"))).status_code == 200
-
-
-async def test_core_typed_client_reads_the_export(app: Any, client: httpx.AsyncClient) -> None:
-    await record_one_of_each(client)
-    analytics = AnalyticsClient(
-        "http://analytics",
-        caller="core",
-        token_provider=SignedTokenProvider("core", TEST_KEYS["core"]),
-        transport=httpx.ASGITransport(app=app),
-    )
-    async with analytics:
-        events = [event async for event in analytics.export(date.fromisoformat(DAY))]
-    assert [event["type"] for event in events] == RECORDED_TYPES
 
 
 async def test_openapi_documents_the_export(client: httpx.AsyncClient) -> None:

@@ -361,6 +361,7 @@ async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings
     from portfolio_documents.main import create_app
     from portfolio_shared.auth import SignedTokenProvider
     from portfolio_shared.clients.documents import DocumentsClient
+    from portfolio_shared.contracts import PROCESS_TEXT
     from portfolio_shared.schemas import DocumentInfo, JobAccepted, TextForIndexing
 
     app = create_app(settings)
@@ -374,17 +375,20 @@ async def test_the_shared_typed_client_reads_every_answer(live: Worker, settings
             transport=httpx.ASGITransport(app=app),
         )
         async with client:
-            accepted = await client.process_text(TextForIndexing(document_key=key, title="Client", text=text))
-            assert isinstance(accepted, JobAccepted)
+            first = TextForIndexing(document_key=key, title="Client", text=text)
+            response = await client.send(PROCESS_TEXT.bind(first))
+            assert response.status_code == 202
+            accepted = JobAccepted.model_validate_json(response.content)
             deadline = time.monotonic() + JOB_TIMEOUT
             while (job := await client.status(accepted.job_id)).state not in ("succeeded", "failed"):
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.2)
             assert job.state == "succeeded" and job.result is not None and job.result.chunks == 1
-            again = await client.process_text(
-                TextForIndexing(document_key=f"{key}:copy", title="Copy", text=text)
-            )
-            assert isinstance(again, DocumentInfo) and again.document_key == key
+            copy = TextForIndexing(document_key=f"{key}:copy", title="Copy", text=text)
+            response = await client.send(PROCESS_TEXT.bind(copy))
+            assert response.status_code == 200
+            again = DocumentInfo.model_validate_json(response.content)
+            assert again.document_key == key
             hits = await client.search("typed client of core", k=3, filters={"document_key": key})
             assert hits and hits[0].document_key == key and hits[0].score > 0
             assert await client.delete_document(key) is True

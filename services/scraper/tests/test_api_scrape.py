@@ -264,7 +264,7 @@ async def test_the_shared_client_starts_follows_and_lists_jobs(app: FastAPI) -> 
         status = await client.status(accepted.job_id)
         assert status.state == "succeeded" and status.source == "pwc"
         assert status.sources["pwc"].counts.skipped == 1
-        assert [job.id for job in await client.history(limit=5)] == [accepted.job_id]
+        assert [job.id for job in (await client.jobs(limit=5)).results] == [accepted.job_id]
 
 
 async def test_the_openapi_documents_the_routes_and_their_errors(api: httpx.AsyncClient) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -23,6 +23,7 @@ from portfolio_shared.clients import (
     ScraperClient,
     ServiceClient,
 )
+from portfolio_shared.contracts import BULK_UPSERT_PAPERS, PROCESS_PDF
 from portfolio_shared.errors import (
     BadRequest,
     Conflict,
@@ -38,7 +39,7 @@ from portfolio_shared.errors import (
     envelope,
 )
 from portfolio_shared.log import request_id_var
-from portfolio_shared.schemas import DocumentInfo, JobAccepted, Paper, TextForIndexing
+from portfolio_shared.schemas import DocumentInfo, JobAccepted, Paper, PapersBulk, PdfUrlRequest
 from portfolio_shared.settings import ServiceSettings
 
 Reply = httpx.Response | Exception
@@ -221,7 +222,9 @@ async def test_post_500_is_not_retried() -> None:
     sleeps = Sleeps()
     async with make(CoreClient, peer, sleeps=sleeps) as core:
         with pytest.raises(UpstreamError) as info:
-            await core.bulk_upsert_papers([Paper(arxiv_id="2401.00001", title="T")])
+            await core.send(
+                BULK_UPSERT_PAPERS.bind(PapersBulk(papers=[Paper(arxiv_id="2401.00001", title="T")]))
+            )
     assert len(peer.requests) == 1 and sleeps == []
     assert (info.value.error_code, info.value.message, info.value.details) == (
         "internal_error",
@@ -279,12 +282,22 @@ async def test_get_is_retried_after_a_read_timeout() -> None:
 async def test_search_is_a_safe_post_and_is_retried() -> None:
     hits = {
         "query": "rag",
-        "results": [{"chunk_id": "c1", "document_id": "d1", "document_key": "k1", "text": "t", "score": 0.9}],
+        "results": [
+            {
+                "chunk_id": "c1",
+                "document_id": "d1",
+                "document_key": "k1",
+                "text": "t",
+                "score": 0.9,
+                "chunk_index": 0,
+                "scores": {"fused": 0.9, "vector": 0.7, "keyword_coverage": 0.5},
+            }
+        ],
     }
     peer = FakePeer(error(504, "upstream_timeout", "slow"), ok(hits))
     async with make(DocumentsClient, peer) as documents:
         results = await documents.search("rag", k=3, filters={"kind": ["paper"]})
-    assert [h.chunk_id for h in results] == ["c1"]
+    assert [(h.chunk_id, h.scores.vector, h.scores.keyword_coverage) for h in results] == [("c1", 0.7, 0.5)]
     assert len(peer.requests) == 2
     assert peer.json() == {"query": "rag", "k": 3, "filters": {"kind": ["paper"]}}
 
@@ -335,7 +348,7 @@ async def test_the_peers_envelope_becomes_the_matching_exception(
     peer = FakePeer(error(status, "peer_specific_code", "the peer's own words", details))
     async with make(DocumentsClient, peer, retries=0) as documents:
         with pytest.raises(PortfolioError) as info:
-            await documents.process_pdf_url("https://example.org/a.pdf")
+            await documents.send(PROCESS_PDF.bind(PdfUrlRequest(url="https://example.org/a.pdf")))
     assert type(info.value) is expected
     assert info.value.error_code == "peer_specific_code"
     assert info.value.message == "the peer's own words"
@@ -369,7 +382,7 @@ async def test_connect_errors_exhaust_the_retries() -> None:
     peer = FakePeer(httpx.ConnectError("refused"))
     async with make(ScraperClient, peer) as scraper:
         with pytest.raises(ServiceUnavailable):
-            await scraper.history()
+            await scraper.jobs()
     assert len(peer.requests) == 3
 
 
@@ -394,20 +407,12 @@ async def test_submissions_answer_a_job_or_the_existing_document() -> None:
         "content_sha256": "b" * 64,
     }
     peer = FakePeer(ok({"job_id": "job-5", "status_url": "/process/status/job-5"}, 202), ok(existing, 200))
-    item = TextForIndexing(document_key="project:rag", title="RAG", text="hello", format="markdown")
     async with make(DocumentsClient, peer) as documents:
-        first = await documents.process_text(item)
-        second = await documents.process_text(item)
+        first = await documents.process_github("octo/rag", document_key="project:rag")
+        second = await documents.process_github("octo/rag", document_key="project:rag")
     assert isinstance(first, JobAccepted) and first.job_id == "job-5"
     assert isinstance(second, DocumentInfo) and second.chunks == 4
-    assert peer.json(0) == {
-        "document_key": "project:rag",
-        "title": "RAG",
-        "text": "hello",
-        "format": "markdown",
-        "source_url": None,
-        "metadata": {},
-    }
+    assert peer.json(0) == {"repo": "octo/rag", "document_key": "project:rag", "metadata": {}}
 
 
 async def test_pdf_upload_is_multipart_with_a_file_field() -> None:
@@ -421,14 +426,22 @@ async def test_pdf_upload_is_multipart_with_a_file_field() -> None:
     assert b'name="title"' in body and b'name="document_key"' not in body
 
 
-async def test_github_and_pdf_url_bodies() -> None:
+async def test_github_body_and_a_declared_operation_sent_as_declared() -> None:
     peer = FakePeer(ok({"job_id": "j", "status_url": "/s"}, 202))
     async with make(DocumentsClient, peer) as documents:
         await documents.process_github("octo/model")
-        await documents.process_pdf_url("https://arxiv.org/pdf/2401.12345", document_key="paper:2401.12345")
+        await documents.send(PROCESS_PDF.bind({"url": "https://arxiv.org/pdf/2401.12345"}))
     assert peer.json(0) == {"repo": "octo/model", "document_key": None, "metadata": {}}
     assert peer.json(1)["url"] == "https://arxiv.org/pdf/2401.12345"
     assert [r.url.path for r in peer.requests] == ["/process/github", "/process/pdf"]
+
+
+async def test_an_operation_another_service_serves_is_refused_before_sending() -> None:
+    peer = FakePeer(ok({}))
+    async with make(DocumentsClient, peer) as documents:
+        with pytest.raises(ValueError, match="not served by documents"):
+            await documents.send(BULK_UPSERT_PAPERS.bind(PapersBulk(papers=[])))
+    assert peer.requests == []
 
 
 async def test_delete_document_is_settled_by_404_and_keeps_slashes_in_one_segment() -> None:
@@ -440,65 +453,22 @@ async def test_delete_document_is_settled_by_404_and_keeps_slashes_in_one_segmen
     assert peer.requests[0].url.raw_path == b"/documents/paper%3Ahep-th%2F9901001"
 
 
-async def test_bulk_upsert_splits_into_requests_of_2000_and_sums_the_counts() -> None:
-    peer = FakePeer(
-        ok({"created": 1500, "updated": 500}), ok({"created": 400, "updated": 100, "unchanged": 0})
-    )
-    papers = [Paper(arxiv_id=f"2401.{n:05d}", title=f"Paper {n}") for n in range(2500)]
-    async with make(CoreClient, peer) as core:
-        result = await core.bulk_upsert_papers(papers, idempotency_key="job-7")
-    assert (result.created, result.updated) == (1900, 600)
-    assert [len(peer.json(n)["papers"]) for n in (0, 1)] == [2000, 500]
-    assert peer.requests[0].url.path == "/api/internal/papers/bulk/"
-    assert [r.headers["Idempotency-Key"] for r in peer.requests] == ["job-7:0", "job-7:1"]
-    assert peer.json(1)["papers"][0]["arxiv_id"] == "2401.02000"
-
-
-async def test_bulk_upsert_refuses_duplicates_before_sending() -> None:
-    peer = FakePeer(ok({"created": 1}))
-    papers = [Paper(arxiv_id="2401.00001", title="A"), Paper(arxiv_id="2401.00001", title="B")]
-    async with make(CoreClient, peer) as core:
-        with pytest.raises(ValueError, match=r"2401\.00001"):
-            await core.bulk_upsert_papers(papers)
-    assert peer.requests == []
-
-
-async def test_scraper_history() -> None:
+async def test_scraper_jobs() -> None:
     peer = FakePeer(ok({"results": [SCRAPE_JOB, {**SCRAPE_JOB, "id": "scrape-0", "state": "succeeded"}]}))
     async with make(ScraperClient, peer) as scraper:
-        jobs = await scraper.history(limit=2)
-    assert [j.id for j in jobs] == ["scrape-1", "scrape-0"]
-    assert peer.requests[0].url.params["limit"] == "2"
+        page = await scraper.jobs(limit=2, state="running")
+    assert [j.id for j in page.results] == ["scrape-1", "scrape-0"]
+    assert peer.requests[0].url.path == "/scrape/history"
+    assert (peer.requests[0].url.params["limit"], peer.requests[0].url.params["state"]) == ("2", "running")
 
 
-async def test_analytics_summary_and_ndjson_export() -> None:
+async def test_analytics_summary() -> None:
     summary = {"pageViews": {"total": 3, "unique": 2, "byPage": {}}, "realtime": {"activeUsers": 1}}
-    lines = b'{"type": "pageview", "path": "/"}\n\n{"type": "click", "target": "cv"}\n'
-    peer = FakePeer(
-        ok(summary), httpx.Response(200, content=lines, headers={"content-type": "application/x-ndjson"})
-    )
+    peer = FakePeer(ok(summary))
     async with make(AnalyticsClient, peer) as analytics:
         got = await analytics.summary("30d")
-        events = [event async for event in analytics.export(date(2024, 1, 15))]
     assert got.page_views.total == 3 and got.realtime.active_users == 1
     assert peer.requests[0].url.params["period"] == "30d"
-    assert events == [{"type": "pageview", "path": "/"}, {"type": "click", "target": "cv"}]
-    assert peer.requests[1].url.params["date"] == "2024-01-15"
-
-
-async def test_a_broken_export_line_is_an_upstream_error() -> None:
-    peer = FakePeer(httpx.Response(200, content=b'{"type": "pageview"}\n[1, 2]\n'))
-    async with make(AnalyticsClient, peer) as analytics:
-        with pytest.raises(UpstreamError, match="line 2"):
-            _ = [event async for event in analytics.export(date(2024, 1, 15))]
-
-
-async def test_export_errors_map_like_any_other() -> None:
-    peer = FakePeer(error(401, "token_expired", "expired"))
-    async with make(AnalyticsClient, peer) as analytics:
-        with pytest.raises(Unauthorized) as info:
-            _ = [event async for event in analytics.export(date(2024, 1, 15))]
-    assert info.value.error_code == "token_expired"
 
 
 async def test_ready_turns_the_not_ready_envelope_into_a_result() -> None:

@@ -23,12 +23,13 @@ from typing import Any
 import httpx
 
 from portfolio_shared.clients import CoreClient
+from portfolio_shared.contracts import CORE_PROJECTS, CORE_TECH_STACK
 from portfolio_shared.errors import PortfolioError
 
 logger = logging.getLogger(__name__)
 
-TECH_STACK_PATH = "/api/tech-stack/"
-PROJECTS_PATH = "/api/projects/"
+TECH_STACK_PATH = CORE_TECH_STACK.path
+PROJECTS_PATH = CORE_PROJECTS.path
 PAGE_SIZE = 200
 MAX_PAGES = 10
 PROJECT_TITLE_WEIGHT = 0.5

@@ -33,10 +33,11 @@ from portfolio_shared.auth import (
     verify_token,
 )
 from portfolio_shared.auth.fastapi import get_authenticator
+from portfolio_shared.contracts import ANALYTICS_DASHBOARD_AUDIENCE
 from portfolio_shared.errors import AuthenticationFailed, ErrorEnvelope
 
-#: The audience of core's dashboard tokens (``insights.services.DASHBOARD_AUDIENCE`` in core).
-DASHBOARD_AUDIENCE = "analytics-dashboard"
+#: The audience of core's dashboard tokens, declared in portfolio_shared.contracts.
+DASHBOARD_AUDIENCE = ANALYTICS_DASHBOARD_AUDIENCE
 #: Who may mint dashboard tokens.
 DASHBOARD_ISSUERS = frozenset({"core"})
 #: Services whose own service token may read the dashboard (core's proxy; the admin tooling).

@@ -12,13 +12,7 @@ from sqlalchemy import delete, select
 from portfolio_documents import runtime
 from portfolio_documents.api import intake
 from portfolio_documents.api.intake import document_info
-from portfolio_documents.api.schemas import (
-    DocumentInfo,
-    JobAccepted,
-    ScoredSearchHit,
-    ScoredSearchResponse,
-    SearchScores,
-)
+from portfolio_documents.api.schemas import DocumentInfo, JobAccepted
 from portfolio_documents.deps import SessionDep
 from portfolio_documents.models import Chunk, Document, ProcessingJob
 from portfolio_documents.processing.search import hybrid_search
@@ -27,7 +21,13 @@ from portfolio_documents.processing.store import ChunkStore
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import Conflict, NotFound
 from portfolio_shared.errors.fastapi import error_responses
-from portfolio_shared.schemas import PRINTABLE_ID_PATTERN, SearchRequest
+from portfolio_shared.schemas import (
+    PRINTABLE_ID_PATTERN,
+    SearchHit,
+    SearchRequest,
+    SearchResponse,
+    SearchScores,
+)
 
 CALLERS = ("core", "scraper", "admin")
 #: A document key in a path: what a body's ``document_key`` may be (a control character is a 422).
@@ -123,18 +123,18 @@ async def reprocess_document(document_key: KeyPath, request: Request, session: S
 @router.post(
     "/search",
     summary="Hybrid search: Chroma similarity fused with Postgres keyword ranking (RRF)",
-    response_model=ScoredSearchResponse,
+    response_model=SearchResponse,
     responses=error_responses(422, 503),
 )
-async def search(body: SearchRequest, request: Request, session: SessionDep) -> ScoredSearchResponse:
+async def search(body: SearchRequest, request: Request, session: SessionDep) -> SearchResponse:
     store, embedder = await asyncio.to_thread(search_backend, request)
     hits = await hybrid_search(
         session, store, embedder, body.query, k=body.k, filters=body.filters, subject=body.subject
     )
-    return ScoredSearchResponse(
+    return SearchResponse(
         query=body.query,
         results=[
-            ScoredSearchHit(
+            SearchHit(
                 chunk_id=hit.chunk_id,
                 document_id=hit.document_id,
                 document_key=hit.document_key,

@@ -2,8 +2,8 @@
 :mod:`portfolio_shared.schemas.documents`.
 
 Responses extend the shared models with fields of their own (a job's ``stage``, ``attempts`` and
-``timings``; a hit's ``scores``); the shared models ignore unknown fields, so the typed client keeps
-working. Requests that the shared package defines are used as they are.
+``timings``); the shared models ignore unknown fields, so the typed client keeps working. A search
+hit is the shared ``SearchHit`` as it is. Requests that the shared package defines are used as they are.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from portfolio_shared.schemas import (
     JobResult,
     PdfUrlRequest,
     ProcessingJob,
-    SearchHit,
     TextForIndexing,
 )
 
@@ -117,33 +116,3 @@ class JobPage(BaseModel):
     next: str | None
     previous: str | None
     results: list[JobView]
-
-
-class SearchScores(BaseModel):
-    """How a hit ranked on each side (``None``: that side did not find it) and the fused RRF score.
-
-    The keyword side's features, for a caller's relevance floor or reranker: ``keyword_coverage``
-    is the share of the query's term weight (idf; a related word at its 0.8 boost) the chunk matches, 0-1;
-    ``title_hit`` / ``heading_hit`` say whether a query term is in the document's title / the
-    chunk's heading path. Chatter words ("tell", "know", "use", ...) are not query terms.
-    """
-
-    fused: float
-    vector: float | None = None
-    vector_rank: int | None = None
-    keyword: float | None = None
-    keyword_rank: int | None = None
-    keyword_coverage: float | None = Field(default=None, ge=0, le=1)
-    title_hit: bool = False
-    heading_hit: bool = False
-
-
-class ScoredSearchHit(SearchHit):
-    heading_path: list[str] = Field(default_factory=list)
-    chunk_index: int
-    scores: SearchScores
-
-
-class ScoredSearchResponse(BaseModel):
-    query: str
-    results: list[ScoredSearchHit]

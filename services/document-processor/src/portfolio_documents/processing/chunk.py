@@ -27,15 +27,16 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from portfolio_documents.processing.types import Chunk, PageText
+from portfolio_shared.contracts import PAGE_BREAK
 
 TokenCounter = Callable[[str], int]
 
 DEFAULT_MAX_TOKENS = 240
 DEFAULT_OVERLAP_RATIO = 0.15
-#: What joins PDF pages: a form feed (the page break of plain text) between paragraph breaks. Every
+#: What joins PDF pages: PAGE_BREAK, a form feed (declared in portfolio_shared.contracts, where the
+#: chatbot reads it too), between paragraph breaks. Every
 #: page adds exactly one, so the page of a position in a chunk is its ``page_start`` plus the form
 #: feeds before it. The splitter prefers to cut there.
-PAGE_BREAK = "\f"
 PAGE_SEPARATOR = f"\n{PAGE_BREAK}\n"
 #: Coarse to fine; a separator stays at the end of the piece before it (a sentence keeps its period).
 SEPARATORS = [PAGE_SEPARATOR, "\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]

@@ -23,13 +23,10 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from portfolio_documents.models import ProcessingJob
-from portfolio_shared.outbox import enqueue
+from portfolio_shared.outbox import enqueue_webhook
 from portfolio_shared.schemas import DOCUMENT_PROCESSED, DocumentProcessed, JobError
 
 TERMINAL = frozenset({"succeeded", "failed", "partial"})
-#: Where core receives ``document.processed``.
-WEBHOOK_DESTINATION = "core"
-WEBHOOK_PATH = "/api/webhooks/document-processed/"
 WORKER_LOST = "worker_lost"
 
 
@@ -133,12 +130,9 @@ def finish(
         .values(**values)
         .returning(ProcessingJob.parent_id)
     ).scalar_one()
-    enqueue(
-        session.connection().connection.cursor(),
-        destination=WEBHOOK_DESTINATION,
-        path=WEBHOOK_PATH,
-        event_type=DOCUMENT_PROCESSED,
-        payload=payload.model_dump(mode="json"),
+    # Delivered to the receiver portfolio_shared.contracts declares for the type.
+    enqueue_webhook(
+        session.connection().connection.cursor(), DOCUMENT_PROCESSED, payload.model_dump(mode="json")
     )
     if parent_id is not None:
         refresh_batch(session, parent_id)

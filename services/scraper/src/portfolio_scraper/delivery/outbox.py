@@ -3,11 +3,14 @@
 Three kinds, all delivered later by the outbox dispatcher (``python -m portfolio_shared.outbox
 --sender scraper``), so a receiver that is down loses nothing:
 
-- papers to core: ``POST /api/internal/papers/bulk/`` (REST, service token), ``PapersBulk`` bodies
-  of at most ``batch_size`` papers;
-- papers worth reading to the document processor: ``POST /process/pdf`` with the arXiv PDF URL and
-  the stable key ``paper:<arxiv_id>``, so the chatbot can cite them;
+- papers to core: ``BULK_UPSERT_PAPERS`` (REST, service token), ``PapersBulk`` bodies of at most
+  ``batch_size`` papers;
+- papers worth reading to the document processor: ``PROCESS_PDF`` with the arXiv PDF URL and the
+  stable key :func:`portfolio_shared.contracts.paper_pdf_key`, so the chatbot can cite them;
 - the ``scraper.job.completed`` webhook to core, last.
+
+The operations, their routes and the webhook's receiver are declared in
+:mod:`portfolio_shared.contracts`.
 
 Message ids are derived from the job id, so enqueueing the same job's messages twice adds nothing.
 """
@@ -15,11 +18,10 @@ Message ids are derived from the job id, so enqueueing the same job's messages t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from portfolio_shared.clients.core import BULK_PAPERS_PATH
-from portfolio_shared.outbox import enqueue
+from portfolio_shared.contracts import BULK_UPSERT_PAPERS, PROCESS_PDF, paper_pdf_key
+from portfolio_shared.outbox import enqueue_call, enqueue_webhook
 from portfolio_shared.outbox.enqueue import Cursor
 from portfolio_shared.schemas import (
     SCRAPER_JOB_COMPLETED,
@@ -29,16 +31,7 @@ from portfolio_shared.schemas import (
     ScraperJobCompleted,
 )
 
-CORE = "core"
-DOCUMENTS = "documents"
-WEBHOOK_PATH = "/api/webhooks/scraper-complete/"
-PDF_PATH = "/process/pdf"
 DEFAULT_BATCH_SIZE = 500
-
-
-def document_key(arxiv_id: str) -> str:
-    """The document processor's key of a paper's PDF (stable, so a new version replaces the old)."""
-    return f"paper:{arxiv_id}"
 
 
 def _msg_id(job_id: UUID, kind: str) -> str:
@@ -53,21 +46,15 @@ def enqueue_papers(
     for n, start in enumerate(range(0, len(papers), batch_size)):
         body = PapersBulk(papers=list(papers[start : start + batch_size]))
         ids.append(
-            enqueue(
-                cursor,
-                destination=CORE,
-                path=BULK_PAPERS_PATH,
-                kind="rest",
-                payload=body.model_dump(mode="json"),
-                msg_id=_msg_id(job_id, f"papers_{n}"),
-                notify=False,
+            enqueue_call(
+                cursor, BULK_UPSERT_PAPERS.bind(body), msg_id=_msg_id(job_id, f"papers_{n}"), notify=False
             )
         )
     return ids
 
 
-def pdf_request(paper: Paper) -> dict[str, Any]:
-    """The ``POST /process/pdf`` body for ``paper`` (which must have a ``pdf_url``)."""
+def pdf_request(paper: Paper) -> PdfUrlRequest:
+    """The ``PROCESS_PDF`` body for ``paper`` (which must have a ``pdf_url``)."""
     if not paper.pdf_url:
         raise ValueError(f"{paper.arxiv_id} has no pdf_url")
     metadata: dict[str, str | int | float | bool] = {
@@ -78,21 +65,17 @@ def pdf_request(paper: Paper) -> dict[str, Any]:
     }
     if paper.abs_url:
         metadata["abs_url"] = paper.abs_url
-    body = PdfUrlRequest(
-        url=paper.pdf_url, document_key=document_key(paper.arxiv_id), title=paper.title, metadata=metadata
+    return PdfUrlRequest(
+        url=paper.pdf_url, document_key=paper_pdf_key(paper.arxiv_id), title=paper.title, metadata=metadata
     )
-    return body.model_dump(mode="json")
 
 
 def enqueue_pdfs(cursor: Cursor, papers: Sequence[Paper], *, job_id: UUID) -> list[str]:
-    """One ``/process/pdf`` message per paper that has a PDF URL; return the message ids."""
+    """One ``PROCESS_PDF`` message per paper that has a PDF URL; return the message ids."""
     return [
-        enqueue(
+        enqueue_call(
             cursor,
-            destination=DOCUMENTS,
-            path=PDF_PATH,
-            kind="rest",
-            payload=pdf_request(paper),
+            PROCESS_PDF.bind(pdf_request(paper)),
             msg_id=_msg_id(job_id, f"pdf_{paper.arxiv_id}"),
             notify=False,
         )
@@ -103,12 +86,9 @@ def enqueue_pdfs(cursor: Cursor, papers: Sequence[Paper], *, job_id: UUID) -> li
 
 def enqueue_job_completed(cursor: Cursor, event: ScraperJobCompleted) -> str:
     """The ``scraper.job.completed`` webhook to core; wakes the dispatchers on commit."""
-    return enqueue(
+    return enqueue_webhook(
         cursor,
-        destination=CORE,
-        path=WEBHOOK_PATH,
-        kind="webhook",
-        event_type=SCRAPER_JOB_COMPLETED,
-        payload=event.model_dump(mode="json"),
+        SCRAPER_JOB_COMPLETED,
+        event.model_dump(mode="json"),
         msg_id=_msg_id(UUID(event.job_id), "completed"),
     )

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 
 from portfolio_scraper.enrich.text import normalise_text
 from portfolio_scraper.sources.types import PaperDraft
-from portfolio_shared.schemas.papers import parse_arxiv_id
+from portfolio_shared.schemas.papers import PAPER_TEXT_FIELDS, parse_arxiv_id
 
 SOURCE_ORDER = ("arxiv", "huggingface", "pwc")
 _RANK = {name: rank for rank, name in enumerate(SOURCE_ORDER)}
@@ -43,21 +43,8 @@ _COUNTS = ("hf_upvotes", "hf_comments", "github_stars")
 _LIST_UNION = ("ai_keywords", "topics", "tags", "affiliations")
 _GITHUB_URL = re.compile(r"(?:https?://)?(?:www\.)?github\.com/([^/\s]+/[^/\s#?]+?)(?:\.git)?/?(?:[#?].*)?")
 _DRAFT_FIELDS = tuple(f.name for f in fields(PaperDraft))
-_TEXT_FIELDS = (
-    "title",
-    "abstract",
-    "primary_category",
-    "abs_url",
-    "pdf_url",
-    "doi",
-    "journal_ref",
-    "comment",
-    "github_repo",
-    "project_url",
-    "ai_summary",
-    "organization",
-    "thumbnail",
-)
+#: Normalised as text: the shared Paper's text fields (one definition).
+_TEXT_FIELDS = PAPER_TEXT_FIELDS
 _SCALAR_FIELDS = tuple(
     name
     for name in _DRAFT_FIELDS

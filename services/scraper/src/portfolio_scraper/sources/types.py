@@ -7,50 +7,45 @@ that saw it) plus Hugging Face's ``ai_keywords``. ``enrich`` merges drafts into 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass, field, make_dataclass
+from typing import Any, Protocol
+
+from pydantic.fields import FieldInfo
+
+from portfolio_shared.schemas.papers import PAPER_FIELDS, Paper
 
 
-@dataclass(slots=True)
-class PaperDraft:
-    """One source's record of a paper, before merging, topics, tags and scoring."""
+def _draft_field(name: str, info: FieldInfo) -> tuple[str, Any, Any]:
+    # Lists and mappings start empty, everything else unknown (None): a source fills what it knows.
+    if info.default_factory in (list, dict):
+        return name, info.annotation, field(default_factory=info.default_factory)  # type: ignore[arg-type]
+    return name, info.annotation | None, field(default=None)
 
-    arxiv_id: str
-    source: str  # "arxiv" | "huggingface" | "pwc"
-    version: int | None = None
-    title: str | None = None
-    abstract: str | None = None
-    authors: list[str] = field(default_factory=list)
-    primary_category: str | None = None
-    categories: list[str] = field(default_factory=list)
-    published: datetime | None = None
-    updated: datetime | None = None
-    abs_url: str | None = None
-    pdf_url: str | None = None
-    doi: str | None = None
-    journal_ref: str | None = None
-    comment: str | None = None
-    sources: list[str] = field(default_factory=list)
-    hf_upvotes: int | None = None
-    hf_comments: int | None = None
-    github_repo: str | None = None
-    github_stars: int | None = None
-    project_url: str | None = None
-    ai_summary: str | None = None
-    organization: str | None = None
-    topics: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    relevance: float | None = None
-    relevance_components: dict[str, float] = field(default_factory=dict)
-    #: Hugging Face's thumbnail image URL (the daily-papers item's ``thumbnail``).
-    thumbnail: str | None = None
-    ai_keywords: list[str] = field(default_factory=list)
-    #: The source says code exists (PwC's official implementation / repository count) even when it does
-    #: not name the repository; ``None`` when the source does not say.
-    has_code: bool | None = None
-    #: Authors' affiliations as arXiv lists them (``arxiv:affiliation``), distinct, in author order.
-    affiliations: list[str] = field(default_factory=list)
+
+#: What a source may know beyond a paper's fields: Hugging Face's ``ai_keywords``; ``has_code``, the
+#: source says code exists (PwC's official implementation / repository count) even when it does not
+#: name the repository (``None``: the source does not say); ``affiliations``, the authors' as arXiv
+#: lists them (``arxiv:affiliation``), distinct, in author order.
+_SOURCE_ONLY: list[tuple[str, Any, Any]] = [
+    ("ai_keywords", list[str], field(default_factory=list)),
+    ("has_code", bool | None, field(default=None)),
+    ("affiliations", list[str], field(default_factory=list)),
+]
+
+#: One source's record of a paper, before merging, topics, tags and scoring: the version-less
+#: ``arxiv_id``, the ``source`` that saw it (``arxiv`` | ``huggingface`` | ``pwc``), every other field
+#: of the shared ``Paper`` (``PAPER_FIELDS``, one definition) as optional, and what only sources know.
+PaperDraft = make_dataclass(
+    "PaperDraft",
+    [
+        ("arxiv_id", str),
+        ("source", str),
+        *(_draft_field(name, Paper.model_fields[name]) for name in PAPER_FIELDS if name != "arxiv_id"),
+        *_SOURCE_ONLY,
+    ],
+    slots=True,
+)
+PaperDraft.__module__ = __name__
 
 
 class SourceUnavailable(Exception):

@@ -23,6 +23,7 @@ from portfolio_shared.auth.authenticator import audience_for
 from portfolio_shared.auth.providers import TokenProvider
 from portfolio_shared.clients._errors import error_from_response, error_from_transport, parse_model
 from portfolio_shared.clients._retry import IDEMPOTENT_METHODS, RetryPolicy, retryable_error
+from portfolio_shared.contracts.operation import BoundCall
 from portfolio_shared.errors import ErrorEnvelope
 from portfolio_shared.log import REQUEST_ID_HEADER, get_request_id, new_request_id
 from portfolio_shared.schemas.health import HealthResponse, ReadyResponse
@@ -226,6 +227,35 @@ class ServiceClient:
         except httpx.TransportError as exc:
             raise error_from_transport(self.service_name, self.base_url, exc) from exc
         return response
+
+    async def send(
+        self,
+        call: BoundCall,
+        *,
+        idempotency_key: str | None = None,
+        accept: Collection[int] = (),
+        retry: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send one declared operation (``SEARCH.bind(body)``, see :mod:`portfolio_shared.contracts`)
+        and return its 2xx (or ``accept``-ed) response; as :meth:`request` otherwise.
+
+        Its method and path come from the operation, which must be served by this client's peer,
+        and its JSON body is the bound one; a safe operation is retried like a GET.
+        """
+        if self.service_name not in call.operation.targets:
+            raise ValueError(f"{call.operation.name} is not served by {self.service_name}")
+        if call.json is not None:
+            kwargs["json"] = call.json
+        return await self.request(
+            call.method,
+            call.path,
+            idempotent=call.operation.idempotent,
+            idempotency_key=idempotency_key,
+            accept=accept,
+            retry=retry,
+            **kwargs,
+        )
 
     @asynccontextmanager
     async def stream(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:

@@ -1,20 +1,30 @@
-"""Client of the document processor: submit content, follow jobs, delete documents, search."""
+"""Client of the document processor: submit content, follow jobs, delete documents, search.
+
+Text and PDF URLs reach the processor through the senders' outboxes (``PROCESS_TEXT``,
+``PROCESS_PDF``, ``PROCESS_BATCH`` enqueued), not through this client."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
-from urllib.parse import quote
 
 import httpx
 
 from portfolio_shared.clients.outbox import OutboxClientMixin
+from portfolio_shared.contracts.operations import (
+    DELETE_DOCUMENT,
+    PROCESS_GITHUB,
+    PROCESS_PDF,
+    PROCESSING_STATUS,
+    REPROCESS_DOCUMENT,
+    SEARCH,
+    SIMILAR,
+)
 from portfolio_shared.schemas.documents import (
     DocumentInfo,
     GithubRequest,
     JobAccepted,
     MetadataValue,
-    PdfUrlRequest,
     ProcessingJob,
     SearchHit,
     SearchRequest,
@@ -22,16 +32,10 @@ from portfolio_shared.schemas.documents import (
     SimilarDocument,
     SimilarRequest,
     SimilarResponse,
-    TextForIndexing,
 )
 
 #: What a submission answers: 202 and a job to follow, or 200 and the already-stored document.
 Submitted = JobAccepted | DocumentInfo
-
-
-def _segment(value: str) -> str:
-    # Keys and ids may contain "/" (old-style arXiv ids): keep them one path segment.
-    return quote(value, safe="")
 
 
 class DocumentsClient(OutboxClientMixin):
@@ -45,29 +49,6 @@ class DocumentsClient(OutboxClientMixin):
             return self._parse(response, JobAccepted)
         return self._parse(response, DocumentInfo)
 
-    async def process_text(self, item: TextForIndexing, *, idempotency_key: str | None = None) -> Submitted:
-        """``POST /process/text``: index ``item``, replacing any document with the same key."""
-        response = await self.request(
-            "POST", "/process/text", json=item.model_dump(mode="json"), idempotency_key=idempotency_key
-        )
-        return self._submitted(response)
-
-    async def process_pdf_url(
-        self,
-        url: str,
-        *,
-        document_key: str | None = None,
-        title: str | None = None,
-        metadata: Mapping[str, MetadataValue] | None = None,
-        idempotency_key: str | None = None,
-    ) -> Submitted:
-        """``POST /process/pdf`` with ``{"url"}``: fetch and index the PDF at ``url``."""
-        body = PdfUrlRequest(url=url, document_key=document_key, title=title, metadata=dict(metadata or {}))
-        response = await self.request(
-            "POST", "/process/pdf", json=body.model_dump(mode="json"), idempotency_key=idempotency_key
-        )
-        return self._submitted(response)
-
     async def process_pdf_upload(
         self,
         filename: str,
@@ -79,9 +60,8 @@ class DocumentsClient(OutboxClientMixin):
     ) -> Submitted:
         """``POST /process/pdf`` as multipart (field ``file``): index an uploaded PDF."""
         form = {k: v for k, v in (("document_key", document_key), ("title", title)) if v is not None}
-        response = await self.request(
-            "POST",
-            "/process/pdf",
+        response = await self.send(
+            PROCESS_PDF.bind(),
             files={"file": (filename, content, "application/pdf")},
             data=form,
             idempotency_key=idempotency_key,
@@ -97,14 +77,12 @@ class DocumentsClient(OutboxClientMixin):
     ) -> Submitted:
         """``POST /process/github``: index a repository given as ``owner/name`` or its URL."""
         body = GithubRequest(repo=repo, document_key=document_key)
-        response = await self.request(
-            "POST", "/process/github", json=body.model_dump(mode="json"), idempotency_key=idempotency_key
-        )
+        response = await self.send(PROCESS_GITHUB.bind(body), idempotency_key=idempotency_key)
         return self._submitted(response)
 
     async def status(self, job_id: str) -> ProcessingJob:
         """``GET /process/status/{job_id}``."""
-        response = await self.request("GET", f"/process/status/{_segment(job_id)}")
+        response = await self.send(PROCESSING_STATUS.bind(job_id=job_id))
         return self._parse(response, ProcessingJob)
 
     async def delete_document(self, document_key: str) -> bool:
@@ -112,13 +90,13 @@ class DocumentsClient(OutboxClientMixin):
 
         A missing document is not an error, so a replayed deletion (the outbox) settles.
         """
-        response = await self.request("DELETE", f"/documents/{_segment(document_key)}", accept=(404,))
+        response = await self.send(DELETE_DOCUMENT.bind(document_key=document_key), accept=(404,))
         return response.status_code != 404
 
     async def reprocess_document(self, document_key: str) -> JobAccepted:
         """``POST /documents/{key}/reprocess``: process the stored document again from its source,
         even when unchanged. NotFound for an unknown key; Conflict when the processor has no source."""
-        response = await self.request("POST", f"/documents/{_segment(document_key)}/reprocess")
+        response = await self.send(REPROCESS_DOCUMENT.bind(document_key=document_key))
         return self._parse(response, JobAccepted)
 
     async def search(
@@ -131,10 +109,9 @@ class DocumentsClient(OutboxClientMixin):
         """``POST /search``: the ``k`` best chunks for ``query``, best first (``subject``: whom the
         questions are about, see :class:`SearchRequest`)."""
         body = SearchRequest(query=query, k=k, filters=dict(filters or {}), subject=subject)
-        # A search changes nothing, so repeating it is safe even though it is a POST.
-        # Without a subject the field is left out, as an older processor expects.
-        payload = body.model_dump(mode="json", exclude_none=True)
-        response = await self.request("POST", "/search", json=payload, idempotent=True)
+        # A search changes nothing, so repeating it is safe even though it is a POST (SEARCH is
+        # declared safe); without a subject the field is left out, as an older processor expects.
+        response = await self.send(SEARCH.bind(body))
         return self._parse(response, SearchResponse).results
 
     async def similar(
@@ -148,5 +125,5 @@ class DocumentsClient(OutboxClientMixin):
         Raises ``NotFound`` when the processor holds no vectors for ``document_key``.
         """
         body = SimilarRequest(document_key=document_key, k=k, filters=dict(filters or {}))
-        response = await self.request("POST", "/similar", json=body.model_dump(mode="json"), idempotent=True)
+        response = await self.send(SIMILAR.bind(body))
         return self._parse(response, SimilarResponse).results

@@ -4,14 +4,13 @@ processor)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from portfolio_shared.clients.base import ServiceClient
-from portfolio_shared.schemas.outbox import OUTBOX_MESSAGES_PATH, OutboxMessage, OutboxPage, OutboxState
-
-
-def _message_path(msg_id: str) -> str:
-    return f"{OUTBOX_MESSAGES_PATH}/{quote(msg_id, safe='')}"
+from portfolio_shared.contracts.operations import (
+    DISCARD_OUTBOX_MESSAGE,
+    OUTBOX_MESSAGES,
+    RETRY_OUTBOX_MESSAGE,
+)
+from portfolio_shared.schemas.outbox import OutboxMessage, OutboxPage, OutboxState
 
 
 class OutboxClientMixin(ServiceClient):
@@ -24,15 +23,14 @@ class OutboxClientMixin(ServiceClient):
         params: dict[str, str | int] = {"limit": limit, "offset": offset}
         if state is not None:
             params["state"] = state
-        response = await self.request("GET", OUTBOX_MESSAGES_PATH, params=params)
+        response = await self.send(OUTBOX_MESSAGES.bind(), params=params)
         return self._parse(response, OutboxPage)
 
     async def retry_outbox_message(self, msg_id: str) -> OutboxMessage:
         """Make ``msg_id`` due now (a dead one too). NotFound, or Conflict when delivered or in flight."""
-        # Making a message due now twice is the same as once: safe to retry.
-        response = await self.request("POST", f"{_message_path(msg_id)}/retry", idempotent=True)
+        response = await self.send(RETRY_OUTBOX_MESSAGE.bind(msg_id=msg_id))
         return self._parse(response, OutboxMessage)
 
     async def discard_outbox_message(self, msg_id: str) -> None:
         """Delete the undelivered message ``msg_id``. NotFound, or Conflict when delivered or in flight."""
-        await self.request("DELETE", _message_path(msg_id))
+        await self.send(DISCARD_OUTBOX_MESSAGE.bind(msg_id=msg_id))

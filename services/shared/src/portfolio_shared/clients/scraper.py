@@ -4,9 +4,15 @@ stored papers' topics."""
 from __future__ import annotations
 
 from typing import ClassVar
-from urllib.parse import quote
 
 from portfolio_shared.clients.outbox import OutboxClientMixin
+from portfolio_shared.contracts.operations import (
+    CLASSIFY,
+    RERUN_SOURCE,
+    SCRAPE_HISTORY,
+    SCRAPE_STATUS,
+    START_SCRAPE,
+)
 from portfolio_shared.schemas._base import JobState, PaperSource, ScrapeSource
 from portfolio_shared.schemas.documents import JobAccepted
 from portfolio_shared.schemas.scraper import (
@@ -32,22 +38,14 @@ class ScraperClient(OutboxClientMixin):
     ) -> JobAccepted:
         """``POST /scrape``: start a scrape job of ``source`` over the last ``days`` days (1..30)."""
         body = ScrapeRequest(source=source, days=days)
-        response = await self.request(
-            "POST", "/scrape", json=body.model_dump(mode="json"), idempotency_key=idempotency_key
-        )
+        response = await self.send(START_SCRAPE.bind(body), idempotency_key=idempotency_key)
         return self._parse(response, JobAccepted)
 
     async def status(self, job_id: str | None = None) -> ScrapeJob:
         """``GET /scrape/status``: the job ``job_id``, or the latest job. NotFound when there is none."""
         params = {"job_id": job_id} if job_id else None
-        response = await self.request("GET", "/scrape/status", params=params)
+        response = await self.send(SCRAPE_STATUS.bind(), params=params)
         return self._parse(response, ScrapeJob)
-
-    async def history(self, limit: int | None = None) -> list[ScrapeJob]:
-        """``GET /scrape/history``: past jobs, newest first."""
-        params = {"limit": limit} if limit is not None else None
-        response = await self.request("GET", "/scrape/history", params=params)
-        return self._parse(response, ScrapeHistory).results
 
     async def jobs(
         self,
@@ -64,21 +62,19 @@ class ScraperClient(OutboxClientMixin):
             params["state"] = state
         if source is not None:
             params["source"] = source
-        response = await self.request("GET", "/scrape/history", params=params)
+        response = await self.send(SCRAPE_HISTORY.bind(), params=params)
         return self._parse(response, ScrapeHistory)
 
     async def rerun_source(self, job_id: str, source: PaperSource) -> JobAccepted:
         """``POST /scrape/jobs/{job_id}/rerun``: scrape ``source``, which failed in that job, again
         over the job's window. Conflict (409) when it did not fail or is being scraped now."""
         body = ScrapeRerunRequest(source=source)
-        response = await self.request(
-            "POST", f"/scrape/jobs/{quote(job_id, safe='')}/rerun", json=body.model_dump(mode="json")
-        )
+        response = await self.send(RERUN_SOURCE.bind(body, job_id=job_id))
         return self._parse(response, JobAccepted)
 
     async def classify(self, papers: list[ClassifyPaper]) -> list[PaperTopics]:
         """``POST /classify``: the topics of up to ``MAX_CLASSIFY_PAPERS`` papers, in the same order."""
         body = ClassifyRequest(papers=papers)
-        # A pure function of the body: safe to retry.
-        response = await self.request("POST", "/classify", json=body.model_dump(mode="json"), idempotent=True)
+        # A pure function of the body: CLASSIFY is declared safe to retry.
+        response = await self.send(CLASSIFY.bind(body))
         return self._parse(response, ClassifyResult).papers

@@ -13,11 +13,10 @@ Use::
     # Django: migrations.RunSQL(OUTBOX_DDL, OUTBOX_DROP_DDL); then, in a service function
     with transaction.atomic(), connection.cursor() as cur:
         job.save()
-        enqueue(cur, destination="documents", path="/process/text", kind="rest", payload={...})
+        enqueue_call(cur, PROCESS_TEXT.bind(item))  # an operation of portfolio_shared.contracts
 
     # SQLAlchemy / Alembic: op.execute(OUTBOX_DDL); then, inside the session's transaction
-    enqueue(session.connection().connection.cursor(), destination="core",
-            path="/api/webhooks/scraper-complete/", event_type="scraper.job.completed", payload={...})
+    enqueue_webhook(session.connection().connection.cursor(), SCRAPER_JOB_COMPLETED, event)
 
     # the dispatcher, one process per sending database
     OUTBOX_SENDER=scraper DATABASE_URL=... python -m portfolio_shared.outbox
@@ -26,7 +25,15 @@ Use::
 from portfolio_shared.outbox.backlog import Backlog, outbox_backlog
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
-from portfolio_shared.outbox.enqueue import Kind, discard_pending, enqueue, new_message_id, webhook_body
+from portfolio_shared.outbox.enqueue import (
+    Kind,
+    discard_pending,
+    enqueue,
+    enqueue_call,
+    enqueue_webhook,
+    new_message_id,
+    webhook_body,
+)
 from portfolio_shared.outbox.metrics import OutboxCollector, psycopg_cursors, register_outbox_collector
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL, OUTBOX_DDL, OUTBOX_DROP_DDL
 
@@ -41,6 +48,8 @@ __all__ = [
     "TokenProvider",
     "discard_pending",
     "enqueue",
+    "enqueue_call",
+    "enqueue_webhook",
     "new_message_id",
     "outbox_backlog",
     "psycopg_cursors",

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
+from portfolio_shared.contracts.operation import BoundCall
+from portfolio_shared.contracts.operations import WEBHOOK_RECEIVERS
 from portfolio_shared.log import get_request_id
 from portfolio_shared.outbox.schema import OUTBOX_CHANNEL
 from portfolio_shared.tracing import inject_context
@@ -116,6 +118,68 @@ def enqueue(
         # Delivered by Postgres only on commit, so a dispatcher never wakes for a rolled-back row.
         cursor.execute(f"NOTIFY {OUTBOX_CHANNEL}")
     return msg_id
+
+
+def enqueue_call(
+    cursor: Cursor,
+    call: BoundCall,
+    *,
+    target: str | None = None,
+    msg_id: str | None = None,
+    request_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    notify: bool = True,
+) -> str:
+    """Add one declared operation (``PROCESS_TEXT.bind(item)``, see :mod:`portfolio_shared.contracts`)
+    to the outbox: the dispatcher later sends it to the operation's service as an authenticated REST
+    call, retried until it is accepted. Its message id goes as ``Idempotency-Key``.
+
+    The row holds the operation's method, filled-in path and JSON body, the same request a typed
+    client sends, so rows enqueued before operations existed (a raw path and dict) deliver the same
+    way. ``target`` names the service when the operation has several.
+    """
+    operation = call.operation
+    return enqueue(
+        cursor,
+        destination=target or operation.service,
+        path=call.path,
+        method=operation.method,
+        payload=call.json or {},
+        kind="rest",
+        msg_id=msg_id,
+        request_id=request_id,
+        headers=headers,
+        notify=notify,
+    )
+
+
+def enqueue_webhook(
+    cursor: Cursor,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    msg_id: str | None = None,
+    request_id: str | None = None,
+    notify: bool = True,
+) -> str:
+    """Add one signed webhook of ``event_type`` to the outbox, addressed to the receiver that
+    :data:`portfolio_shared.contracts.WEBHOOK_RECEIVERS` declares for it (``data``: its body's
+    ``data``, validated against the declared model)."""
+    receiver = WEBHOOK_RECEIVERS.get(event_type)
+    if receiver is None:
+        raise ValueError(f"no receiver is declared for webhook type {event_type!r}")
+    payload = receiver.data.model_validate(data).model_dump(mode="json")
+    return enqueue(
+        cursor,
+        destination=receiver.service,
+        path=receiver.path,
+        kind="webhook",
+        event_type=event_type,
+        payload=payload,
+        msg_id=msg_id,
+        request_id=request_id,
+        notify=notify,
+    )
 
 
 # Unclaimed, undelivered, live messages to ``destination`` that carry ``document_key`` in their JSON

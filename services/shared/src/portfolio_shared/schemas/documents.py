@@ -129,8 +129,33 @@ class SearchRequest(StrictModel):
     subject: Annotated[CleanNonEmptyStr, Field(max_length=200)] | None = None
 
 
+class SearchScores(ResponseModel):
+    """How a hit ranked on each side (``None``: that side did not find it) and the fused RRF score.
+
+    The keyword side's features, for a caller's relevance floor or reranker: ``keyword_coverage``
+    is the share of the query's term weight (idf; a related word at its 0.8 boost) the chunk matches, 0-1;
+    ``title_hit`` / ``heading_hit`` say whether a query term is in the document's title / the
+    chunk's heading path. Chatter words ("tell", "know", "use", ...) are not query terms.
+    """
+
+    fused: float
+    vector: float | None = None
+    vector_rank: int | None = None
+    keyword: float | None = None
+    keyword_rank: int | None = None
+    keyword_coverage: float | None = Field(default=None, ge=0, le=1)
+    title_hit: bool = False
+    heading_hit: bool = False
+
+
 class SearchHit(ResponseModel):
-    """One ranked chunk; ``score`` is the fused score (higher is better)."""
+    """One ranked chunk: the one shape of a hit, which the processor answers and the chatbot reads.
+
+    ``score`` is the fused score (higher is better) and ``scores`` each side's; ``page`` is the PDF
+    page the chunk starts on (its text marks later pages with ``contracts.PAGE_BREAK``),
+    ``heading_path`` the sections it stands in, outermost first, and ``chunk_index`` its place in
+    its document (0: the opening).
+    """
 
     chunk_id: NonEmptyStr
     document_id: NonEmptyStr
@@ -142,30 +167,16 @@ class SearchHit(ResponseModel):
     source_url: str | None = None
     page: int | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    heading_path: list[str] = Field(default_factory=list)
+    chunk_index: int
+    scores: SearchScores
 
 
 class SearchResponse(ResponseModel):
     """Answer of ``POST /search``: hits best first."""
 
     query: str
-    results: list[SearchHit] = Field(default_factory=list)
-
-
-#: Prefix of the document key under which a paper's title, abstract and ``ai_summary`` are indexed
-#: as text, distinct from its PDF's ``paper:<arxiv_id>``; see :func:`paper_text_key`.
-PAPER_TEXT_KEY_PREFIX = "paper-text:"
-
-
-def paper_text_key(arxiv_id: str) -> str:
-    """The document key of a paper's indexed text (title, abstract, ``ai_summary``)."""
-    return f"{PAPER_TEXT_KEY_PREFIX}{arxiv_id}"
-
-
-def arxiv_id_of_paper_text(document_key: str) -> str | None:
-    """The arXiv id a :func:`paper_text_key` names, or None for any other key."""
-    if not document_key.startswith(PAPER_TEXT_KEY_PREFIX):
-        return None
-    return document_key[len(PAPER_TEXT_KEY_PREFIX) :] or None
+    results: list[SearchHit]
 
 
 class SimilarRequest(StrictModel):

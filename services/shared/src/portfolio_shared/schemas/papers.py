@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
@@ -131,6 +132,31 @@ class Paper(StrictModel):
         if value is not None and published is not None and value < published:
             raise ValueError("updated is earlier than published")
         return value
+
+
+#: A paper's fields in their one order: what the scraper's drafts carry, what core stores and merges
+#: on upsert (``papers.merge.COLUMNS``) and what its API shows (``PUBLIC_FIELDS``, with the owner's
+#: own flags). Add a field to :class:`Paper` and they all follow; tests hold core's model and
+#: migrations to it.
+PAPER_FIELDS: tuple[str, ...] = tuple(Paper.model_fields)
+
+
+def _value_type(annotation: Any) -> Any:
+    """``str`` for ``str``, ``str | None`` and ``Annotated[str, ...] | None``; else the annotation."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        annotation = args[0]
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+#: The fields whose value is one text (an empty one means "not known"), ``arxiv_id`` aside.
+PAPER_TEXT_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name, info in Paper.model_fields.items()
+    if name != "arxiv_id" and _value_type(info.annotation) is str
+)
 
 
 def _clean_strings(value: Any) -> Any:
