@@ -113,7 +113,7 @@ def bench_extraction(pages: int = 100, rounds: int = 3) -> tuple[float, float]:
     """Pages/s of ``extract_pdf`` and of raw pypdfium2 on the same PDF (best of ``rounds``)."""
     import pypdfium2 as pdfium
 
-    from portfolio_documents.processing.extract import extract_pdf
+    from portfolio_documents.processing.pdf.extract import extract_pdf
 
     data = text_pdf(paper_pages(pages, seed=3))
 
@@ -142,7 +142,7 @@ def _timed(function: Any) -> float:
 
 def bench_embedding(texts: int = 160) -> tuple[float, int, float]:
     """Chunks/s of the local model on chunker output; also the chunk count and mean tokens."""
-    from portfolio_documents.processing.chunk import chunk_markdown
+    from portfolio_documents.processing.index.chunk import chunk_markdown
     from portfolio_shared.embeddings import get_embedding_provider
 
     provider = get_embedding_provider("local")
@@ -211,8 +211,8 @@ def service_headers() -> dict[str, str]:
 
 def load_chunks(env: dict[str, str], count: int, *, batch: int = 2000) -> float:
     """Store ``count`` synthetic chunks (abstracts; 100 per document) in Chroma and Postgres."""
-    from portfolio_documents.processing.fingerprint import chunk_id
-    from portfolio_documents.processing.store import ChunkStore, open_chroma
+    from portfolio_documents.processing.index.fingerprint import chunk_id
+    from portfolio_documents.processing.index.store import ChunkStore, open_chroma
 
     model, dimension = "all-MiniLM-L6-v2", 384
     store = ChunkStore(open_chroma(env["CHROMA_URL"]), prefix="bench", model_id=model, dimension=dimension)

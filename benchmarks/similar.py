@@ -56,8 +56,8 @@ def _percentile(sorted_ms: list[float], q: float) -> float:
 
 def load_vectors(documents_env: dict[str, str], ids: Sequence[str]) -> float:
     """One synthetic vector per paper in the processor's collection, as a paper's text is stored."""
-    from portfolio_documents.processing.fingerprint import chunk_id
-    from portfolio_documents.processing.store import ChunkStore, open_chroma
+    from portfolio_documents.processing.index.fingerprint import chunk_id
+    from portfolio_documents.processing.index.store import ChunkStore, open_chroma
 
     model = "all-MiniLM-L6-v2"
     store = ChunkStore(

@@ -29,7 +29,7 @@ import yaml
 
 from portfolio_documents import runtime
 from portfolio_documents.config import DocumentsSettings
-from portfolio_documents.processing.store import ChunkStore, DocumentRecord
+from portfolio_documents.processing.index.store import ChunkStore, DocumentRecord
 from scripts.stack import free_port, running, wait_for
 from tests.infra import kubernetes_checks as k8s
 from tests.infra.workspace import ROOT

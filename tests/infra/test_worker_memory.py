@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from portfolio_documents.config import DocumentsSettings
-from portfolio_documents.processing.pdf_guard import MiB, required_address_space
+from portfolio_documents.processing.pdf.guard import MiB, required_address_space
 from tests.infra import cloudrun_model as m
 from tests.infra import kubernetes_checks as k8s
 from tests.infra.workspace import ROOT

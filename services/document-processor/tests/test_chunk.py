@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio_documents.processing.chunk import (
+from portfolio_documents.processing.index.chunk import (
     chunk_markdown,
     chunk_pages,
     join_pages,

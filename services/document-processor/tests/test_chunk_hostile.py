@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdf_factory import unicode_pages
 
-from portfolio_documents.processing.chunk import PAGE_BREAK, chunk_markdown, chunk_pages, join_pages
-from portfolio_documents.processing.extract import extract_pdf
+from portfolio_documents.processing.index.chunk import PAGE_BREAK, chunk_markdown, chunk_pages, join_pages
+from portfolio_documents.processing.pdf.extract import extract_pdf
 from portfolio_documents.processing.types import Chunk, PageText
 from portfolio_shared.embeddings.local import LocalMiniLMProvider
 

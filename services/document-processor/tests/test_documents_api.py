@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.models import Document, ProcessingJob
-from portfolio_documents.processing.fingerprint import content_sha256
+from portfolio_documents.processing.index.fingerprint import content_sha256
 from portfolio_shared.auth import SigningKey
 
 AUTH = FreshAuth("core")

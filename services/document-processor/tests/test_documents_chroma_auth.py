@@ -16,7 +16,7 @@ from conftest import free_port
 
 from portfolio_documents import runtime
 from portfolio_documents.config import DocumentsSettings
-from portfolio_documents.processing.store import open_chroma
+from portfolio_documents.processing.index.store import open_chroma
 
 TOKEN = "chroma-token-for-tests-0123456789"
 HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding"}

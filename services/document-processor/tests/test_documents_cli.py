@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from portfolio_documents.models import Document, ProcessingJob
-from portfolio_documents.processing.store import open_chroma
+from portfolio_documents.processing.index.store import open_chroma
 from portfolio_shared.testing import run_module
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.models import Chunk as ChunkRow
 from portfolio_documents.models import Document, ProcessingJob
-from portfolio_documents.processing.store import open_chroma
+from portfolio_documents.processing.index.store import open_chroma
 from portfolio_shared.outbox import Dispatcher
 from portfolio_shared.webhooks import verify
 

@@ -22,14 +22,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from portfolio_documents.processing.chunk import chunk_markdown
-from portfolio_documents.processing.keyword import (
+from portfolio_documents.processing.index.chunk import chunk_markdown
+from portfolio_documents.processing.index.keyword import (
     MIN_TERM_CANDIDATES,
     KeywordRanking,
     keyword_ranking,
     term_caps,
 )
-from portfolio_documents.processing.query import (
+from portfolio_documents.processing.index.query import (
     CHATTER,
     RELATED_BOOST,
     Lexicon,
@@ -39,8 +39,8 @@ from portfolio_documents.processing.query import (
     lexemes,
     parse,
 )
-from portfolio_documents.processing.search import Hit, hybrid_search, postgres_filters
-from portfolio_documents.processing.store import ChunkStore, DocumentRecord, open_chroma
+from portfolio_documents.processing.index.search import Hit, hybrid_search, postgres_filters
+from portfolio_documents.processing.index.store import ChunkStore, DocumentRecord, open_chroma
 from portfolio_shared.embeddings import get_embedding_provider
 from portfolio_shared.sql import create_engine, session_factory
 

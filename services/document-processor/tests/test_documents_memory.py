@@ -21,7 +21,7 @@ from test_documents_hostile import process
 from test_documents_ssrf import documents_api
 
 from portfolio_documents.config import DocumentsSettings
-from portfolio_documents.processing.pdf_guard import DEFAULT_MAX_STREAM_BYTES, MiB, check_inflation
+from portfolio_documents.processing.pdf.guard import DEFAULT_MAX_STREAM_BYTES, MiB, check_inflation
 from portfolio_documents.worker import create_celery
 
 #: Under conftest's queue name, so its clean-up removes this queue's Redis keys too.

@@ -21,9 +21,9 @@ from portfolio_documents.models import Chunk as ChunkRow
 from portfolio_documents.models import Document, ProcessingJob
 from portfolio_documents.processing import jobs, sources
 from portfolio_documents.processing.content import FetchLimits
+from portfolio_documents.processing.index.store import ChunkStore, open_chroma
 from portfolio_documents.processing.pipeline import Pipeline, PipelineConfig
 from portfolio_documents.processing.storage import LocalStorage
-from portfolio_documents.processing.store import ChunkStore, open_chroma
 from portfolio_shared.schemas import parse_webhook_event
 
 PARAGRAPH = (

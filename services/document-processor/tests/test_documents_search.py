@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from portfolio_documents.processing.keyword import keyword_ranking
-from portfolio_documents.processing.search import (
+from portfolio_documents.processing.index.keyword import keyword_ranking
+from portfolio_documents.processing.index.search import (
     InvalidFilter,
     check_filters,
     chroma_where,
@@ -22,7 +22,7 @@ from portfolio_documents.processing.search import (
     postgres_filters,
     reciprocal_rank_fusion,
 )
-from portfolio_documents.processing.store import ChunkStore, DocumentRecord, open_chroma
+from portfolio_documents.processing.index.store import ChunkStore, DocumentRecord, open_chroma
 from portfolio_documents.processing.types import Chunk
 from portfolio_shared.sql import create_engine, session_factory
 

@@ -13,8 +13,8 @@ from documents_fakes import HashingEmbedder
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from portfolio_documents.processing.similar import DocumentNotIndexed, similar_documents
-from portfolio_documents.processing.store import ChunkStore, DocumentRecord, open_chroma
+from portfolio_documents.processing.index.similar import DocumentNotIndexed, similar_documents
+from portfolio_documents.processing.index.store import ChunkStore, DocumentRecord, open_chroma
 from portfolio_documents.processing.types import Chunk
 
 EMBEDDER = HashingEmbedder()
@@ -104,7 +104,7 @@ async def test_api_answers_404_and_422_in_the_envelope(client: httpx.AsyncClient
 def test_too_few_after_filtering_falls_back_to_a_filtered_query(
     store: tuple[ChunkStore, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from portfolio_documents.processing import similar
+    from portfolio_documents.processing.index import similar
 
     chunks, keys = store
     monkeypatch.setattr(similar, "UNFILTERED_CANDIDATES", 1)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from portfolio_documents.processing import sources
-from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_documents.processing.html import html_to_text
+from portfolio_documents.processing.index.fingerprint import content_sha256
 
 
 def test_html_keeps_headings_and_paragraphs_and_drops_scripts() -> None:

@@ -33,11 +33,12 @@ from test_documents_e2e import AUTH, wait_for
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.main import create_app
 from portfolio_documents.models import ProcessingJob
-from portfolio_documents.processing import netguard, sources
+from portfolio_documents.processing import sources
 from portfolio_documents.processing.content import FetchLimits
+from portfolio_documents.processing.index.store import ChunkStore, open_chroma
+from portfolio_documents.processing.net import guard as netguard
 from portfolio_documents.processing.pipeline import Pipeline, PipelineConfig
 from portfolio_documents.processing.storage import LocalStorage
-from portfolio_documents.processing.store import ChunkStore, open_chroma
 
 #: Under conftest's queue name, so its clean-up removes this queue's Redis keys too.
 STRICT_QUEUE = f"{QUEUE}-strict"

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from portfolio_documents.models import Chunk as ChunkRow
 from portfolio_documents.models import Document
-from portfolio_documents.processing.fingerprint import chunk_id, content_sha256, normalise_text
-from portfolio_documents.processing.store import (
+from portfolio_documents.processing.index.fingerprint import chunk_id, content_sha256, normalise_text
+from portfolio_documents.processing.index.store import (
     ChunkStore,
     DocumentRecord,
     collection_name,

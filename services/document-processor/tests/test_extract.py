@@ -11,8 +11,8 @@ import pytest
 from fpdf.enums import EncryptionMethod
 from pdf_factory import encrypted, image_only, pages, two_columns, unicode_text, with_table
 
-from portfolio_documents.processing import pdf_text
-from portfolio_documents.processing.extract import ExtractionError, extract_pdf
+from portfolio_documents.processing.pdf import text as pdf_text
+from portfolio_documents.processing.pdf.extract import ExtractionError, extract_pdf
 
 
 def flat(text: str) -> str:

@@ -16,9 +16,9 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from pdf_factory import flate_bomb, pages, raw_pdf
 
-from portfolio_documents.processing import pdf_text
-from portfolio_documents.processing.extract import ExtractionError, extract_pdf
-from portfolio_documents.processing.pdf_guard import InflationLimitExceeded, check_inflation
+from portfolio_documents.processing.pdf import text as pdf_text
+from portfolio_documents.processing.pdf.extract import ExtractionError, extract_pdf
+from portfolio_documents.processing.pdf.guard import InflationLimitExceeded, check_inflation
 
 GiB = 1024**3
 TESTS = Path(__file__).resolve().parent
@@ -83,7 +83,7 @@ def test_extraction_of_a_bomb_is_too_large() -> None:
 CHILD = textwrap.dedent(
     """
     import json, resource, sys
-    from portfolio_documents.processing.extract import ExtractionError, apply_child_limits, extract_pdf
+    from portfolio_documents.processing.pdf.extract import ExtractionError, apply_child_limits, extract_pdf
 
     apply_child_limits(int(sys.argv[2]))
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)

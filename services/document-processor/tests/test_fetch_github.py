@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fake_upstream import FakeUpstream, Reply, Seen, fake_upstream
 
-from portfolio_documents.processing.fetch import FetchError, fetch_github, parse_repo
+from portfolio_documents.processing.net.fetch import FetchError, fetch_github, parse_repo
 
 OWNER, NAME = "octo-org", "hello.world"
 REPO = f"/repos/{OWNER}/{NAME}"

@@ -24,11 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fake_upstream import FakeUpstream, Reply, fake_upstream
 
-from portfolio_documents.processing import fetch as fetching
 from portfolio_documents.processing.content import FetchLimits, fetch
-from portfolio_documents.processing.fetch import FetchError
-from portfolio_documents.processing.netguard import is_public_address, under_base
-from portfolio_documents.processing.safe_http import precheck_url, safe_get
+from portfolio_documents.processing.net import fetch as fetching
+from portfolio_documents.processing.net.fetch import FetchError
+from portfolio_documents.processing.net.guard import is_public_address, under_base
+from portfolio_documents.processing.net.safe_http import precheck_url, safe_get
 from portfolio_documents.processing.storage import LocalStorage
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

@@ -47,7 +47,7 @@ def source_for(
     if target.startswith(("http://", "https://")):
         host = (urlsplit(target).hostname or "").lower()
         if host in GITHUB_HOSTS:
-            from portfolio_documents.processing.fetch import parse_repo
+            from portfolio_documents.processing.net.fetch import parse_repo
 
             owner, name = parse_repo(target)
             return sources.github_source(owner, name, include_docs=include_docs, document_key=key)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from portfolio_documents.processing.pdf_guard import DEFAULT_ADDRESS_SPACE_BYTES, MiB, required_address_space
+from portfolio_documents.processing.pdf.guard import DEFAULT_ADDRESS_SPACE_BYTES, MiB, required_address_space
 from portfolio_shared.settings import DEV_SECRET, ServiceSettings, webhook_secrets
 
 SERVICE = "documents"

@@ -22,7 +22,7 @@ TERMINAL = ("succeeded", "failed", "partial")
 JOB_STATES = (*STAGES, "running", *TERMINAL)
 
 #: The keyword index: the document's title weighs most (A), then the chunk's headings (B), then its
-#: text (D); ``processing.keyword`` ranks with these classes. Every function is immutable with an
+#: text (D); ``processing.index.keyword`` ranks with these classes. Every function is immutable with an
 #: explicit configuration, as a generated column requires (migration 0003 rebuilt stored rows).
 TSV_EXPRESSION = (
     "setweight(to_tsvector('english'::regconfig, coalesce(metadata ->> 'title', '')), 'A') || "

@@ -18,9 +18,9 @@ from sqlalchemy import create_engine as create_sync_engine
 
 from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.processing.content import FetchLimits
+from portfolio_documents.processing.index.store import ChunkStore, open_chroma
 from portfolio_documents.processing.pipeline import Pipeline, PipelineConfig, ProgressCallback, Summarizer
 from portfolio_documents.processing.storage import Storage, storage_from_settings
-from portfolio_documents.processing.store import ChunkStore, open_chroma
 from portfolio_shared.health import DB_CONNECT_TIMEOUT_S
 from portfolio_shared.sql import sqlalchemy_url
 

@@ -106,7 +106,7 @@ def _configure_logging(**_: Any) -> None:
 @worker_process_init.connect
 def _limit_child(**_: Any) -> None:
     # Each prefork child, before its first task: a decompression bomb hits this limit, not the host.
-    from portfolio_documents.processing.extract import apply_child_limits
+    from portfolio_documents.processing.pdf.extract import apply_child_limits
 
     apply_child_limits(get_settings().worker_memory_limit_bytes)
 

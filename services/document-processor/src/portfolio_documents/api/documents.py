@@ -15,9 +15,9 @@ from portfolio_documents.api.intake import document_info
 from portfolio_documents.api.schemas import DocumentInfo, JobAccepted
 from portfolio_documents.deps import SessionDep
 from portfolio_documents.models import Chunk, Document, ProcessingJob
-from portfolio_documents.processing.search import hybrid_search
+from portfolio_documents.processing.index.search import hybrid_search
+from portfolio_documents.processing.index.store import ChunkStore
 from portfolio_documents.processing.sources import REPROCESS
-from portfolio_documents.processing.store import ChunkStore
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import Conflict, NotFound
 from portfolio_shared.errors.fastapi import error_responses

@@ -30,8 +30,8 @@ from portfolio_documents.config import DocumentsSettings
 from portfolio_documents.deps import SessionDep, SettingsDep
 from portfolio_documents.models import ProcessingJob
 from portfolio_documents.processing import sources
-from portfolio_documents.processing.netguard import under_base
-from portfolio_documents.processing.safe_http import precheck_url
+from portfolio_documents.processing.net.guard import under_base
+from portfolio_documents.processing.net.safe_http import precheck_url
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors import BadRequest, PortfolioError, ValidationFailed
 from portfolio_shared.errors.fastapi import error_responses
@@ -84,7 +84,7 @@ def _text_source(item: TextForIndexing) -> sources.Source:
 
 
 def _github_source(item: GithubJobRequest) -> sources.Source:
-    from portfolio_documents.processing.fetch import parse_repo
+    from portfolio_documents.processing.net.fetch import parse_repo
 
     owner, name = parse_repo(item.repo)  # 422 invalid_repo before any job exists
     return sources.github_source(

@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Depends, Request
 
 from portfolio_documents.api.documents import CALLERS, search_backend
-from portfolio_documents.processing.similar import similar_documents
+from portfolio_documents.processing.index.similar import similar_documents
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
 from portfolio_shared.errors.fastapi import error_responses
 from portfolio_shared.schemas import SimilarDocument, SimilarRequest, SimilarResponse

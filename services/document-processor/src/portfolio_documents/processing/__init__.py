@@ -1,4 +1,5 @@
-"""The processing pipeline, framework-free: ``fetch`` (URL, GitHub, upload), ``extract`` (PDF and
-Markdown to text), ``chunk`` (at most ~240 embedding tokens), ``embed`` (the configured provider) and
-``store`` (Chroma plus the Postgres keyword index). Empty until the document-processing issue.
+"""The processing pipeline, framework-free: ``pipeline`` runs one job (``content`` gets its text:
+``net`` fetches, ``pdf`` extracts; ``dedup`` decides "already stored?"), and ``index`` chunks,
+stores and searches what it indexed. ``jobs``, ``sources``, ``storage`` and ``summarize`` are the
+job rows, what a job processes, where uploads wait and a document's summary.
 """

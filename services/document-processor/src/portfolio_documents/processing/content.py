@@ -15,9 +15,9 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from portfolio_documents.processing.chunk import join_pages
-from portfolio_documents.processing.netguard import under_base
-from portfolio_documents.processing.safe_http import DEFAULT_MAX_REDIRECTS
+from portfolio_documents.processing.index.chunk import join_pages
+from portfolio_documents.processing.net.guard import under_base
+from portfolio_documents.processing.net.safe_http import DEFAULT_MAX_REDIRECTS
 from portfolio_documents.processing.sources import indexable_text
 from portfolio_documents.processing.storage import Storage
 from portfolio_shared.errors import ValidationFailed
@@ -113,7 +113,7 @@ def fetch(source: Mapping[str, Any], storage: Storage, limits: FetchLimits) -> F
             file_sha256=hashlib.sha256(data).hexdigest(),
         )
     if kind == "pdf" and source.get("url"):
-        from portfolio_documents.processing.fetch import fetch_pdf
+        from portfolio_documents.processing.net.fetch import fetch_pdf
 
         url = str(source["url"])
         trusted = limits.trusts(url)
@@ -132,7 +132,7 @@ def fetch(source: Mapping[str, Any], storage: Storage, limits: FetchLimits) -> F
             file_sha256=hashlib.sha256(data).hexdigest(),
         )
     if kind == "github":
-        from portfolio_documents.processing.fetch import fetch_github
+        from portfolio_documents.processing.net.fetch import fetch_github
 
         repo = fetch_github(
             str(source["repo"]),
@@ -163,7 +163,7 @@ def _stem(filename: object) -> str | None:
 def extract(fetched: Fetched, limits: FetchLimits) -> Content:
     """PDF bytes become pages (helper B's extractor); Markdown sections pass through."""
     if fetched.kind == "pdf":
-        from portfolio_documents.processing.extract import extract_pdf
+        from portfolio_documents.processing.pdf.extract import extract_pdf
 
         assert fetched.pdf is not None
         extracted = extract_pdf(fetched.pdf, max_pages=limits.max_pages)

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from portfolio_documents.models import Document
 from portfolio_documents.processing import dedup, jobs
 from portfolio_documents.processing.content import Content, FetchLimits, extract, fetch
-from portfolio_documents.processing.fingerprint import content_sha256
+from portfolio_documents.processing.index.fingerprint import content_sha256
+from portfolio_documents.processing.index.store import ChunkStore, DocumentRecord
 from portfolio_documents.processing.jobs import http_url as _http_url
 from portfolio_documents.processing.sources import REPROCESS
 from portfolio_documents.processing.storage import Storage
-from portfolio_documents.processing.store import ChunkStore, DocumentRecord
 from portfolio_shared.errors import PortfolioError
 from portfolio_shared.schemas import DocumentProcessed
 
@@ -235,7 +235,7 @@ class Pipeline:
         return "succeeded"
 
     def _chunk(self, content: Content) -> list[Chunk]:
-        from portfolio_documents.processing.chunk import chunk_markdown, chunk_pages
+        from portfolio_documents.processing.index.chunk import chunk_markdown, chunk_pages
 
         max_tokens = min(self.config.chunk_max_tokens, self.embedder.max_tokens - 16)
         options: dict[str, Any] = {

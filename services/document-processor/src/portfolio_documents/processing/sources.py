@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from portfolio_documents.processing.fingerprint import content_sha256
 from portfolio_documents.processing.html import html_to_text
+from portfolio_documents.processing.index.fingerprint import content_sha256
 
 #: A source flag: process even when the stored document already holds this content (``POST
 #: /documents/{key}/reprocess``).

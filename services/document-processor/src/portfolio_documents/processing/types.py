@@ -27,7 +27,7 @@ class Chunk:
     """One piece of a document to embed: where it sits (pages, heading path, character offsets).
 
     ``text == source[char_start:char_end]``, where ``source`` is the Markdown chunked, or
-    ``processing.chunk.join_pages(pages)`` for a PDF. ``page_start``/``page_end`` are the numbers of
+    ``processing.index.chunk.join_pages(pages)`` for a PDF. ``page_start``/``page_end`` are the numbers of
     the first and last page the text comes from (``None`` for text without pages); ``heading_path``
     lists the Markdown headings above it, outermost first.
     """

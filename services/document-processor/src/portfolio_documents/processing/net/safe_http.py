@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpcore
 import httpx
 
-from portfolio_documents.processing.netguard import (
+from portfolio_documents.processing.net.guard import (
     AddressRefused,
     Connector,
     PinnedBackend,

@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_documents.models import Chunk as ChunkRow
-from portfolio_documents.processing.keyword import KeywordMatch, keyword_ranking
-from portfolio_documents.processing.store import ChunkStore, MetadataValue
+from portfolio_documents.processing.index.keyword import KeywordMatch, keyword_ranking
+from portfolio_documents.processing.index.store import ChunkStore, MetadataValue
 from portfolio_shared.errors import ValidationFailed
 
 RRF_K = 60

@@ -46,7 +46,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portfolio_documents.models import Chunk as ChunkRow
-from portfolio_documents.processing.query import Term, any_query, lexeme_query, parse
+from portfolio_documents.processing.index.query import Term, any_query, lexeme_query, parse
 
 #: ``ts_rank`` weights for the tsvector's classes {D, C, B, A}: body, (unused), heading, title.
 RANK_WEIGHTS = "{0.35, 0.35, 0.8, 1.0}"

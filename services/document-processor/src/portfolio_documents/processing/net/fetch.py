@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from portfolio_documents.processing.netguard import Connector, Resolver
-from portfolio_documents.processing.safe_http import (
+from portfolio_documents.processing.net.guard import Connector, Resolver
+from portfolio_documents.processing.net.safe_http import (
     DEFAULT_ALLOWED_PORTS,
     DEFAULT_MAX_REDIRECTS,
     FetchError,

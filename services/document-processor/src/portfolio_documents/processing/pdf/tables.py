@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from portfolio_documents.processing.pdf_text import PageObjects, PdfiumPage, PlumberFile
+from portfolio_documents.processing.pdf.text import PageObjects, PdfiumPage, PlumberFile
 
 #: A ruled table draws at least this many paths (its rules or cell borders).
 MIN_TABLE_PATHS = 4

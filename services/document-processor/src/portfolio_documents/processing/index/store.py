@@ -2,7 +2,7 @@
 
 One Chroma collection per embedding model (``<prefix>-<model id>``, the model id and dimension in
 its metadata), so vectors of different models never meet in one index. Chunk ids are deterministic
-(:func:`~portfolio_documents.processing.fingerprint.chunk_id`) and the document id is derived from
+(:func:`~portfolio_documents.processing.index.fingerprint.chunk_id`) and the document id is derived from
 the key (:func:`document_id_for`), so writing the same document again overwrites instead of adding.
 
 Replacing a document by key, in this order:
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from portfolio_documents.models import Chunk as ChunkRow
 from portfolio_documents.models import Document
-from portfolio_documents.processing.fingerprint import chunk_id
+from portfolio_documents.processing.index.fingerprint import chunk_id
 
 MetadataValue = str | int | float | bool
 #: Namespace of document ids: uuid5(namespace, document_key).

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from portfolio_documents.processing.search import FilterValue, check_filters, chroma_where
-from portfolio_documents.processing.store import ChunkStore
+from portfolio_documents.processing.index.search import FilterValue, check_filters, chroma_where
+from portfolio_documents.processing.index.store import ChunkStore
 from portfolio_shared.errors import NotFound
 
 #: Chunks fetched per wanted document: a neighbour may bring several of its chunks.

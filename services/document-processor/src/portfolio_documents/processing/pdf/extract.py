@@ -28,21 +28,21 @@ from collections.abc import Callable
 from functools import partial
 from typing import ClassVar, TypeVar
 
-from portfolio_documents.processing.pdf_guard import (
+from portfolio_documents.processing.pdf.guard import (
     DEFAULT_MAX_INFLATED_BYTES,
     DEFAULT_MAX_STREAM_BYTES,
     InflationLimitExceeded,
     apply_child_limits,
     check_inflation,
 )
-from portfolio_documents.processing.pdf_tables import (
+from portfolio_documents.processing.pdf.tables import (
     Table,
     compose,
     find_tables,
     may_hold_a_table,
     to_markdown,
 )
-from portfolio_documents.processing.pdf_text import (
+from portfolio_documents.processing.pdf.text import (
     PDFIUM,
     PDFPLUMBER,
     PYPDF,

@@ -1,0 +1,3 @@
+"""PDF bytes to text per page: the extraction (``extract``), its three text libraries (``text``),
+tables as Markdown (``tables``) and the resource guards around it (``guard``).
+"""
