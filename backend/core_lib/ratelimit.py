@@ -67,7 +67,7 @@ class FixedWindow:
         now = time.time()
         index = int(now // window)
         key = f"ratelimit:{self.name}:{client}:{index}"
-        local = _LOCAL.setdefault((self.name, window), _LocalHits())
+        local = _LOCAL.get((self.name, window)) or _LOCAL.setdefault((self.name, window), _LocalHits())
         hits = local.take(key, index, self.limit, max(1, int(self.limit * BATCH_SHARE)))
         if hits == 0:
             return  # within the limit and the batch (see above)

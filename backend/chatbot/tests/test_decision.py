@@ -12,21 +12,11 @@ from chatbot import decision, relevance, trace
 from chatbot.question import analyse
 from chatbot.relevance import Assessment
 from chatbot.retrieval import Passage
+from chatbot.tests.factories import passage
 
 
 def _passage(text: str, title: str, kind: str, key: str, *, vector: float = 0.4) -> Passage:
-    return Passage(
-        text=text,
-        title=title,
-        url=None,
-        source_type="content",
-        page=None,
-        score=0.0,
-        kind=kind,
-        document_key=key,
-        vector=vector,
-        keyword_rank=1,
-    )
+    return passage(text, title, kind, key, vector=vector, keyword_rank=1)
 
 
 STORE = _passage(

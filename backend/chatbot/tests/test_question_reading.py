@@ -5,23 +5,8 @@ from __future__ import annotations
 from chatbot import relevance
 from chatbot.providers.extractive import ExtractiveProvider
 from chatbot.question import analyse, edits_within
-from chatbot.retrieval import Passage
+from chatbot.tests.factories import passage as _passage
 from chatbot.text import acronyms, vocabulary, years_spanned
-
-
-def _passage(text: str, title: str, kind: str, key: str) -> Passage:
-    return Passage(
-        text=text,
-        title=title,
-        url=None,
-        source_type="content",
-        page=None,
-        score=0.0,
-        kind=kind,
-        document_key=key,
-        vector=0.5,
-    )
-
 
 JOB = _passage(
     "# Data Scientist — Orbital Freight\n\nWork, March 2015 to June 2018\n\n"

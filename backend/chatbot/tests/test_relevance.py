@@ -9,21 +9,7 @@ from chatbot.providers import Answer
 from chatbot.providers.extractive import ExtractiveProvider
 from chatbot.question import analyse, normalise
 from chatbot.retrieval import Passage, paper_key
-
-
-def _passage(text: str, title: str, kind: str | None, key: str, source_type: str = "content") -> Passage:
-    return Passage(
-        text=text,
-        title=title,
-        url=None,
-        source_type=source_type,
-        page=None,
-        score=0.0,
-        kind=kind,
-        document_key=key,
-        vector=0.5,
-    )
-
+from chatbot.tests.factories import passage as _passage
 
 PROFILE = _passage("Priya Rao is an engineer who builds search.", "About Priya Rao", "profile", "profile")
 PDF = _passage("A phone holds little memory.", "Caches on phones", None, paper_key("1"))

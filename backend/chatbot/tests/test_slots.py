@@ -6,20 +6,11 @@ from chatbot.providers.extractive import ExtractiveProvider
 from chatbot.question import analyse
 from chatbot.retrieval import Passage
 from chatbot.slots import asked_slot, fills
+from chatbot.tests.factories import passage
 
 
 def _paper(text: str) -> Passage:
-    return Passage(
-        text=text,
-        title="Sparse Routers for Mixture Models",
-        url=None,
-        source_type="paper",
-        page=None,
-        score=0.0,
-        kind="paper",
-        document_key="paper-text:9911.00999",
-        vector=0.5,
-    )
+    return passage(text, "Sparse Routers for Mixture Models", "paper", "paper-text:9911.00999", "paper")
 
 
 ROUTER = _paper(

@@ -96,11 +96,11 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             rows = selectors.PublicRows(
                 lambda: selectors.paper_list(filters), public_json_sql(), key=filters, total=total_query
             )
-            requested = self.paginator.requested_slice(request)  # type: ignore[union-attr]  # a PaperPagination
-            if total_query is not None and requested is not None:
-                total = rows.read_with_total(requested)
-            else:
-                total = None
+            total = None
+            if total_query is not None:
+                requested = self.paginator.requested_slice(request)  # type: ignore[union-attr]  # a PaperPagination
+                if requested is not None:
+                    total = rows.read_with_total(requested)
         self.paginator.total = total  # type: ignore[union-attr]  # a PaperPagination
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(page.fragment)
