@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from pydantic import Field
 
+from portfolio_analytics.events.geo import packaged_database
 from portfolio_shared.settings import ServiceSettings
 
 SERVICE = "analytics"
@@ -14,8 +15,9 @@ SERVICE = "analytics"
 class AnalyticsSettings(ServiceSettings):
     service_name: str = SERVICE
 
-    #: A GeoLite2/DB-IP country or city ``.mmdb``; without it every country is ``unknown``.
-    geoip_db_path: str | None = Field(default=None, alias="GEOIP_DB_PATH")
+    #: A GeoLite2/DB-IP country or city ``.mmdb``. Unset: the DB-IP City Lite file installed with the
+    #: service; empty: no database, every country is ``unknown`` (``events/geo.py``).
+    geoip_db_path: str = Field(default_factory=packaged_database, alias="GEOIP_DB_PATH")
     #: How many reverse proxies in front of the service append to ``X-Forwarded-For`` (0: use the peer).
     trusted_proxy_count: int = Field(default=0, ge=0, alias="TRUSTED_PROXY_COUNT")
     #: Raw events older than this are deleted; aggregates are kept.
