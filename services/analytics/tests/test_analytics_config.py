@@ -31,9 +31,14 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.geoip_db_path == "/data/country.mmdb"
 
 
-def test_an_empty_geoip_path_turns_geography_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GEOIP_DB_PATH", "")
-    assert AnalyticsSettings().geoip_db_path == ""
+@pytest.mark.parametrize(
+    ("value", "path"), [("", packaged_database()), (" ", packaged_database()), ("off", None)]
+)
+def test_an_empty_geoip_path_is_the_packaged_file_and_off_is_none(
+    monkeypatch: pytest.MonkeyPatch, value: str, path: str | None
+) -> None:
+    monkeypatch.setenv("GEOIP_DB_PATH", value)
+    assert AnalyticsSettings().geoip_db_path == path
 
 
 def test_negative_proxy_count_is_refused() -> None:

