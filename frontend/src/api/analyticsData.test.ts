@@ -24,19 +24,27 @@ describe("analytics readers", () => {
     expect(empty.pageViews).toEqual({ total: 0, unique: 0, byPage: [] });
     expect(empty.timeseries).toEqual({ interval: "day", points: [] });
     expect(empty.realtime).toEqual({ activeUsers: 0, currentPages: [], events: [] });
+    expect(empty.geoAttribution).toBeNull();
 
     const summary = readSummary({
       period: "today",
       pageViews: { total: 3, unique: 2, byPage: [{ path: "/", views: 3 }] },
       papers: { mostViewed: [{ id: "2411.01234", views: 2 }], mostShared: [{ id: "2411.01234", shares: 1 }] },
       searches: { total: 2, topQueries: [{ query: "rag", count: 2 }], clickThroughRate: 0.5 },
-      geography: { countries: [{ country: "unknown", visits: 2 }] },
+      geography: {
+        countries: [{ country: "unknown", visits: 2 }],
+        attribution: { text: "IP Geolocation by DB-IP", url: "https://db-ip.com" },
+      },
       timeseries: { interval: "hour", points: [{ t: "2026-11-29T05:00:00Z", pageViews: 3, visitors: 2 }, { bad: 1 }] },
     });
     expect(summary.papers.mostViewed).toEqual([{ label: "2411.01234", value: 2 }]);
     expect(summary.papers.mostShared).toEqual([{ label: "2411.01234", value: 1 }]);
     expect(summary.searches.clickThroughRate).toBe(0.5);
     expect(summary.countries).toEqual([{ label: "unknown", value: 2 }]);
+    expect(summary.geoAttribution).toEqual({ text: "IP Geolocation by DB-IP", url: "https://db-ip.com" });
+    expect(
+      readSummary({ geography: { attribution: { text: "x", url: "javascript:alert(1)" } } }).geoAttribution,
+    ).toBeNull();
     expect(summary.timeseries).toEqual({
       interval: "hour",
       points: [{ t: "2026-11-29T05:00:00Z", pageViews: 3, visitors: 2 }],

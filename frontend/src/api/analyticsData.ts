@@ -1,6 +1,6 @@
 // Readers for the analytics service's summary and realtime payloads. The service documents their
 // shape in its README (DESIGN.md: pageViews {total, unique, byPage}, papers {mostViewed, mostShared,
-// averageTimeOnPage}, searches {topQueries, clickThroughRate}, geography {countries}, realtime
+// averageTimeOnPage}, searches {topQueries, clickThroughRate}, geography {countries, attribution}, realtime
 // {activeUsers, currentPages}, visits, bounceRate, visitDuration, referrers, timeseries); its OpenAPI
 // leaves the lists untyped, so these readers check every field and fall back to empty values rather
 // than letting a missing list break the dashboard.
@@ -16,6 +16,12 @@ export interface TimePoint {
   visitors: number;
 }
 
+/** The credit the GeoIP database's licence asks of a page showing its countries: a link. */
+export interface Attribution {
+  text: string;
+  url: string;
+}
+
 export interface DashboardSummary {
   period: string;
   /** The figures are the sample week a first `make run` loads, not real traffic. */
@@ -28,6 +34,8 @@ export interface DashboardSummary {
   papers: { mostViewed: Ranked[]; mostShared: Ranked[]; averageTimeOnPage: number };
   searches: { total: number; topQueries: Ranked[]; clickThroughRate: number };
   countries: Ranked[];
+  /** Null when the service's database asks for none (or it has none). */
+  geoAttribution: Attribution | null;
   realtime: RealtimeState;
   timeseries: { interval: string; points: TimePoint[] };
 }
@@ -117,6 +125,14 @@ export function readRealtime(value: unknown): RealtimeState {
   return { activeUsers: num(data.activeUsers), currentPages: readRanked(data.currentPages), events };
 }
 
+function readAttribution(value: unknown): Attribution | null {
+  if (!isRecord(value)) return null;
+  const text = str(value.text);
+  const url = str(value.url);
+  // Only a web link becomes an href.
+  return text && url?.startsWith("https://") ? { text, url } : null;
+}
+
 export function readSummary(value: unknown): DashboardSummary {
   const data = isRecord(value) ? value : {};
   const pageViews = isRecord(data.pageViews) ? data.pageViews : {};
@@ -142,6 +158,7 @@ export function readSummary(value: unknown): DashboardSummary {
       clickThroughRate: num(searches.clickThroughRate),
     },
     countries: readRanked(geography.countries),
+    geoAttribution: readAttribution(geography.attribution),
     realtime: readRealtime(data.realtime),
     timeseries: readPoints(data.timeseries),
   };

@@ -49,7 +49,10 @@ const summary = {
   referrers: [{ source: "news.example", visits: 3 }],
   papers: { mostViewed: [{ id: "2411.01234", views: 5 }], mostShared: [], averageTimeOnPage: 12.5 },
   searches: { total: 4, topQueries: [{ query: "rag", count: 3 }], clickThroughRate: 0.5 },
-  geography: { countries: [{ country: "IN", visits: 6 }] },
+  geography: {
+    countries: [{ country: "IN", visits: 6 }],
+    attribution: { text: "IP Geolocation by DB-IP", url: "https://db-ip.com" },
+  },
   realtime: { activeUsers: 2, currentPages: [{ path: "/", visitors: 2 }] },
   timeseries: { interval: "day", points: [{ t: "2026-11-29", pageViews: 42, visitors: 7 }] },
 };
@@ -126,6 +129,8 @@ describe("Analytics dashboard", () => {
       await screen.findByRole("heading", { name: "Page views over time" }, { timeout: 10_000 }),
     ).toBeInTheDocument();
     expect(screen.getByRole("heading", { name: "Top papers" })).toBeInTheDocument();
+    // DB-IP's licence (CC BY 4.0): the page showing its countries links back to it.
+    expect(screen.getByRole("link", { name: /IP Geolocation by DB-IP/ })).toHaveAttribute("href", "https://db-ip.com");
   });
 
   it("labels the figures when the analytics service answers from its sample week", async () => {

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useState } from "react";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { GeoAttribution } from "../components/GeoAttribution";
 import { LiveVisitors } from "../components/LiveVisitors";
 import { Loading } from "../components/Loading";
 import { LoginRequired } from "../components/LoginRequired";
@@ -67,6 +68,7 @@ export default function Analytics() {
               <Suspense fallback={<Loading label="Loading the charts…" />}>
                 <DashboardCharts summary={summary.data} />
               </Suspense>
+              <GeoAttribution attribution={summary.data.geoAttribution} />
             </>
           )}
         </>

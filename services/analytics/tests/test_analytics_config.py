@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.events.geo import packaged_database
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -13,7 +14,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     settings = AnalyticsSettings()
     assert settings.service_name == "analytics"
-    assert settings.geoip_db_path is None
+    assert settings.geoip_db_path == packaged_database()
     assert settings.trusted_proxy_count == 0
     assert settings.analytics_dashboard_public is False
 
@@ -28,6 +29,16 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.analytics_dashboard_public is True
     assert settings.raw_event_retention_days == 7
     assert settings.geoip_db_path == "/data/country.mmdb"
+
+
+@pytest.mark.parametrize(
+    ("value", "path"), [("", packaged_database()), (" ", packaged_database()), ("off", None)]
+)
+def test_an_empty_geoip_path_is_the_packaged_file_and_off_is_none(
+    monkeypatch: pytest.MonkeyPatch, value: str, path: str | None
+) -> None:
+    monkeypatch.setenv("GEOIP_DB_PATH", value)
+    assert AnalyticsSettings().geoip_db_path == path
 
 
 def test_negative_proxy_count_is_refused() -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from portfolio_analytics.events.geo import packaged_database
 from portfolio_shared.settings import ServiceSettings
 
 SERVICE = "analytics"
+#: The ``GEOIP_DB_PATH`` that turns the GeoIP lookup off.
+GEOIP_OFF = "off"
 
 
 class AnalyticsSettings(ServiceSettings):
     service_name: str = SERVICE
 
-    #: A GeoLite2/DB-IP country or city ``.mmdb``; without it every country is ``unknown``.
-    geoip_db_path: str | None = Field(default=None, alias="GEOIP_DB_PATH")
+    #: A GeoLite2/DB-IP country or city ``.mmdb``. Unset or empty: the DB-IP City Lite file installed
+    #: with the service; ``off``: none, every country is ``unknown`` (``events/geo.py``).
+    geoip_db_path: str | None = Field(default=None, alias="GEOIP_DB_PATH", validate_default=True)
     #: How many reverse proxies in front of the service append to ``X-Forwarded-For`` (0: use the peer).
     trusted_proxy_count: int = Field(default=0, ge=0, alias="TRUSTED_PROXY_COUNT")
     #: Raw events older than this are deleted; aggregates are kept.
@@ -57,6 +61,16 @@ class AnalyticsSettings(ServiceSettings):
     props_retention_days: int = Field(default=400, ge=60, alias="ANALYTICS_PROPS_RETENTION_DAYS")
     #: Approximate cap on one day's raw event stream (``XADD MAXLEN ~``).
     raw_stream_maxlen: int = Field(default=2_000_000, ge=1000, alias="ANALYTICS_RAW_STREAM_MAXLEN")
+
+    @field_validator("geoip_db_path", mode="before")
+    @classmethod
+    def _packaged_geoip_unless_off(cls, value: object) -> object:
+        # Empty counts as unset: a .env copied from .env.example has the line, and geography stays on.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return packaged_database()
+        if isinstance(value, str) and value.strip().lower() == GEOIP_OFF:
+            return None
+        return value
 
     @property
     def cors_origins(self) -> list[str]:

@@ -66,7 +66,10 @@ async def get_summary(
     period: PeriodQuery = "7d",
     limit: LimitQuery = 10,
 ) -> dict[str, Any]:
-    return await _cached(request, settings, summary, redis, period, now_ms, limit)
+    result = await _cached(request, settings, summary, redis, period, now_ms, limit)
+    # The credit the GeoIP database's licence asks of the page that shows its countries (or null).
+    attribution = request.app.state.intake.geo.attribution
+    return {**result, "geography": {**result["geography"], "attribution": attribution}}
 
 
 @router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)
