@@ -29,12 +29,15 @@ JSON_CONTENT_TYPE = "application/json"
 
 
 def encode_json(value: Any) -> bytes:
-    """A JSON body's bytes as every service request and webhook sends them: compact UTF-8.
+    """A JSON body's bytes as every service request and webhook sends them: compact UTF-8, keys sorted.
 
     Built here rather than by httpx so that a webhook's signature covers exactly these bytes and a
-    body sent by the outbox is the one the client would have sent.
+    body sent by the outbox is the one the client would have sent: the outbox keeps a body as
+    ``jsonb``, which reorders its keys, so the order is fixed at sending.
     """
-    return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return jsonlib.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+    ).encode()
 
 
 def user_agent(caller: str) -> str:
