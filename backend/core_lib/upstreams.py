@@ -24,7 +24,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 
 from config.env import get_settings
-from portfolio_shared.auth import TokenProvider, audience_for, token_provider_from_settings
+from portfolio_shared.auth import TokenProvider, audiences_from_settings, token_provider_from_settings
 from portfolio_shared.clients import UPSTREAM_TIMEOUT, RetryPolicy, ServiceClient
 from portfolio_shared.errors import ServiceUnavailable
 
@@ -69,7 +69,7 @@ def call(
             base_url(service),
             caller="core",
             token_provider=token_provider(),
-            audience=audience_for(get_settings(), service),
+            audiences=audiences_from_settings(get_settings()),
             timeout=timeout or httpx.Timeout(deadline),
             retries=retry or RetryPolicy(attempts=1),
             transport=httpx.AsyncHTTPTransport(verify=tls_context()),

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from portfolio_shared.contracts import OPERATIONS, WEBHOOK_RECEIVERS, Operation
+from portfolio_shared.contracts import (
+    OPERATIONS,
+    WEBHOOK_RECEIVERS,
+    Operation,
+    operation_for,
+    service_audience,
+)
 from tests.contracts.openapi_diff import schema_changes
 
 CALLS = [(op, target) for op in OPERATIONS for target in op.targets]
@@ -78,3 +84,19 @@ def test_every_operation_has_a_unique_name_and_route() -> None:
     names = [op.name for op in OPERATIONS]
     routes = [(t, op.method, op.path) for op in OPERATIONS for t in op.targets]
     assert len(set(names)) == len(names) and len(set(routes)) == len(routes)
+
+
+@pytest.mark.parametrize(("op", "target"), CALLS, ids=[f"{op.name}@{t}" for op, t in CALLS])
+def test_a_bound_call_reads_back_as_its_operation_and_audience(op: Operation, target: str) -> None:
+    # How the outbox reads a stored row (method and filled-in path) back: as this operation and no
+    # other, whatever its path values hold (escaped, so a key's ``/`` and ``:`` stay in one segment).
+    call = op.bind(**{name: "paper:hep-th/9901001" for name in op.path_params})
+    assert operation_for(target, call.method, call.path) is op
+    assert operation_for(target, call.method, call.path.lstrip("/")) is op  # rows of raw relative paths
+    assert op.token_audience(target) == (op.audience or service_audience(target))
+
+
+def test_a_route_no_operation_declares_reads_back_as_none() -> None:
+    assert operation_for("documents", "POST", "/process/legacy") is None
+    assert operation_for("documents", "GET", "/process/text") is None  # declared as a POST only
+    assert operation_for("core", "POST", "/process/text") is None  # another service's route

@@ -13,12 +13,13 @@ from pathlib import Path
 import httpx
 
 from portfolio_shared.auth import issue_token
+from portfolio_shared.contracts import ANALYTICS_DASHBOARD_AUDIENCE
 from portfolio_shared.schemas.outbox import OUTBOX_MESSAGES_PATH
 from scripts import devstack
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The audience of the dashboard tokens core mints for the analytics service.
-DASHBOARD_AUDIENCE = "analytics-dashboard"
+DASHBOARD_AUDIENCE = ANALYTICS_DASHBOARD_AUDIENCE
 
 
 def service_token(env: Mapping[str, str], *, caller: str, audience: str) -> str:

@@ -19,6 +19,7 @@ from portfolio_analytics.api import export
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
 from portfolio_shared.auth import issue_token
+from portfolio_shared.contracts import ANALYTICS_DASHBOARD_AUDIENCE
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "bigquery_schema.json"
 #: A fixed clock (2026-11-28 15:30 UTC) so the export's day is known.
@@ -205,7 +206,7 @@ async def test_export_needs_a_core_or_admin_service_token(client: httpx.AsyncCli
     assert scraper.status_code == 403
     assert scraper.json()["error"]["code"] == "caller_not_allowed"
     # A dashboard token reads metrics, never raw events.
-    dashboard = issue_token(issuer="core", audience="analytics-dashboard", key=TEST_KEYS["core"])
+    dashboard = issue_token(issuer="core", audience=ANALYTICS_DASHBOARD_AUDIENCE, key=TEST_KEYS["core"])
     refused = await client.get("/export", params=params, headers={"Authorization": f"Bearer {dashboard}"})
     assert refused.status_code == 401
     assert (await client.get("/export", params=params, headers=token("admin"))).status_code == 200

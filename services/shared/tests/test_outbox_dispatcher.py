@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -23,7 +25,16 @@ from test_outbox_support import (
     truncate,
 )
 
-from portfolio_shared.contracts import DELETE_DOCUMENT, PROCESS_TEXT, WEBHOOK_RECEIVERS
+from portfolio_shared.clients import DocumentsClient
+from portfolio_shared.contracts import (
+    DELETE_DOCUMENT,
+    PROCESS_TEXT,
+    REPROCESS_DOCUMENT,
+    WEBHOOK_RECEIVERS,
+    BoundCall,
+    operations,
+)
+from portfolio_shared.log import request_id_var
 from portfolio_shared.outbox import (
     Dispatcher,
     enqueue,
@@ -68,6 +79,9 @@ class Tokens:
     def get_token(self, audience: str) -> str:
         self.audiences.append(audience)
         return f"token-for-{audience}"
+
+    async def aget_token(self, audience: str) -> str:  # what the typed clients ask
+        return self.get_token(audience)
 
 
 @pytest.fixture
@@ -447,10 +461,14 @@ def test_an_operation_and_a_row_of_the_old_format_are_delivered_alike(
             _OLD_ROW, ("msg_old_post", "/process/text", "POST", json.dumps(ITEM.model_dump(mode="json")))
         )
         cur.execute(_OLD_ROW, ("msg_old_delete", "/documents/paper%3Ahep-th%2F9901001", "DELETE", "{}"))
-    assert make_dispatcher().run_once() == 4
+        # A raw path that is no declared operation: still delivered, with its destination's audience.
+        cur.execute(_OLD_ROW, ("msg_old_raw", "/process/legacy", "POST", '{"n": 1}'))
+    assert make_dispatcher().run_once() == 5
 
     by_key = {a.headers["idempotency-key"]: a for a in receiver.arrivals}
-    assert set(by_key) == {new_post, new_delete, "msg_old_post", "msg_old_delete"}
+    assert set(by_key) == {new_post, new_delete, "msg_old_post", "msg_old_delete", "msg_old_raw"}
+    assert by_key["msg_old_raw"].headers["authorization"] == "Bearer token-for-documents"
+    assert by_key["msg_old_raw"].json() == {"n": 1}
     for new, old in ((new_post, "msg_old_post"), (new_delete, "msg_old_delete")):
         assert (by_key[new].method, by_key[new].path, by_key[new].body) == (
             by_key[old].method,
@@ -491,3 +509,75 @@ def test_a_webhook_goes_to_its_declared_receiver(
 def test_a_webhook_type_without_a_declared_receiver_is_refused(db: str) -> None:
     with psycopg.connect(db) as conn, conn.cursor() as cur, pytest.raises(ValueError, match="no receiver"):
         enqueue_webhook(cur, "scraper.job.exploded", {})
+
+
+# -- the outbox as a durable transport of the typed clients ---------------------------------------
+# One bound call, sent now by a DocumentsClient and later by the dispatcher (enqueue_call), arrives
+# at the same receiver as the same request: both are built by portfolio_shared.clients.wire.
+ITEM_ABROAD = TextForIndexing(document_key="project:köln", title="Straße", text="Ünïcode — «quoted»")
+SAME_CALLS = {
+    "post": PROCESS_TEXT.bind(ITEM_ABROAD),
+    "delete": DELETE_DOCUMENT.bind(document_key="paper:hep-th/9901001"),
+    "post without a body": REPROCESS_DOCUMENT.bind(document_key="project:rag"),
+}
+
+
+def send_now(receiver: Receiver, call: BoundCall, msg_id: str, tokens: Tokens, **client: Any) -> None:
+    async def send() -> None:
+        async with DocumentsClient(
+            receiver.url + "/docs-api/", caller="scraper", token_provider=tokens, retries=0, **client
+        ) as documents:
+            await documents.send(call, idempotency_key=msg_id)
+
+    token = request_id_var.set("req-same")
+    try:
+        asyncio.run(send())
+    finally:
+        request_id_var.reset(token)
+
+
+def send_later(
+    db: str, make_dispatcher: MakeDispatcher, call: BoundCall, msg_id: str, **options: Any
+) -> None:
+    with psycopg.connect(db) as conn, conn.cursor() as cur:
+        enqueue_call(cur, call, msg_id=msg_id, request_id="req-same")
+    assert make_dispatcher(caller="scraper", **options).run_once() == 1
+
+
+@pytest.mark.parametrize("call", SAME_CALLS.values(), ids=SAME_CALLS.keys())
+def test_the_client_and_the_outbox_send_one_operation_as_the_same_request(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, call: BoundCall
+) -> None:
+    tokens = Tokens()
+    send_now(receiver, call, "msg_same", tokens)
+    send_later(db, make_dispatcher, call, "msg_same", token_provider=tokens)
+
+    now, later = receiver.arrivals
+    assert (later.method, later.path, later.body) == (now.method, now.path, now.body)
+    assert later.headers == now.headers  # every header: token, ids, agent, content type and length
+    assert now.headers["user-agent"] == "portfolio-scraper"
+    assert now.headers["idempotency-key"] == "msg_same" and now.headers["x-request-id"] == "req-same"
+    assert tokens.audiences == ["documents", "documents"]
+    if call.json is None:
+        assert now.body == b"" and "content-type" not in now.headers
+    else:
+        assert now.json() == call.json and now.headers["content-type"] == "application/json"
+
+
+def test_both_ask_the_token_provider_for_the_audience_the_operation_declares(
+    db: str, receiver: Receiver, make_dispatcher: MakeDispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An operation that declares its own audience, in place of the declared PROCESS_TEXT.
+    own = dataclasses.replace(PROCESS_TEXT, audience="documents-ingest")
+    others = tuple(op for op in operations.OPERATIONS if op is not PROCESS_TEXT)
+    monkeypatch.setattr(operations, "OPERATIONS", (own, *others))
+    # oidc mode maps each service's audience to its URL; an operation's own audience stays as it is.
+    audiences = {"documents": "https://documents.example.test"}
+    tokens = Tokens()
+    for n, call in enumerate((own.bind(ITEM), DELETE_DOCUMENT.bind(document_key="project:rag"))):
+        send_now(receiver, call, f"msg_{n}", tokens, audiences=audiences)
+        send_later(db, make_dispatcher, call, f"msg_{n}", token_provider=tokens, audiences=audiences)
+    assert tokens.audiences == ["documents-ingest"] * 2 + ["https://documents.example.test"] * 2
+    assert [a.headers["authorization"] for a in receiver.arrivals] == [
+        f"Bearer token-for-{audience}" for audience in tokens.audiences
+    ]

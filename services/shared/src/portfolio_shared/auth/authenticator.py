@@ -41,6 +41,7 @@ from portfolio_shared.auth.providers import (
 )
 from portfolio_shared.auth.settings_keys import caller_keys, signing_key
 from portfolio_shared.auth.tokens import CallerKeys, verify_token
+from portfolio_shared.contracts.encodings import service_audience
 from portfolio_shared.settings import ServiceSettings
 
 
@@ -144,8 +145,18 @@ def audience_for(settings: ServiceSettings, target: str) -> str:
     if target not in TARGET_SERVICES:
         raise ValueError(f"unknown target service {target!r}; expected one of {sorted(TARGET_SERVICES)}")
     if settings.service_auth_mode == "token":
-        return target
+        return service_audience(target)
     return str(getattr(settings, f"{target}_url")).rstrip("/")
+
+
+def audiences_from_settings(settings: ServiceSettings) -> dict[str, str]:
+    """Each service's declared audience (:func:`~portfolio_shared.contracts.service_audience`, what
+    an operation's token is for) mapped to the one ``settings``' mode puts in tokens (:func:`audience_for`).
+
+    The typed clients and the outbox ask their token provider through this mapping; an audience
+    that is no service's (one an operation declares itself) is not in it and is used as is.
+    """
+    return {service_audience(name): audience_for(settings, name) for name in sorted(TARGET_SERVICES)}
 
 
 def _own_audience(settings: ServiceSettings) -> str:
@@ -164,7 +175,7 @@ def token_authenticator(settings: ServiceSettings, audience: str | None = None) 
         raise ValueError(
             "no SERVICE_CALLER_KEYS_<CALLER> is set: in token mode no caller could ever be accepted"
         )
-    return TokenAuthenticator(audience=audience or settings.service_name, keys=keys)
+    return TokenAuthenticator(audience=audience or service_audience(settings.service_name), keys=keys)
 
 
 def _signing_key(settings: ServiceSettings) -> SigningKey:

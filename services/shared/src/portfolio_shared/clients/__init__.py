@@ -21,14 +21,11 @@ from portfolio_shared.clients._errors import (
 )
 from portfolio_shared.clients._retry import RetryPolicy
 from portfolio_shared.clients.analytics import AnalyticsClient
-from portfolio_shared.clients.base import (
-    DEFAULT_TIMEOUT,
-    IDEMPOTENCY_HEADER,
-    ServiceClient,
-)
+from portfolio_shared.clients.base import DEFAULT_TIMEOUT, ServiceClient
 from portfolio_shared.clients.core import CoreClient
 from portfolio_shared.clients.documents import DocumentsClient, Submitted
 from portfolio_shared.clients.scraper import ScraperClient
+from portfolio_shared.clients.wire import IDEMPOTENCY_HEADER, build_request, encode_json, token_audience
 from portfolio_shared.retry import parse_retry_after
 
 __all__ = [
@@ -47,7 +44,10 @@ __all__ = [
     "ServiceClient",
     "Submitted",
     "TokenProvider",
+    "build_request",
+    "encode_json",
     "error_from_response",
     "error_from_transport",
     "parse_retry_after",
+    "token_audience",
 ]

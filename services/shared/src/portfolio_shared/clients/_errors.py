@@ -14,6 +14,7 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from portfolio_shared.clients.wire import retry_after
 from portfolio_shared.errors import (
     BadRequest,
     Conflict,
@@ -30,7 +31,6 @@ from portfolio_shared.errors import (
     ValidationFailed,
     code_for_status,
 )
-from portfolio_shared.retry import parse_retry_after
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -70,13 +70,13 @@ def error_from_response(service: str, response: httpx.Response) -> PortfolioErro
         code = code_for_status(status) if status >= 400 else UPSTREAM_UNEXPECTED_STATUS
         message = f"{service} answered HTTP {status} without an error envelope."
         details = {"service": service, "status": status}
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    headers = {"Retry-After": str(math.ceil(retry_after))} if retry_after is not None else {}
+    wait = retry_after(response)
+    headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
 
     exc: PortfolioError
     if status == 429:
         exc = RateLimited(
-            message, retry_after=math.ceil(retry_after or 1), code=code, details=details, headers=headers
+            message, retry_after=math.ceil(wait or 1), code=code, details=details, headers=headers
         )
     elif status in _BY_STATUS:
         exc = _BY_STATUS[status](message, code=code, details=details, headers=headers)

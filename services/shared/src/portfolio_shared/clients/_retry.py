@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from portfolio_shared.retry import Jitter, backoff_delay, full_jitter, parse_retry_after
+from portfolio_shared.clients.wire import retry_after
+from portfolio_shared.retry import Jitter, backoff_delay, full_jitter
 
 #: Methods that may be repeated without changing the outcome (RFC 9110 §9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -52,10 +53,10 @@ class RetryPolicy:
 
     def delay_for(self, response: httpx.Response, retry: int) -> float | None:
         """Seconds to wait before retrying after ``response``, or None when it should not be retried."""
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if retry_after is None:
+        wait = retry_after(response)
+        if wait is None:
             return self.backoff_delay(retry)
-        return retry_after if retry_after <= self.max_retry_after else None
+        return wait if wait <= self.max_retry_after else None
 
 
 def retryable_error(exc: httpx.TransportError, *, repeatable: bool) -> bool:

@@ -1,7 +1,9 @@
 """The base of every service client: one long-lived ``httpx.AsyncClient``, auth, request ids, retries.
 
-Each request carries ``Authorization: Bearer <token>`` (when a token provider is set), the current
-``X-Request-ID`` (the same one on every retry) and a ``User-Agent`` naming the calling service.
+Each request carries ``Authorization: Bearer <token>`` (when a token provider is set, for the
+audience its operation declares), the current ``X-Request-ID`` (the same one on every retry) and a
+``User-Agent`` naming the calling service; :mod:`portfolio_shared.clients.wire` builds it, as it
+builds the outbox's deliveries.
 Retries happen only where repeating is safe: idempotent methods (or a POST that carries an
 ``Idempotency-Key``, or is declared safe such as a search) on transport failures and on
 429/502/503/504; any other POST only when the connection was never made. Failures become the shared
@@ -19,20 +21,20 @@ from typing import Any, ClassVar, Self, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from portfolio_shared.auth.authenticator import audience_for
+from portfolio_shared.auth.authenticator import audiences_from_settings
 from portfolio_shared.auth.providers import TokenProvider
 from portfolio_shared.clients._errors import error_from_response, error_from_transport, parse_model
 from portfolio_shared.clients._retry import IDEMPOTENT_METHODS, RetryPolicy, retryable_error
-from portfolio_shared.contracts.operation import BoundCall
+from portfolio_shared.clients.wire import build_request, token_audience
+from portfolio_shared.contracts.encodings import service_audience
+from portfolio_shared.contracts.operation import BoundCall, Operation
 from portfolio_shared.errors import ErrorEnvelope
-from portfolio_shared.log import REQUEST_ID_HEADER, get_request_id, new_request_id
+from portfolio_shared.log import get_request_id, new_request_id
 from portfolio_shared.schemas.health import HealthResponse, ReadyResponse
 from portfolio_shared.settings import ServiceSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 #: Explicit per-phase limits: connecting and waiting for a pooled connection fail fast;
 #: reading and writing may take longer.
@@ -45,9 +47,11 @@ class ServiceClient:
 
     ``service`` names the peer (``core``, ``scraper``, ``analytics``, ``documents``); ``caller``
     names this process's service (for the ``User-Agent``); ``token_provider`` is a
-    :class:`portfolio_shared.auth.TokenProvider` (see ``token_provider_from_settings``) and
-    ``audience`` what its tokens are minted for (the peer's name in token mode, its URL in oidc
-    mode; defaults to ``service``).
+    :class:`portfolio_shared.auth.TokenProvider` (see ``token_provider_from_settings``). A token is
+    asked for the audience its operation declares (``Operation.token_audience``, by default the
+    peer's :func:`~portfolio_shared.contracts.service_audience`), mapped through ``audiences`` to
+    the one the mode puts in tokens (see ``portfolio_shared.auth.audiences_from_settings``: the
+    peer's URL in oidc mode); ``audience`` sets the peer's own (default: as ``audiences`` says).
     ``retries`` is the number of retries after the first attempt, or a full :class:`RetryPolicy`.
     ``transport`` replaces the network (``httpx.MockTransport``, ``httpx.ASGITransport``) and
     ``sleep`` the waiting between attempts, both for tests.
@@ -65,6 +69,7 @@ class ServiceClient:
         service: str | None = None,
         token_provider: TokenProvider | None = None,
         audience: str | None = None,
+        audiences: Mapping[str, str] | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retries: int | RetryPolicy = 2,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -77,7 +82,11 @@ class ServiceClient:
         self.service_name = name
         self.caller = caller
         self.base_url = base_url.rstrip("/")
-        self.audience = audience or name
+        self.audiences = dict(audiences or {})
+        if audience:
+            self.audiences[service_audience(name)] = audience
+        #: What tokens for this peer's own operations are minted for.
+        self.audience = token_audience(None, name, self.audiences)
         self.token_provider = token_provider
         self.retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(attempts=retries + 1)
         self._sleep = sleep
@@ -86,7 +95,6 @@ class ServiceClient:
             timeout=timeout,
             limits=limits,
             transport=transport,
-            headers={"User-Agent": f"portfolio-{caller}", "Accept": "application/json"},
         )
 
     @classmethod
@@ -107,7 +115,7 @@ class ServiceClient:
             caller=settings.service_name,
             token_provider=token_provider,
             # Google ID tokens are minted for the target's URL; our own JWTs for the target's name.
-            audience=audience_for(settings, cls.service),
+            audiences=audiences_from_settings(settings),
             timeout=timeout,
             retries=retries,
             transport=transport,
@@ -130,17 +138,12 @@ class ServiceClient:
 
     # -- the request loop -------------------------------------------------------------------------
 
-    async def _headers(
-        self, request_id: str, idempotency_key: str | None, extra: Mapping[str, str] | None
-    ) -> dict[str, str]:
-        headers = {REQUEST_ID_HEADER: request_id}
-        if self.token_provider is not None:
-            # Asked on every attempt: tokens are short-lived and the provider caches them.
-            headers["Authorization"] = f"Bearer {await self.token_provider.aget_token(self.audience)}"
-        if idempotency_key:
-            headers[IDEMPOTENCY_HEADER] = idempotency_key
-        headers.update(extra or {})
-        return headers
+    async def _token(self, operation: Operation | None) -> str | None:
+        if self.token_provider is None:
+            return None
+        # Asked on every attempt: tokens are short-lived and the provider caches them.
+        audience = token_audience(operation, self.service_name, self.audiences)
+        return await self.token_provider.aget_token(audience)
 
     async def _send(
         self,
@@ -153,6 +156,7 @@ class ServiceClient:
         accept: Collection[int] = (),
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
+        operation: Operation | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         policy = retry or self.retry
@@ -165,8 +169,16 @@ class ServiceClient:
         while True:
             attempt += 1
             last = attempt >= policy.attempts
-            request = self._http.build_request(
-                method, path, headers=await self._headers(request_id, idempotency_key, headers), **kwargs
+            request = build_request(
+                self._http,
+                method,
+                path,
+                caller=self.caller,
+                token=await self._token(operation),
+                request_id=request_id,
+                idempotency_key=idempotency_key,
+                headers=headers,
+                **kwargs,
             )
             try:
                 response = await self._http.send(request, stream=stream)
@@ -209,19 +221,23 @@ class ServiceClient:
         ``idempotent`` overrides the method's own safety (e.g. True for a read-only POST);
         ``idempotency_key`` is sent as ``Idempotency-Key`` and makes a POST safe to retry;
         ``retry`` replaces the client's policy for this call.
-        Other keyword arguments go to ``httpx.AsyncClient.build_request`` (``json``, ``params``,
-        ``files``, ``data``, ``content``, ``timeout``). Raises a ``PortfolioError`` subclass.
+        Other keyword arguments go to :func:`portfolio_shared.clients.wire.build_request` (``json``,
+        ``params``, ``files``, ``data``, ``content``, ``timeout``). Raises a ``PortfolioError`` subclass.
         """
-        response = await self._send(
-            method,
-            path,
-            idempotent=idempotent,
-            idempotency_key=idempotency_key,
-            accept=accept,
-            headers=headers,
-            retry=retry,
-            **kwargs,
+        return await self._read(
+            await self._send(
+                method,
+                path,
+                idempotent=idempotent,
+                idempotency_key=idempotency_key,
+                accept=accept,
+                headers=headers,
+                retry=retry,
+                **kwargs,
+            )
         )
+
+    async def _read(self, response: httpx.Response) -> httpx.Response:
         try:
             await response.aread()
         except httpx.TransportError as exc:
@@ -241,20 +257,23 @@ class ServiceClient:
         and return its 2xx (or ``accept``-ed) response; as :meth:`request` otherwise.
 
         Its method and path come from the operation, which must be served by this client's peer,
-        and its JSON body is the bound one; a safe operation is retried like a GET.
+        its JSON body is the bound one and its token is minted for the operation's audience; a safe
+        operation is retried like a GET.
         """
         if self.service_name not in call.operation.targets:
             raise ValueError(f"{call.operation.name} is not served by {self.service_name}")
-        if call.json is not None:
-            kwargs["json"] = call.json
-        return await self.request(
-            call.method,
-            call.path,
-            idempotent=call.operation.idempotent,
-            idempotency_key=idempotency_key,
-            accept=accept,
-            retry=retry,
-            **kwargs,
+        return await self._read(
+            await self._send(
+                call.method,
+                call.path,
+                json=call.json,
+                idempotent=call.operation.idempotent,
+                idempotency_key=idempotency_key,
+                accept=accept,
+                retry=retry,
+                operation=call.operation,
+                **kwargs,
+            )
         )
 
     @asynccontextmanager

@@ -12,6 +12,7 @@ from portfolio_shared.contracts.encodings import (
     arxiv_id_of_paper_text,
     paper_pdf_key,
     paper_text_key,
+    service_audience,
 )
 from portfolio_shared.contracts.operation import BoundCall, Operation, WebhookReceiver
 from portfolio_shared.contracts.operations import (
@@ -41,6 +42,7 @@ from portfolio_shared.contracts.operations import (
     SIMILAR,
     START_SCRAPE,
     WEBHOOK_RECEIVERS,
+    operation_for,
 )
 
 __all__ = [
@@ -79,6 +81,8 @@ __all__ = [
     "WebhookReceiver",
     "arxiv_id_of_paper_pdf",
     "arxiv_id_of_paper_text",
+    "operation_for",
     "paper_pdf_key",
     "paper_text_key",
+    "service_audience",
 ]

@@ -1,5 +1,10 @@
 """The encodings services share: document keys, the page break, token audiences.
 
+A token audience names what a service token is for. A token for a service carries
+:func:`service_audience` of its name (token mode; oidc mode swaps in the target's URL, see
+``portfolio_shared.auth.audience_for``), unless its :class:`~portfolio_shared.contracts.Operation`
+declares another; the dashboard's browser tokens carry :data:`ANALYTICS_DASHBOARD_AUDIENCE`.
+
 A document key names one document in the document processor's index; its format is a contract
 between whoever writes the document and whoever reads it back (the chatbot cites a paper's PDF by
 ``paper:<arxiv_id>``). Build and read keys here, never with a literal prefix elsewhere.
@@ -19,6 +24,12 @@ PAGE_BREAK = "\f"
 
 #: The token audience of the analytics dashboard: core mints it, analytics accepts it.
 ANALYTICS_DASHBOARD_AUDIENCE = "analytics-dashboard"
+
+
+def service_audience(service: str) -> str:
+    """The audience of a service token for ``service`` in token mode: the service's name. The
+    caller mints it (:meth:`Operation.token_audience`), the service verifies it (its own name)."""
+    return service
 
 
 def paper_pdf_key(arxiv_id: str) -> str:

@@ -5,6 +5,7 @@ OpenAPI schema."""
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel
+
+from portfolio_shared.contracts.encodings import service_audience
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -62,6 +65,21 @@ class Operation:
     @property
     def path_params(self) -> tuple[str, ...]:
         return tuple(name for _, name, _, _ in string.Formatter().parse(self.path) if name)
+
+    def token_audience(self, target: str | None = None) -> str:
+        """What a service token for this operation is minted for: the declared ``audience``, or else
+        :func:`~portfolio_shared.contracts.service_audience` of ``target`` (default: the one service
+        that serves it). In oidc mode the caller swaps a service's audience for its URL."""
+        return self.audience or service_audience(target or self.service)
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether ``method`` and a filled-in ``path`` (as :meth:`bind` fills it) are this operation."""
+        return method.upper() == self.method and self._path_pattern.fullmatch(path) is not None
+
+    @property
+    def _path_pattern(self) -> re.Pattern[str]:
+        parts = re.split(r"\{[^}]+\}", self.path)
+        return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
     @property
     def idempotent(self) -> bool:

@@ -122,6 +122,17 @@ DISCARD_OUTBOX_MESSAGE = Operation(
 
 OPERATIONS: tuple[Operation, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Operation))
 
+
+def operation_for(service: str, method: str, path: str) -> Operation | None:
+    """The declared operation that ``method`` and the filled-in ``path`` are on ``service``, or None
+    (the outbox reads a stored row this way, old rows that name no operation included)."""
+    path = "/" + path.lstrip("/")
+    for operation in OPERATIONS:
+        if service in operation.targets and operation.matches(method, path):
+            return operation
+    return None
+
+
 # -- webhooks ---------------------------------------------------------------------------------------
 WEBHOOK_RECEIVERS: dict[str, WebhookReceiver] = {
     r.event_type: r

@@ -4,7 +4,8 @@
 the message exists if and only if the business change committed). A :class:`Dispatcher` —
 ``python -m portfolio_shared.outbox`` under the supervisor, or a thread of the service — claims due
 rows with ``FOR UPDATE SKIP LOCKED`` under a lease, delivers each as a signed Standard Webhook or an
-authenticated REST call, retries with exponential backoff, full jitter and ``Retry-After``, and
+authenticated REST call (built by :mod:`portfolio_shared.clients.wire`, as the typed clients build
+theirs), retries with exponential backoff, full jitter and ``Retry-After``, and
 records every attempt. Delivery is at-least-once; receivers dedupe on ``webhook-id`` (REST calls
 carry the same id as ``Idempotency-Key``). Each sender applies :data:`OUTBOX_DDL` in a migration.
 

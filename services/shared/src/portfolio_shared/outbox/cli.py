@@ -28,7 +28,12 @@ from typing import Any
 
 from prometheus_client import start_http_server
 
-from portfolio_shared.auth import TARGET_SERVICES, audience_for, signing_key, token_provider_from_settings
+from portfolio_shared.auth import (
+    TARGET_SERVICES,
+    audiences_from_settings,
+    signing_key,
+    token_provider_from_settings,
+)
 from portfolio_shared.log import configure_logging
 from portfolio_shared.outbox.delivery import TokenProvider
 from portfolio_shared.outbox.dispatcher import Dispatcher
@@ -67,6 +72,7 @@ class DispatcherConfig:
             webhook_secrets=self.webhook_secrets,
             token_provider=self.token_provider,
             audiences=self.audiences,
+            caller=self.sender,
             **self.options,
         )
 
@@ -146,7 +152,6 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
                 f"refusing to start in production: {'; '.join(sorted(p for p in problems if p)) or env_name}"
             )
 
-    audiences = {name: audience_for(settings, name) for name in targets if name in TARGET_SERVICES}
     return DispatcherConfig(
         database_url=database_url,
         sender=sender,
@@ -157,7 +162,7 @@ def resolve_config(argv: Sequence[str] | None = None) -> DispatcherConfig:
         token_provider=None
         if settings.service_auth_mode == "token" and signing_key(settings) is None
         else token_provider_from_settings(settings),
-        audiences=audiences,
+        audiences=audiences_from_settings(settings),
         metrics_port=args.metrics_port,
         log_level=settings.log_level,
         options={

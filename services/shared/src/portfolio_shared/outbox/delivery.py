@@ -1,9 +1,15 @@
 """One delivery attempt over HTTP: build the signed webhook or authenticated REST request, send it,
-and classify the answer. No database here; the dispatcher records what this returns."""
+and classify the answer. No database here; the dispatcher records what this returns.
+
+A REST message is a declared operation sent later: the request is built by the typed clients' own
+:func:`portfolio_shared.clients.wire.build_request`, so it carries the same headers and JSON bytes
+as the client would send, and its token is minted for the audience of the operation the row's
+method and path are (:func:`portfolio_shared.contracts.operation_for`; a row that is no declared
+operation, such as one enqueued with a raw path, gets its destination's audience).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,14 +17,12 @@ from typing import Any, Protocol
 
 import httpx
 
-from portfolio_shared.log import REQUEST_ID_HEADER
-from portfolio_shared.retry import parse_retry_after
-from portfolio_shared.tracing import inject_context
+from portfolio_shared.clients.wire import build_request, retry_after, token_audience
+from portfolio_shared.contracts.operations import operation_for
 from portfolio_shared.webhooks import sign_headers
 
 #: Statuses whose ``Retry-After`` is honoured.
 RETRY_AFTER_STATUSES = frozenset({429, 503})
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 _BODYLESS_METHODS = frozenset({"GET", "DELETE"})
 _ERROR_TEXT_LIMIT = 2000
 
@@ -66,7 +70,12 @@ class _ConfigError(Exception):
 
 
 class Courier:
-    """Turns a :class:`Message` into one HTTP request and its :class:`Result`."""
+    """Turns a :class:`Message` into one HTTP request and its :class:`Result`.
+
+    ``audiences`` maps a declared audience to the one the tokens carry (as
+    ``portfolio_shared.auth.audiences_from_settings`` gives it); ``caller`` names the sending
+    service in the ``User-Agent``, as its typed clients do.
+    """
 
     def __init__(
         self,
@@ -77,6 +86,7 @@ class Courier:
         token_provider: TokenProvider | None,
         audiences: Mapping[str, str],
         clock: Clock | None,
+        caller: str | None = None,
     ) -> None:
         self.http = http
         self.targets = {name: url.rstrip("/") for name, url in targets.items()}
@@ -84,6 +94,7 @@ class Courier:
         self.token_provider = token_provider
         self.audiences = dict(audiences)
         self._clock = clock
+        self.caller = caller
 
     def build_request(self, m: Message) -> httpx.Request:
         """The request for ``m``; raises ``_ConfigError`` when the configuration cannot serve it."""
@@ -91,31 +102,41 @@ class Courier:
         if base is None:
             raise _ConfigError(f"unknown target {m.destination!r}")
         url = f"{base}/{m.path.lstrip('/')}"
-        headers = dict(m.headers)
-        # The delivery span's context replaces the stored one (its parent) when tracing is on.
-        inject_context(headers)
-        if m.request_id:
-            headers[REQUEST_ID_HEADER] = m.request_id
-        body = b""
-        if m.kind == "webhook" or m.method not in _BODYLESS_METHODS:
-            # jsonb does not keep the original bytes; what is signed is exactly what is sent.
-            body = json.dumps(m.payload, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
-        if m.kind == "webhook":
-            secrets = self.webhook_secrets.get(m.destination)
+        webhook = m.kind == "webhook"
+        # A REST row without a body (JSON null) sends none, as the client does; GET and DELETE never do.
+        body = m.payload if webhook or m.method not in _BODYLESS_METHODS else None
+        token = idempotency_key = None
+        secrets = self.webhook_secrets.get(m.destination) or []
+        if webhook:
             if not secrets:
                 raise _ConfigError(f"no webhook secret configured for target {m.destination!r}")
-            headers.update(sign_headers(secrets, body, msg_id=m.msg_id))
         else:
-            if self.token_provider is None:
-                raise _ConfigError("REST messages need a token provider")
-            try:
-                token = self.token_provider.get_token(self.audiences.get(m.destination, m.destination))
-            except Exception as exc:
-                raise _ConfigError(f"cannot mint a token for {m.destination!r}: {exc}") from exc
-            headers["Authorization"] = f"Bearer {token}"
-            headers[IDEMPOTENCY_HEADER] = m.msg_id
-        return self.http.build_request(m.method, url, content=body or None, headers=headers)
+            token = self._token(m)
+            idempotency_key = m.msg_id
+        request = build_request(
+            self.http,
+            m.method,
+            url,
+            caller=self.caller,
+            token=token,
+            request_id=m.request_id,
+            idempotency_key=idempotency_key,
+            json=body,
+            headers=m.headers,
+        )
+        if webhook:
+            # Signed after building: what is signed is exactly the body that is sent.
+            request.headers.update(sign_headers(secrets, request.content, msg_id=m.msg_id))
+        return request
+
+    def _token(self, m: Message) -> str:
+        if self.token_provider is None:
+            raise _ConfigError("REST messages need a token provider")
+        operation = operation_for(m.destination, m.method, m.path)
+        try:
+            return self.token_provider.get_token(token_audience(operation, m.destination, self.audiences))
+        except Exception as exc:
+            raise _ConfigError(f"cannot mint a token for {m.destination!r}: {exc}") from exc
 
     def send(self, m: Message) -> Result:
         """Attempt delivery of ``m`` once; never raises for HTTP or configuration trouble."""
@@ -131,9 +152,8 @@ class Courier:
         status = response.status_code
         if 200 <= status < 300:
             return Result(status, None, None, "ok")
-        retry_after = None
+        wait = None
         if status in RETRY_AFTER_STATUSES:
-            now = self._clock() if self._clock is not None else datetime.now(UTC)
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+            wait = retry_after(response, self._clock() if self._clock is not None else datetime.now(UTC))
         error = f"HTTP {status}: {response.text[:_ERROR_TEXT_LIMIT]}"
-        return Result(status, error, retry_after, f"http_{status}")
+        return Result(status, error, wait, f"http_{status}")

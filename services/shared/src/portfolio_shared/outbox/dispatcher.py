@@ -75,9 +75,11 @@ class Dispatcher:
 
     ``targets`` maps a destination name to its base URL; ``webhook_secrets`` maps it to the secrets
     that sign webhooks to it (all of them, for rotation); ``token_provider`` mints the bearer token
-    of REST messages for the audience ``audiences[destination]`` (default: the destination name, as
-    ``token`` mode wants; ``oidc`` mode passes the target URLs). ``http_client`` is used as given (and
-    not closed); otherwise the dispatcher owns one with ``timeout``.
+    of REST messages for the audience their operation declares (``Operation.token_audience``: by
+    default the destination's name, as ``token`` mode wants), mapped through ``audiences`` (``oidc``
+    mode maps each service to its URL: ``portfolio_shared.auth.audiences_from_settings``). ``caller``
+    names the sending service in the ``User-Agent``. ``http_client`` is used as given (and not
+    closed); otherwise the dispatcher owns one with ``timeout``.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Dispatcher:
         webhook_secrets: Mapping[str, Sequence[str]] | None = None,
         token_provider: TokenProvider | None = None,
         audiences: Mapping[str, str] | None = None,
+        caller: str | None = None,
         http_client: httpx.Client | None = None,
         timeout: float = 30.0,
         batch_size: int = 20,
@@ -138,6 +141,7 @@ class Dispatcher:
             token_provider=token_provider,
             audiences=audiences or {},
             clock=clock,
+            caller=caller,
         )
         self._conn: psycopg.Connection[dict[str, Any]] | None = None
         self._listen_conn: psycopg.Connection[Any] | None = None

@@ -62,7 +62,7 @@ def enqueue(
     *,
     destination: str,
     path: str,
-    payload: Mapping[str, Any],
+    payload: Mapping[str, Any] | None,
     kind: Kind = "webhook",
     event_type: str | None = None,
     method: str = "POST",
@@ -76,8 +76,9 @@ def enqueue(
     ``destination`` is a logical target (``"core"``) that the dispatcher resolves to a base URL at
     delivery time, and ``path`` is appended to it. For ``kind="webhook"`` the stored body is the
     webhook envelope built around ``payload`` (``event_type`` is then required) and the message id
-    becomes ``webhook-id``; for ``kind="rest"`` ``payload`` is the JSON body as is (not sent for
-    ``DELETE``/``GET``) and the id is sent as ``Idempotency-Key``.
+    becomes ``webhook-id``; for ``kind="rest"`` ``payload`` is the JSON body as is (None: no body,
+    stored as JSON ``null``; never sent for ``DELETE``/``GET``) and the id is sent as
+    ``Idempotency-Key``.
 
     A caller-chosen ``msg_id`` makes enqueue idempotent: the same id again adds nothing. The request
     id defaults to the one of the request being handled, so the delivery carries ``X-Request-ID``;
@@ -94,11 +95,17 @@ def enqueue(
             raise ValueError("a webhook message needs an event_type")
         if method != "POST":
             raise ValueError("webhooks are always POSTed")
+        if payload is None:
+            raise ValueError("a webhook message needs a payload")
     if not destination:
         raise ValueError("destination is required")
     msg_id = msg_id or new_message_id()
     created_at = datetime.now(UTC)
-    body = webhook_body(event_type or "", msg_id, created_at, payload) if kind == "webhook" else dict(payload)
+    body: dict[str, Any] | None
+    if kind == "webhook":
+        body = webhook_body(event_type or "", msg_id, created_at, payload or {})
+    else:
+        body = dict(payload) if payload is not None else None
     cursor.execute(
         _INSERT,
         (
@@ -134,9 +141,11 @@ def enqueue_call(
     to the outbox: the dispatcher later sends it to the operation's service as an authenticated REST
     call, retried until it is accepted. Its message id goes as ``Idempotency-Key``.
 
-    The row holds the operation's method, filled-in path and JSON body, the same request a typed
-    client sends, so rows enqueued before operations existed (a raw path and dict) deliver the same
-    way. ``target`` names the service when the operation has several.
+    The row holds the operation's method, filled-in path and JSON body (a call without one stores
+    JSON ``null`` and sends none); the dispatcher reads the operation back from them
+    (:func:`portfolio_shared.contracts.operation_for`, for its token's audience) and builds the
+    request with the typed clients' own code, so rows enqueued before operations existed (a raw path
+    and dict) deliver the same way. ``target`` names the service when the operation has several.
     """
     operation = call.operation
     return enqueue(
@@ -144,7 +153,7 @@ def enqueue_call(
         destination=target or operation.service,
         path=call.path,
         method=operation.method,
-        payload=call.json or {},
+        payload=call.json,
         kind="rest",
         msg_id=msg_id,
         request_id=request_id,
