@@ -258,8 +258,9 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
 #: A UTC timestamp as DRF's ``DateTimeField`` writes it (``papers.api.serializers._iso``): ISO 8601,
 #: microseconds only when there are any, ``Z``. ``{0}`` is the column.
 _ISO_UTC_SQL = (
-    "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-    "to_char({0}, 'US') <> '000000' THEN to_char({0}, '.US') ELSE '' END || 'Z'"
+    "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')\n"
+    "            || CASE WHEN to_char({0}, 'US') <> '000000'\n"
+    "                THEN to_char({0}, '.US') ELSE '' END || 'Z'"
 )
 
 
@@ -280,7 +281,8 @@ def json_object_sql(fields: Sequence[str], values: Mapping[str, str] | None = No
             _ISO_UTC_SQL.format(column) if isinstance(field, DateTimeField) else column
         )
         parts.append(f"{sql_literal(name)}, {value}")
-    return f"json_build_object({', '.join(parts)})::text"
+    # One field a line: the SQL is also a trigger function's body (papers.stored_json), read by people.
+    return "json_build_object(\n        " + ",\n        ".join(parts) + "\n    )::text"
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.db import connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from config.handler import THREAD_PREFIX, CoreASGIHandler
@@ -114,7 +115,25 @@ def recording_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("probe/", recording_view)]
+#: What the streamed view's body did: how many parts it yielded and whether it was closed.
+STREAM: dict[str, Any] = {}
+
+
+def streaming_view(request: HttpRequest) -> StreamingHttpResponse:
+    async def parts() -> AsyncIterator[bytes]:
+        STREAM.update(parts=0, closed=False)
+        try:
+            while True:
+                STREAM["parts"] += 1
+                yield b"part\n"
+                await asyncio.sleep(0.01)
+        finally:
+            STREAM["closed"] = True
+
+    return StreamingHttpResponse(parts(), content_type="text/plain")
+
+
+urlpatterns = [path("probe/", recording_view), path("stream/", streaming_view)]
 
 
 @pytest.mark.asyncio
@@ -168,3 +187,62 @@ async def test_a_buffered_response_is_served_and_closed_in_that_one_hop_on_a_reu
     assert threading.get_ident() not in threads["view"]
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     assert all(names.get(ident, "").startswith(THREAD_PREFIX) for ident in threads["view"])
+
+
+def scope_for(path: str) -> dict[str, Any]:
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+    }  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_streamed_body_stops_when_the_client_leaves(settings: Any) -> None:
+    # The chatbot's answer is streamed: a visitor who closes the tab must not keep it generating.
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = []
+    left = asyncio.Event()
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        message = next(messages, None)
+        if message is not None:
+            return message
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if sum(1 for m in sent if m.get("body")) == 3:
+            left.set()  # the client leaves after three parts
+
+    await asyncio.wait_for(CoreASGIHandler()(scope_for("/stream/"), receive, send), timeout=10)
+
+    assert STREAM["closed"] is True
+    assert 3 <= STREAM["parts"] <= 5  # stopped within a part or two of the disconnect
+
+
+@pytest.mark.asyncio
+async def test_a_buffered_response_to_a_client_that_left_during_the_view_is_not_an_error(
+    settings: Any,
+) -> None:
+    # No task listens for a disconnect while a buffered response is computed; the server drops what
+    # is sent after the client left (uvicorn's send returns), and the handler returns normally.
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = []
+    SEEN.clear()
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(CoreASGIHandler()(scope_for("/probe/"), receive, send), timeout=10)
+
+    assert "view" in SEEN
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]

@@ -29,11 +29,11 @@ from papers.api.serializers import (
     PapersBulkResultSerializer,
     PaperSerializer,
     SimilarPapersSerializer,
-    public_json_sql,
 )
 from papers.feeds import PapersAtomFeed
 from papers.services import upsert_papers
 from papers.similar import similar_papers
+from papers.stored_json import PUBLIC_JSON
 from portfolio_shared.auth.drf import IsService, ServiceTokenAuthentication
 from portfolio_shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 from portfolio_shared.schemas import PapersBulk
@@ -56,8 +56,8 @@ LIST_FILTERS = frozenset(PaperListQuerySerializer().fields)
 class PaperListView(ListAPIView):  # type: ignore[type-arg]
     serializer_class = PaperSerializer  # the schema's; pages are PaperSerializer's output built from rows
     pagination_class = PaperPagination
-    # Pages of 50-200 papers with abstracts, written by Postgres (selectors.PublicRows) and embedded
-    # as they are by orjson.
+    # Pages of 50-200 papers with abstracts: each paper's JSON as Postgres stored it when the paper
+    # was written (papers.stored_json), joined (selectors.PublicRows) and embedded as it is by orjson.
     renderer_classes = [FastJSONRenderer]
     # A public read: no authentication or throttle pass (the public-read limit is core_lib.ratelimit's
     # middleware), set here so that no settings default adds one to this hot path; AllowAny (no
@@ -84,9 +84,9 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             results = selectors.paper_results(filters)
             ranked = results.ranked
             rows = (
-                selectors.RankedRows(ranked, public_json_sql())
+                selectors.RankedRows(ranked, PUBLIC_JSON)
                 if ranked is not None
-                else selectors.PublicRows(results.papers, public_json_sql())  # nothing matched
+                else selectors.PublicRows(results.papers, PUBLIC_JSON)  # nothing matched
             )
             total = results.total
         else:
@@ -94,7 +94,7 @@ class PaperListView(ListAPIView):  # type: ignore[type-arg]
             # queryset built only to compile it (PublicRows).
             total_query = facets.stored_total_query(filters)
             rows = selectors.PublicRows(
-                lambda: selectors.paper_list(filters), public_json_sql(), key=filters, total=total_query
+                lambda: selectors.paper_list(filters), PUBLIC_JSON, key=filters, total=total_query
             )
             total = None
             if total_query is not None:
