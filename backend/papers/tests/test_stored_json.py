@@ -64,14 +64,16 @@ def test_every_write_keeps_the_listed_object_current(api: APIClient) -> None:
 
     # Plain SQL, which no Python code sees.
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE papers_paper SET thumbnail = 'https://img.example/x.png' WHERE arxiv_id = '2401.00001'")
+        cursor.execute(
+            "UPDATE papers_paper SET thumbnail = 'https://img.example/x.png' WHERE arxiv_id = '2401.00001'"
+        )
     assert listed(api)["2401.00001"]["thumbnail"] == "/api/papers/2401.00001/thumbnail/"
 
 
 def test_the_stored_object_is_the_detail_pages_json() -> None:
     (paper,) = store(payload("2401.00003", authors=["Ada", "Grace"], relevance_components={"recency": 0.5}))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {stored_json.COLUMN} FROM papers_paper WHERE id = %s", [paper.pk])  # noqa: S608
+        cursor.execute(f"SELECT {stored_json.COLUMN} FROM papers_paper WHERE id = %s", [paper.pk])
         (stored,) = cursor.fetchone()
     api = APIClient()
     assert json.loads(stored) == detail(api, "2401.00003")
