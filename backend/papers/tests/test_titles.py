@@ -23,7 +23,9 @@ from portfolio_shared.schemas import MAX_TITLE_LOOKUP
 
 URL = "/api/internal/papers/titles/"
 #: A browser's User-Agent: analytics drops what looks like a bot (httpx's own agent does).
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 ANALYTICS_REDIS_URL = os.environ.get("TEST_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
@@ -128,7 +130,8 @@ def test_analytics_names_the_ranked_papers_with_cores_titles(live_server: Any) -
                         event = {"path": path, "props": {"paper_id": paper}}
                         sent = await client.post("/events/pageview", json=event)
                         assert sent.status_code == 202 and "x-analytics-dropped" not in sent.headers
-                    shared = await client.post("/events/click", json={"target": "2401.00002", "kind": "share"})
+                    share = {"target": "2401.00002", "kind": "share"}
+                    shared = await client.post("/events/click", json=share)
                     assert shared.status_code == 202, shared.text
                     summary = (await client.get("/metrics/summary", params={"period": "today"})).json()
                     popular = (await client.get("/metrics/popular", params={"period": "today"})).json()

@@ -183,7 +183,10 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
         {"source": "news.ycombinator.com", "visits": 1},
     ]
     assert week["papers"] == {
-        "mostViewed": [{"id": PAPER_1, "title": None, "views": 4}, {"id": PAPER_2, "title": None, "views": 1}],
+        "mostViewed": [
+            {"id": PAPER_1, "title": None, "views": 4},
+            {"id": PAPER_2, "title": None, "views": 1},
+        ],
         "mostShared": [{"id": PAPER_1, "title": None, "shares": 1}],
         "averageTimeOnPage": 60.0,
     }
@@ -204,7 +207,10 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
     assert day_one["visits"] == 2 and day_one["bounceRate"] == 0.5
     assert day_one["visitDuration"] == 1800.0  # (3,600 + 0) / 2
     assert day_one["searches"]["clickThroughRate"] == 1.0
-    assert day_one["papers"]["mostViewed"] == [{"id": PAPER_1, "title": None, "views": 1}, {"id": PAPER_2, "title": None, "views": 1}]
+    assert day_one["papers"]["mostViewed"] == [
+        {"id": PAPER_1, "title": None, "views": 1},
+        {"id": PAPER_2, "title": None, "views": 1},
+    ]
     assert day_one["referrers"] == [
         {"source": "(direct)", "visits": 1},
         {"source": "news.ycombinator.com", "visits": 1},
@@ -286,7 +292,10 @@ async def test_period_keys_follow_events_recorded_after_their_first_read(h: Harn
     week = await h.summary("7d")
     assert week["pageViews"]["unique"] == 3
     assert {p["path"]: p["views"] for p in week["pageViews"]["byPage"]} == {"/old": 1, "/": 1, "/new": 1}
-    assert week["papers"]["mostViewed"] == [{"id": PAPER_1, "title": None, "views": 1}, {"id": PAPER_2, "title": None, "views": 1}]
+    assert week["papers"]["mostViewed"] == [
+        {"id": PAPER_1, "title": None, "views": 1},
+        {"id": PAPER_2, "title": None, "views": 1},
+    ]
     assert week["searches"]["topQueries"] == [{"query": "graph networks", "count": 1}]
     assert week["geography"]["countries"] == [{"country": "GB", "visits": 2}, {"country": "DE", "visits": 1}]
     month = await h.summary("30d")
