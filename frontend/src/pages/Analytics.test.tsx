@@ -166,4 +166,38 @@ describe("Analytics dashboard", () => {
     act(() => socket.handlers.connect_error?.(new Error("The dashboard token has expired.")));
     expect(screen.getByText(/refused the connection/)).toHaveTextContent("The dashboard token has expired.");
   });
+  it("opens a share link without a login: the link's token is posted for a dashboard token", async () => {
+    const api = stubApi({ "/api/analytics/token/": token });
+    const analyticsCalls: Request[] = [];
+    const coreFetch = api.fetchMock.getMockImplementation();
+    api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
+        analyticsCalls.push(request);
+        return jsonResponse(summary);
+      }
+      return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
+    });
+    renderRoute("/analytics?share=link-token_1");
+
+    expect((await screen.findAllByText("Page views")).length).toBeGreaterThan(0);
+    expect(screen.getByText("A shared, read-only view of this site's analytics.")).toBeInTheDocument();
+    const [sent] = api.calls("/api/analytics/token/");
+    expect(sent?.method).toBe("POST");
+    expect(sent?.credentials).toBe("omit");
+    expect(await sent?.json()).toEqual({ share: "link-token_1" });
+    expect(analyticsCalls[0]?.headers.get("Authorization")).toBe("Bearer dashboard-jwt");
+  });
+
+  it.each([
+    [403, "share_link_revoked", "This share link has been revoked by the site's owner."],
+    [403, "share_link_expired", "This share link has expired."],
+    [401, "share_link_invalid", "This share link is not valid."],
+  ])("says why a refused share link (%s %s) does not open the dashboard", async (status, code, text) => {
+    stubApi({ "/api/analytics/token/": errorResponse(status, code, "Refused.") });
+    renderRoute("/analytics?share=gone");
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent(text);
+    expect(within(alert).queryByRole("link", { name: "Log in to the admin" })).toBeNull();
+  });
 });
