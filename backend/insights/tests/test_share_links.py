@@ -33,13 +33,6 @@ CHANGELIST = "admin:insights_dashboardsharelink_changelist"
 ANALYTICS_REDIS_URL = os.environ.get("TEST_ANALYTICS_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
-@pytest.fixture
-def owner(client: Client, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_superuser("owner", "owner@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
 def visitor() -> APIClient:
     """A fresh anonymous client from an address of its own (the attempts limit counts per address)."""
     return APIClient(REMOTE_ADDR=f"198.51.100.{random.randint(1, 254)}")

@@ -54,6 +54,22 @@ const summary = {
   timeseries: { interval: "day", points: [{ t: "2026-11-29", pageViews: 42, visitors: 7 }] },
 };
 
+/** Core answers the token, analytics the summary; the analytics requests are collected. */
+function stubDashboard() {
+  const api = stubApi({ "/api/analytics/token/": token });
+  const analyticsCalls: Request[] = [];
+  const coreFetch = api.fetchMock.getMockImplementation();
+  api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
+      analyticsCalls.push(request);
+      return jsonResponse(summary);
+    }
+    return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
+  });
+  return { api, analyticsCalls };
+}
+
 beforeEach(() => {
   sockets.length = 0;
 });
@@ -77,17 +93,7 @@ describe("Analytics dashboard", () => {
   });
 
   it("gets a token with the session cookie, then the summary with it, and shows the live count", async () => {
-    const api = stubApi({ "/api/analytics/token/": token });
-    const analyticsCalls: Request[] = [];
-    const coreFetch = api.fetchMock.getMockImplementation();
-    api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
-        analyticsCalls.push(request);
-        return jsonResponse(summary);
-      }
-      return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
-    });
+    const { api, analyticsCalls } = stubDashboard();
     renderRoute("/analytics");
 
     expect(await screen.findByText("Page views")).toBeInTheDocument();
@@ -167,17 +173,7 @@ describe("Analytics dashboard", () => {
     expect(screen.getByText(/refused the connection/)).toHaveTextContent("The dashboard token has expired.");
   });
   it("opens a share link without a login: the link's token is posted for a dashboard token", async () => {
-    const api = stubApi({ "/api/analytics/token/": token });
-    const analyticsCalls: Request[] = [];
-    const coreFetch = api.fetchMock.getMockImplementation();
-    api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
-        analyticsCalls.push(request);
-        return jsonResponse(summary);
-      }
-      return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
-    });
+    const { api, analyticsCalls } = stubDashboard();
     renderRoute("/analytics?share=link-token_1");
 
     expect((await screen.findAllByText("Page views")).length).toBeGreaterThan(0);
