@@ -496,3 +496,10 @@ def feed_papers(*, topic: str | None = None, now: datetime | None = None) -> Que
     if topic:
         papers = papers.filter(topics__contains=[topic])
     return _order(papers, DEFAULT_ORDERING)[:FEED_SIZE]
+
+
+def paper_titles(arxiv_ids: Sequence[str]) -> dict[str, str]:
+    """``{arxiv_id: title}`` of the visible papers among ``arxiv_ids`` (version-less ids); a hidden
+    or unknown paper is left out, as on every public read (the dashboard may be shared)."""
+    rows = visible_papers().filter(arxiv_id__in=set(arxiv_ids)).values_list("arxiv_id", "title")
+    return dict(rows)

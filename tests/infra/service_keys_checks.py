@@ -16,15 +16,16 @@ SIGNING_KEY = "SERVICE_SIGNING_KEY"
 CALLER_KEYS = "SERVICE_CALLER_KEYS_"
 
 #: Kubernetes (token mode): workload -> (the caller it signs as, the callers it accepts). The
-#: accepted callers are those the code admits (core: the scraper's bulk upsert; scraper: core and
-#: the admin, no Cloud Scheduler here; analytics: core and admin; documents: core, scraper, admin).
-#: Only core (its clients, the dashboard tokens) and the outbox dispatchers of REST messages sign.
+#: accepted callers are those the code admits (core: the scraper's bulk upsert and analytics' title
+#: lookups; scraper: core and the admin, no Cloud Scheduler here; analytics: core and admin;
+#: documents: core, scraper, admin). Only core (its clients, the dashboard tokens), analytics (its
+#: title lookups) and the outbox dispatchers of REST messages sign.
 KUBERNETES: dict[str, tuple[str | None, frozenset[str]]] = {
-    "core": ("core", frozenset({"scraper"})),
+    "core": ("core", frozenset({"scraper", "analytics"})),
     "core-outbox": ("core", frozenset()),
     "scraper": (None, frozenset({"core", "admin"})),
     "scraper-outbox": ("scraper", frozenset()),
-    "analytics": (None, frozenset({"core", "admin"})),
+    "analytics": ("analytics", frozenset({"core", "admin"})),
     "documents": (None, frozenset({"core", "scraper", "admin"})),
     "worker": (None, frozenset()),
     "documents-outbox": (None, frozenset()),

@@ -56,7 +56,10 @@ def test_a_foreign_private_key_or_an_extra_caller_is_reported(resources: list[k8
     core = _env(broken, "core")
     core[:] = [e for e in core if e["name"] != "SERVICE_SIGNING_KEY"]
     problems = checks.check_kubernetes(broken)
-    assert "analytics: holds signing key 'portfolio-core-signing-key', should hold None" in problems
+    assert (
+        "analytics: holds signing key 'portfolio-core-signing-key', "
+        "should hold 'portfolio-analytics-signing-key'" in problems
+    )
     assert "documents: accepts ['admin', 'core', 'scheduler', 'scraper'], should accept " in " ".join(
         problems
     )

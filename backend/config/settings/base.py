@@ -184,6 +184,10 @@ DOCUMENTS_URL = str(env.documents_url).rstrip("/")
 # A proxied read (scrape status, analytics summary) answers 503 after this long, retries included.
 PROXY_DEADLINE_SECONDS = 3.0
 ANALYTICS_DASHBOARD_PUBLIC = env.analytics_dashboard_public
+# Attempts at a dashboard token with a share link (POST /api/analytics/token/) per client and
+# window: a share token cannot be guessed, the limit only keeps the attempts cheap. 0: no limit.
+DASHBOARD_SHARE_RATE_LIMIT = 30
+DASHBOARD_SHARE_RATE_WINDOW_SECONDS = 60
 DOCUMENT_UPLOAD_MAX_BYTES = env.max_upload_mb * 1024 * 1024
 
 # Rate limits (public reads, chatbot, admin login) count per client address, read behind this many

@@ -38,3 +38,7 @@ PUBLIC_READ_RATE_LIMIT = 0
 
 # Probes answer afresh in tests; config/tests/test_probes.py turns their cache on where it is the subject.
 PROBE_CACHE_SECONDS = 0
+
+# The share-link attempts limit would count every test's attempts together (one client address);
+# insights/tests/test_share_links.py turns it on where it is the subject.
+DASHBOARD_SHARE_RATE_LIMIT = 0

@@ -42,13 +42,6 @@ QUESTION = "How do the glacier sensors report meltwater flow?"
 
 
 @pytest.fixture
-def owner(client: Client, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_superuser("owner", "owner@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def processor(live_server: Any, settings: LazySettings, tmp_path: Path) -> Iterator[Processor]:
     with processor_processes(tmp_path, live_server.url, worker=True) as p:
         settings.DOCUMENTS_URL = p.url

@@ -31,3 +31,10 @@ class DashboardTokenSerializer(serializers.Serializer):  # type: ignore[type-arg
     audience = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds until it expires.")
     expires_at = serializers.DateTimeField()
+
+
+class ShareTokenRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    share = serializers.CharField(
+        max_length=100,
+        help_text="The token of an owner-minted share link (the `share` parameter of the link's URL).",
+    )

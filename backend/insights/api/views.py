@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core_lib.ratelimit import FixedWindow, limit_key
 from insights import selectors, services
 from insights.api.permissions import DashboardAccess
-from insights.api.serializers import AnalyticsSummaryQuery, DashboardTokenSerializer, ScrapeStatusQuery
+from insights.api.serializers import (
+    AnalyticsSummaryQuery,
+    DashboardTokenSerializer,
+    ScrapeStatusQuery,
+    ShareTokenRequestSerializer,
+)
 from insights.selectors import ANALYTICS_SUMMARY_TTL, SCRAPE_STATUS_TTL
 from portfolio_shared.schemas import AnalyticsSummary, ScrapeJob
 
@@ -76,25 +87,72 @@ class AnalyticsSummaryView(APIView):
 
 
 class DashboardTokenView(APIView):
-    """A short-lived token for the analytics dashboard's REST reads and its Socket.IO connection."""
+    """A short-lived token for the analytics dashboard's REST reads and its Socket.IO connection:
+    ``GET`` for staff (their session), or anyone when the dashboard is public; ``POST`` with an
+    owner-minted share link's token, for anyone holding one (no login, no session read)."""
 
     authentication_classes = [SessionAuthentication]
     permission_classes = [DashboardAccess]
 
+    def get_permissions(self) -> Sequence[Any]:
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def perform_authentication(self, request: Request) -> None:
+        # A share link is the credential: the session (and its CSRF check) plays no part.
+        if request.method != "POST":
+            super().perform_authentication(request)
+
     @extend_schema(
         operation_id="analytics_token",
+        description="A short-lived token for the analytics dashboard's REST reads and its Socket.IO "
+        "connection.",
         tags=["analytics"],
         responses={200: DashboardTokenSerializer, **_DASHBOARD_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        token = services.issue_dashboard_token()
-        body = DashboardTokenSerializer(
-            {
-                "token": token.token,
-                "token_type": "Bearer",
-                "audience": token.audience,
-                "expires_in": token.expires_in,
-                "expires_at": token.expires_at,
-            }
-        ).data
-        return Response(body, headers={"Cache-Control": "no-store"})
+        return _token_response(services.issue_dashboard_token())
+
+    @extend_schema(
+        operation_id="analytics_share_token",
+        tags=["analytics"],
+        auth=[],
+        request=ShareTokenRequestSerializer,
+        description="A read-only dashboard token for the holder of a valid share link, with no login. "
+        f"It lives {services.SHARED_TOKEN_TTL} s at most (never past the link's expiry).",
+        responses={
+            200: DashboardTokenSerializer,
+            401: OpenApiResponse(description="The share token names no link (share_link_invalid)."),
+            403: OpenApiResponse(
+                description="The link was revoked (share_link_revoked) or has expired (share_link_expired)."
+            ),
+            422: OpenApiResponse(description="No share token, or one longer than 100 characters."),
+            429: OpenApiResponse(description="Too many attempts from this client; see Retry-After."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        FixedWindow(
+            "dashboard-share",
+            int(settings.DASHBOARD_SHARE_RATE_LIMIT),
+            int(settings.DASHBOARD_SHARE_RATE_WINDOW_SECONDS),
+            message="Too many attempts with share links; try again shortly.",
+        ).hit(limit_key(request))
+        body = ShareTokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _token_response(
+            services.issue_shared_dashboard_token(share_token=body.validated_data["share"])
+        )
+
+
+def _token_response(token: services.DashboardToken) -> Response:
+    body = DashboardTokenSerializer(
+        {
+            "token": token.token,
+            "token_type": "Bearer",
+            "audience": token.audience,
+            "expires_in": token.expires_in,
+            "expires_at": token.expires_at,
+        }
+    ).data
+    return Response(body, headers={"Cache-Control": "no-store"})

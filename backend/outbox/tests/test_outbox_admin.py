@@ -38,13 +38,6 @@ TEXT = {
 }
 
 
-@pytest.fixture
-def owner(client: Client, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_superuser("owner", "owner@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
 def empty_core_outbox() -> None:
     with psycopg.connect(database_url(), autocommit=True) as conn:
         conn.execute("TRUNCATE outbox_attempt, outbox_message RESTART IDENTITY")

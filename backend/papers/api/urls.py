@@ -15,6 +15,7 @@ from papers.api.views import (
     PapersBulkView,
     PaperSimilarView,
     PaperThumbnailView,
+    PaperTitlesView,
 )
 from papers.cache import cached_view
 
@@ -40,4 +41,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Cached by papers.similar itself (an upstream failure only briefly).
     path("papers/<arxiv:arxiv_id>/similar/", PaperSimilarView.as_view(), name="paper-similar"),
     path("internal/papers/bulk/", PapersBulkView.as_view(), name="papers-bulk"),
+    path("internal/papers/titles/", PaperTitlesView.as_view(), name="papers-titles"),
 ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -36,8 +36,12 @@ from papers.similar import similar_papers
 from papers.stored_json import PUBLIC_JSON
 from portfolio_shared.auth.drf import IsService, ServiceTokenAuthentication
 from portfolio_shared.errors import NotFound, PayloadTooLarge, ValidationFailed
-from portfolio_shared.schemas import PapersBulk
+from portfolio_shared.schemas import MAX_TITLE_LOOKUP, PapersBulk, PaperTitles, PaperTitlesRequest
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+#: A title lookup is 200 ids at most (a few KB); a body past this is refused before parsing.
+MAX_TITLES_BODY_BYTES = 64 * 1024
 #: A full batch of 2,000 papers is a few MB; this bound only stops a runaway body.
 MAX_BULK_BODY_BYTES = 64 * 1024 * 1024
 #: At most this many pydantic errors are echoed back.
@@ -272,22 +276,60 @@ class PapersBulkView(APIView):
         return Response(upsert_papers(papers=bulk.papers).model_dump())
 
 
-def _read_body(request: Request) -> bytes:
+class PaperTitlesView(APIView):
+    """Papers' titles by arXiv id, for the analytics dashboard; service auth (caller ``analytics``)."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [IsService.allowing("analytics")]
+    parser_classes = []  # the raw body is validated by the shared pydantic schema
+
+    @extend_schema(
+        operation_id="papers_titles",
+        description=f"At most {MAX_TITLE_LOOKUP} version-less arXiv ids; the answer maps each id core "
+        "holds (and shows the public) to its title, an unknown or hidden paper is absent.",
+        request={"application/json": openapi30_schema(PaperTitlesRequest)},
+        responses={
+            200: PaperTitles,
+            **error_responses(
+                {
+                    401: "Missing or invalid service token",
+                    403: "The calling service may not read titles",
+                    413: "Body too large (payload_too_large)",
+                    422: f"The body does not validate (no id, more than {MAX_TITLE_LOOKUP}, a malformed id)",
+                }
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        lookup = _parse(
+            PaperTitlesRequest,
+            _read_body(request, MAX_TITLES_BODY_BYTES),
+            "The title lookup does not validate.",
+        )
+        titles = PaperTitles(titles=selectors.paper_titles(lookup.ids))
+        return Response(titles.model_dump(), headers={"Cache-Control": "no-store"})
+
+
+def _read_body(request: Request, max_bytes: int = MAX_BULK_BODY_BYTES) -> bytes:
     # Read the stream ourselves: Django's request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB),
     # less than a full batch.
     stream = request.stream
-    body = stream.read(MAX_BULK_BODY_BYTES + 1) if stream is not None else b""
-    if len(body) > MAX_BULK_BODY_BYTES:
-        raise PayloadTooLarge(max_bytes=MAX_BULK_BODY_BYTES)
+    body = stream.read(max_bytes + 1) if stream is not None else b""
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(max_bytes=max_bytes)
     return body
 
 
-def _parse_bulk(body: bytes) -> PapersBulk:
+def _parse(model: type[_Model], body: bytes, message: str) -> _Model:
     try:
-        return PapersBulk.model_validate_json(body)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         raise ValidationFailed(
-            "The papers do not validate.",
+            message,
             details={"errors": errors[:MAX_REPORTED_ERRORS], "error_count": len(errors)},
         ) from None
+
+
+def _parse_bulk(body: bytes) -> PapersBulk:
+    return _parse(PapersBulk, body, "The papers do not validate.")

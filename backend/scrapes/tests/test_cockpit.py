@@ -19,13 +19,6 @@ LIST = "admin:scrapes_livescrapejob_changelist"
 TERMINAL = {"succeeded", "partial", "failed"}
 
 
-@pytest.fixture
-def owner(client: Client, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_superuser("owner", "owner@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
 def job_json(client: Client, job_id: str) -> dict[str, Any]:
     response = client.get(reverse("admin:scrapes_livescrapejob_job_json", args=[job_id]))
     assert response.status_code == 200, response.content

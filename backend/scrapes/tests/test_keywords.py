@@ -20,13 +20,6 @@ ADD = "admin:scrapes_relevancekeyword_add"
 CHANGELIST = "admin:scrapes_relevancekeyword_changelist"
 
 
-@pytest.fixture
-def owner(client: Client, django_user_model: Any) -> Any:
-    user = django_user_model.objects.create_superuser("owner", "owner@example.org", "pw")
-    client.force_login(user)
-    return user
-
-
 def bearer(caller: str, audience: str = "core") -> dict[str, str]:
     token = issue_token(issuer=caller, audience=audience, key=dev_signing_key(caller))
     return {"Authorization": f"Bearer {token}"}

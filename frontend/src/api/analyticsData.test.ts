@@ -29,7 +29,13 @@ describe("analytics readers", () => {
     const summary = readSummary({
       period: "today",
       pageViews: { total: 3, unique: 2, byPage: [{ path: "/", views: 3 }] },
-      papers: { mostViewed: [{ id: "2411.01234", views: 2 }], mostShared: [{ id: "2411.01234", shares: 1 }] },
+      papers: {
+        mostViewed: [
+          { id: "2411.01234", title: null, views: 2 },
+          { id: "2411.05678", title: "Agents that read", views: 1 },
+        ],
+        mostShared: [{ id: "2411.01234", shares: 1 }],
+      },
       searches: { total: 2, topQueries: [{ query: "rag", count: 2 }], clickThroughRate: 0.5 },
       geography: {
         countries: [{ country: "unknown", visits: 2 }],
@@ -37,7 +43,11 @@ describe("analytics readers", () => {
       },
       timeseries: { interval: "hour", points: [{ t: "2026-11-29T05:00:00Z", pageViews: 3, visitors: 2 }, { bad: 1 }] },
     });
-    expect(summary.papers.mostViewed).toEqual([{ label: "2411.01234", value: 2 }]);
+    // A paper is named by its title when core knows it, else by its id.
+    expect(summary.papers.mostViewed).toEqual([
+      { label: "2411.01234", value: 2 },
+      { label: "Agents that read", value: 1 },
+    ]);
     expect(summary.papers.mostShared).toEqual([{ label: "2411.01234", value: 1 }]);
     expect(summary.searches.clickThroughRate).toBe(0.5);
     expect(summary.countries).toEqual([{ label: "unknown", value: 2 }]);

@@ -67,7 +67,8 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-const LABEL_KEYS = ["path", "id", "query", "country", "source", "label", "name", "title"];
+// A paper's title (from core) names it when known, else its id.
+const LABEL_KEYS = ["path", "title", "id", "query", "country", "source", "label", "name"];
 const VALUE_KEYS = ["views", "visitors", "visits", "count", "shares", "value", "total"];
 
 /** A ranked list from `[{path, views}]`-like rows, `[[label, n]]` pairs or a `{label: n}` map. */

@@ -131,3 +131,14 @@ export function getChatSuggestions(signal?: AbortSignal): Promise<ChatSuggestion
 export function getDashboardToken(signal?: AbortSignal): Promise<DashboardToken> {
   return coreFetch("/api/analytics/token/", { credentials: "include", cache: "no-store", ...withSignal(signal) });
 }
+
+/** A read-only dashboard token for the holder of an owner-minted share link: no login, no cookie. */
+export function getSharedDashboardToken(share: string, signal?: AbortSignal): Promise<DashboardToken> {
+  return coreFetch("/api/analytics/token/", {
+    method: "POST",
+    body: JSON.stringify({ share }),
+    credentials: "omit",
+    cache: "no-store",
+    ...withSignal(signal),
+  });
+}

@@ -1,19 +1,20 @@
 import { useQuery } from "@tanstack/react-query";
 import { getSummary } from "../api/analytics";
 import { type DashboardSummary, readSummary } from "../api/analyticsData";
-import { type DashboardToken, getDashboardToken } from "../api/core";
+import { type DashboardToken, getDashboardToken, getSharedDashboardToken } from "../api/core";
 import type { ApiError } from "../api/errors";
 
 export type Period = "today" | "7d" | "30d";
 
 /**
- * The dashboard token from core (the owner's admin session cookie goes with the request). It is
- * short-lived, so it is fetched again a minute before it expires.
+ * The dashboard token from core: with the owner's admin session cookie, or, given `share` (the
+ * `?share=` of a share link), for that link without a login. It is short-lived, so it is fetched
+ * again a minute (at least 30 s) before it expires.
  */
-export function useDashboardToken() {
+export function useDashboardToken(share?: string | null) {
   return useQuery<DashboardToken, ApiError>({
-    queryKey: ["core", "dashboard-token"],
-    queryFn: ({ signal }) => getDashboardToken(signal),
+    queryKey: ["core", "dashboard-token", share ?? null],
+    queryFn: ({ signal }) => (share ? getSharedDashboardToken(share, signal) : getDashboardToken(signal)),
     staleTime: 0,
     refetchInterval: (query) => {
       const token = query.state.data;

@@ -57,6 +57,22 @@ const summary = {
   timeseries: { interval: "day", points: [{ t: "2026-11-29", pageViews: 42, visitors: 7 }] },
 };
 
+/** Core answers the token, analytics the summary; the analytics requests are collected. */
+function stubDashboard() {
+  const api = stubApi({ "/api/analytics/token/": token });
+  const analyticsCalls: Request[] = [];
+  const coreFetch = api.fetchMock.getMockImplementation();
+  api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
+      analyticsCalls.push(request);
+      return jsonResponse(summary);
+    }
+    return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
+  });
+  return { api, analyticsCalls };
+}
+
 beforeEach(() => {
   sockets.length = 0;
 });
@@ -80,17 +96,7 @@ describe("Analytics dashboard", () => {
   });
 
   it("gets a token with the session cookie, then the summary with it, and shows the live count", async () => {
-    const api = stubApi({ "/api/analytics/token/": token });
-    const analyticsCalls: Request[] = [];
-    const coreFetch = api.fetchMock.getMockImplementation();
-    api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
-        analyticsCalls.push(request);
-        return jsonResponse(summary);
-      }
-      return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
-    });
+    const { api, analyticsCalls } = stubDashboard();
     renderRoute("/analytics");
 
     expect(await screen.findByText("Page views")).toBeInTheDocument();
@@ -170,5 +176,29 @@ describe("Analytics dashboard", () => {
     socket.active = false;
     act(() => socket.handlers.connect_error?.(new Error("The dashboard token has expired.")));
     expect(screen.getByText(/refused the connection/)).toHaveTextContent("The dashboard token has expired.");
+  });
+  it("opens a share link without a login: the link's token is posted for a dashboard token", async () => {
+    const { api, analyticsCalls } = stubDashboard();
+    renderRoute("/analytics?share=link-token_1");
+
+    expect((await screen.findAllByText("Page views")).length).toBeGreaterThan(0);
+    expect(screen.getByText("A shared, read-only view of this site's analytics.")).toBeInTheDocument();
+    const [sent] = api.calls("/api/analytics/token/");
+    expect(sent?.method).toBe("POST");
+    expect(sent?.credentials).toBe("omit");
+    expect(await sent?.json()).toEqual({ share: "link-token_1" });
+    expect(analyticsCalls[0]?.headers.get("Authorization")).toBe("Bearer dashboard-jwt");
+  });
+
+  it.each([
+    [403, "share_link_revoked", "This share link has been revoked by the site's owner."],
+    [403, "share_link_expired", "This share link has expired."],
+    [401, "share_link_invalid", "This share link is not valid."],
+  ])("says why a refused share link (%s %s) does not open the dashboard", async (status, code, text) => {
+    stubApi({ "/api/analytics/token/": errorResponse(status, code, "Refused.") });
+    renderRoute("/analytics?share=gone");
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent(text);
+    expect(within(alert).queryByRole("link", { name: "Log in to the admin" })).toBeNull();
   });
 });

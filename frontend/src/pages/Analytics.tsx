@@ -1,10 +1,12 @@
 import { lazy, Suspense, useState } from "react";
+import { useSearchParams } from "react-router";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { GeoAttribution } from "../components/GeoAttribution";
 import { LiveVisitors } from "../components/LiveVisitors";
 import { Loading } from "../components/Loading";
 import { LoginRequired } from "../components/LoginRequired";
 import { SampleDataBanner } from "../components/SampleDataBanner";
+import { ShareLinkRefused } from "../components/ShareLinkRefused";
 import { SummaryFigures } from "../components/SummaryFigures";
 import { type Period, useAnalyticsSummary, useDashboardToken } from "../hooks/useDashboard";
 import { usePageMeta } from "../hooks/usePageMeta";
@@ -20,7 +22,8 @@ const PERIODS: { value: Period; label: string }[] = [
 
 export default function Analytics() {
   const [period, setPeriod] = useState<Period>("7d");
-  const token = useDashboardToken();
+  const share = useSearchParams()[0].get("share");
+  const token = useDashboardToken(share);
   const summary = useAnalyticsSummary(token.data?.token, period);
   const realtime = useRealtime(token.data?.token);
   usePageMeta({ title: "Analytics", description: "Privacy-first, cookieless analytics of this site, live." });
@@ -32,12 +35,17 @@ export default function Analytics() {
       {token.isPending && <Loading label="Checking access…" />}
       {token.error &&
         (authError ? (
-          <LoginRequired error={token.error} />
+          share ? (
+            <ShareLinkRefused error={token.error} />
+          ) : (
+            <LoginRequired error={token.error} />
+          )
         ) : (
           <ErrorMessage what="the dashboard" error={token.error} onRetry={() => token.refetch()} />
         ))}
       {token.data && (
         <>
+          {share && <p className="notice">A shared, read-only view of this site's analytics.</p>}
           <LiveVisitors
             realtime={realtime}
             {...(summary.data ? { fallback: summary.data.realtime.activeUsers } : {})}

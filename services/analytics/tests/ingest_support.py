@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,14 @@ SAFARI = (
 #: Public addresses of the generated GeoIP database (real ranges; nothing is looked up online).
 IP_LONDON = "81.2.69.142"
 IP_GERMANY = "93.184.10.20"
+
+
+def closed_port_url() -> str:
+    """A local URL nothing listens on (a port the OS just handed out and took back)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 @dataclass
@@ -88,6 +97,8 @@ async def harness(**overrides: Any) -> AsyncIterator[Harness]:
         "ANALYTICS_DASHBOARD_PUBLIC": True,
         "ANALYTICS_SUMMARY_CACHE_SECONDS": 0,
         "TRUSTED_PROXY_COUNT": 1,
+        # No core here: the ranked papers come back with ``title`` null (core's own tests name them).
+        "CORE_URL": closed_port_url(),
     }
     values.update(overrides)
     settings = AnalyticsSettings(**values)

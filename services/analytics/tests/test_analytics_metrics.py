@@ -142,8 +142,8 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
     assert today["visitDuration"] == 1440.0  # A 01:00 → 01:10 (600 s), B 01:05 → 01:43 (2,280 s)
     assert today["referrers"] == [{"source": "(direct)", "visits": 2}]
     assert today["papers"] == {
-        "mostViewed": [{"id": PAPER_1, "views": 3}],
-        "mostShared": [{"id": PAPER_1, "shares": 1}],
+        "mostViewed": [{"id": PAPER_1, "title": None, "views": 3}],
+        "mostShared": [{"id": PAPER_1, "title": None, "shares": 1}],
         "averageTimeOnPage": 30.0,
     }
     assert today["searches"] == {
@@ -184,8 +184,11 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
         {"source": "news.ycombinator.com", "visits": 1},
     ]
     assert week["papers"] == {
-        "mostViewed": [{"id": PAPER_1, "views": 4}, {"id": PAPER_2, "views": 1}],
-        "mostShared": [{"id": PAPER_1, "shares": 1}],
+        "mostViewed": [
+            {"id": PAPER_1, "title": None, "views": 4},
+            {"id": PAPER_2, "title": None, "views": 1},
+        ],
+        "mostShared": [{"id": PAPER_1, "title": None, "shares": 1}],
         "averageTimeOnPage": 60.0,
     }
     assert week["searches"] == {
@@ -205,7 +208,10 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
     assert day_one["visits"] == 2 and day_one["bounceRate"] == 0.5
     assert day_one["visitDuration"] == 1800.0  # (3,600 + 0) / 2
     assert day_one["searches"]["clickThroughRate"] == 1.0
-    assert day_one["papers"]["mostViewed"] == [{"id": PAPER_1, "views": 1}, {"id": PAPER_2, "views": 1}]
+    assert day_one["papers"]["mostViewed"] == [
+        {"id": PAPER_1, "title": None, "views": 1},
+        {"id": PAPER_2, "title": None, "views": 1},
+    ]
     assert day_one["referrers"] == [
         {"source": "(direct)", "visits": 1},
         {"source": "news.ycombinator.com", "visits": 1},
@@ -214,8 +220,8 @@ async def test_every_metric_of_a_scripted_sequence(h: Harness) -> None:
     h.clock.set(f"{D2}T01:45")
     popular = (await h.client.get("/metrics/popular", params={"period": "7d"})).json()
     assert popular["papers"] == [
-        {"id": PAPER_1, "views": 4, "shares": 1},
-        {"id": PAPER_2, "views": 1, "shares": 0},
+        {"id": PAPER_1, "title": None, "views": 4, "shares": 1},
+        {"id": PAPER_2, "title": None, "views": 1, "shares": 0},
     ]
     assert popular["pages"][0] == {"path": "/", "views": 3}
 
@@ -287,7 +293,10 @@ async def test_period_keys_follow_events_recorded_after_their_first_read(h: Harn
     week = await h.summary("7d")
     assert week["pageViews"]["unique"] == 3
     assert {p["path"]: p["views"] for p in week["pageViews"]["byPage"]} == {"/old": 1, "/": 1, "/new": 1}
-    assert week["papers"]["mostViewed"] == [{"id": PAPER_1, "views": 1}, {"id": PAPER_2, "views": 1}]
+    assert week["papers"]["mostViewed"] == [
+        {"id": PAPER_1, "title": None, "views": 1},
+        {"id": PAPER_2, "title": None, "views": 1},
+    ]
     assert week["searches"]["topQueries"] == [{"query": "graph networks", "count": 1}]
     assert week["geography"]["countries"] == [{"country": "GB", "visits": 2}, {"country": "DE", "visits": 1}]
     month = await h.summary("30d")

@@ -31,7 +31,8 @@ export interface paths {
         /** @description A short-lived token for the analytics dashboard's REST reads and its Socket.IO connection. */
         get: operations["analytics_token"];
         put?: never;
-        post?: never;
+        /** @description A read-only dashboard token for the holder of a valid share link, with no login. It lives 120 s at most (never past the link's expiry). */
+        post: operations["analytics_share_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,6 +110,23 @@ export interface paths {
         put?: never;
         /** @description Upserts papers idempotently; see papers.merge for the merge rules. portfolio_shared.schemas.PapersBulk: {'papers': [Paper, ...]}, at most 2000 papers, each arxiv_id (version-less) once. */
         post: operations["papers_bulk_upsert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/internal/papers/titles/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description At most 200 version-less arXiv ids; the answer maps each id core holds (and shows the public) to its title, an unknown or hidden paper is absent. */
+        post: operations["papers_titles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -692,6 +710,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * PaperTitles
+         * @description What core answers to a title lookup: ``{arxiv_id: title}`` for the ids it holds (an id core
+         *     does not know is absent).
+         */
+        PaperTitles: {
+            /** Titles */
+            titles?: {
+                [key: string]: string;
+            };
+        };
         PapersBulkResult: {
             created: number;
             updated: number;
@@ -932,6 +961,10 @@ export interface components {
             clickThroughRate: number | null;
         } & {
             [key: string]: unknown;
+        };
+        ShareTokenRequest: {
+            /** @description The token of an owner-minted share link (the `share` parameter of the link's URL). */
+            share: string;
         };
         /** @description A similar paper: the public fields plus its cosine ``similarity`` to the paper asked about. */
         SimilarPaper: {
@@ -1188,6 +1221,85 @@ export interface operations {
                 };
             };
             /** @description Too many reads from this client address; wait Retry-After seconds (error envelope). */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    analytics_share_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareTokenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardToken"];
+                };
+            };
+            /** @description Malformed request (error envelope). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The share token names no link (share_link_invalid). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The link was revoked (share_link_revoked) or has expired (share_link_expired). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No share token, or one longer than 100 characters. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts from this client; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait. */
@@ -1575,6 +1687,86 @@ export interface operations {
                 };
             };
             /** @description The body does not validate (more than 2,000 papers, a bad field, a duplicate id) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error (error envelope). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    papers_titles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Ids */
+                    ids: string[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperTitles"];
+                };
+            };
+            /** @description Malformed request (error envelope). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid service token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The calling service may not read titles */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body does not validate (no id, more than 200, a malformed id) */
             422: {
                 headers: {
                     [name: string]: unknown;

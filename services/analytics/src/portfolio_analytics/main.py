@@ -22,6 +22,7 @@ from portfolio_analytics.api.short_path import EventsShortPath
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
 from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Intake
+from portfolio_analytics.paper_titles import PaperTitles
 from portfolio_analytics.realtime.feed import RealtimeFeed
 from portfolio_analytics.realtime.socket import install_realtime, redis_snapshot, room_push
 from portfolio_analytics.redis_faults import connect_redis, install_redis_fault_handler
@@ -59,6 +60,7 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
             if feed is not None:
                 await feed.stop()
             await app.state.intake.aclose()
+            await app.state.paper_titles.aclose()
             await app.state.redis.aclose()
 
     api = create_service_app(
@@ -81,6 +83,8 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
     api.include_router(metrics.router)
     api.include_router(sample.router)
     api.state.intake = Intake(settings, GeoLocator(settings.geoip_db_path))
+    # Titles beside the ranked papers' ids, looked up in core (paper_titles).
+    api.state.paper_titles = PaperTitles(settings)
     # Seconds since the epoch; tests replace it to script days (``deps.now_ms_of``).
     api.state.clock = time.time
     # Browsers post events from the SPA's origin; no cookies, so no credentials.

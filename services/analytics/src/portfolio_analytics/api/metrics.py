@@ -17,6 +17,7 @@ from portfolio_analytics.metrics.cache import ShortCache
 from portfolio_analytics.metrics.periods import Period
 from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
+from portfolio_analytics.paper_titles import with_titles
 from portfolio_analytics.sample import sample_loaded
 from portfolio_shared.errors.fastapi import error_responses
 
@@ -49,7 +50,7 @@ async def _cached(
     result: dict[str, Any] = await cache.get(
         (read.__name__, period, limit, sample), lambda: read(redis, prefix, period, now_ms, limit)
     )
-    return {**result, "sample": sample}
+    return await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
 
 
 @router.get(

@@ -25,7 +25,7 @@ from portfolio_shared.schemas.documents import (
     TextForIndexing,
 )
 from portfolio_shared.schemas.outbox import OutboxMessage, OutboxPage
-from portfolio_shared.schemas.papers import PapersBulk, PapersBulkResult
+from portfolio_shared.schemas.papers import PapersBulk, PapersBulkResult, PaperTitles, PaperTitlesRequest
 from portfolio_shared.schemas.scraper import (
     ClassifyRequest,
     ClassifyResult,
@@ -49,6 +49,16 @@ _SUBMITTED: dict[int, type[BaseModel] | None] = {202: JobAccepted, 200: Document
 # -- core -------------------------------------------------------------------------------------------
 BULK_UPSERT_PAPERS = Operation(
     "bulk_upsert_papers", CORE, "POST", "/api/internal/papers/bulk/", PapersBulk, {200: PapersBulkResult}
+)
+#: The titles of up to 200 papers by arXiv id (analytics names the dashboard's papers with them).
+PAPER_TITLES = Operation(
+    "paper_titles",
+    CORE,
+    "POST",
+    "/api/internal/papers/titles/",
+    PaperTitlesRequest,
+    {200: PaperTitles},
+    safe=True,
 )
 RELEVANCE_KEYWORDS = Operation(
     "relevance_keywords", CORE, "GET", "/api/internal/relevance-keywords/", None, {200: RelevanceKeywords}

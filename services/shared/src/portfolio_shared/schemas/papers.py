@@ -25,6 +25,9 @@ from portfolio_shared.text import strip_control_characters
 
 #: Most papers one bulk request may carry (DESIGN.md: ≤ 2,000).
 MAX_BULK_PAPERS = 2000
+#: Most ids one title lookup may carry: two ranked lists of the dashboard (most viewed, most
+#: shared) at their longest (100 entries each).
+MAX_TITLE_LOOKUP = 200
 
 _NEW_STYLE = re.compile(r"(?P<yymm>\d{2}(?:0[1-9]|1[0-2]))\.(?P<number>\d{4,5})")
 _OLD_STYLE = re.compile(r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yy>\d{2})(?:0[1-9]|1[0-2])\d{3}")
@@ -200,3 +203,16 @@ class PapersBulkResult(ResponseModel):
     created: Count = 0
     updated: Count = 0
     unchanged: Count = 0
+
+
+class PaperTitlesRequest(StrictModel):
+    """Body of core's ``POST /api/internal/papers/titles/``: up to 200 version-less arXiv ids."""
+
+    ids: list[ArxivId] = Field(min_length=1, max_length=MAX_TITLE_LOOKUP)
+
+
+class PaperTitles(ResponseModel):
+    """What core answers to a title lookup: ``{arxiv_id: title}`` for the ids it holds (an id core
+    does not know is absent)."""
+
+    titles: dict[str, str] = Field(default_factory=dict)
