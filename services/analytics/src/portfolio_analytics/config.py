@@ -9,6 +9,8 @@ from pydantic import Field
 from portfolio_shared.settings import ServiceSettings
 
 SERVICE = "analytics"
+#: Daily sets built from ``props`` and click targets (``ANALYTICS_PROPS_RETENTION_DAYS``).
+PROPS_SETS = ("topics", "papers:viewed", "papers:shared")
 
 
 class AnalyticsSettings(ServiceSettings):
@@ -57,6 +59,14 @@ class AnalyticsSettings(ServiceSettings):
     props_retention_days: int = Field(default=400, ge=60, alias="ANALYTICS_PROPS_RETENTION_DAYS")
     #: Approximate cap on one day's raw event stream (``XADD MAXLEN ~``).
     raw_stream_maxlen: int = Field(default=2_000_000, ge=1000, alias="ANALYTICS_RAW_STREAM_MAXLEN")
+
+    def set_retention_days(self, name: str) -> int:
+        """Days the daily sorted set ``name`` (``keys.DAILY_SETS``) and its month roll-up are kept."""
+        if name == "queries":
+            return self.query_retention_days
+        if name in PROPS_SETS:
+            return self.props_retention_days
+        return self.aggregate_retention_days
 
     @property
     def cors_origins(self) -> list[str]:

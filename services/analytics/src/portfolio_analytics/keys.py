@@ -65,6 +65,16 @@ def period_set(prefix: str, period: str, last_day: str, name: str) -> str:
     return f"{prefix}:period:{period}:{last_day}:{name}"
 
 
+def month_set(prefix: str, month: str, name: str) -> str:
+    """A closed month's daily sorted sets merged (``month`` is ``YYYY-MM``; ``metrics/month_rollup.lua``)."""
+    return f"{prefix}:month:{month}:{name}"
+
+
+def month_visitors(prefix: str, month: str) -> str:
+    """A closed month's daily visitor HyperLogLogs merged; its existence marks the month rolled up."""
+    return f"{prefix}:month:{month}:visitors"
+
+
 def hour_visitors(prefix: str, hour: str) -> str:
     return f"{prefix}:hour:{hour}:visitors"
 
