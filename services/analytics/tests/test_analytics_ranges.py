@@ -232,3 +232,19 @@ async def test_the_short_cache_tells_ranges_apart() -> None:
         first = await ok(h, **{"from": "2026-03-01", "to": "2026-03-01"})
         both = await ok(h, **{"from": "2026-03-01", "to": "2026-03-02"})
         assert (first["pageViews"]["total"], both["pageViews"]["total"]) == (1, 2)
+
+
+async def test_every_metrics_route_declares_its_shared_response_model(h: Harness) -> None:
+    schema = (await h.client.get("/openapi.json")).json()
+    components = schema["components"]["schemas"]
+    for route, model, fields in (
+        ("summary", "AnalyticsSummary", {"pageViews", "comparison", "timeseries", "from", "to", "sample"}),
+        ("popular", "AnalyticsPopular", {"papers", "pages", "from", "to"}),
+        ("trending", "AnalyticsTrending", {"topics", "queries", "from", "to"}),
+    ):
+        operation = schema["paths"][f"/metrics/{route}"]["get"]
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        name = ref.rsplit("/", 1)[1]
+        assert name.startswith(model)
+        assert fields <= set(components[name]["properties"]) <= set(components[name]["required"])
+        assert {p["name"] for p in operation["parameters"]} >= {"period", "from", "to", "limit"}

@@ -4,7 +4,7 @@ rule (``api/access.py``) and a few seconds of cache."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from redis.asyncio import Redis
@@ -20,6 +20,7 @@ from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
 from portfolio_analytics.sample import sample_loaded
 from portfolio_shared.errors.fastapi import error_responses
+from portfolio_shared.schemas import AnalyticsPopular, AnalyticsSummary, AnalyticsTrending
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
@@ -47,9 +48,11 @@ RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
 
 
 Reader = Callable[[Redis, str, DateRange, int, int, Retention], Awaitable[dict[str, Any]]]
+Answer = TypeVar("Answer", AnalyticsSummary, AnalyticsPopular, AnalyticsTrending)
 
 
 async def _cached(
+    model: type[Answer],
     request: Request,
     settings: AnalyticsSettings,
     read: Reader,
@@ -60,7 +63,7 @@ async def _cached(
     end: str | None,
     now_ms: int,
     limit: int,
-) -> dict[str, Any]:
+) -> Answer:
     """``read``'s answer for the range the query asks for (a 422 envelope when it is not one), from
     the app's few-seconds cache when a recent one is there; from the sample week
     (``portfolio_analytics.sample``) while it is loaded, with ``sample`` saying which."""
@@ -77,7 +80,7 @@ async def _cached(
         (read.__name__, span.period, span.first, span.last, limit, sample),
         lambda: read(redis, prefix, span, now_ms, limit, retention),
     )
-    return {**result, "sample": sample}
+    return model.model_validate({**result, "sample": sample})
 
 
 @router.get(
@@ -96,8 +99,10 @@ async def get_summary(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    return await _cached(request, settings, summary, redis, period, "7d", start, to, now_ms, limit)
+) -> AnalyticsSummary:
+    return await _cached(
+        AnalyticsSummary, request, settings, summary, redis, period, "7d", start, to, now_ms, limit
+    )
 
 
 @router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)
@@ -111,8 +116,10 @@ async def get_popular(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    return await _cached(request, settings, popular, redis, period, "7d", start, to, now_ms, limit)
+) -> AnalyticsPopular:
+    return await _cached(
+        AnalyticsPopular, request, settings, popular, redis, period, "7d", start, to, now_ms, limit
+    )
 
 
 @router.get(
@@ -130,5 +137,7 @@ async def get_trending(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    return await _cached(request, settings, trending, redis, period, "today", start, to, now_ms, limit)
+) -> AnalyticsTrending:
+    return await _cached(
+        AnalyticsTrending, request, settings, trending, redis, period, "today", start, to, now_ms, limit
+    )
