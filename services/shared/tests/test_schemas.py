@@ -430,10 +430,12 @@ def test_analytics_summary_speaks_camel_case_and_keeps_unknown_keys() -> None:
 
 
 def test_an_older_analytics_summary_without_the_comparison_still_parses() -> None:
-    body = {key: value for key, value in SUMMARY_EXAMPLE.items() if key != "comparison"}
+    added = ("comparison", "entryPages", "exitPages", "utm", "devices")
+    body = {key: value for key, value in SUMMARY_EXAMPLE.items() if key not in added}
     body["timeseries"] = {"interval": "hour", "points": []}
     summary = AnalyticsSummary.model_validate(body)
     assert summary.comparison is None and summary.timeseries.previous is None
+    assert summary.exit_pages == [] and summary.devices.device_classes == [] and summary.utm.sources == []
 
 
 def test_an_analytics_summary_of_the_wrong_shape_is_refused() -> None:

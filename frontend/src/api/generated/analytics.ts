@@ -293,6 +293,58 @@ export interface components {
          *           "previous": 2
          *         }
          *       },
+         *       "devices": {
+         *         "browsers": [
+         *           {
+         *             "browser": "Chrome",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "browser": "Firefox",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "deviceClasses": [
+         *           {
+         *             "device": "desktop",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "device": "mobile",
+         *             "visits": 3
+         *           }
+         *         ],
+         *         "operatingSystems": [
+         *           {
+         *             "os": "Windows",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "os": "Android",
+         *             "visits": 3
+         *           }
+         *         ]
+         *       },
+         *       "entryPages": [
+         *         {
+         *           "path": "/",
+         *           "visits": 5
+         *         },
+         *         {
+         *           "path": "/papers",
+         *           "visits": 1
+         *         }
+         *       ],
+         *       "exitPages": [
+         *         {
+         *           "path": "/papers",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "path": "/",
+         *           "visits": 2
+         *         }
+         *       ],
          *       "from": "2026-03-02",
          *       "generatedAt": "2026-03-03T12:00:00.000Z",
          *       "geography": {
@@ -402,6 +454,26 @@ export interface components {
          *         ]
          *       },
          *       "to": "2026-03-03",
+         *       "utm": {
+         *         "campaigns": [
+         *           {
+         *             "campaign": "march",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "mediums": [
+         *           {
+         *             "medium": "email",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "sources": [
+         *           {
+         *             "source": "newsletter",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
          *       "visitDuration": 84.5,
          *       "visits": 6
          *     }
@@ -432,6 +504,12 @@ export interface components {
             papers: components["schemas"]["PaperStats"];
             searches: components["schemas"]["SearchStats"];
             geography: components["schemas"]["Geography"];
+            /** Entrypages */
+            entryPages: components["schemas"]["PathVisits"][];
+            /** Exitpages */
+            exitPages: components["schemas"]["PathVisits"][];
+            utm: components["schemas"]["UtmStats"];
+            devices: components["schemas"]["DeviceStats"];
             realtime: components["schemas"]["Realtime"];
             timeseries: components["schemas"]["Timeseries"];
             comparison: components["schemas"]["PeriodComparison"] | null;
@@ -463,6 +541,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** BrowserVisits */
+        BrowserVisits: {
+            /** Browser */
+            browser: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** CityVisits */
         CityVisits: {
             /** Country */
@@ -480,6 +567,33 @@ export interface components {
             country: string;
             /** Visits */
             visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DeviceClassVisits */
+        DeviceClassVisits: {
+            /**
+             * Device
+             * @enum {string}
+             */
+            device: "desktop" | "mobile" | "tablet";
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeviceStats
+         * @description Visits by browser family, operating system and device class, from the User-Agent (which is
+         *     never stored).
+         */
+        DeviceStats: {
+            /** Browsers */
+            browsers: components["schemas"]["BrowserVisits"][];
+            /** Operatingsystems */
+            operatingSystems: components["schemas"]["OsVisits"][];
+            /** Deviceclasses */
+            deviceClasses: components["schemas"]["DeviceClassVisits"][];
         } & {
             [key: string]: unknown;
         };
@@ -523,6 +637,15 @@ export interface components {
             countries: components["schemas"]["CountryVisits"][];
             /** Cities */
             cities: components["schemas"]["CityVisits"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** OsVisits */
+        OsVisits: {
+            /** Os */
+            os: string;
+            /** Visits */
+            visits: number;
         } & {
             [key: string]: unknown;
         };
@@ -581,6 +704,18 @@ export interface components {
             id: string;
             /** Views */
             views: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PathVisits
+         * @description A page and the visits that entered (or last left) the site on it.
+         */
+        PathVisits: {
+            /** Path */
+            path: string;
+            /** Visits */
+            visits: number;
         } & {
             [key: string]: unknown;
         };
@@ -727,6 +862,48 @@ export interface components {
             ratio: number;
             /** Topic */
             topic: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmCampaignVisits */
+        UtmCampaignVisits: {
+            /** Campaign */
+            campaign: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmMediumVisits */
+        UtmMediumVisits: {
+            /** Medium */
+            medium: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmSourceVisits */
+        UtmSourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UtmStats
+         * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
+         *     (visits without one are not listed).
+         */
+        UtmStats: {
+            /** Sources */
+            sources: components["schemas"]["UtmSourceVisits"][];
+            /** Mediums */
+            mediums: components["schemas"]["UtmMediumVisits"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UtmCampaignVisits"][];
         } & {
             [key: string]: unknown;
         };

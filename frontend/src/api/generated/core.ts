@@ -428,6 +428,58 @@ export interface components {
          *           "previous": 2
          *         }
          *       },
+         *       "devices": {
+         *         "browsers": [
+         *           {
+         *             "browser": "Chrome",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "browser": "Firefox",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "deviceClasses": [
+         *           {
+         *             "device": "desktop",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "device": "mobile",
+         *             "visits": 3
+         *           }
+         *         ],
+         *         "operatingSystems": [
+         *           {
+         *             "os": "Windows",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "os": "Android",
+         *             "visits": 3
+         *           }
+         *         ]
+         *       },
+         *       "entryPages": [
+         *         {
+         *           "path": "/",
+         *           "visits": 5
+         *         },
+         *         {
+         *           "path": "/papers",
+         *           "visits": 1
+         *         }
+         *       ],
+         *       "exitPages": [
+         *         {
+         *           "path": "/papers",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "path": "/",
+         *           "visits": 2
+         *         }
+         *       ],
          *       "from": "2026-03-02",
          *       "generatedAt": "2026-03-03T12:00:00.000Z",
          *       "geography": {
@@ -537,6 +589,26 @@ export interface components {
          *         ]
          *       },
          *       "to": "2026-03-03",
+         *       "utm": {
+         *         "campaigns": [
+         *           {
+         *             "campaign": "march",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "mediums": [
+         *           {
+         *             "medium": "email",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "sources": [
+         *           {
+         *             "source": "newsletter",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
          *       "visitDuration": 84.5,
          *       "visits": 6
          *     }
@@ -567,10 +639,25 @@ export interface components {
             papers: components["schemas"]["PaperStats"];
             searches: components["schemas"]["SearchStats"];
             geography: components["schemas"]["Geography"];
+            /** Entrypages */
+            entryPages: components["schemas"]["PathVisits"][];
+            /** Exitpages */
+            exitPages: components["schemas"]["PathVisits"][];
+            utm: components["schemas"]["UtmStats"];
+            devices: components["schemas"]["DeviceStats"];
             realtime: components["schemas"]["Realtime"];
             timeseries: components["schemas"]["Timeseries"];
             /** @default null */
             comparison: components["schemas"]["PeriodComparison"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** BrowserVisits */
+        BrowserVisits: {
+            /** Browser */
+            browser: string;
+            /** Visits */
+            visits: number;
         } & {
             [key: string]: unknown;
         };
@@ -636,6 +723,32 @@ export interface components {
             expires_in: number;
             /** Format: date-time */
             expires_at: string;
+        };
+        /** DeviceClassVisits */
+        DeviceClassVisits: {
+            /** Device */
+            device: components["schemas"]["DeviceEnum"];
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @enum {string} */
+        DeviceEnum: "desktop" | "mobile" | "tablet";
+        /**
+         * DeviceStats
+         * @description Visits by browser family, operating system and device class, from the User-Agent (which is
+         *     never stored).
+         */
+        DeviceStats: {
+            /** Browsers */
+            browsers: components["schemas"]["BrowserVisits"][];
+            /** Operatingsystems */
+            operatingSystems: components["schemas"]["OsVisits"][];
+            /** Deviceclasses */
+            deviceClasses: components["schemas"]["DeviceClassVisits"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description * `sentence` - sentence
@@ -725,6 +838,15 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "extractive" | "generative";
+        /** OsVisits */
+        OsVisits: {
+            /** Os */
+            os: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** PageCount */
         PageCount: {
             /** Path */
@@ -906,6 +1028,18 @@ export interface components {
             created: number;
             updated: number;
             unchanged: number;
+        };
+        /**
+         * PathVisits
+         * @description A page and the visits that entered (or last left) the site on it.
+         */
+        PathVisits: {
+            /** Path */
+            path: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * PeriodComparison
@@ -1295,6 +1429,48 @@ export interface components {
              * @default null
              */
             previous: components["schemas"]["TimePoint"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmCampaignVisits */
+        UtmCampaignVisits: {
+            /** Campaign */
+            campaign: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmMediumVisits */
+        UtmMediumVisits: {
+            /** Medium */
+            medium: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmSourceVisits */
+        UtmSourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UtmStats
+         * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
+         *     (visits without one are not listed).
+         */
+        UtmStats: {
+            /** Sources */
+            sources: components["schemas"]["UtmSourceVisits"][];
+            /** Mediums */
+            mediums: components["schemas"]["UtmMediumVisits"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UtmCampaignVisits"][];
         } & {
             [key: string]: unknown;
         };

@@ -20,6 +20,16 @@ DAILY_SETS = (
     "papers:shared",
     "topics",
     "queries",
+    # Per visit, on its day: the first and the latest page (the exit moves with the visit), the
+    # browser, OS and device class from the User-Agent, and the page URL's UTM parameters.
+    "entry",
+    "exit",
+    "browsers",
+    "oses",
+    "devices",
+    "utm:source",
+    "utm:medium",
+    "utm:campaign",
 )
 #: The member that counts a full daily (or hourly) set's new members (``ANALYTICS_DISTINCT_PER_SET``).
 OTHER = "(other)"

@@ -169,7 +169,9 @@ class TopReads:
         rows: list[tuple[str, float]] = replies.pop(0)
         if merged:
             del replies[:1]  # DEL
-        return sorted(((member, int(score)) for member, score in rows), key=lambda row: (-row[1], row[0]))
+        # Zero scores: an exit page every visit has moved on from.
+        counted = ((member, int(score)) for member, score in rows if score > 0)
+        return sorted(counted, key=lambda row: (-row[1], row[0]))
 
     def take_all(self, replies: list[Any]) -> list[list[tuple[str, int]]]:
         return [self.take(replies, merged) for merged in self._shapes]

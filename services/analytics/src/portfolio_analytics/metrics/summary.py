@@ -42,6 +42,17 @@ COUNTERS = (
 HOUR_FIELDS = tuple(f"pv:{hour:02d}" for hour in range(24))
 #: The sorted sets the summary ranks, in the order they are read.
 SUMMARY_SETS = ("pages", "referrers", "countries", "cities", "papers:viewed", "papers:shared", "queries")
+#: Visit panels added by issue 18: (set, section, list, member's JSON name).
+PANELS = (
+    ("entry", None, "entryPages", "path"),
+    ("exit", None, "exitPages", "path"),
+    ("utm:source", "utm", "sources", "source"),
+    ("utm:medium", "utm", "mediums", "medium"),
+    ("utm:campaign", "utm", "campaigns", "campaign"),
+    ("browsers", "devices", "browsers", "browser"),
+    ("oses", "devices", "operatingSystems", "os"),
+    ("devices", "devices", "deviceClasses", "device"),
+)
 #: The figures compared with the previous period (``comparison``), by their JSON name.
 FIGURES = (
     "pageViews",
@@ -171,7 +182,7 @@ async def summary(
         state["skip"] = queue_rollups(pipe, prefix, [each.split for each in tops], retention, now_ms)
         for each, each_tops in zip(ranges, tops, strict=True):
             queue_range(pipe, prefix, each_tops, each)
-        for name in SUMMARY_SETS:
+        for name in SUMMARY_SETS + tuple(panel[0] for panel in PANELS):
             tops[0].top(name, limit)
         queue_snapshot(pipe, prefix, now_ms)
 
@@ -181,6 +192,10 @@ async def summary(
     pages, referrers, countries, cities, viewed, shared, queries = (
         state["tops"][0].take_top(replies, name, limit) for name in SUMMARY_SETS
     )
+    panels: dict[str, Any] = {"utm": {}, "devices": {}}
+    for name, section, field, label in PANELS:
+        rows = [{label: member, "visits": n} for member, n in state["tops"][0].take_top(replies, name, limit)]
+        (panels[section] if section else panels)[field] = rows
     realtime = snapshot_of(replies.pop(0))
     current = reads[0]
     previous = reads[1] if len(reads) > 1 else None
@@ -216,6 +231,7 @@ async def summary(
                 for place, n in cities
             ],
         },
+        **panels,
         "realtime": realtime,
         "timeseries": {
             "interval": "hour" if period.hourly else "day",

@@ -5,9 +5,9 @@ The analytics service declares these as its routes' response models and core's p
 summary with the same one, so the OpenAPI schema the SPA's client is generated from says exactly
 what is sent. Python fields are snake_case; the JSON keys are camelCase (``page_views`` <->
 ``pageViews``; serialise with ``by_alias=True``). Every field the service has always sent is
-required; fields added later (``comparison``, ``timeseries.previous``) default to ``None`` so a
-reader still parses an older service's answer. Unknown keys are kept (a proxy re-serialises the
-summary, so a newer service's additions pass through it).
+required; fields added later (``comparison``, ``timeseries.previous``, the entry and exit pages,
+``utm``, ``devices``) have defaults so a reader still parses an older service's answer. Unknown
+keys are kept (a proxy re-serialises the summary, so a newer service's additions pass through it).
 """
 
 from __future__ import annotations
@@ -108,6 +108,62 @@ class Geography(_Camel):
     cities: list[CityVisits]
 
 
+class PathVisits(_Camel):
+    """A page and the visits that entered (or last left) the site on it."""
+
+    path: str
+    visits: int = Field(ge=0)
+
+
+class UtmSourceVisits(_Camel):
+    source: str
+    visits: int = Field(ge=0)
+
+
+class UtmMediumVisits(_Camel):
+    medium: str
+    visits: int = Field(ge=0)
+
+
+class UtmCampaignVisits(_Camel):
+    campaign: str
+    visits: int = Field(ge=0)
+
+
+class UtmStats(_Camel):
+    """Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
+    (visits without one are not listed)."""
+
+    sources: list[UtmSourceVisits] = Field(default_factory=list)
+    mediums: list[UtmMediumVisits] = Field(default_factory=list)
+    campaigns: list[UtmCampaignVisits] = Field(default_factory=list)
+
+
+class BrowserVisits(_Camel):
+    #: ua-parser's browser family (``Other`` when unrecognised).
+    browser: str
+    visits: int = Field(ge=0)
+
+
+class OsVisits(_Camel):
+    os: str
+    visits: int = Field(ge=0)
+
+
+class DeviceClassVisits(_Camel):
+    device: Literal["desktop", "mobile", "tablet"]
+    visits: int = Field(ge=0)
+
+
+class DeviceStats(_Camel):
+    """Visits by browser family, operating system and device class, from the User-Agent (which is
+    never stored)."""
+
+    browsers: list[BrowserVisits] = Field(default_factory=list)
+    operating_systems: list[OsVisits] = Field(default_factory=list)
+    device_classes: list[DeviceClassVisits] = Field(default_factory=list)
+
+
 class PageVisitors(_Camel):
     path: str
     visitors: int = Field(ge=0)
@@ -192,6 +248,18 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
         "countries": [{"country": "DE", "visits": 4}, {"country": "GB", "visits": 2}],
         "cities": [{"country": "GB", "city": "London", "visits": 2}],
     },
+    "entryPages": [{"path": "/", "visits": 5}, {"path": "/papers", "visits": 1}],
+    "exitPages": [{"path": "/papers", "visits": 4}, {"path": "/", "visits": 2}],
+    "utm": {
+        "sources": [{"source": "newsletter", "visits": 2}],
+        "mediums": [{"medium": "email", "visits": 2}],
+        "campaigns": [{"campaign": "march", "visits": 2}],
+    },
+    "devices": {
+        "browsers": [{"browser": "Chrome", "visits": 4}, {"browser": "Firefox", "visits": 2}],
+        "operatingSystems": [{"os": "Windows", "visits": 3}, {"os": "Android", "visits": 3}],
+        "deviceClasses": [{"device": "desktop", "visits": 3}, {"device": "mobile", "visits": 3}],
+    },
     "realtime": {"activeUsers": 1, "currentPages": [{"path": "/papers", "visitors": 1}]},
     "timeseries": {
         "interval": "day",
@@ -234,6 +302,11 @@ class AnalyticsSummary(_Range):
     papers: PaperStats
     searches: SearchStats
     geography: Geography
+    entry_pages: list[PathVisits] = Field(default_factory=list)
+    #: Each visit's latest page so far.
+    exit_pages: list[PathVisits] = Field(default_factory=list)
+    utm: UtmStats = Field(default_factory=UtmStats)
+    devices: DeviceStats = Field(default_factory=DeviceStats)
     realtime: Realtime
     timeseries: Timeseries
     #: ``None`` when the previous period is no longer retained.
