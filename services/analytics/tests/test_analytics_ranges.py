@@ -130,6 +130,7 @@ async def test_each_figure_is_compared_with_the_previous_period(h: Harness) -> N
     comparison = body["comparison"]
     assert (comparison["from"], comparison["to"]) == ("2026-02-14", "2026-02-20")
     assert comparison["pageViews"] == {"current": 4, "previous": 3, "change": 0.3333, "difference": 1}
+    assert all(type(value) is int for key, value in comparison["pageViews"].items() if key != "change")
     assert comparison["uniqueVisitors"] == {"current": 2, "previous": 2, "change": 0.0, "difference": 0}
     assert comparison["visits"] == {"current": 2, "previous": 2, "change": 0.0, "difference": 0}
     assert comparison["bounceRate"] == {"current": 0.5, "previous": 0.5, "change": 0.0, "difference": 0.0}

@@ -424,6 +424,7 @@ def test_analytics_summary_speaks_camel_case_and_keeps_unknown_keys() -> None:
     assert summary.page_views.unique == 5 and summary.realtime.active_users == 1
     assert summary.papers.average_time_on_page == 42.5 and summary.from_ == "2026-03-02"
     assert summary.comparison is not None and summary.comparison.page_views.change == 2.0
+    assert isinstance(summary.comparison.page_views.current, int)  # a count stays an integer
     assert summary.timeseries.previous is not None and summary.timeseries.previous[0].page_views == 4
     dumped = summary.model_dump(mode="json", by_alias=True)
     assert dumped == body  # what a proxy re-serialises is what it got, unknown keys included

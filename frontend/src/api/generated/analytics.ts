@@ -500,7 +500,7 @@ export interface components {
             /** Visitduration */
             visitDuration: number;
             /** Referrers */
-            referrers: components["schemas"]["ReferrerVisits"][];
+            referrers: components["schemas"]["SourceVisits"][];
             papers: components["schemas"]["PaperStats"];
             searches: components["schemas"]["SearchStats"];
             geography: components["schemas"]["Geography"];
@@ -771,15 +771,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** ReferrerVisits */
-        ReferrerVisits: {
-            /** Source */
-            source: string;
-            /** Visits */
-            visits: number;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * SampleState
          * @description Whether the sample week is loaded; ``events``/``visitors`` written, or ``deleted`` keys.
@@ -811,6 +802,15 @@ export interface components {
             topQueries: components["schemas"]["QueryCount"][];
             /** Clickthroughrate */
             clickThroughRate: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SourceVisits */
+        SourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
         } & {
             [key: string]: unknown;
         };
@@ -883,15 +883,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** UtmSourceVisits */
-        UtmSourceVisits: {
-            /** Source */
-            source: string;
-            /** Visits */
-            visits: number;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * UtmStats
          * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
@@ -899,7 +890,7 @@ export interface components {
          */
         UtmStats: {
             /** Sources */
-            sources: components["schemas"]["UtmSourceVisits"][];
+            sources: components["schemas"]["SourceVisits"][];
             /** Mediums */
             mediums: components["schemas"]["UtmMediumVisits"][];
             /** Campaigns */

@@ -635,7 +635,7 @@ export interface components {
             /** Visitduration */
             visitDuration: number;
             /** Referrers */
-            referrers: components["schemas"]["ReferrerVisits"][];
+            referrers: components["schemas"]["SourceVisits"][];
             papers: components["schemas"]["PaperStats"];
             searches: components["schemas"]["SearchStats"];
             geography: components["schemas"]["Geography"];
@@ -1161,15 +1161,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** ReferrerVisits */
-        ReferrerVisits: {
-            /** Source */
-            source: string;
-            /** Visits */
-            visits: number;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * RelevanceKeyword
          * @description One of the owner's relevance keywords and its interest weight.
@@ -1378,6 +1369,15 @@ export interface components {
             /** @default null */
             error: components["schemas"]["JobError"] | null;
         };
+        /** SourceVisits */
+        SourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
         Starter: {
             question: string;
             kind: components["schemas"]["StarterKindEnum"];
@@ -1450,15 +1450,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** UtmSourceVisits */
-        UtmSourceVisits: {
-            /** Source */
-            source: string;
-            /** Visits */
-            visits: number;
-        } & {
-            [key: string]: unknown;
-        };
         /**
          * UtmStats
          * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
@@ -1466,7 +1457,7 @@ export interface components {
          */
         UtmStats: {
             /** Sources */
-            sources: components["schemas"]["UtmSourceVisits"][];
+            sources: components["schemas"]["SourceVisits"][];
             /** Mediums */
             mediums: components["schemas"]["UtmMediumVisits"][];
             /** Campaigns */

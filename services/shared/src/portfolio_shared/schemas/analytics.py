@@ -85,8 +85,8 @@ class SearchStats(_Camel):
     click_through_rate: float
 
 
-class ReferrerVisits(_Camel):
-    #: The referrer's host, ``(direct)`` without one.
+class SourceVisits(_Camel):
+    #: The referrer's host (``(direct)`` without one), or a ``utm_source``.
     source: str
     visits: int = Field(ge=0)
 
@@ -115,11 +115,6 @@ class PathVisits(_Camel):
     visits: int = Field(ge=0)
 
 
-class UtmSourceVisits(_Camel):
-    source: str
-    visits: int = Field(ge=0)
-
-
 class UtmMediumVisits(_Camel):
     medium: str
     visits: int = Field(ge=0)
@@ -134,7 +129,7 @@ class UtmStats(_Camel):
     """Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
     (visits without one are not listed)."""
 
-    sources: list[UtmSourceVisits] = Field(default_factory=list)
+    sources: list[SourceVisits] = Field(default_factory=list)
     mediums: list[UtmMediumVisits] = Field(default_factory=list)
     campaigns: list[UtmCampaignVisits] = Field(default_factory=list)
 
@@ -194,12 +189,13 @@ class Timeseries(_Camel):
 class FigureChange(_Camel):
     """One figure now and in the previous period."""
 
-    current: float
-    previous: float
+    # Counts stay integers in JSON; means and rates are numbers.
+    current: int | float
+    previous: int | float
     #: ``(current - previous) / previous``, 4 digits; ``None`` when ``previous`` is 0.
     change: float | None
     #: ``current - previous`` (percentage points for the rates).
-    difference: float
+    difference: int | float
 
 
 class PeriodComparison(_Camel):
@@ -298,7 +294,7 @@ class AnalyticsSummary(_Range):
     bounce_rate: float
     #: Mean seconds from a visit's first to its last event.
     visit_duration: float
-    referrers: list[ReferrerVisits]
+    referrers: list[SourceVisits]
     papers: PaperStats
     searches: SearchStats
     geography: Geography
