@@ -135,3 +135,15 @@ async def test_a_full_exit_set_moves_a_visit_out_of_other() -> None:
 )
 def test_device_of_a_user_agent(user_agent: str, expected: tuple[str, str, str]) -> None:
     assert tuple(device_of(user_agent)) == expected
+
+
+async def test_a_visit_crossing_midnight_moves_its_exit_in_todays_period_keys_too(h: Harness) -> None:
+    h.clock.set("2026-03-08T23:50")
+    assert (await h.post("pageview", {"path": "/"})).status_code == 202
+    h.clock.set(f"{DAY}T00:05")
+    assert (await h.summary("7d"))["exitPages"] == [{"path": "/", "visits": 1}]  # today's period keys
+    await view(h, "00:10", "A", path="/papers")  # the same visit (yesterday's id), on yesterday
+    expected = [{"path": "/papers", "visits": 1}]
+    assert (await h.summary("7d"))["exitPages"] == expected
+    assert (await h.summary(None, **{"from": "2026-03-08", "to": DAY}))["exitPages"] == expected
+    assert (await h.summary("today"))["exitPages"] == []  # the visit belongs to the day it started

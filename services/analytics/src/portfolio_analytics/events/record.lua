@@ -208,6 +208,8 @@ for gi, g in ipairs(payload.groups) do
             day_set(vday, 'exit', exit, -1)
             day_set(vday, 'exit', e.p)
             exit = e.p
+            -- A visit from yesterday: today's period keys hold its day too.
+            if vday ~= e.d then period_source[P .. ':day:' .. vday .. ':exit'][3] = e.d end
           end
           hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
           last = math.max(last, ts)
@@ -297,6 +299,9 @@ for key, members in pairs(zset_incr) do
   local source = period_source[key]
   if source then
     for _, pk in ipairs(existing_periods(source[1], source[2])) do period_incr[pk] = added end
+    if source[3] then
+      for _, pk in ipairs(existing_periods(source[3], source[2])) do period_incr[pk] = added end
+    end
   end
 end
 for pk, added in pairs(period_incr) do
