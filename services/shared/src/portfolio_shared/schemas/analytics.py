@@ -213,11 +213,6 @@ class PeriodComparison(_Camel):
     click_through_rate: FigureChange
 
 
-def _figure(current: float, previous: float) -> dict[str, Any]:
-    change = round((current - previous) / previous, 4) if previous else None
-    return {"current": current, "previous": previous, "change": change, "difference": current - previous}
-
-
 #: A summary as the service sends it (the schema's example; tests of its readers use it).
 SUMMARY_EXAMPLE: dict[str, Any] = {
     "period": "custom",
@@ -271,14 +266,14 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "comparison": {
         "from": "2026-02-28",
         "to": "2026-03-01",
-        "pageViews": _figure(12, 4),
-        "uniqueVisitors": _figure(5, 2),
-        "visits": _figure(6, 2),
-        "bounceRate": _figure(0.5, 0.5),
-        "visitDuration": _figure(84.5, 0.0),
-        "averageTimeOnPage": _figure(42.5, 30.0),
-        "searches": _figure(2, 0),
-        "clickThroughRate": _figure(0.5, 0.0),
+        "pageViews": {"current": 12, "previous": 4, "change": 2.0, "difference": 8},
+        "uniqueVisitors": {"current": 5, "previous": 2, "change": 1.5, "difference": 3},
+        "visits": {"current": 6, "previous": 2, "change": 2.0, "difference": 4},
+        "bounceRate": {"current": 0.5, "previous": 0.5, "change": 0.0, "difference": 0.0},
+        "visitDuration": {"current": 84.5, "previous": 0.0, "change": None, "difference": 84.5},
+        "averageTimeOnPage": {"current": 42.5, "previous": 30.0, "change": 0.4167, "difference": 12.5},
+        "searches": {"current": 2, "previous": 0, "change": None, "difference": 2},
+        "clickThroughRate": {"current": 0.5, "previous": 0.0, "change": None, "difference": 0.5},
     },
 }
 
