@@ -2,8 +2,8 @@ import { config } from "./config";
 import type { operations, paths } from "./generated/analytics";
 import { fetchJson, queryString } from "./http";
 
-// Typed from the analytics service's OpenAPI schema (src/api/generated/analytics.ts). The summary's
-// lists are untyped there (`dict[str, Any]`), so the dashboard reads them through analyticsData.ts.
+// Typed from the analytics service's OpenAPI schema (src/api/generated/analytics.ts), which now
+// types every list of the summary; the dashboard still reads them through analyticsData.ts.
 type SummaryResponse = operations["get_summary_metrics_summary_get"]["responses"][200]["content"]["application/json"];
 export type AnalyticsSummary = SummaryResponse;
 

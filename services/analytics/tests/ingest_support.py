@@ -77,8 +77,10 @@ class Harness:
             f"/events/{name}", json=body, headers={"user-agent": ua, "x-forwarded-for": ip, **headers}
         )
 
-    async def summary(self, period: str = "today", **params: Any) -> dict[str, Any]:
-        response = await self.client.get("/metrics/summary", params={"period": period, **params})
+    async def summary(self, period: str | None = "today", **params: Any) -> dict[str, Any]:
+        """``GET /metrics/summary``; ``period=None`` leaves it out (for a ``from``/``to`` range)."""
+        query = {"period": period, **params} if period is not None else params
+        response = await self.client.get("/metrics/summary", params=query)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result

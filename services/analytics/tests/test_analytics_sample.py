@@ -46,6 +46,11 @@ async def test_the_sample_week_fills_every_figure_and_is_marked(h: Harness) -> N
     assert week["papers"]["mostViewed"] and week["papers"]["mostShared"]
     assert week["searches"]["topQueries"] and week["searches"]["clickThroughRate"] > 0
     assert all(row["id"].startswith("sample/") for row in week["papers"]["mostViewed"])
+    # The panels of issue 18 are filled too: several browsers, systems and every device class.
+    assert week["entryPages"] and week["exitPages"]
+    assert {row["source"] for row in week["utm"]["sources"]} == {"newsletter", "mastodon"}
+    assert len(week["devices"]["browsers"]) >= 3 and len(week["devices"]["operatingSystems"]) >= 4
+    assert {row["device"] for row in week["devices"]["deviceClasses"]} == {"desktop", "mobile", "tablet"}
     today = await h.summary("today")
     assert today["sample"] is True and today["pageViews"]["total"] > 0
     trending = await h.client.get("/metrics/trending", params={"period": "7d"})

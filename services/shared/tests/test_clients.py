@@ -39,6 +39,7 @@ from portfolio_shared.errors import (
 )
 from portfolio_shared.log import request_id_var
 from portfolio_shared.schemas import DocumentInfo, JobAccepted, Paper, PapersBulk, PdfUrlRequest
+from portfolio_shared.schemas.analytics import SUMMARY_EXAMPLE
 from portfolio_shared.settings import ServiceSettings
 
 Reply = httpx.Response | Exception
@@ -462,11 +463,10 @@ async def test_scraper_jobs() -> None:
 
 
 async def test_analytics_summary() -> None:
-    summary = {"pageViews": {"total": 3, "unique": 2, "byPage": {}}, "realtime": {"activeUsers": 1}}
-    peer = FakePeer(ok(summary))
+    peer = FakePeer(ok(SUMMARY_EXAMPLE))
     async with make(AnalyticsClient, peer) as analytics:
         got = await analytics.summary("30d")
-    assert got.page_views.total == 3 and got.realtime.active_users == 1
+    assert got.page_views.total == 12 and got.realtime.active_users == 1
     assert peer.requests[0].url.params["period"] == "30d"
 
 

@@ -28,6 +28,7 @@ from portfolio_shared.schemas import (
     parse_arxiv_id,
     parse_webhook_event,
 )
+from portfolio_shared.schemas.analytics import SUMMARY_EXAMPLE
 
 T0 = datetime(2024, 1, 15, 2, 0, tzinfo=UTC)
 
@@ -415,18 +416,34 @@ def test_ready_response() -> None:
 
 def test_analytics_summary_speaks_camel_case_and_keeps_unknown_keys() -> None:
     body = {
-        "period": "7d",
-        "pageViews": {"total": 10, "unique": 4, "byPage": {"/": 6, "/papers": 4}},
-        "papers": {"mostViewed": [], "mostShared": [], "averageTimeOnPage": 31.5},
-        "searches": {"topQueries": [{"query": "rag", "count": 2}], "clickThroughRate": 0.5},
-        "geography": {"countries": {"NL": 3}},
-        "realtime": {"activeUsers": 2, "currentPages": ["/"]},
-        "bounceRate": 0.25,
+        **SUMMARY_EXAMPLE,
         "newSection": {"x": 1},
+        "pageViews": {**SUMMARY_EXAMPLE["pageViews"], "newFigure": 3},
     }
     summary = AnalyticsSummary.model_validate(body)
-    assert summary.page_views.unique == 4 and summary.realtime.active_users == 2
-    assert summary.papers.average_time_on_page == 31.5
-    dumped = summary.model_dump(by_alias=True, exclude_none=True)
-    assert dumped["pageViews"]["byPage"] == {"/": 6, "/papers": 4}
-    assert dumped["newSection"] == {"x": 1}
+    assert summary.page_views.unique == 5 and summary.realtime.active_users == 1
+    assert summary.papers.average_time_on_page == 42.5 and summary.from_ == "2026-03-02"
+    assert summary.comparison is not None and summary.comparison.page_views.change == 2.0
+    assert isinstance(summary.comparison.page_views.current, int)  # a count stays an integer
+    assert summary.timeseries.previous is not None and summary.timeseries.previous[0].page_views == 4
+    dumped = summary.model_dump(mode="json", by_alias=True)
+    assert dumped == body  # what a proxy re-serialises is what it got, unknown keys included
+
+
+def test_an_older_analytics_summary_without_the_comparison_still_parses() -> None:
+    added = ("comparison", "entryPages", "exitPages", "utm", "devices")
+    body = {key: value for key, value in SUMMARY_EXAMPLE.items() if key not in added}
+    body["timeseries"] = {"interval": "hour", "points": []}
+    summary = AnalyticsSummary.model_validate(body)
+    assert summary.comparison is None and summary.timeseries.previous is None
+    assert summary.exit_pages == [] and summary.devices.device_classes == [] and summary.utm.sources == []
+
+
+def test_an_analytics_summary_of_the_wrong_shape_is_refused() -> None:
+    for broken in (
+        {**SUMMARY_EXAMPLE, "pageViews": {"total": 1, "unique": 1, "byPage": {"/": 1}}},
+        {**SUMMARY_EXAMPLE, "timeseries": {"interval": "week", "points": []}},
+        {key: value for key, value in SUMMARY_EXAMPLE.items() if key != "visits"},
+    ):
+        with pytest.raises(ValidationError):
+            AnalyticsSummary.model_validate(broken)

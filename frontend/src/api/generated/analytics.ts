@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Page views, visits, papers, searches, geography, realtime, time series */
+        /** Page views, visits, papers, searches, geography, realtime, time series, and the change against the previous period */
         get: operations["get_summary_metrics_summary_get"];
         put?: never;
         post?: never;
@@ -214,6 +214,389 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AnalyticsPopular
+         * @description ``GET /metrics/popular``: the most viewed papers with their shares, and the most viewed pages.
+         */
+        AnalyticsPopular: {
+            /** Period */
+            period: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Generatedat */
+            generatedAt: string;
+            /**
+             * Sample
+             * @default false
+             */
+            sample: boolean;
+            /** Papers */
+            papers: components["schemas"]["PopularPaper"][];
+            /** Pages */
+            pages: components["schemas"]["PageCount"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * AnalyticsSummary
+         * @description ``GET /metrics/summary``: DESIGN.md's summary keys plus the comparison.
+         * @example {
+         *       "bounceRate": 0.5,
+         *       "comparison": {
+         *         "averageTimeOnPage": {
+         *           "change": 0.4167,
+         *           "current": 42.5,
+         *           "difference": 12.5,
+         *           "previous": 30
+         *         },
+         *         "bounceRate": {
+         *           "change": 0,
+         *           "current": 0.5,
+         *           "difference": 0,
+         *           "previous": 0.5
+         *         },
+         *         "clickThroughRate": {
+         *           "current": 0.5,
+         *           "difference": 0.5,
+         *           "previous": 0
+         *         },
+         *         "from": "2026-02-28",
+         *         "pageViews": {
+         *           "change": 2,
+         *           "current": 12,
+         *           "difference": 8,
+         *           "previous": 4
+         *         },
+         *         "searches": {
+         *           "current": 2,
+         *           "difference": 2,
+         *           "previous": 0
+         *         },
+         *         "to": "2026-03-01",
+         *         "uniqueVisitors": {
+         *           "change": 1.5,
+         *           "current": 5,
+         *           "difference": 3,
+         *           "previous": 2
+         *         },
+         *         "visitDuration": {
+         *           "current": 84.5,
+         *           "difference": 84.5,
+         *           "previous": 0
+         *         },
+         *         "visits": {
+         *           "change": 2,
+         *           "current": 6,
+         *           "difference": 4,
+         *           "previous": 2
+         *         }
+         *       },
+         *       "devices": {
+         *         "browsers": [
+         *           {
+         *             "browser": "Chrome",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "browser": "Firefox",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "deviceClasses": [
+         *           {
+         *             "device": "desktop",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "device": "mobile",
+         *             "visits": 3
+         *           }
+         *         ],
+         *         "operatingSystems": [
+         *           {
+         *             "os": "Windows",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "os": "Android",
+         *             "visits": 3
+         *           }
+         *         ]
+         *       },
+         *       "entryPages": [
+         *         {
+         *           "path": "/",
+         *           "visits": 5
+         *         },
+         *         {
+         *           "path": "/papers",
+         *           "visits": 1
+         *         }
+         *       ],
+         *       "exitPages": [
+         *         {
+         *           "path": "/papers",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "path": "/",
+         *           "visits": 2
+         *         }
+         *       ],
+         *       "from": "2026-03-02",
+         *       "generatedAt": "2026-03-03T12:00:00.000Z",
+         *       "geography": {
+         *         "cities": [
+         *           {
+         *             "city": "London",
+         *             "country": "GB",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "countries": [
+         *           {
+         *             "country": "DE",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "country": "GB",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
+         *       "pageViews": {
+         *         "byPage": [
+         *           {
+         *             "path": "/",
+         *             "views": 7
+         *           },
+         *           {
+         *             "path": "/papers",
+         *             "views": 5
+         *           }
+         *         ],
+         *         "total": 12,
+         *         "unique": 5
+         *       },
+         *       "papers": {
+         *         "averageTimeOnPage": 42.5,
+         *         "mostShared": [
+         *           {
+         *             "id": "2401.00001",
+         *             "shares": 1
+         *           }
+         *         ],
+         *         "mostViewed": [
+         *           {
+         *             "id": "2401.00001",
+         *             "views": 3
+         *           }
+         *         ]
+         *       },
+         *       "period": "custom",
+         *       "realtime": {
+         *         "activeUsers": 1,
+         *         "currentPages": [
+         *           {
+         *             "path": "/papers",
+         *             "visitors": 1
+         *           }
+         *         ]
+         *       },
+         *       "referrers": [
+         *         {
+         *           "source": "(direct)",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "source": "news.ycombinator.com",
+         *           "visits": 2
+         *         }
+         *       ],
+         *       "sample": false,
+         *       "searches": {
+         *         "clickThroughRate": 0.5,
+         *         "topQueries": [
+         *           {
+         *             "count": 2,
+         *             "query": "rag"
+         *           }
+         *         ],
+         *         "total": 2
+         *       },
+         *       "timeseries": {
+         *         "interval": "day",
+         *         "points": [
+         *           {
+         *             "pageViews": 5,
+         *             "t": "2026-03-02",
+         *             "visitors": 2
+         *           },
+         *           {
+         *             "pageViews": 7,
+         *             "t": "2026-03-03",
+         *             "visitors": 3
+         *           }
+         *         ],
+         *         "previous": [
+         *           {
+         *             "pageViews": 4,
+         *             "t": "2026-02-28",
+         *             "visitors": 2
+         *           },
+         *           {
+         *             "pageViews": 0,
+         *             "t": "2026-03-01",
+         *             "visitors": 0
+         *           }
+         *         ]
+         *       },
+         *       "to": "2026-03-03",
+         *       "utm": {
+         *         "campaigns": [
+         *           {
+         *             "campaign": "march",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "mediums": [
+         *           {
+         *             "medium": "email",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "sources": [
+         *           {
+         *             "source": "newsletter",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
+         *       "visitDuration": 84.5,
+         *       "visits": 6
+         *     }
+         */
+        AnalyticsSummary: {
+            /** Period */
+            period: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Generatedat */
+            generatedAt: string;
+            /**
+             * Sample
+             * @default false
+             */
+            sample: boolean;
+            pageViews: components["schemas"]["PageViews"];
+            /** Visits */
+            visits: number;
+            /** Bouncerate */
+            bounceRate: number;
+            /** Visitduration */
+            visitDuration: number;
+            /** Referrers */
+            referrers: components["schemas"]["SourceVisits"][];
+            papers: components["schemas"]["PaperStats"];
+            searches: components["schemas"]["SearchStats"];
+            geography: components["schemas"]["Geography"];
+            /** Entrypages */
+            entryPages: components["schemas"]["PathVisits"][];
+            /** Exitpages */
+            exitPages: components["schemas"]["PathVisits"][];
+            utm: components["schemas"]["UtmStats"];
+            devices: components["schemas"]["DeviceStats"];
+            realtime: components["schemas"]["Realtime"];
+            timeseries: components["schemas"]["Timeseries"];
+            comparison: components["schemas"]["PeriodComparison"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * AnalyticsTrending
+         * @description ``GET /metrics/trending``: topics and queries rising most against their baseline.
+         */
+        AnalyticsTrending: {
+            /** Period */
+            period: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Generatedat */
+            generatedAt: string;
+            /**
+             * Sample
+             * @default false
+             */
+            sample: boolean;
+            /** Topics */
+            topics: components["schemas"]["TrendingTopic"][];
+            /** Queries */
+            queries: components["schemas"]["TrendingQuery"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** BrowserVisits */
+        BrowserVisits: {
+            /** Browser */
+            browser: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CityVisits */
+        CityVisits: {
+            /** Country */
+            country: string;
+            /** City */
+            city: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CountryVisits */
+        CountryVisits: {
+            /** Country */
+            country: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** DeviceClassVisits */
+        DeviceClassVisits: {
+            /**
+             * Device
+             * @enum {string}
+             */
+            device: "desktop" | "mobile" | "tablet";
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeviceStats
+         * @description Visits by browser family, operating system and device class, from the User-Agent (which is
+         *     never stored).
+         */
+        DeviceStats: {
+            /** Browsers */
+            browsers: components["schemas"]["BrowserVisits"][];
+            /** Operatingsystems */
+            operatingSystems: components["schemas"]["OsVisits"][];
+            /** Deviceclasses */
+            deviceClasses: components["schemas"]["DeviceClassVisits"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Code */
@@ -231,6 +614,182 @@ export interface components {
          */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /**
+         * FigureChange
+         * @description One figure now and in the previous period.
+         */
+        FigureChange: {
+            /** Current */
+            current: number;
+            /** Previous */
+            previous: number;
+            /** Change */
+            change: number | null;
+            /** Difference */
+            difference: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * GeoAttribution
+         * @description The credit the GeoIP database's licence asks of a page showing its results: a link ``url``
+         *     reading ``text``.
+         */
+        GeoAttribution: {
+            /** Text */
+            text: string;
+            /** Url */
+            url: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Geography */
+        Geography: {
+            /** Countries */
+            countries: components["schemas"]["CountryVisits"][];
+            /** Cities */
+            cities: components["schemas"]["CityVisits"][];
+            attribution: components["schemas"]["GeoAttribution"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** OsVisits */
+        OsVisits: {
+            /** Os */
+            os: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PageCount */
+        PageCount: {
+            /** Path */
+            path: string;
+            /** Views */
+            views: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PageViews */
+        PageViews: {
+            /** Total */
+            total: number;
+            /** Unique */
+            unique: number;
+            /** Bypage */
+            byPage: components["schemas"]["PageCount"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** PageVisitors */
+        PageVisitors: {
+            /** Path */
+            path: string;
+            /** Visitors */
+            visitors: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PaperShares */
+        PaperShares: {
+            /** Id */
+            id: string;
+            /** Shares */
+            shares: number;
+            /** Title */
+            title: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PaperStats */
+        PaperStats: {
+            /** Mostviewed */
+            mostViewed: components["schemas"]["PaperViews"][];
+            /** Mostshared */
+            mostShared: components["schemas"]["PaperShares"][];
+            /** Averagetimeonpage */
+            averageTimeOnPage: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PaperViews */
+        PaperViews: {
+            /** Id */
+            id: string;
+            /** Views */
+            views: number;
+            /** Title */
+            title: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PathVisits
+         * @description A page and the visits that entered (or last left) the site on it.
+         */
+        PathVisits: {
+            /** Path */
+            path: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PeriodComparison
+         * @description The previous period of the same length (``today``: yesterday) and each figure's change.
+         */
+        PeriodComparison: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            pageViews: components["schemas"]["FigureChange"];
+            uniqueVisitors: components["schemas"]["FigureChange"];
+            visits: components["schemas"]["FigureChange"];
+            bounceRate: components["schemas"]["FigureChange"];
+            visitDuration: components["schemas"]["FigureChange"];
+            averageTimeOnPage: components["schemas"]["FigureChange"];
+            searches: components["schemas"]["FigureChange"];
+            clickThroughRate: components["schemas"]["FigureChange"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** PopularPaper */
+        PopularPaper: {
+            /** Id */
+            id: string;
+            /** Views */
+            views: number;
+            /** Shares */
+            shares: number;
+            /** Title */
+            title: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** QueryCount */
+        QueryCount: {
+            /** Query */
+            query: string;
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Realtime
+         * @description Visitors with an event in the last 5 minutes, and the page of each one's last page view.
+         */
+        Realtime: {
+            /** Activeusers */
+            activeUsers: number;
+            /** Currentpages */
+            currentPages: components["schemas"]["PageVisitors"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * SampleState
@@ -254,6 +813,110 @@ export interface components {
              * @default 0
              */
             deleted: number;
+        };
+        /** SearchStats */
+        SearchStats: {
+            /** Total */
+            total: number;
+            /** Topqueries */
+            topQueries: components["schemas"]["QueryCount"][];
+            /** Clickthroughrate */
+            clickThroughRate: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SourceVisits */
+        SourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TimePoint */
+        TimePoint: {
+            /** T */
+            t: string;
+            /** Pageviews */
+            pageViews: number;
+            /** Visitors */
+            visitors: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Timeseries */
+        Timeseries: {
+            /**
+             * Interval
+             * @enum {string}
+             */
+            interval: "hour" | "day";
+            /** Points */
+            points: components["schemas"]["TimePoint"][];
+            /** Previous */
+            previous: components["schemas"]["TimePoint"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TrendingQuery */
+        TrendingQuery: {
+            /** Count */
+            count: number;
+            /** Baseline */
+            baseline: number;
+            /** Ratio */
+            ratio: number;
+            /** Query */
+            query: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TrendingTopic */
+        TrendingTopic: {
+            /** Count */
+            count: number;
+            /** Baseline */
+            baseline: number;
+            /** Ratio */
+            ratio: number;
+            /** Topic */
+            topic: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmCampaignVisits */
+        UtmCampaignVisits: {
+            /** Campaign */
+            campaign: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmMediumVisits */
+        UtmMediumVisits: {
+            /** Medium */
+            medium: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UtmStats
+         * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
+         *     (visits without one are not listed).
+         */
+        UtmStats: {
+            /** Sources */
+            sources: components["schemas"]["SourceVisits"][];
+            /** Mediums */
+            mediums: components["schemas"]["UtmMediumVisits"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UtmCampaignVisits"][];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -1122,8 +1785,12 @@ export interface operations {
     get_summary_metrics_summary_get: {
         parameters: {
             query?: {
-                /** @description Whole UTC days ending today. */
-                period?: "today" | "7d" | "30d";
+                /** @description Whole UTC days ending today (`today` = since 00:00 UTC); without it and without `from`, the route's default preset. Not together with `from`/`to`. */
+                period?: ("today" | "7d" | "30d" | "90d" | "365d") | null;
+                /** @description First UTC day of a custom range, YYYY-MM-DD, within the aggregate retention. */
+                from?: string | null;
+                /** @description Last UTC day of a custom range (inclusive), YYYY-MM-DD; default today. Needs `from`. */
+                to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
             };
@@ -1139,9 +1806,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AnalyticsSummary"];
                 };
             };
             /** @description Missing or invalid dashboard token (private dashboard). */
@@ -1194,8 +1859,12 @@ export interface operations {
     get_popular_metrics_popular_get: {
         parameters: {
             query?: {
-                /** @description Whole UTC days ending today. */
-                period?: "today" | "7d" | "30d";
+                /** @description Whole UTC days ending today (`today` = since 00:00 UTC); without it and without `from`, the route's default preset. Not together with `from`/`to`. */
+                period?: ("today" | "7d" | "30d" | "90d" | "365d") | null;
+                /** @description First UTC day of a custom range, YYYY-MM-DD, within the aggregate retention. */
+                from?: string | null;
+                /** @description Last UTC day of a custom range (inclusive), YYYY-MM-DD; default today. Needs `from`. */
+                to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
             };
@@ -1211,9 +1880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AnalyticsPopular"];
                 };
             };
             /** @description Missing or invalid dashboard token (private dashboard). */
@@ -1266,8 +1933,12 @@ export interface operations {
     get_trending_metrics_trending_get: {
         parameters: {
             query?: {
-                /** @description Whole UTC days ending today. */
-                period?: "today" | "7d" | "30d";
+                /** @description Whole UTC days ending today (`today` = since 00:00 UTC); without it and without `from`, the route's default preset. Not together with `from`/`to`. */
+                period?: ("today" | "7d" | "30d" | "90d" | "365d") | null;
+                /** @description First UTC day of a custom range, YYYY-MM-DD, within the aggregate retention. */
+                from?: string | null;
+                /** @description Last UTC day of a custom range (inclusive), YYYY-MM-DD; default today. Needs `from`. */
+                to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
             };
@@ -1283,9 +1954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AnalyticsTrending"];
                 };
             };
             /** @description Missing or invalid dashboard token (private dashboard). */

@@ -391,49 +391,291 @@ export interface components {
     schemas: {
         /**
          * AnalyticsSummary
-         * @description ``GET /metrics/summary?period=``; serialise with ``by_alias=True`` to get the JSON keys back.
+         * @description ``GET /metrics/summary``: DESIGN.md's summary keys plus the comparison.
+         * @example {
+         *       "bounceRate": 0.5,
+         *       "comparison": {
+         *         "averageTimeOnPage": {
+         *           "change": 0.4167,
+         *           "current": 42.5,
+         *           "difference": 12.5,
+         *           "previous": 30
+         *         },
+         *         "bounceRate": {
+         *           "change": 0,
+         *           "current": 0.5,
+         *           "difference": 0,
+         *           "previous": 0.5
+         *         },
+         *         "clickThroughRate": {
+         *           "change": null,
+         *           "current": 0.5,
+         *           "difference": 0.5,
+         *           "previous": 0
+         *         },
+         *         "from": "2026-02-28",
+         *         "pageViews": {
+         *           "change": 2,
+         *           "current": 12,
+         *           "difference": 8,
+         *           "previous": 4
+         *         },
+         *         "searches": {
+         *           "change": null,
+         *           "current": 2,
+         *           "difference": 2,
+         *           "previous": 0
+         *         },
+         *         "to": "2026-03-01",
+         *         "uniqueVisitors": {
+         *           "change": 1.5,
+         *           "current": 5,
+         *           "difference": 3,
+         *           "previous": 2
+         *         },
+         *         "visitDuration": {
+         *           "change": null,
+         *           "current": 84.5,
+         *           "difference": 84.5,
+         *           "previous": 0
+         *         },
+         *         "visits": {
+         *           "change": 2,
+         *           "current": 6,
+         *           "difference": 4,
+         *           "previous": 2
+         *         }
+         *       },
+         *       "devices": {
+         *         "browsers": [
+         *           {
+         *             "browser": "Chrome",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "browser": "Firefox",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "deviceClasses": [
+         *           {
+         *             "device": "desktop",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "device": "mobile",
+         *             "visits": 3
+         *           }
+         *         ],
+         *         "operatingSystems": [
+         *           {
+         *             "os": "Windows",
+         *             "visits": 3
+         *           },
+         *           {
+         *             "os": "Android",
+         *             "visits": 3
+         *           }
+         *         ]
+         *       },
+         *       "entryPages": [
+         *         {
+         *           "path": "/",
+         *           "visits": 5
+         *         },
+         *         {
+         *           "path": "/papers",
+         *           "visits": 1
+         *         }
+         *       ],
+         *       "exitPages": [
+         *         {
+         *           "path": "/papers",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "path": "/",
+         *           "visits": 2
+         *         }
+         *       ],
+         *       "from": "2026-03-02",
+         *       "generatedAt": "2026-03-03T12:00:00.000Z",
+         *       "geography": {
+         *         "cities": [
+         *           {
+         *             "city": "London",
+         *             "country": "GB",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "countries": [
+         *           {
+         *             "country": "DE",
+         *             "visits": 4
+         *           },
+         *           {
+         *             "country": "GB",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
+         *       "pageViews": {
+         *         "byPage": [
+         *           {
+         *             "path": "/",
+         *             "views": 7
+         *           },
+         *           {
+         *             "path": "/papers",
+         *             "views": 5
+         *           }
+         *         ],
+         *         "total": 12,
+         *         "unique": 5
+         *       },
+         *       "papers": {
+         *         "averageTimeOnPage": 42.5,
+         *         "mostShared": [
+         *           {
+         *             "id": "2401.00001",
+         *             "shares": 1
+         *           }
+         *         ],
+         *         "mostViewed": [
+         *           {
+         *             "id": "2401.00001",
+         *             "views": 3
+         *           }
+         *         ]
+         *       },
+         *       "period": "custom",
+         *       "realtime": {
+         *         "activeUsers": 1,
+         *         "currentPages": [
+         *           {
+         *             "path": "/papers",
+         *             "visitors": 1
+         *           }
+         *         ]
+         *       },
+         *       "referrers": [
+         *         {
+         *           "source": "(direct)",
+         *           "visits": 4
+         *         },
+         *         {
+         *           "source": "news.ycombinator.com",
+         *           "visits": 2
+         *         }
+         *       ],
+         *       "sample": false,
+         *       "searches": {
+         *         "clickThroughRate": 0.5,
+         *         "topQueries": [
+         *           {
+         *             "count": 2,
+         *             "query": "rag"
+         *           }
+         *         ],
+         *         "total": 2
+         *       },
+         *       "timeseries": {
+         *         "interval": "day",
+         *         "points": [
+         *           {
+         *             "pageViews": 5,
+         *             "t": "2026-03-02",
+         *             "visitors": 2
+         *           },
+         *           {
+         *             "pageViews": 7,
+         *             "t": "2026-03-03",
+         *             "visitors": 3
+         *           }
+         *         ],
+         *         "previous": [
+         *           {
+         *             "pageViews": 4,
+         *             "t": "2026-02-28",
+         *             "visitors": 2
+         *           },
+         *           {
+         *             "pageViews": 0,
+         *             "t": "2026-03-01",
+         *             "visitors": 0
+         *           }
+         *         ]
+         *       },
+         *       "to": "2026-03-03",
+         *       "utm": {
+         *         "campaigns": [
+         *           {
+         *             "campaign": "march",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "mediums": [
+         *           {
+         *             "medium": "email",
+         *             "visits": 2
+         *           }
+         *         ],
+         *         "sources": [
+         *           {
+         *             "source": "newsletter",
+         *             "visits": 2
+         *           }
+         *         ]
+         *       },
+         *       "visitDuration": 84.5,
+         *       "visits": 6
+         *     }
          */
         AnalyticsSummary: {
-            /**
-             * Period
-             * @default null
-             */
-            period: string | null;
+            /** Period */
+            period: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** Generatedat */
+            generatedAt: string;
             /**
              * Sample
              * @default false
              */
             sample: boolean;
-            pageViews?: components["schemas"]["PageViews"];
-            papers?: components["schemas"]["PaperStats"];
-            searches?: components["schemas"]["SearchStats"];
-            geography?: components["schemas"]["Geography"];
-            realtime?: components["schemas"]["Realtime"];
-            /**
-             * Visits
-             * @default null
-             */
-            visits: unknown;
-            /**
-             * Bouncerate
-             * @default null
-             */
-            bounceRate: number | null;
-            /**
-             * Visitduration
-             * @default null
-             */
-            visitDuration: number | null;
-            /**
-             * Referrers
-             * @default null
-             */
-            referrers: unknown;
-            /**
-             * Timeseries
-             * @default null
-             */
-            timeseries: unknown;
+            pageViews: components["schemas"]["PageViews"];
+            /** Visits */
+            visits: number;
+            /** Bouncerate */
+            bounceRate: number;
+            /** Visitduration */
+            visitDuration: number;
+            /** Referrers */
+            referrers: components["schemas"]["SourceVisits"][];
+            papers: components["schemas"]["PaperStats"];
+            searches: components["schemas"]["SearchStats"];
+            geography: components["schemas"]["Geography"];
+            /** Entrypages */
+            entryPages: components["schemas"]["PathVisits"][];
+            /** Exitpages */
+            exitPages: components["schemas"]["PathVisits"][];
+            utm: components["schemas"]["UtmStats"];
+            devices: components["schemas"]["DeviceStats"];
+            realtime: components["schemas"]["Realtime"];
+            timeseries: components["schemas"]["Timeseries"];
+            /** @default null */
+            comparison: components["schemas"]["PeriodComparison"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** BrowserVisits */
+        BrowserVisits: {
+            /** Browser */
+            browser: string;
+            /** Visits */
+            visits: number;
         } & {
             [key: string]: unknown;
         };
@@ -469,6 +711,26 @@ export interface components {
             /** Format: double */
             score: number;
         };
+        /** CityVisits */
+        CityVisits: {
+            /** Country */
+            country: string;
+            /** City */
+            city: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CountryVisits */
+        CountryVisits: {
+            /** Country */
+            country: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
         DashboardToken: {
             /** @description A JWT signed by core, iss=core, aud=analytics-dashboard. */
             token: string;
@@ -479,6 +741,32 @@ export interface components {
             expires_in: number;
             /** Format: date-time */
             expires_at: string;
+        };
+        /** DeviceClassVisits */
+        DeviceClassVisits: {
+            /** Device */
+            device: components["schemas"]["DeviceEnum"];
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @enum {string} */
+        DeviceEnum: "desktop" | "mobile" | "tablet";
+        /**
+         * DeviceStats
+         * @description Visits by browser family, operating system and device class, from the User-Agent (which is
+         *     never stored).
+         */
+        DeviceStats: {
+            /** Browsers */
+            browsers: components["schemas"]["BrowserVisits"][];
+            /** Operatingsystems */
+            operatingSystems: components["schemas"]["OsVisits"][];
+            /** Deviceclasses */
+            deviceClasses: components["schemas"]["DeviceClassVisits"][];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description * `sentence` - sentence
@@ -492,16 +780,48 @@ export interface components {
             value: string;
             count: number;
         };
-        /** Geography */
-        Geography: {
-            /**
-             * Countries
-             * @default null
-             */
-            countries: unknown;
+        /**
+         * FigureChange
+         * @description One figure now and in the previous period.
+         */
+        FigureChange: {
+            /** Current */
+            current: number;
+            /** Previous */
+            previous: number;
+            /** Change */
+            change: number | null;
+            /** Difference */
+            difference: number;
         } & {
             [key: string]: unknown;
         };
+        /**
+         * GeoAttribution
+         * @description The credit the GeoIP database's licence asks of a page showing its results: a link ``url``
+         *     reading ``text``.
+         */
+        GeoAttribution: {
+            /** Text */
+            text: string;
+            /** Url */
+            url: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Geography */
+        Geography: {
+            /** Countries */
+            countries: components["schemas"]["CountryVisits"][];
+            /** Cities */
+            cities: components["schemas"]["CityVisits"][];
+            /** @default null */
+            attribution: components["schemas"]["GeoAttribution"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @enum {string} */
+        IntervalEnum: "hour" | "day";
         /**
          * JobError
          * @description Why a job (or one of its parts) failed: a stable ``code`` and a human ``message``.
@@ -551,23 +871,41 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "extractive" | "generative";
+        /** OsVisits */
+        OsVisits: {
+            /** Os */
+            os: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** PageCount */
+        PageCount: {
+            /** Path */
+            path: string;
+            /** Views */
+            views: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** PageViews */
         PageViews: {
-            /**
-             * Total
-             * @default 0
-             */
+            /** Total */
             total: number;
-            /**
-             * Unique
-             * @default 0
-             */
+            /** Unique */
             unique: number;
-            /**
-             * Bypage
-             * @default null
-             */
-            byPage: unknown;
+            /** Bypage */
+            byPage: components["schemas"]["PageCount"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** PageVisitors */
+        PageVisitors: {
+            /** Path */
+            path: string;
+            /** Visitors */
+            visitors: number;
         } & {
             [key: string]: unknown;
         };
@@ -690,23 +1028,28 @@ export interface components {
             /** @description Sources, most first. */
             sources: components["schemas"]["FacetValue"][];
         };
+        /** PaperShares */
+        PaperShares: {
+            /** Id */
+            id: string;
+            /** Shares */
+            shares: number;
+            /**
+             * Title
+             * @default null
+             */
+            title: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** PaperStats */
         PaperStats: {
-            /**
-             * Mostviewed
-             * @default null
-             */
-            mostViewed: unknown;
-            /**
-             * Mostshared
-             * @default null
-             */
-            mostShared: unknown;
-            /**
-             * Averagetimeonpage
-             * @default null
-             */
-            averageTimeOnPage: number | null;
+            /** Mostviewed */
+            mostViewed: components["schemas"]["PaperViews"][];
+            /** Mostshared */
+            mostShared: components["schemas"]["PaperShares"][];
+            /** Averagetimeonpage */
+            averageTimeOnPage: number;
         } & {
             [key: string]: unknown;
         };
@@ -721,10 +1064,56 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** PaperViews */
+        PaperViews: {
+            /** Id */
+            id: string;
+            /** Views */
+            views: number;
+            /**
+             * Title
+             * @default null
+             */
+            title: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         PapersBulkResult: {
             created: number;
             updated: number;
             unchanged: number;
+        };
+        /**
+         * PathVisits
+         * @description A page and the visits that entered (or last left) the site on it.
+         */
+        PathVisits: {
+            /** Path */
+            path: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PeriodComparison
+         * @description The previous period of the same length (``today``: yesterday) and each figure's change.
+         */
+        PeriodComparison: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            pageViews: components["schemas"]["FigureChange"];
+            uniqueVisitors: components["schemas"]["FigureChange"];
+            visits: components["schemas"]["FigureChange"];
+            bounceRate: components["schemas"]["FigureChange"];
+            visitDuration: components["schemas"]["FigureChange"];
+            averageTimeOnPage: components["schemas"]["FigureChange"];
+            searches: components["schemas"]["FigureChange"];
+            clickThroughRate: components["schemas"]["FigureChange"];
+        } & {
+            [key: string]: unknown;
         };
         Profile: {
             readonly name: string;
@@ -805,18 +1194,24 @@ export interface components {
             /** @description An icon name (Simple Icons slug) or image URL. */
             readonly icon: string;
         };
-        /** Realtime */
+        /** QueryCount */
+        QueryCount: {
+            /** Query */
+            query: string;
+            /** Count */
+            count: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Realtime
+         * @description Visitors with an event in the last 5 minutes, and the page of each one's last page view.
+         */
         Realtime: {
-            /**
-             * Activeusers
-             * @default 0
-             */
+            /** Activeusers */
             activeUsers: number;
-            /**
-             * Currentpages
-             * @default null
-             */
-            currentPages: unknown;
+            /** Currentpages */
+            currentPages: components["schemas"]["PageVisitors"][];
         } & {
             [key: string]: unknown;
         };
@@ -949,16 +1344,12 @@ export interface components {
         };
         /** SearchStats */
         SearchStats: {
-            /**
-             * Topqueries
-             * @default null
-             */
-            topQueries: unknown;
-            /**
-             * Clickthroughrate
-             * @default null
-             */
-            clickThroughRate: number | null;
+            /** Total */
+            total: number;
+            /** Topqueries */
+            topQueries: components["schemas"]["QueryCount"][];
+            /** Clickthroughrate */
+            clickThroughRate: number;
         } & {
             [key: string]: unknown;
         };
@@ -1036,6 +1427,15 @@ export interface components {
             /** @default null */
             error: components["schemas"]["JobError"] | null;
         };
+        /** SourceVisits */
+        SourceVisits: {
+            /** Source */
+            source: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
         Starter: {
             question: string;
             kind: components["schemas"]["StarterKindEnum"];
@@ -1064,6 +1464,64 @@ export interface components {
             /** @description An icon name (Simple Icons slug) or image URL. */
             readonly icon: string;
             readonly order: number;
+        };
+        /** TimePoint */
+        TimePoint: {
+            /** T */
+            t: string;
+            /** Pageviews */
+            pageViews: number;
+            /** Visitors */
+            visitors: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** Timeseries */
+        Timeseries: {
+            /** Interval */
+            interval: components["schemas"]["IntervalEnum"];
+            /** Points */
+            points: components["schemas"]["TimePoint"][];
+            /**
+             * Previous
+             * @default null
+             */
+            previous: components["schemas"]["TimePoint"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmCampaignVisits */
+        UtmCampaignVisits: {
+            /** Campaign */
+            campaign: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UtmMediumVisits */
+        UtmMediumVisits: {
+            /** Medium */
+            medium: string;
+            /** Visits */
+            visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * UtmStats
+         * @description Visits by the ``utm_source``/``utm_medium``/``utm_campaign`` of their first page's URL
+         *     (visits without one are not listed).
+         */
+        UtmStats: {
+            /** Sources */
+            sources: components["schemas"]["SourceVisits"][];
+            /** Mediums */
+            mediums: components["schemas"]["UtmMediumVisits"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UtmCampaignVisits"][];
+        } & {
+            [key: string]: unknown;
         };
         WebhookAck: {
             received: boolean;

@@ -12,6 +12,8 @@ from portfolio_shared.settings import ServiceSettings
 SERVICE = "analytics"
 #: The ``GEOIP_DB_PATH`` that turns the GeoIP lookup off.
 GEOIP_OFF = "off"
+#: Daily sets built from ``props`` and click targets (``ANALYTICS_PROPS_RETENTION_DAYS``).
+PROPS_SETS = ("topics", "papers:viewed", "papers:shared")
 
 
 class AnalyticsSettings(ServiceSettings):
@@ -71,6 +73,14 @@ class AnalyticsSettings(ServiceSettings):
         if isinstance(value, str) and value.strip().lower() == GEOIP_OFF:
             return None
         return value
+
+    def set_retention_days(self, name: str) -> int:
+        """Days the daily sorted set ``name`` (``keys.DAILY_SETS``) and its month roll-up are kept."""
+        if name == "queries":
+            return self.query_retention_days
+        if name in PROPS_SETS:
+            return self.props_retention_days
+        return self.aggregate_retention_days
 
     @property
     def cors_origins(self) -> list[str]:

@@ -20,6 +20,16 @@ DAILY_SETS = (
     "papers:shared",
     "topics",
     "queries",
+    # Per visit, on its day: the first and the latest page (the exit moves with the visit), the
+    # browser, OS and device class from the User-Agent, and the page URL's UTM parameters.
+    "entry",
+    "exit",
+    "browsers",
+    "oses",
+    "devices",
+    "utm:source",
+    "utm:medium",
+    "utm:campaign",
 )
 #: The member that counts a full daily (or hourly) set's new members (``ANALYTICS_DISTINCT_PER_SET``).
 OTHER = "(other)"
@@ -63,6 +73,16 @@ def day_set(prefix: str, day: str, name: str) -> str:
 def period_set(prefix: str, period: str, last_day: str, name: str) -> str:
     """A period's merged sorted set (or HyperLogLog, ``name="visitors"``), kept current by the writer."""
     return f"{prefix}:period:{period}:{last_day}:{name}"
+
+
+def month_set(prefix: str, month: str, name: str) -> str:
+    """A closed month's daily sorted sets merged (``month`` is ``YYYY-MM``; ``metrics/month_rollup.lua``)."""
+    return f"{prefix}:month:{month}:{name}"
+
+
+def month_visitors(prefix: str, month: str) -> str:
+    """A closed month's daily visitor HyperLogLogs merged; its existence marks the month rolled up."""
+    return f"{prefix}:month:{month}:visitors"
 
 
 def hour_visitors(prefix: str, hour: str) -> str:

@@ -89,11 +89,37 @@ class Loaded:
     visitors: int
 
 
+#: The sample's browsers, systems and devices (the device panels); ``{v}`` varies the version, so
+#: each visitor keeps an id of their own.
+_USER_AGENTS = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/1{v} Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:1{v}) Gecko/20100101 Firefox/1{v}",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/1{v} Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{v} Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{v} Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/1{v} Mobile Safari/537.36",
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.{v} Mobile/15E148 Safari/604.1",
+)
+#: Every seventh sample visit arrives from a campaign link (the UTM panels).
+_CAMPAIGNS = (
+    "utm_source=newsletter&utm_medium=email&utm_campaign=december",
+    "utm_source=mastodon&utm_medium=social&utm_campaign=launch",
+)
+
+
 def _user_agent(n: int) -> str:
-    return (
-        f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        f"Chrome/{120 + n % 9}.0.{n % 5000}.{n % 97} Safari/537.36"
-    )
+    version = f"{20 + n % 9}.0.{n % 5000}.{n % 97}"
+    return _USER_AGENTS[n % 5 if n % 11 else 5 + n % 2].format(v=version)
+
+
+def _campaign(n: int) -> str:
+    """The query of visit ``n``'s first page (chosen from ``n``, so the seeded sequence is unchanged)."""
+    return f"?{_CAMPAIGNS[n % 2]}" if n % 7 == 0 else ""
 
 
 def _visit(rng: random.Random, n: int) -> list[EventIn]:
@@ -102,13 +128,14 @@ def _visit(rng: random.Random, n: int) -> list[EventIn]:
     first = True
     for _ in range(rng.choice((1, 1, 2, 3, 3, 4, 5))):
         referrer = rng.choice(REFERRERS) if first else None
+        query = _campaign(n) if first else ""
         if rng.random() < 0.45:
             number = min(SAMPLE_PAPERS, int(rng.paretovariate(0.7)))
             paper = sample_paper_id(number)
             topics = rng.sample(TOPICS, rng.choice((1, 1, 2)))
             events.append(
                 PageviewIn(
-                    url=f"{SITE}/papers/{paper}",
+                    url=f"{SITE}/papers/{paper}{query}",
                     referrer=referrer,
                     title="Sample paper",
                     props={"paper_id": paper, "topics": topics},
@@ -118,7 +145,7 @@ def _visit(rng: random.Random, n: int) -> list[EventIn]:
                 events.append(ClickIn(path=f"/papers/{paper}", target=paper, kind="share"))
         else:
             path = rng.choice(PAGES)
-            events.append(PageviewIn(url=f"{SITE}{path}", referrer=referrer, title="Sample page"))
+            events.append(PageviewIn(url=f"{SITE}{path}{query}", referrer=referrer, title="Sample page"))
             if path == "/papers" and rng.random() < 0.5:
                 search_id = f"s{n}x{len(events)}"
                 events.append(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query
@@ -23,9 +22,9 @@ from redis.asyncio import Redis
 
 from portfolio_analytics import keys
 from portfolio_analytics.deps import RedisDep, SettingsDep
+from portfolio_analytics.metrics.periods import parse_day
 from portfolio_shared.auth import ServicePrincipal
 from portfolio_shared.auth.fastapi import SERVICE_AUTH_RESPONSES, require_service
-from portfolio_shared.errors import ValidationFailed
 from portfolio_shared.errors.fastapi import error_responses
 
 router = APIRouter(tags=["export"])
@@ -37,19 +36,6 @@ PAGE_SIZE = 1000
 NDJSON = "application/x-ndjson"
 
 StreamPage = list[tuple[str, dict[str, str]]]
-
-
-def parse_day(value: str) -> date:
-    """``YYYY-MM-DD`` (a real calendar day) or a 422 envelope."""
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            "`date` must be a calendar day written YYYY-MM-DD (UTC).",
-            details={"errors": [{"loc": ["query", "date"], "msg": "not a YYYY-MM-DD date", "type": "date"}]},
-        ) from None
 
 
 def export_line(entry_id: str, fields: dict[str, str]) -> bytes | None:

@@ -4,7 +4,7 @@ rule (``api/access.py``) and a few seconds of cache."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from redis.asyncio import Redis
@@ -14,48 +14,85 @@ from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDe
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
 from portfolio_analytics.metrics.cache import ShortCache
-from portfolio_analytics.metrics.periods import Period
+from portfolio_analytics.metrics.periods import DateRange, Period, resolve_range
+from portfolio_analytics.metrics.ranges import Retention
 from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
 from portfolio_analytics.paper_titles import with_titles
 from portfolio_analytics.sample import sample_loaded
 from portfolio_shared.errors.fastapi import error_responses
+from portfolio_shared.schemas import AnalyticsPopular, AnalyticsSummary, AnalyticsTrending
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
-PeriodQuery = Annotated[Period, Query(description="Whole UTC days ending today.")]
+PeriodQuery = Annotated[
+    Period | None,
+    Query(
+        description="Whole UTC days ending today (`today` = since 00:00 UTC); without it and without "
+        "`from`, the route's default preset. Not together with `from`/`to`."
+    ),
+]
+FromQuery = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        description="First UTC day of a custom range, YYYY-MM-DD, within the aggregate retention.",
+        examples=["2026-01-01"],
+    ),
+]
+ToQuery = Annotated[
+    str | None,
+    Query(description="Last UTC day of a custom range (inclusive), YYYY-MM-DD; default today. Needs `from`."),
+]
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Entries per ranked list.")]
 RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
 
 
-Reader = Callable[[Redis, str, Period, int, int], Awaitable[dict[str, Any]]]
+Reader = Callable[[Redis, str, DateRange, int, int, Retention], Awaitable[dict[str, Any]]]
+Answer = TypeVar("Answer", AnalyticsSummary, AnalyticsPopular, AnalyticsTrending)
 
 
 async def _cached(
+    model: type[Answer],
     request: Request,
     settings: AnalyticsSettings,
     read: Reader,
     redis: Redis,
-    period: Period,
+    period: Period | None,
+    default: Period,
+    start: str | None,
+    end: str | None,
     now_ms: int,
     limit: int,
-) -> dict[str, Any]:
-    """``read``'s answer, from the app's few-seconds cache when a recent one is there; from the sample
-    week (``portfolio_analytics.sample``) while it is loaded, with ``sample`` saying which."""
+) -> Answer:
+    """``read``'s answer for the range the query asks for (a 422 envelope when it is not one), from
+    the app's few-seconds cache when a recent one is there; from the sample week
+    (``portfolio_analytics.sample``) while it is loaded, with ``sample`` saying which."""
+    if period is None and start is None and end is None:
+        period = default
+    retention = Retention.of(settings)
+    span = resolve_range(period, start, end, now_ms, retention.days)
     cache: ShortCache | None = getattr(request.app.state, "metrics_cache", None)
     if cache is None:
         cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
     sample = await sample_loaded(redis, settings)
     prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
     result: dict[str, Any] = await cache.get(
-        (read.__name__, period, limit, sample), lambda: read(redis, prefix, period, now_ms, limit)
+        (read.__name__, span.period, span.first, span.last, limit, sample),
+        lambda: read(redis, prefix, span, now_ms, limit, retention),
     )
-    return await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
+    answer = await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
+    if model is AnalyticsSummary:
+        # The credit the GeoIP database's licence asks of the page that shows its countries (or null).
+        attribution = request.app.state.intake.geo.attribution
+        answer = {**answer, "geography": {**answer["geography"], "attribution": attribution}}
+    return model.model_validate(answer)
 
 
 @router.get(
     "/summary",
-    summary="Page views, visits, papers, searches, geography, realtime, time series",
+    summary="Page views, visits, papers, searches, geography, realtime, time series, and the change "
+    "against the previous period",
     responses=RESPONSES,
 )
 async def get_summary(
@@ -64,13 +101,14 @@ async def get_summary(
     redis: RedisDep,
     settings: SettingsDep,
     now_ms: NowMsDep,
-    period: PeriodQuery = "7d",
+    period: PeriodQuery = None,
+    start: FromQuery = None,
+    to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    result = await _cached(request, settings, summary, redis, period, now_ms, limit)
-    # The credit the GeoIP database's licence asks of the page that shows its countries (or null).
-    attribution = request.app.state.intake.geo.attribution
-    return {**result, "geography": {**result["geography"], "attribution": attribution}}
+) -> AnalyticsSummary:
+    return await _cached(
+        AnalyticsSummary, request, settings, summary, redis, period, "7d", start, to, now_ms, limit
+    )
 
 
 @router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)
@@ -80,10 +118,14 @@ async def get_popular(
     redis: RedisDep,
     settings: SettingsDep,
     now_ms: NowMsDep,
-    period: PeriodQuery = "7d",
+    period: PeriodQuery = None,
+    start: FromQuery = None,
+    to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    return await _cached(request, settings, popular, redis, period, now_ms, limit)
+) -> AnalyticsPopular:
+    return await _cached(
+        AnalyticsPopular, request, settings, popular, redis, period, "7d", start, to, now_ms, limit
+    )
 
 
 @router.get(
@@ -97,7 +139,11 @@ async def get_trending(
     redis: RedisDep,
     settings: SettingsDep,
     now_ms: NowMsDep,
-    period: PeriodQuery = "today",
+    period: PeriodQuery = None,
+    start: FromQuery = None,
+    to: ToQuery = None,
     limit: LimitQuery = 10,
-) -> dict[str, Any]:
-    return await _cached(request, settings, trending, redis, period, now_ms, limit)
+) -> AnalyticsTrending:
+    return await _cached(
+        AnalyticsTrending, request, settings, trending, redis, period, "today", start, to, now_ms, limit
+    )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from redis.asyncio import Redis
@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from portfolio_analytics import keys
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.events.bots import is_bot
+from portfolio_analytics.events.devices import Device, device_of
 from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.privacy import Salts, address_id, opted_out, user_agent_of, visitor_id
 from portfolio_analytics.events.recorder import RECORDED_AS_OLD, REFUSED, Group, Recorder
@@ -87,6 +88,25 @@ def _url_path(url: str) -> str:
     return urlsplit(url).path
 
 
+#: The campaign parameters of a page's URL, and their names in the writer's item.
+UTM_PARAMETERS = (("utm_source", "us"), ("utm_medium", "um"), ("utm_campaign", "uc"))
+
+
+@lru_cache(maxsize=4096)
+def _utm(url: str) -> tuple[tuple[str, str], ...]:
+    """``(item name, value)`` of each UTM parameter ``url`` carries (the stored path drops them)."""
+    query = urlsplit(url).query
+    if "utm_" not in query:
+        return ()
+    values = parse_qs(query)
+    found = []
+    for parameter, name in UTM_PARAMETERS:
+        value = " ".join((values.get(parameter) or [""])[0].split())
+        if value:
+            found.append((name, clip(value)))
+    return tuple(found)
+
+
 def _path(url: str | None, path: str | None) -> str:
     raw = path if path is not None else (_url_path(url) if url else "")
     # Query strings and fragments are dropped: they fragment the page list and may carry personal data.
@@ -140,12 +160,13 @@ class Intake:
         visitor, old_visitor, address = await self._visitors(ip, user_agent, ctx.now_ms, redis)
         country, city = self.geo.locate(ip)
         site_host = _host(ctx.headers.get("origin"))
+        device = device_of(user_agent)
         exported: list[dict[str, Any]] = []
         lua: list[dict[str, Any]] = []
         # Every event of a request has the request's time.
         moment = (ctx.now_ms, iso(ctx.now_ms), keys.day_of(ctx.now_ms), keys.hour_of(ctx.now_ms))
         for event in events:
-            record, item = self._normalise(event, moment, country, city, site_host)
+            record, item = self._normalise(event, moment, country, city, site_host, device)
             exported.append(record)
             lua.append(item)
         # The writer picks the id (today's, or yesterday's for a visit still open) in the same call.
@@ -175,9 +196,11 @@ class Intake:
         country: str,
         city: str | None,
         site_host: str | None,
+        device: Device,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The export record and the writer's item of ``event``; ``moment`` is the request's time as
-        (epoch ms, ISO timestamp, day, hour)."""
+        (epoch ms, ISO timestamp, day, hour). A page view's item also carries what its visit is
+        counted under if it starts one: the device and the URL's UTM parameters (not exported)."""
         now_ms, timestamp, day, hour = moment
         props = _stored_props(event.props) if event.props else None
         record: dict[str, Any] = {
@@ -209,9 +232,13 @@ class Intake:
             record.update(
                 path=path, title=clip(event.title) if event.title else event.title, referrer=referrer
             )
-            item.update(p=path, ref=referrer or DIRECT, c=country)
+            item.update(
+                p=path, ref=referrer or DIRECT, c=country, br=device.browser, os=device.os, dv=device.device
+            )
             if city:
                 item["city"] = city
+            if event.url:
+                item.update(_utm(event.url))
             paper_id = (props or {}).get("paper_id")
             paper = paper_id if isinstance(paper_id, str) and paper_id else None
             topics = _topics(props)

@@ -38,12 +38,12 @@ local function hincr(key, field, n)
   fields[field] = (fields[field] or 0) + n
 end
 
-local function zincr(key, member)
+local function zincr(key, member, by)
   local members = zset_incr[key]
   if members == nil then members = {}; zset_incr[key] = members end
   local n = members[member]
   if n == nil then zset_new[key] = (zset_new[key] or 0) + 1; n = 0 end
-  members[member] = n + 1
+  members[member] = n + (by or 1)
 end
 
 local function pfadd(key, member)
@@ -85,9 +85,9 @@ local function existing_periods(day, name)
   return found
 end
 
-local function day_set(day, name, member)
+local function day_set(day, name, member, by)
   local k = P .. ':day:' .. day .. ':' .. name
-  zincr(k, member)
+  zincr(k, member, by)
   keep(k, cfg.set_ttl[name] or cfg.day_ttl)
   if name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
 end
@@ -95,16 +95,24 @@ end
 -- Adds `members` (member -> n) to `key`, at most cfg.distinct members per set: once it is full a
 -- member it does not hold counts as OTHER. Returns what was added. The check costs one ZCARD per
 -- set and call, and a ZSCORE per member only when the call's new members might not fit.
+-- A negative n (a visit's exit page moving on) takes back what an earlier call added: from the
+-- member when the set holds it (a set that has room now had room then), else from OTHER.
 local function add_capped(key, members)
   local room = cfg.distinct - redis.call('ZCARD', key)
   if zset_new[key] <= room then
-    for member, n in pairs(members) do redis.call('ZINCRBY', key, n, member) end
+    for member, n in pairs(members) do
+      if n ~= 0 then redis.call('ZINCRBY', key, n, member) end
+    end
     return members
   end
   local added, other = {}, 0
   for member, n in pairs(members) do
     local known = redis.call('ZSCORE', key, member)
-    if known or room > 0 then
+    if n == 0 then
+      -- nothing to write
+    elseif n < 0 and not known then
+      other = other + n
+    elseif known or room > 0 then
       if not known then room = room - 1 end
       redis.call('ZINCRBY', key, n, member)
       added[member] = n
@@ -112,7 +120,7 @@ local function add_capped(key, members)
       other = other + n
     end
   end
-  if other > 0 then
+  if other ~= 0 then
     redis.call('ZINCRBY', key, other, OTHER)
     added[OTHER] = (added[OTHER] or 0) + other
   end
@@ -144,7 +152,7 @@ for gi, g in ipairs(payload.groups) do
   -- The visitor's hash: the open visit (s, l, n, d) and the token bucket (t tokens, a refilled
   -- at), `burst` events at once, refilled at `rate` a second.
   local sk = P .. ':sess:' .. v
-  local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd', 't', 'a')
+  local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd', 't', 'a', 'x')
   local tokens = tonumber(s[5]) or cfg.burst
   local at = tonumber(s[6]) or now
   tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
@@ -162,6 +170,9 @@ for gi, g in ipairs(payload.groups) do
   else
     redis.call('SET', ik, string.format('%.3f|%d', itokens - g.n, now), 'PX', cfg.ip_ttl_ms)
     local start, last, views, vday = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]) or 0, s[4]
+    -- The visit's exit page so far (its latest page view), counted in the visit day's `exit` set.
+    local exit = s[7]
+    if exit == '' then exit = nil end
     local page = nil
 
     for _, e in ipairs(g.ev) do
@@ -178,9 +189,28 @@ for gi, g in ipairs(payload.groups) do
           day_set(vday, 'referrers', e.ref)
           day_set(vday, 'countries', e.c)
           if e.city then day_set(vday, 'cities', e.c .. '/' .. e.city) end
+          day_set(vday, 'entry', e.p)
+          day_set(vday, 'exit', e.p)
+          exit = e.p
+          if e.br then
+            day_set(vday, 'browsers', e.br)
+            day_set(vday, 'oses', e.os)
+            day_set(vday, 'devices', e.dv)
+          end
+          if e.us then day_set(vday, 'utm:source', e.us) end
+          if e.um then day_set(vday, 'utm:medium', e.um) end
+          if e.uc then day_set(vday, 'utm:campaign', e.uc) end
         else
           views = views + 1
           if views == 2 then hincr(day_key(vday), 'bounces', -1) end
+          -- The exit page moves on (a visit from before exits were kept has none: left alone).
+          if exit and exit ~= e.p then
+            day_set(vday, 'exit', exit, -1)
+            day_set(vday, 'exit', e.p)
+            exit = e.p
+            -- A visit from yesterday: today's period keys hold its day too.
+            if vday ~= e.d then period_source[P .. ':day:' .. vday .. ':exit'][3] = e.d end
+          end
           hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
           last = math.max(last, ts)
         end
@@ -244,7 +274,8 @@ for gi, g in ipairs(payload.groups) do
 
     if last ~= nil then
       redis.call('HSET', sk, 't', tokens - g.n, 'a', now,
-        's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday)
+        's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday,
+        'x', exit or '')
     else
       redis.call('HSET', sk, 't', tokens - g.n, 'a', now)
     end
@@ -268,6 +299,9 @@ for key, members in pairs(zset_incr) do
   local source = period_source[key]
   if source then
     for _, pk in ipairs(existing_periods(source[1], source[2])) do period_incr[pk] = added end
+    if source[3] then
+      for _, pk in ipairs(existing_periods(source[3], source[2])) do period_incr[pk] = added end
+    end
   end
 end
 for pk, added in pairs(period_incr) do

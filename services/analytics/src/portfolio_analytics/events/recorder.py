@@ -43,8 +43,6 @@ MAX_GROUPS_PER_CALL = 256
 #: call carries and cost more than the overlap gained (make bench, wrk: ~4,100 against ~3,600/s).
 #: The writer's single connection relies on it.
 MAX_IN_FLIGHT = 1
-#: Daily sets built from ``props`` and click targets (``ANALYTICS_PROPS_RETENTION_DAYS``).
-PROPS_SETS = ("topics", "papers:viewed", "papers:shared")
 
 
 @dataclass
@@ -74,8 +72,9 @@ class Recorder:
                 "day_ttl": day_ttl,
                 # Daily sets kept for another period than the other aggregates.
                 "set_ttl": {
-                    "queries": settings.query_retention_days * 86_400,
-                    **dict.fromkeys(PROPS_SETS, settings.props_retention_days * 86_400),
+                    name: settings.set_retention_days(name) * 86_400
+                    for name in keys.DAILY_SETS
+                    if settings.set_retention_days(name) != settings.aggregate_retention_days
                 },
                 "distinct": settings.distinct_per_set,
                 "other": keys.OTHER,

@@ -1,10 +1,17 @@
-"""Periods of the dashboard (``today``, ``7d``, ``30d``: whole UTC days ending today) and the
-sorted-set reads they share (merged over the period's days in Redis, top N back)."""
+"""Periods of the dashboard and the sorted-set reads they share.
+
+A period is a range of whole UTC days: a preset (``today``, ``7d``, ``30d``, ``90d``, ``365d``: the
+days ending today) or any ``from``/``to`` range within the aggregate retention
+(``ANALYTICS_AGGREGATE_RETENTION_DAYS``). :func:`resolve_range` turns the query into a
+:class:`DateRange` or a 422 envelope saying what is wrong.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from typing import Any, Literal
 
@@ -13,15 +20,112 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
 
 from portfolio_analytics import keys
+from portfolio_shared.errors import ValidationFailed
 
-Period = Literal["today", "7d", "30d"]
-PERIOD_DAYS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30}
+Period = Literal["today", "7d", "30d", "90d", "365d"]
+PERIOD_DAYS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
+#: The ``period`` of an answer for a ``from``/``to`` range.
+CUSTOM = "custom"
+#: The preset when the query names neither a period nor a range.
+DEFAULT_PERIOD: Period = "7d"
 #: Seconds a merged temporary set may outlive a crashed request.
 TMP_TTL_SECONDS = 30
 
 
-def period_days(period: str, now_ms: float) -> list[str]:
-    return keys.days_back(now_ms, PERIOD_DAYS[period])
+@dataclass(frozen=True)
+class DateRange:
+    """Whole UTC days ``days[0]`` to ``days[-1]``; ``period`` is the preset's name or ``custom``."""
+
+    period: str
+    days: tuple[str, ...]
+
+    @property
+    def first(self) -> str:
+        return self.days[0]
+
+    @property
+    def last(self) -> str:
+        return self.days[-1]
+
+    @property
+    def hourly(self) -> bool:
+        """``today`` is read per hour (its time series has 24 points); every other range per day."""
+        return self.period == "today"
+
+    def previous(self) -> DateRange:
+        """The range of the same length just before this one (``today``: yesterday)."""
+        start, count = date.fromisoformat(self.first), len(self.days)
+        return DateRange(
+            self.period, tuple((start - timedelta(days=count - n)).isoformat() for n in range(count))
+        )
+
+
+def today_of(now_ms: float) -> date:
+    return datetime.fromtimestamp(now_ms / 1000, UTC).date()
+
+
+def oldest_retained_day(now_ms: float, retention_days: int) -> date:
+    """The first day of the ``retention_days`` days ending today: every older day's aggregates may
+    be gone."""
+    return today_of(now_ms) - timedelta(days=retention_days - 1)
+
+
+def is_retained(period: DateRange, now_ms: float, retention_days: int) -> bool:
+    return date.fromisoformat(period.first) >= oldest_retained_day(now_ms, retention_days)
+
+
+def preset_range(period: str, now_ms: float) -> DateRange:
+    return DateRange(period, tuple(keys.days_back(now_ms, PERIOD_DAYS[period])))
+
+
+def _invalid(message: str, field: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, details={"errors": [{"loc": ["query", field], "msg": message, "type": kind}]}
+    )
+
+
+def parse_day(value: str, field: str = "date") -> date:
+    """``YYYY-MM-DD`` (a real calendar day) or a 422 envelope naming the query parameter ``field``."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(f"`{field}` must be a calendar day written YYYY-MM-DD (UTC).", field, "date") from None
+
+
+def resolve_range(
+    period: str | None, start: str | None, end: str | None, now_ms: float, retention_days: int
+) -> DateRange:
+    """The range a query asks for: ``period`` (default ``7d``) or ``from`` (with ``to``, default
+    today), both inclusive UTC days within the retention; anything else is a 422 envelope."""
+    if start is None and end is None:
+        resolved = preset_range(period or DEFAULT_PERIOD, now_ms)
+        field = "period"
+    else:
+        if period is not None:
+            raise _invalid("Give either `period` or a `from`/`to` range, not both.", "period", "conflict")
+        if start is None:
+            raise _invalid("`to` needs a `from` day.", "from", "missing")
+        first = parse_day(start, "from")
+        today = today_of(now_ms)
+        last = parse_day(end, "to") if end is not None else today
+        if first > last:
+            raise _invalid(f"`from` ({first}) is after `to` ({last}).", "from", "range_order")
+        if last > today:
+            raise _invalid(f"`to` ({last}) is in the future; today is {today} (UTC).", "to", "future")
+        count = (last - first).days + 1
+        resolved = DateRange(CUSTOM, tuple((first + timedelta(days=n)).isoformat() for n in range(count)))
+        field = "from"
+    if not is_retained(resolved, now_ms, retention_days):
+        oldest = oldest_retained_day(now_ms, retention_days)
+        raise _invalid(
+            f"The range starts on {resolved.first}, before {oldest}: aggregates are kept "
+            f"{retention_days} days.",
+            field,
+            "retention",
+        )
+    return resolved
 
 
 class TopReads:
@@ -65,7 +169,9 @@ class TopReads:
         rows: list[tuple[str, float]] = replies.pop(0)
         if merged:
             del replies[:1]  # DEL
-        return sorted(((member, int(score)) for member, score in rows), key=lambda row: (-row[1], row[0]))
+        # Zero scores: an exit page every visit has moved on from.
+        counted = ((member, int(score)) for member, score in rows if score > 0)
+        return sorted(counted, key=lambda row: (-row[1], row[0]))
 
     def take_all(self, replies: list[Any]) -> list[list[tuple[str, int]]]:
         return [self.take(replies, merged) for merged in self._shapes]

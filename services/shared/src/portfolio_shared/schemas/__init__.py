@@ -20,7 +20,7 @@ from portfolio_shared.schemas._base import (
     ScrapeSource,
     StrictModel,
 )
-from portfolio_shared.schemas.analytics import AnalyticsSummary
+from portfolio_shared.schemas.analytics import AnalyticsPopular, AnalyticsSummary, AnalyticsTrending
 from portfolio_shared.schemas.documents import (
     DocumentInfo,
     GithubRequest,
@@ -104,7 +104,9 @@ __all__ = [
     "SCRAPER_JOB_COMPLETED",
     "TERMINAL_STATES",
     "WEBHOOK_UNKNOWN_TYPE",
+    "AnalyticsPopular",
     "AnalyticsSummary",
+    "AnalyticsTrending",
     "AnyWebhookEvent",
     "ArxivId",
     "CheckResult",
