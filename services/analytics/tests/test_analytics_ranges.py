@@ -72,7 +72,7 @@ async def test_a_range_across_months_sums_exactly_its_days_and_rolls_up_closed_m
             {"source": "(direct)", "visits": 5},
             {"source": "news.example.org", "visits": 1},
         ]
-        assert body["papers"]["mostViewed"] == [{"id": "2401.00001", "views": 2}]
+        assert body["papers"]["mostViewed"] == [{"id": "2401.00001", "views": 2, "title": None}]
         points = body["timeseries"]["points"]
         assert body["timeseries"]["interval"] == "day" and len(points) == 31 + 28 + 5
         assert {p["t"]: p["pageViews"] for p in points if p["pageViews"]} == {
@@ -110,7 +110,7 @@ async def test_a_range_across_months_sums_exactly_its_days_and_rolls_up_closed_m
 
     popular = await ok(h, "popular", **{"from": "2026-01-01", "to": "2026-02-28"})
     assert popular["pages"] == expected_pages[:2]
-    assert popular["papers"] == [{"id": "2401.00001", "views": 2, "shares": 0}]
+    assert popular["papers"] == [{"id": "2401.00001", "views": 2, "shares": 0, "title": None}]
 
 
 async def test_each_figure_is_compared_with_the_previous_period(h: Harness) -> None:

@@ -348,6 +348,10 @@ export interface components {
          *       "from": "2026-03-02",
          *       "generatedAt": "2026-03-03T12:00:00.000Z",
          *       "geography": {
+         *         "attribution": {
+         *           "text": "IP Geolocation by DB-IP",
+         *           "url": "https://db-ip.com"
+         *         },
          *         "cities": [
          *           {
          *             "city": "London",
@@ -385,12 +389,14 @@ export interface components {
          *         "mostShared": [
          *           {
          *             "id": "2401.00001",
-         *             "shares": 1
+         *             "shares": 1,
+         *             "title": "Attention Is Still All You Need"
          *           }
          *         ],
          *         "mostViewed": [
          *           {
          *             "id": "2401.00001",
+         *             "title": "Attention Is Still All You Need",
          *             "views": 3
          *           }
          *         ]

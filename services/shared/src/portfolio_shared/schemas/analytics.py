@@ -59,7 +59,7 @@ class PaperViews(_Camel):
     #: The arXiv id.
     id: str
     views: int = Field(ge=0)
-    #: The paper's title from core (``paper_titles``), or ``None`` when core does not know it or is unreachable.
+    #: The paper's title from core (``paper_titles``); ``None`` when core does not know it or is down.
     title: str | None = None
 
 
@@ -243,14 +243,15 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "visitDuration": 84.5,
     "referrers": [{"source": "(direct)", "visits": 4}, {"source": "news.ycombinator.com", "visits": 2}],
     "papers": {
-        "mostViewed": [{"id": "2401.00001", "views": 3}],
-        "mostShared": [{"id": "2401.00001", "shares": 1}],
+        "mostViewed": [{"id": "2401.00001", "views": 3, "title": "Attention Is Still All You Need"}],
+        "mostShared": [{"id": "2401.00001", "shares": 1, "title": "Attention Is Still All You Need"}],
         "averageTimeOnPage": 42.5,
     },
     "searches": {"total": 2, "topQueries": [{"query": "rag", "count": 2}], "clickThroughRate": 0.5},
     "geography": {
         "countries": [{"country": "DE", "visits": 4}, {"country": "GB", "visits": 2}],
         "cities": [{"country": "GB", "city": "London", "visits": 2}],
+        "attribution": {"text": "IP Geolocation by DB-IP", "url": "https://db-ip.com"},
     },
     "entryPages": [{"path": "/", "visits": 5}, {"path": "/papers", "visits": 1}],
     "exitPages": [{"path": "/papers", "visits": 4}, {"path": "/", "visits": 2}],
