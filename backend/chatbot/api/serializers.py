@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from portfolio_shared.text import strip_control_characters
+
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -9,6 +11,14 @@ class ChatRequestSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=True)
     conversation_id = serializers.RegexField(r"^[A-Za-z0-9_-]{8,64}$", required=False, allow_null=True)
     paper_id = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=False)
+
+    def validate_message(self, value: str) -> str:
+        # What is searched is text: a message of control characters alone asks nothing (a 422, not
+        # a search the document processor refuses).
+        cleaned = strip_control_characters(value).strip()
+        if not cleaned:
+            raise serializers.ValidationError("The message holds no text.")
+        return cleaned
 
 
 class CitationSerializer(serializers.Serializer):

@@ -232,6 +232,18 @@ def test_an_instruction_inside_a_passage_changes_nothing(
     assert "system prompt" not in poisoned["answer"]
 
 
+@pytest.mark.parametrize("message", ["\x1a", "\x00\x1b \x7f", "\ufffe\x0b"])
+def test_a_message_of_control_characters_alone_is_a_422(
+    api: APIClient, documents: StandIn, visitor: dict[str, str], message: str
+) -> None:
+    # Found by schema fuzzing: it passed the chat's validation and was refused by the search's (a 500).
+    response = ask(api, visitor, message=message)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+    assert documents.requests == []
+
+
 def test_a_message_over_2000_characters_is_a_422(
     api: APIClient, documents: StandIn, visitor: dict[str, str]
 ) -> None:

@@ -94,14 +94,19 @@ class DashboardTokenView(APIView):
     authentication_classes = [SessionAuthentication]
     permission_classes = [DashboardAccess]
 
+    def _session_applies(self, method: str | None) -> bool:
+        # A share link is the credential of a POST: the session (and its CSRF check) plays no part.
+        # A method the view does not serve is answered 405 before any session or CSRF check.
+        name = (method or "").lower()
+        return name != "post" and name in self.http_method_names and hasattr(self, name)
+
     def get_permissions(self) -> Sequence[Any]:
-        if self.request.method == "POST":
+        if not self._session_applies(self.request.method):
             return [AllowAny()]
         return super().get_permissions()
 
     def perform_authentication(self, request: Request) -> None:
-        # A share link is the credential: the session (and its CSRF check) plays no part.
-        if request.method != "POST":
+        if self._session_applies(request.method):
             super().perform_authentication(request)
 
     @extend_schema(

@@ -149,6 +149,20 @@ def test_a_logged_in_staff_browser_may_use_a_link_without_a_csrf_token(django_us
     assert exchange(api, token).status_code == 200
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "QUERY"])
+def test_a_method_the_token_endpoint_does_not_serve_is_a_405_even_for_a_session(
+    django_user_model: Any, method: str
+) -> None:
+    # Found by schema fuzzing: an unserved method ran the session's CSRF check first (a 403).
+    api = APIClient(enforce_csrf_checks=True)
+    api.force_login(django_user_model.objects.create_user("staff", is_staff=True))
+    response = api.generic(
+        method, reverse("analytics-token"), '{"share": ""}', content_type="application/json"
+    )
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
 def test_attempts_are_rate_limited_per_client(settings: Any) -> None:
     settings.DASHBOARD_SHARE_RATE_LIMIT = 3
     api = APIClient(REMOTE_ADDR=f"203.0.113.{random.randint(1, 254)}")
