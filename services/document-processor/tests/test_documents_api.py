@@ -182,6 +182,11 @@ async def test_github_and_batch_and_search_errors(client: httpx.AsyncClient) -> 
     assert (bad_k.status_code, bad_k.json()["error"]["code"]) == (422, "validation_error")
     bad_filter = await client.post("/search", json={"query": "x", "filters": {"$or": "y"}}, headers=AUTH)
     assert (bad_filter.status_code, bad_filter.json()["error"]["code"]) == (422, "invalid_filter")
+    # Found by schema fuzzing: a list of mixed types reached Chroma, which refused it (a 500).
+    mixed = await client.post(
+        "/search", json={"query": "x", "filters": {"kind": ["a", 1, True]}}, headers=AUTH
+    )
+    assert (mixed.status_code, mixed.json()["error"]["code"]) == (422, "invalid_filter")
 
 
 async def test_unknown_jobs_and_documents_are_404(client: httpx.AsyncClient) -> None:

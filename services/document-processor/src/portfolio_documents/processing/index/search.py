@@ -90,13 +90,16 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
 
 def check_filters(filters: Mapping[str, FilterValue]) -> dict[str, FilterValue]:
     """Filters as given, or :class:`InvalidFilter` (422): keys are plain names (no ``$`` operators),
-    values scalars or non-empty lists of scalars."""
+    values scalars or non-empty lists of scalars of one type."""
     checked: dict[str, FilterValue] = {}
     for key, value in filters.items():
         if not _FILTER_KEY.match(key):
             raise InvalidFilter(f"Filter key {key!r} is not a metadata field name.", details={"key": key})
         if isinstance(value, list) and not value:
             raise InvalidFilter(f"Filter {key!r} lists no values.", details={"key": key})
+        if isinstance(value, list) and len({type(item) for item in value}) > 1:
+            # Chroma matches a list of one type only (``$in``); mixed, it refuses the query.
+            raise InvalidFilter(f"Filter {key!r} lists values of different types.", details={"key": key})
         checked[key] = value
     return checked
 
