@@ -329,7 +329,8 @@ export interface FormattedChange {
 /** A figure's change against the previous period: ▲/▼ and the relative change, neutral when unknown. */
 export function formatChange(change: FigureChange | null | undefined): FormattedChange {
   if (!change) return { direction: "none", text: "–", description: "No previous period to compare with." };
-  if (change.change === null)
+  // `change` is null when the previous figure is 0 (the schema's example leaves it out then).
+  if (typeof change.change !== "number")
     return {
       direction: "none",
       text: "–",

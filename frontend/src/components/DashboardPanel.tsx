@@ -24,6 +24,7 @@ export function DashboardPanel({ panel, rangeName, unavailable, onFilter }: Dash
           <button
             type="button"
             className="panel-export"
+            aria-label={`CSV of ${panel.title}`}
             onClick={() =>
               downloadCsv(
                 `analytics-${panel.key}-${rangeName}.csv`,
@@ -34,7 +35,7 @@ export function DashboardPanel({ panel, rangeName, unavailable, onFilter }: Dash
               )
             }
           >
-            CSV<span className="visually-hidden"> of {panel.title}</span>
+            CSV
           </button>
         )}
       </div>
