@@ -42,6 +42,19 @@ function rows<T>(
   });
 }
 
+/** A panel of visits per value (most panels): one label column and "Visits". */
+function visitsPanel<T extends { visits: number }>(
+  key: string,
+  title: string,
+  column: string,
+  items: readonly T[],
+  label: (item: T) => string,
+  empty: string,
+  filterKind?: FilterKind,
+): Panel {
+  return { key, title, columns: [column, "Visits"], rows: rows(items, label, (r) => r.visits, filterKind), empty };
+}
+
 export function percent(ratio: number): string {
   return `${formatNumber(ratio * 100, 1)}%`;
 }
@@ -71,88 +84,29 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
       ),
       empty: "No page views yet.",
     },
-    {
-      key: "entryPages",
-      title: "Entry pages",
-      columns: ["Page", "Visits"],
-      rows: rows(
-        summary.entryPages,
-        (r) => r.path,
-        (r) => r.visits,
-        "page",
-      ),
-      empty: "No visits yet.",
-    },
-    {
-      key: "exitPages",
-      title: "Exit pages",
-      columns: ["Page", "Visits"],
-      rows: rows(
-        summary.exitPages,
-        (r) => r.path,
-        (r) => r.visits,
-        "page",
-      ),
-      empty: "No visits yet.",
-    },
-    {
-      key: "referrers",
-      title: "Referrers",
-      columns: ["Source", "Visits"],
-      rows: rows(
-        summary.referrers,
-        (r) => r.source,
-        (r) => r.visits,
-        "source",
-      ),
-      empty: "No visits yet.",
-    },
-    {
-      key: "utm.sources",
-      title: "UTM sources",
-      columns: ["utm_source", "Visits"],
-      rows: rows(
-        utm.sources,
-        (r) => r.source,
-        (r) => r.visits,
-      ),
-      empty: "No visits with utm_source.",
-    },
-    {
-      key: "utm.mediums",
-      title: "UTM media",
-      columns: ["utm_medium", "Visits"],
-      rows: rows(
-        utm.mediums,
-        (r) => r.medium,
-        (r) => r.visits,
-      ),
-      empty: "No visits with utm_medium.",
-    },
-    {
-      key: "utm.campaigns",
-      title: "UTM campaigns",
-      columns: ["utm_campaign", "Visits"],
-      rows: rows(
-        utm.campaigns,
-        (r) => r.campaign,
-        (r) => r.visits,
-        "campaign",
-      ),
-      empty: "No visits with utm_campaign.",
-    },
-    {
-      key: "geography.countries",
-      title: "Countries",
-      columns: ["Country", "Visits"],
-      rows: rows(
-        geography.countries,
-        (r) => r.country,
-        (r) => r.visits,
-        "country",
-      ),
-      empty: "No visits yet.",
-    },
+    visitsPanel("entryPages", "Entry pages", "Page", summary.entryPages, (r) => r.path, "No visits yet.", "page"),
+    visitsPanel("exitPages", "Exit pages", "Page", summary.exitPages, (r) => r.path, "No visits yet.", "page"),
+    visitsPanel("referrers", "Referrers", "Source", summary.referrers, (r) => r.source, "No visits yet.", "source"),
+    visitsPanel("utm.sources", "UTM sources", "utm_source", utm.sources, (r) => r.source, "No visits with utm_source."),
+    visitsPanel("utm.mediums", "UTM media", "utm_medium", utm.mediums, (r) => r.medium, "No visits with utm_medium."),
+    visitsPanel(
+      "utm.campaigns",
+      "UTM campaigns",
+      "utm_campaign",
+      utm.campaigns,
+      (r) => r.campaign,
+      "No visits with utm_campaign.",
+      "campaign",
+    ),
+    visitsPanel(
+      "geography.countries",
+      "Countries",
+      "Country",
+      geography.countries,
+      (r) => r.country,
+      "No visits yet.",
+      "country",
+    ),
     {
       key: "geography.cities",
       title: "Cities",
@@ -166,39 +120,16 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
       ),
       empty: "No visits yet.",
     },
-    {
-      key: "devices.browsers",
-      title: "Browsers",
-      columns: ["Browser", "Visits"],
-      rows: rows(
-        devices.browsers,
-        (r) => r.browser,
-        (r) => r.visits,
-      ),
-      empty: "No visits yet.",
-    },
-    {
-      key: "devices.operatingSystems",
-      title: "Operating systems",
-      columns: ["Operating system", "Visits"],
-      rows: rows(
-        devices.operatingSystems,
-        (r) => r.os,
-        (r) => r.visits,
-      ),
-      empty: "No visits yet.",
-    },
-    {
-      key: "devices.deviceClasses",
-      title: "Devices",
-      columns: ["Device", "Visits"],
-      rows: rows(
-        devices.deviceClasses,
-        (r) => r.device,
-        (r) => r.visits,
-      ),
-      empty: "No visits yet.",
-    },
+    visitsPanel("devices.browsers", "Browsers", "Browser", devices.browsers, (r) => r.browser, "No visits yet."),
+    visitsPanel(
+      "devices.operatingSystems",
+      "Operating systems",
+      "Operating system",
+      devices.operatingSystems,
+      (r) => r.os,
+      "No visits yet.",
+    ),
+    visitsPanel("devices.deviceClasses", "Devices", "Device", devices.deviceClasses, (r) => r.device, "No visits yet."),
     {
       key: "papers.mostViewed",
       title: "Most viewed papers",

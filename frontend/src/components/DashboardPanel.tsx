@@ -2,6 +2,7 @@ import type { Panel } from "../api/analyticsData";
 import { downloadCsv, toCsv } from "../csv";
 import type { DashboardFilter } from "../dashboardUrl";
 import { FILTER_NAMES } from "./FilterChip";
+import { TableHead } from "./TableHead";
 
 interface DashboardPanelProps {
   panel: Panel;
@@ -46,15 +47,7 @@ export function DashboardPanel({ panel, rangeName, unavailable, onFilter }: Dash
       ) : (
         <table className="panel-table">
           <caption className="visually-hidden">{panel.title}</caption>
-          <thead>
-            <tr>
-              {panel.columns.map((column) => (
-                <th key={column} scope="col">
-                  {column}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={panel.columns} />
           <tbody>
             {shown.map((row) => (
               <tr key={row.label} style={{ "--share": `${(row.value / top) * 100}%` } as React.CSSProperties}>

@@ -39,28 +39,24 @@ export function PeriodPicker({
         ))}
       </fieldset>
       <form className="custom-range" aria-label="Custom range (UTC days)" onSubmit={apply} noValidate>
-        <div className="field">
-          <label htmlFor="range-from">From</label>
-          <input
-            id="range-from"
-            type="date"
-            value={from}
-            min={oldestDay(today)}
-            max={today}
-            onChange={(event) => setFrom(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="range-to">To</label>
-          <input
-            id="range-to"
-            type="date"
-            value={to}
-            min={oldestDay(today)}
-            max={today}
-            onChange={(event) => setTo(event.target.value)}
-          />
-        </div>
+        {(
+          [
+            ["range-from", "From", from, setFrom],
+            ["range-to", "To", to, setTo],
+          ] as const
+        ).map(([id, label, value, set]) => (
+          <div className="field" key={id}>
+            <label htmlFor={id}>{label}</label>
+            <input
+              id={id}
+              type="date"
+              value={value}
+              min={oldestDay(today)}
+              max={today}
+              onChange={(event) => set(event.target.value)}
+            />
+          </div>
+        ))}
         <button type="submit" aria-pressed={!("period" in range)}>
           Show range
         </button>
