@@ -62,8 +62,8 @@ test("the owner picks a custom range, filters by a clicked country and downloads
 
   const today = new Date().toISOString().slice(0, 10);
   const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
-  await page.getByLabel("From").fill(weekAgo);
-  await page.getByLabel("To").fill(today);
+  await page.getByLabel("From", { exact: true }).fill(weekAgo);
+  await page.getByLabel("To", { exact: true }).fill(today);
   await page.getByRole("button", { name: "Show range" }).click();
   await expect(page).toHaveURL(new RegExp(`from=${weekAgo}&to=${today}`));
   await expect(page.getByText(new RegExp(`${weekAgo} to ${today} \\(UTC\\), compared with`))).toBeVisible();

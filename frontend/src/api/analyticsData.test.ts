@@ -47,7 +47,14 @@ describe("the dashboard's panels", () => {
       cells: [9, 2, "×3.3"],
       filter: { kind: "topic", value: "LLM agents" },
     });
-    expect(byKey["geography.cities"]?.rows[0]).toEqual({ label: "London", cells: ["GB", 2], value: 2 });
+    expect(byKey["geography.cities"]?.rows[0]).toEqual({
+      label: "London",
+      cells: ["GB", 2],
+      value: 2,
+      filter: { kind: "country", value: "GB" },
+    });
+    expect(byKey["papers.mostShared"]?.rows[0]?.filter).toEqual({ kind: "page", value: "/papers/2401.00001" });
+    expect(byKey["trending.queries"]?.rows[0]?.filter).toBeUndefined();
     expect(byKey["devices.browsers"]?.rows[0]?.filter).toBeUndefined();
     expect(byKey["papers.mostViewed"]?.rows[0]?.label).toBe("Attention Is Still All You Need");
     expect(byKey["searches.topQueries"]?.note).toBe("Click-through rate: 50% of 2 searches led to a click.");

@@ -32,14 +32,24 @@ function rows<T>(
   items: readonly T[],
   label: (item: T) => string,
   value: (item: T) => number,
-  filterKind?: FilterKind,
+  filter?: (item: T) => DashboardFilter,
   extra: (item: T) => (string | number)[] = (item) => [value(item)],
 ): PanelRow[] {
   return items.map((item) => {
     const row: PanelRow = { label: label(item), cells: extra(item), value: value(item) };
-    if (filterKind) row.filter = { kind: filterKind, value: label(item) };
+    if (filter) row.filter = filter(item);
     return row;
   });
+}
+
+/** A row sets the filter `kind` to its own label. */
+function byLabel<T>(kind: FilterKind, label: (item: T) => string): (item: T) => DashboardFilter {
+  return (item) => ({ kind, value: label(item) });
+}
+
+/** A paper's row filters by its page on this site. */
+function paperPage(paper: { id: string }): DashboardFilter {
+  return { kind: "page", value: `/papers/${paper.id}` };
 }
 
 /** A panel of visits per value (most panels): one label column and "Visits". */
@@ -52,7 +62,8 @@ function visitsPanel<T extends { visits: number }>(
   empty: string,
   filterKind?: FilterKind,
 ): Panel {
-  return { key, title, columns: [column, "Visits"], rows: rows(items, label, (r) => r.visits, filterKind), empty };
+  const filter = filterKind ? byLabel(filterKind, label) : undefined;
+  return { key, title, columns: [column, "Visits"], rows: rows(items, label, (r) => r.visits, filter), empty };
 }
 
 export function percent(ratio: number): string {
@@ -80,7 +91,7 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
         summary.pageViews.byPage,
         (r) => r.path,
         (r) => r.views,
-        "page",
+        byLabel("page", (r) => r.path),
       ),
       empty: "No page views yet.",
     },
@@ -115,7 +126,8 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
         geography.cities,
         (r) => r.city,
         (r) => r.visits,
-        undefined,
+        // A city filters by its country (the filter has no city kind).
+        (r) => ({ kind: "country", value: r.country }),
         (r) => [r.country, r.visits],
       ),
       empty: "No visits yet.",
@@ -139,6 +151,7 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
         papers.mostViewed,
         (r) => r.title ?? r.id,
         (r) => r.views,
+        paperPage,
       ),
       empty: "No paper has been viewed yet.",
     },
@@ -150,6 +163,7 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
         papers.mostShared,
         (r) => r.title ?? r.id,
         (r) => r.shares,
+        paperPage,
       ),
       empty: "No paper has been shared yet.",
     },
@@ -161,7 +175,7 @@ export function dashboardPanels(summary: AnalyticsSummary, trending: AnalyticsTr
         trending?.topics ?? [],
         (r) => r.topic,
         (r) => r.count,
-        "topic",
+        byLabel("topic", (r) => r.topic),
         (r) => [r.count, r.baseline, rise(r.ratio)],
       ),
       empty: "No topic is rising.",

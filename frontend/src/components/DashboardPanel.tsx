@@ -24,7 +24,7 @@ export function DashboardPanel({ panel, rangeName, unavailable, onFilter }: Dash
         {!unavailable && panel.rows.length > 0 && (
           <button
             type="button"
-            className="panel-export"
+            className="secondary panel-export"
             aria-label={`CSV of ${panel.title}`}
             onClick={() =>
               downloadCsv(

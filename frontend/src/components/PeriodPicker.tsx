@@ -30,7 +30,7 @@ export function PeriodPicker({
           <button
             key={preset.value}
             type="button"
-            className="chip-filter"
+            className="chip chip-filter"
             aria-pressed={"period" in range && range.period === preset.value}
             onClick={() => onChange({ period: preset.value })}
           >

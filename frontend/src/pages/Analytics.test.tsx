@@ -206,12 +206,12 @@ describe("Analytics dashboard", () => {
     expect(screen.getByRole("button", { name: "90 days" })).toHaveAttribute("aria-pressed", "true");
 
     const today = new Date().toISOString().slice(0, 10);
-    fireEvent.change(screen.getByLabelText("From"), { target: { value: "1999-01-01" } });
+    fireEvent.change(screen.getByLabelText("From", { exact: true }), { target: { value: "1999-01-01" } });
     fireEvent.click(screen.getByRole("button", { name: "Show range" }));
     expect(await screen.findByText(/Only the last 400 days are kept/)).toBeInTheDocument();
 
     const from = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
-    fireEvent.change(screen.getByLabelText("From"), { target: { value: from } });
+    fireEvent.change(screen.getByLabelText("From", { exact: true }), { target: { value: from } });
     fireEvent.click(screen.getByRole("button", { name: "Show range" }));
     await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("from")).toBe(from));
     const summaryQuery = lastCall(analyticsCalls, "/metrics/summary");
@@ -265,7 +265,7 @@ describe("Analytics dashboard", () => {
       "2026-11-30",
       "topic:LLM agents",
     ]);
-    expect(screen.getByLabelText("From")).toHaveValue("2026-11-01");
+    expect(screen.getByLabelText("From", { exact: true })).toHaveValue("2026-11-01");
   });
 
   it("downloads a panel, and the whole range, as CSV built from the rows shown", async () => {
