@@ -68,7 +68,7 @@ test("the owner picks a custom range, filters by a clicked country and downloads
   await expect(page).toHaveURL(new RegExp(`from=${weekAgo}&to=${today}`));
   await expect(page.getByText(new RegExp(`${weekAgo} to ${today} \\(UTC\\), compared with`))).toBeVisible();
   // Each headline figure carries its change (▲/▼ n%, 0% or – without a previous figure).
-  await expect(page.locator(".figures dd.change").first()).toHaveText(/^(▲ |▼ )?[\d.,]+%$|^–$/);
+  await expect(page.locator(".figures dd.change > [aria-hidden]").first()).toHaveText(/^(▲ |▼ )?[\d.,]+%$|^–$/);
 
   // The visit reaches the summary within the service's cache time: reload until its page is listed.
   const topPages = page.getByRole("table", { name: "Top pages" });
