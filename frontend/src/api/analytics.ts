@@ -1,11 +1,20 @@
 import { config } from "./config";
-import type { operations, paths } from "./generated/analytics";
+import type { components, operations, paths } from "./generated/analytics";
 import { fetchJson, queryString } from "./http";
 
-// Typed from the analytics service's OpenAPI schema (src/api/generated/analytics.ts), which now
-// types every list of the summary; the dashboard still reads them through analyticsData.ts.
-type SummaryResponse = operations["get_summary_metrics_summary_get"]["responses"][200]["content"]["application/json"];
-export type AnalyticsSummary = SummaryResponse;
+// Typed from the analytics service's OpenAPI schema (src/api/generated/analytics.ts, `npm run
+// api:generate`): a renamed or removed field of /metrics/* fails the typecheck.
+type Schemas = components["schemas"];
+export type AnalyticsSummary = Schemas["AnalyticsSummary"];
+export type AnalyticsTrending = Schemas["AnalyticsTrending"];
+export type FigureChange = Schemas["FigureChange"];
+export type PeriodComparison = Schemas["PeriodComparison"];
+export type TimePoint = Schemas["TimePoint"];
+export type GeoAttribution = Schemas["GeoAttribution"];
+export type Realtime = Schemas["Realtime"];
+/** The query every `/metrics/*` route takes (`period`, or `from`/`to`; `limit`). */
+export type MetricsQuery = NonNullable<operations["get_summary_metrics_summary_get"]["parameters"]["query"]>;
+export type PresetPeriod = NonNullable<MetricsQuery["period"]>;
 
 /** The body the service accepts at `POST /events/<kind>` as text/plain (what a beacon sends). */
 type EventBody<Path extends keyof paths> = paths[Path]["post"] extends {
@@ -58,11 +67,25 @@ export function sendEvent<K extends EventKind>(
   });
 }
 
-/** The dashboard summary straight from the analytics service, with the token core issued. */
-export function getSummary(token: string, period: string, signal?: AbortSignal): Promise<AnalyticsSummary> {
-  return fetchJson<AnalyticsSummary>(config.analyticsUrl, `/metrics/summary${queryString({ period })}`, {
+/** A `/metrics/*` query with the dashboard's one filter (`filter=<kind>:<value>`, issue 18). */
+export type DashboardQuery = MetricsQuery & { filter?: string };
+
+type MetricsPath = "/metrics/summary" | "/metrics/trending";
+
+function getMetrics<T>(path: MetricsPath, token: string, query: DashboardQuery, signal?: AbortSignal): Promise<T> {
+  return fetchJson<T>(config.analyticsUrl, `${path}${queryString(query)}`, {
     headers: { Authorization: `Bearer ${token}` },
     credentials: "omit",
     ...(signal ? { signal } : {}),
   });
+}
+
+/** The dashboard summary straight from the analytics service, with the token core issued. */
+export function getSummary(token: string, query: DashboardQuery, signal?: AbortSignal): Promise<AnalyticsSummary> {
+  return getMetrics("/metrics/summary", token, query, signal);
+}
+
+/** Topics and queries rising against the window before, for the same range and filter. */
+export function getTrending(token: string, query: DashboardQuery, signal?: AbortSignal): Promise<AnalyticsTrending> {
+  return getMetrics("/metrics/trending", token, query, signal);
 }

@@ -1,78 +1,149 @@
 import { describe, expect, it } from "vitest";
-import { readRanked, readRealtime, readSummary } from "./analyticsData";
+import { summaryExample, trendingExample } from "../test/analytics";
+import {
+  dashboardPanels,
+  formatChange,
+  headlineFigures,
+  isUnavailable,
+  rangeCsv,
+  readFilterState,
+} from "./analyticsData";
 
-describe("analytics readers", () => {
-  it("reads ranked lists in the service's shapes, most first", () => {
-    expect(
-      readRanked([
-        { path: "/a", views: 1 },
-        { path: "/b", views: 5 },
-      ]),
-    ).toEqual([
-      { label: "/b", value: 5 },
-      { label: "/a", value: 1 },
+describe("the dashboard's panels", () => {
+  it("lists every panel of the schema's example, papers by title, with the filter each row sets", () => {
+    const panels = dashboardPanels(summaryExample(), trendingExample());
+    const byKey = Object.fromEntries(panels.map((panel) => [panel.key, panel]));
+    expect(Object.keys(byKey)).toEqual([
+      "pageViews.byPage",
+      "entryPages",
+      "exitPages",
+      "referrers",
+      "utm.sources",
+      "utm.mediums",
+      "utm.campaigns",
+      "geography.countries",
+      "geography.cities",
+      "devices.browsers",
+      "devices.operatingSystems",
+      "devices.deviceClasses",
+      "papers.mostViewed",
+      "papers.mostShared",
+      "trending.topics",
+      "trending.queries",
+      "searches.topQueries",
     ]);
-    expect(readRanked([{ query: "rag", count: 2 }])).toEqual([{ label: "rag", value: 2 }]);
-    expect(readRanked([["IN", 3]])).toEqual([{ label: "IN", value: 3 }]);
-    expect(readRanked({ "/x": 2 })).toEqual([{ label: "/x", value: 2 }]);
-    expect(readRanked(null)).toEqual([]);
-    expect(readRanked([{ nothing: true }, 7])).toEqual([]);
+    expect(byKey["pageViews.byPage"]?.rows[0]).toEqual({
+      label: "/",
+      cells: [7],
+      value: 7,
+      filter: { kind: "page", value: "/" },
+    });
+    expect(byKey["exitPages"]?.rows[0]?.filter).toEqual({ kind: "page", value: "/papers" });
+    expect(byKey["referrers"]?.rows[1]?.filter).toEqual({ kind: "source", value: "news.ycombinator.com" });
+    expect(byKey["geography.countries"]?.rows[0]?.filter).toEqual({ kind: "country", value: "DE" });
+    expect(byKey["utm.campaigns"]?.rows[0]?.filter).toEqual({ kind: "campaign", value: "march" });
+    expect(byKey["trending.topics"]?.rows[0]).toMatchObject({
+      label: "LLM agents",
+      cells: [9, 2, "×3.3"],
+      filter: { kind: "topic", value: "LLM agents" },
+    });
+    expect(byKey["geography.cities"]?.rows[0]).toEqual({
+      label: "London",
+      cells: ["GB", 2],
+      value: 2,
+      filter: { kind: "country", value: "GB" },
+    });
+    expect(byKey["papers.mostShared"]?.rows[0]?.filter).toEqual({ kind: "page", value: "/papers/2401.00001" });
+    expect(byKey["trending.queries"]?.rows[0]?.filter).toBeUndefined();
+    expect(byKey["devices.browsers"]?.rows[0]?.filter).toBeUndefined();
+    expect(byKey["papers.mostViewed"]?.rows[0]?.label).toBe("Attention Is Still All You Need");
+    expect(byKey["searches.topQueries"]?.note).toBe("Click-through rate: 50% of 2 searches led to a click.");
   });
 
-  it("reads a summary, falling back to empty values for anything missing", () => {
-    const empty = readSummary({});
-    expect(empty.pageViews).toEqual({ total: 0, unique: 0, byPage: [] });
-    expect(empty.timeseries).toEqual({ interval: "day", points: [] });
-    expect(empty.realtime).toEqual({ activeUsers: 0, currentPages: [], events: [] });
-    expect(empty.geoAttribution).toBeNull();
+  it("names a paper core does not know by its id, and shows no trending rows before they arrive", () => {
+    const summary = summaryExample();
+    const first = summary.papers.mostShared[0];
+    if (first) first.title = null;
+    const panels = dashboardPanels(summary, undefined);
+    expect(panels.find((panel) => panel.key === "papers.mostShared")?.rows[0]?.label).toBe("2401.00001");
+    expect(panels.find((panel) => panel.key === "trending.topics")?.rows).toEqual([]);
+  });
+});
 
-    const summary = readSummary({
-      period: "today",
-      pageViews: { total: 3, unique: 2, byPage: [{ path: "/", views: 3 }] },
-      papers: {
-        mostViewed: [
-          { id: "2411.01234", title: null, views: 2 },
-          { id: "2411.05678", title: "Agents that read", views: 1 },
-        ],
-        mostShared: [{ id: "2411.01234", shares: 1 }],
-      },
-      searches: { total: 2, topQueries: [{ query: "rag", count: 2 }], clickThroughRate: 0.5 },
-      geography: {
-        countries: [{ country: "unknown", visits: 2 }],
-        attribution: { text: "IP Geolocation by DB-IP", url: "https://db-ip.com" },
-      },
-      timeseries: { interval: "hour", points: [{ t: "2026-11-29T05:00:00Z", pageViews: 3, visitors: 2 }, { bad: 1 }] },
+describe("the comparison", () => {
+  it("shows ▲/▼ and the relative change, neutral without a previous figure", () => {
+    expect(formatChange({ current: 12, previous: 4, change: 2, difference: 8 })).toMatchObject({
+      direction: "up",
+      text: "▲ 200%",
     });
-    // A paper is named by its title when core knows it, else by its id.
-    expect(summary.papers.mostViewed).toEqual([
-      { label: "2411.01234", value: 2 },
-      { label: "Agents that read", value: 1 },
-    ]);
-    expect(summary.papers.mostShared).toEqual([{ label: "2411.01234", value: 1 }]);
-    expect(summary.searches.clickThroughRate).toBe(0.5);
-    expect(summary.countries).toEqual([{ label: "unknown", value: 2 }]);
-    expect(summary.geoAttribution).toEqual({ text: "IP Geolocation by DB-IP", url: "https://db-ip.com" });
+    expect(formatChange({ current: 0.45, previous: 0.5, change: -0.1, difference: -0.05 })).toMatchObject({
+      direction: "down",
+      text: "▼ 10%",
+    });
+    expect(formatChange({ current: 5, previous: 4.8, change: 0.0417, difference: 0.2 }).text).toBe("▲ 4.2%");
+    expect(formatChange({ current: 1, previous: 1, change: 0, difference: 0 })).toMatchObject({
+      direction: "flat",
+      text: "0%",
+    });
+    expect(formatChange({ current: 2, previous: 0, change: null, difference: 2 })).toMatchObject({
+      direction: "none",
+      text: "–",
+    });
+    expect(formatChange(null)).toMatchObject({ direction: "none", description: "No previous period to compare with." });
+  });
+
+  it("gives every headline figure its comparison, or none when the previous period is not retained", () => {
+    const summary = summaryExample();
+    const figures = headlineFigures(summary);
+    expect(figures.find((figure) => figure.label === "Page views")?.change).toEqual({
+      change: 2,
+      current: 12,
+      difference: 8,
+      previous: 4,
+    });
+    expect(figures.every((figure) => figure.change !== null)).toBe(true);
+    expect(headlineFigures({ ...summary, comparison: null }).every((figure) => figure.change === null)).toBe(true);
+  });
+});
+
+describe("the filter of an answer", () => {
+  it("reads `filter` and `unavailable` without trusting their shape", () => {
+    const summary = summaryExample();
+    expect(readFilterState(summary)).toEqual({ filter: null, unavailable: [] });
+    expect(readFilterState(undefined)).toEqual({ filter: null, unavailable: [] });
     expect(
-      readSummary({ geography: { attribution: { text: "x", url: "javascript:alert(1)" } } }).geoAttribution,
-    ).toBeNull();
-    expect(summary.timeseries).toEqual({
-      interval: "hour",
-      points: [{ t: "2026-11-29T05:00:00Z", pageViews: 3, visitors: 2 }],
+      readFilterState({ ...summary, filter: { kind: "topic", value: "RAG" }, unavailable: ["searches", 3] }),
+    ).toEqual({ filter: { kind: "topic", value: "RAG" }, unavailable: ["searches"] });
+    expect(readFilterState({ ...summary, filter: { kind: "topic", unavailable: ["searches"] } })).toEqual({
+      filter: null,
+      unavailable: ["searches"],
+    });
+    expect(readFilterState({ ...summary, filter: "page:/", unavailable: "searches" })).toEqual({
+      filter: null,
+      unavailable: [],
     });
   });
 
-  it("reads a realtime push", () => {
-    expect(
-      readRealtime({
-        activeUsers: 2,
-        currentPages: [{ path: "/", visitors: 2 }],
-        events: [{ type: "pageview", path: "/", ts: "2026-11-29T05:00:00Z" }, { no: "type" }],
-        dropped: 0,
-      }),
-    ).toEqual({
-      activeUsers: 2,
-      currentPages: [{ label: "/", value: 2 }],
-      events: [{ type: "pageview", path: "/", ts: "2026-11-29T05:00:00Z" }],
-    });
+  it("counts a panel unavailable when its key or a field holding it is listed", () => {
+    expect(isUnavailable("searches.topQueries", ["searches"])).toBe(true);
+    expect(isUnavailable("searches.topQueries", ["searches.topQueries"])).toBe(true);
+    expect(isUnavailable("searchesExtra", ["searches"])).toBe(false);
+    expect(isUnavailable("utm.campaigns", ["utm.sources"])).toBe(false);
+  });
+});
+
+describe("the whole range as CSV", () => {
+  it("has a panel column and every shown row, without unavailable panels", () => {
+    const csv = rangeCsv(summaryExample(), trendingExample(), ["searches"]);
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("panel,label,column,value");
+    expect(lines).toContain("figures,Page views,value,12");
+    expect(lines).toContain("timeseries,2026-03-03,Page views,7");
+    expect(lines).toContain("Top pages,/,Views,7");
+    expect(lines).toContain("Cities,London,Country,GB");
+    expect(lines).toContain("Trending topics,LLM agents,Rise,×3.3");
+    expect(lines).toContain("Most viewed papers,Attention Is Still All You Need,Views,3");
+    expect(lines.some((line) => line.startsWith("Top searches,"))).toBe(false);
+    expect(lines.some((line) => line.startsWith("figures,Searches,"))).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { TableHead } from "./TableHead";
+
 interface ChartTableProps {
   caption: string;
   columns: readonly string[];
@@ -11,15 +13,7 @@ export function ChartTable({ caption, columns, rows }: ChartTableProps) {
       <summary>Show the numbers</summary>
       <table>
         <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th key={column} scope="col">
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={columns} />
         <tbody>
           {rows.map((row) => (
             <tr key={String(row[0])}>

@@ -1,42 +1,46 @@
-import type { DashboardSummary } from "../api/analyticsData";
-import { formatNumber } from "../format";
+import type { AnalyticsSummary, AnalyticsTrending } from "../api/analytics";
+import { dashboardPanels, isUnavailable, rangeCsv } from "../api/analyticsData";
+import { downloadCsv } from "../csv";
+import type { DashboardFilter } from "../dashboardUrl";
+import { DashboardPanel } from "./DashboardPanel";
 import { PageviewsChart } from "./PageviewsChart";
-import { RankedChart } from "./RankedChart";
 
-/** Every chart of the dashboard. Loaded lazily: Recharts is the largest dependency of the site. */
-export default function DashboardCharts({ summary }: { summary: DashboardSummary }) {
+interface DashboardChartsProps {
+  summary: AnalyticsSummary;
+  trending: AnalyticsTrending | undefined;
+  unavailable: readonly string[];
+  rangeName: string;
+  onFilter: (filter: DashboardFilter) => void;
+}
+
+/** Every chart and panel of the dashboard. Loaded lazily: Recharts is the largest dependency of the site. */
+export default function DashboardCharts({ summary, trending, unavailable, rangeName, onFilter }: DashboardChartsProps) {
   return (
-    <div className="charts">
-      <PageviewsChart points={summary.timeseries.points} interval={summary.timeseries.interval} />
-      <RankedChart title="Top pages" rows={summary.pageViews.byPage} valueLabel="Views" empty="No page views yet." />
-      <RankedChart
-        title="Top papers"
-        rows={summary.papers.mostViewed}
-        valueLabel="Views"
-        empty="No paper has been viewed yet."
-      />
-      <RankedChart title="Countries" rows={summary.countries} valueLabel="Visits" empty="No visits yet." />
-      <figure className="chart card">
-        <figcaption>
-          <h3>Top searches</h3>
-        </figcaption>
-        <p>
-          Click-through rate: <strong>{formatNumber(summary.searches.clickThroughRate * 100, 1)}%</strong> of{" "}
-          {formatNumber(summary.searches.total)} searches led to a click.
-        </p>
-        {summary.searches.topQueries.length === 0 ? (
-          <p className="muted">No searches yet.</p>
-        ) : (
-          <ol className="ranked">
-            {summary.searches.topQueries.slice(0, 10).map((row) => (
-              <li key={row.label}>
-                {row.label} <span className="muted">{row.value}</span>
-              </li>
-            ))}
-          </ol>
-        )}
-      </figure>
-      <RankedChart title="Referrers" rows={summary.referrers} valueLabel="Visits" empty="No referrers yet." />
-    </div>
+    <>
+      <p className="dashboard-export">
+        <button
+          type="button"
+          onClick={() => downloadCsv(`analytics-${rangeName}.csv`, rangeCsv(summary, trending, unavailable))}
+        >
+          Download all panels (CSV)
+        </button>
+      </p>
+      <div className="charts">
+        <PageviewsChart
+          points={summary.timeseries.points}
+          previous={summary.timeseries.previous}
+          interval={summary.timeseries.interval}
+        />
+        {dashboardPanels(summary, trending).map((panel) => (
+          <DashboardPanel
+            key={panel.key}
+            panel={panel}
+            rangeName={rangeName}
+            unavailable={isUnavailable(panel.key, unavailable)}
+            onFilter={onFilter}
+          />
+        ))}
+      </div>
+    </>
   );
 }

@@ -9,7 +9,16 @@ const STATUS_TEXT: Record<Realtime["status"], string> = {
 };
 
 /** Visitors on the site right now and the pages they are on, pushed by the analytics service. */
-export function LiveVisitors({ realtime, fallback }: { realtime: Realtime; fallback?: number }) {
+export function LiveVisitors({
+  realtime,
+  fallback,
+  filtered = false,
+}: {
+  realtime: Realtime;
+  fallback?: number;
+  /** A filter is set: say that this panel is not filtered. */
+  filtered?: boolean;
+}) {
   const data = realtime.data;
   const active = data ? data.activeUsers : (fallback ?? 0);
   return (
@@ -17,6 +26,7 @@ export function LiveVisitors({ realtime, fallback }: { realtime: Realtime; fallb
       <h2 id="live-heading">
         Right now <span className={`live-status live-${realtime.status}`}>{STATUS_TEXT[realtime.status]}</span>
       </h2>
+      {filtered && <p className="muted">Not filtered: all current visitors.</p>}
       {realtime.status === "refused" && (
         <p className="muted">The live feed refused the connection ({realtime.reason}). Reload the page to retry.</p>
       )}
@@ -30,8 +40,8 @@ export function LiveVisitors({ realtime, fallback }: { realtime: Realtime; fallb
       {data && data.currentPages.length > 0 ? (
         <ul className="current-pages" aria-label="Current pages">
           {data.currentPages.map((page) => (
-            <li key={page.label}>
-              <code>{page.label}</code> <span className="muted">{page.value}</span>
+            <li key={page.path}>
+              <code>{page.path}</code> <span className="muted">{page.visitors}</span>
             </li>
           ))}
         </ul>

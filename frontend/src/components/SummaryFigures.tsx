@@ -1,34 +1,36 @@
-import type { DashboardSummary } from "../api/analyticsData";
-import { formatNumber } from "../format";
+import type { AnalyticsSummary } from "../api/analytics";
+import { formatChange, headlineFigures, isUnavailable } from "../api/analyticsData";
 
-function percent(ratio: number): string {
-  return `${formatNumber(ratio * 100, 1)}%`;
-}
-
-function seconds(value: number): string {
-  return value >= 60 ? `${Math.floor(value / 60)} min ${Math.round(value % 60)} s` : `${formatNumber(value, 1)} s`;
-}
-
-/** The period's headline numbers. */
-export function SummaryFigures({ summary }: { summary: DashboardSummary }) {
-  const figures: [string, string][] = [
-    ["Page views", formatNumber(summary.pageViews.total)],
-    ["Unique visitors", formatNumber(summary.pageViews.unique)],
-    ["Visits", formatNumber(summary.visits)],
-    ["Bounce rate", percent(summary.bounceRate)],
-    ["Average visit", seconds(summary.visitDuration)],
-    ["Average time on a page", seconds(summary.papers.averageTimeOnPage)],
-    ["Searches", formatNumber(summary.searches.total)],
-    ["Search click-through rate", percent(summary.searches.clickThroughRate)],
-  ];
+/** The period's headline numbers, each with ▲/▼ and its change against the previous period. */
+export function SummaryFigures({
+  summary,
+  unavailable,
+}: {
+  summary: AnalyticsSummary;
+  unavailable: readonly string[];
+}) {
   return (
     <dl className="figures figures-grid">
-      {figures.map(([label, value]) => (
-        <div key={label}>
-          <dt>{label}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
+      {headlineFigures(summary).map((figure) => {
+        if (isUnavailable(figure.key, unavailable))
+          return (
+            <div key={figure.label}>
+              <dt>{figure.label}</dt>
+              <dd className="muted unavailable">Not available with this filter</dd>
+            </div>
+          );
+        const change = formatChange(figure.change);
+        return (
+          <div key={figure.label}>
+            <dt>{figure.label}</dt>
+            <dd>{figure.value}</dd>
+            <dd className={`change change-${change.direction}`}>
+              <span aria-hidden="true">{change.text}</span>
+              <span className="visually-hidden">{change.description}</span>
+            </dd>
+          </div>
+        );
+      })}
     </dl>
   );
 }

@@ -1,11 +1,31 @@
 import { useEffect, useState } from "react";
 import type { Socket } from "socket.io-client";
-import { type RealtimeState, readRealtime } from "../api/analyticsData";
+import type { Realtime as RealtimeSnapshot } from "../api/analytics";
 import { config } from "../api/config";
 
 /** The Socket.IO event the analytics service pushes (portfolio_analytics.realtime.feed.REALTIME_EVENT). */
 export const REALTIME_EVENT = "realtime";
 export const REALTIME_PATH = "/ws/realtime";
+
+/** One recent event of the push (services/analytics/README.md, "Realtime feed"; null fields left out). */
+export interface RealtimeEvent {
+  type: string;
+  ts?: string;
+  path?: string;
+  country?: string;
+}
+
+/** The `realtime` push: the summary's realtime snapshot and the events since the previous push. */
+export type RealtimeState = RealtimeSnapshot & { events: RealtimeEvent[] };
+
+// The push is not in the OpenAPI schema: a payload without the snapshot's shape is ignored.
+function readPush(payload: unknown): RealtimeState | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  const push = payload as Partial<RealtimeState>;
+  if (typeof push.activeUsers !== "number" || !Array.isArray(push.currentPages)) return null;
+  const events = Array.isArray(push.events) ? push.events.filter((event) => typeof event?.type === "string") : [];
+  return { ...push, activeUsers: push.activeUsers, currentPages: push.currentPages, events };
+}
 
 export type RealtimeStatus = "idle" | "connecting" | "live" | "refused" | "offline";
 
@@ -38,7 +58,8 @@ export function useRealtime(token: string | undefined): Realtime {
         withCredentials: false,
       });
       socket.on(REALTIME_EVENT, (payload: unknown) => {
-        setState({ status: "live", reason: "", data: readRealtime(payload) });
+        const data = readPush(payload);
+        if (data) setState({ status: "live", reason: "", data });
       });
       socket.on("connect", () => setState((current) => ({ ...current, status: "live", reason: "" })));
       socket.on("disconnect", () => setState((current) => ({ ...current, status: "offline" })));

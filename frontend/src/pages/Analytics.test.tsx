@@ -1,6 +1,7 @@
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { config } from "../api/config";
+import { summaryExample, trendingExample } from "../test/analytics";
 import { errorResponse, jsonResponse, stubApi } from "../test/api";
 import { renderRoute } from "../test/render";
 
@@ -39,38 +40,47 @@ const token = {
   expires_at: "2026-11-29T07:00:00Z",
 };
 
-// The analytics service's summary as portfolio_analytics.metrics.summary builds it.
+// The analytics service's own example summary (its OpenAPI schema), with this test's live figures.
 const summary = {
+  ...summaryExample(),
   period: "7d",
-  pageViews: { total: 42, unique: 7, byPage: [{ path: "/papers", views: 30 }] },
-  visits: 9,
-  bounceRate: 0.25,
-  visitDuration: 75,
-  referrers: [{ source: "news.example", visits: 3 }],
-  papers: { mostViewed: [{ id: "2411.01234", views: 5 }], mostShared: [], averageTimeOnPage: 12.5 },
-  searches: { total: 4, topQueries: [{ query: "rag", count: 3 }], clickThroughRate: 0.5 },
-  geography: {
-    countries: [{ country: "IN", visits: 6 }],
-    attribution: { text: "IP Geolocation by DB-IP", url: "https://db-ip.com" },
-  },
   realtime: { activeUsers: 2, currentPages: [{ path: "/", visitors: 2 }] },
-  timeseries: { interval: "day", points: [{ t: "2026-11-29", pageViews: 42, visitors: 7 }] },
 };
 
-/** Core answers the token, analytics the summary; the analytics requests are collected. */
+/**
+ * Core answers the token, analytics the summary and trending; the analytics requests are collected.
+ * With a `filter` the answers carry it, and `unavailable` lists the searches (as a topic filter would).
+ */
 function stubDashboard() {
   const api = stubApi({ "/api/analytics/token/": token });
   const analyticsCalls: Request[] = [];
   const coreFetch = api.fetchMock.getMockImplementation();
   api.fetchMock.mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
+    const url = new URL(request.url);
+    const filter = url.searchParams.get("filter");
+    const filtered = filter
+      ? {
+          filter: { kind: filter.split(":")[0], value: filter.slice(filter.indexOf(":") + 1) },
+          unavailable: ["searches"],
+        }
+      : { filter: null, unavailable: [] };
     if (request.url.startsWith(`${config.analyticsUrl}/metrics/summary`)) {
       analyticsCalls.push(request);
-      return jsonResponse(summary);
+      return jsonResponse({ ...summary, ...filtered });
+    }
+    if (request.url.startsWith(`${config.analyticsUrl}/metrics/trending`)) {
+      analyticsCalls.push(request);
+      return jsonResponse({ ...trendingExample(), ...filtered });
     }
     return (coreFetch as NonNullable<typeof coreFetch>)(input, init);
   });
   return { api, analyticsCalls };
+}
+
+function lastCall(calls: Request[], path: string): URLSearchParams {
+  const request = calls.filter((call) => new URL(call.url).pathname === path).at(-1);
+  return new URL(request?.url ?? "http://none").searchParams;
 }
 
 beforeEach(() => {
@@ -105,8 +115,8 @@ describe("Analytics dashboard", () => {
     });
     expect(analyticsCalls[0]?.headers.get("Authorization")).toBe("Bearer dashboard-jwt");
     expect(new URL(analyticsCalls[0]?.url ?? "").searchParams.get("period")).toBe("7d");
-    expect(screen.getByText("42")).toBeInTheDocument();
-    expect(screen.getByText("50%")).toBeInTheDocument();
+    expect(screen.getByText("12")).toBeInTheDocument();
+    expect(screen.getAllByText("50%").length).toBeGreaterThan(0);
 
     // Until the live feed answers, the count comes from the summary; then from each push.
     expect(screen.getByTestId("active-visitors")).toHaveTextContent("2");
@@ -134,9 +144,161 @@ describe("Analytics dashboard", () => {
     expect(
       await screen.findByRole("heading", { name: "Page views over time" }, { timeout: 10_000 }),
     ).toBeInTheDocument();
-    expect(screen.getByRole("heading", { name: "Top papers" })).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "Most viewed papers" })).toBeInTheDocument();
     // DB-IP's licence (CC BY 4.0): the page showing its countries links back to it.
     expect(screen.getByRole("link", { name: /IP Geolocation by DB-IP/ })).toHaveAttribute("href", "https://db-ip.com");
+  });
+
+  it("shows each figure's change, every panel as a table, and the previous period in the chart", async () => {
+    stubDashboard();
+    renderRoute("/analytics?period=30d");
+    const figures = await screen.findByText("Unique visitors");
+    const pageViews = screen.getByText("Page views", { selector: "dt" }).parentElement as HTMLElement;
+    expect(pageViews).toHaveTextContent("12▲ 200%");
+    expect(within(pageViews).getByText("Up 200% on the previous period 4.")).toBeInTheDocument();
+    // Bounce rate unchanged, click-through rate without a previous figure: neutral.
+    expect(screen.getByText("Bounce rate").parentElement).toHaveTextContent("50%0%");
+    expect(screen.getByText("Search click-through rate").parentElement).toHaveTextContent("50%–");
+    expect(figures).toBeInTheDocument();
+    expect(screen.getByText(/compared with 2026-02-28 to 2026-03-01/)).toBeInTheDocument();
+
+    const papers = await screen.findByRole("table", { name: "Most viewed papers" }, { timeout: 10_000 });
+    expect(within(papers).getByRole("rowheader", { name: "Attention Is Still All You Need" })).toBeInTheDocument();
+    for (const name of [
+      "Entry pages",
+      "Exit pages",
+      "Referrers",
+      "UTM sources",
+      "UTM media",
+      "UTM campaigns",
+      "Countries",
+      "Cities",
+      "Browsers",
+      "Operating systems",
+      "Devices",
+      "Most shared papers",
+      "Trending topics",
+      "Trending searches",
+      "Top searches",
+    ]) {
+      expect(screen.getByRole("table", { name }), name).toBeInTheDocument();
+    }
+    expect(
+      within(screen.getByRole("table", { name: "Trending topics" })).getByRole("row", { name: /LLM agents/ }),
+    ).toHaveTextContent("LLM agents92×3.3");
+    const chart = screen.getByRole("img", { name: /with the previous period's page views/ });
+    expect(chart).toBeInTheDocument();
+    expect(screen.getByRole("table", { name: "Page views over time" })).toHaveTextContent(
+      "Page views, previous period",
+    );
+  });
+
+  it("keeps the period and a custom range in the URL and asks for that range", async () => {
+    const { analyticsCalls } = stubDashboard();
+    const { router } = renderRoute("/analytics?share=s1");
+    await screen.findByText("Unique visitors");
+    expect(lastCall(analyticsCalls, "/metrics/summary").get("period")).toBe("7d");
+
+    fireEvent.click(screen.getByRole("button", { name: "90 days" }));
+    await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("period")).toBe("90d"));
+    expect(lastCall(analyticsCalls, "/metrics/trending").get("period")).toBe("90d");
+    expect(router.state.location.search).toBe("?share=s1&period=90d");
+    expect(screen.getByRole("button", { name: "90 days" })).toHaveAttribute("aria-pressed", "true");
+
+    const today = new Date().toISOString().slice(0, 10);
+    fireEvent.change(screen.getByLabelText("From", { exact: true }), { target: { value: "1999-01-01" } });
+    fireEvent.click(screen.getByRole("button", { name: "Show range" }));
+    expect(await screen.findByText(/Only the last 400 days are kept/)).toBeInTheDocument();
+
+    const from = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
+    fireEvent.change(screen.getByLabelText("From", { exact: true }), { target: { value: from } });
+    fireEvent.click(screen.getByRole("button", { name: "Show range" }));
+    await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("from")).toBe(from));
+    const summaryQuery = lastCall(analyticsCalls, "/metrics/summary");
+    expect(summaryQuery.get("to")).toBe(today);
+    expect(summaryQuery.get("period")).toBeNull();
+    expect(lastCall(analyticsCalls, "/metrics/trending").get("from")).toBe(from);
+    expect(new URLSearchParams(router.state.location.search).get("from")).toBe(from);
+    expect(screen.getByRole("button", { name: "90 days" })).toHaveAttribute("aria-pressed", "false");
+  });
+
+  it("sets the filter from a clicked row, sends it with every call, and removes it with its chip", async () => {
+    const { analyticsCalls } = stubDashboard();
+    const { router } = renderRoute("/analytics?period=30d");
+    const countries = await screen.findByRole("table", { name: "Countries" }, { timeout: 10_000 });
+    fireEvent.click(within(countries).getByRole("button", { name: "DE" }));
+
+    await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("filter")).toBe("country:DE"));
+    expect(lastCall(analyticsCalls, "/metrics/summary").get("period")).toBe("30d");
+    expect(lastCall(analyticsCalls, "/metrics/trending").get("filter")).toBe("country:DE");
+    expect(new URLSearchParams(router.state.location.search).get("filter")).toBe("country:DE");
+    const remove = screen.getByRole("button", { name: "Remove the filter Country: DE" });
+    expect(screen.getByText("Not filtered: all current visitors.")).toBeInTheDocument();
+
+    // The answer lists the searches as unavailable under this filter.
+    const searches = await screen.findByRole("region", { name: "Top searches" });
+    await waitFor(() => expect(searches).toHaveTextContent("Not available with this filter."));
+    expect(within(searches).queryByRole("table")).toBeNull();
+    expect(screen.getByText("Searches").parentElement).toHaveTextContent("Not available with this filter");
+    expect(screen.getByRole("table", { name: "Top pages" })).toBeInTheDocument();
+
+    // Rows of other panels set their own kind; a browser row sets nothing.
+    fireEvent.click(
+      within(screen.getByRole("table", { name: "UTM campaigns" })).getByRole("button", { name: "march" }),
+    );
+    await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("filter")).toBe("campaign:march"));
+    expect(within(screen.getByRole("table", { name: "Browsers" })).queryByRole("button")).toBeNull();
+
+    fireEvent.click(screen.getByRole("button", { name: "Remove the filter Campaign: march" }));
+    await waitFor(() => expect(lastCall(analyticsCalls, "/metrics/summary").get("filter")).toBeNull());
+    expect(router.state.location.search).toBe("?period=30d");
+    expect(remove).not.toBeInTheDocument();
+  });
+
+  it("opens a shared filtered view from its URL", async () => {
+    const { analyticsCalls } = stubDashboard();
+    renderRoute("/analytics?from=2026-11-01&to=2026-11-30&filter=topic:LLM%20agents");
+    expect(await screen.findByRole("button", { name: "Remove the filter Topic: LLM agents" })).toBeInTheDocument();
+    const query = lastCall(analyticsCalls, "/metrics/summary");
+    expect([query.get("from"), query.get("to"), query.get("filter")]).toEqual([
+      "2026-11-01",
+      "2026-11-30",
+      "topic:LLM agents",
+    ]);
+    expect(screen.getByLabelText("From", { exact: true })).toHaveValue("2026-11-01");
+  });
+
+  it("downloads a panel, and the whole range, as CSV built from the rows shown", async () => {
+    stubDashboard();
+    const blobs: Blob[] = [];
+    const names: string[] = [];
+    // jsdom has no object URLs: these record the file instead.
+    const objectUrls = { createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
+    URL.createObjectURL = (blob: Blob) => {
+      blobs.push(blob);
+      return "blob:x";
+    };
+    URL.revokeObjectURL = () => {};
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      names.push(this.download);
+    });
+    renderRoute("/analytics?period=30d");
+    const region = await screen.findByRole("region", { name: "Referrers" }, { timeout: 10_000 });
+    fireEvent.click(within(region).getByRole("button", { name: "CSV of Referrers" }));
+    expect(names).toEqual(["analytics-referrers-30d.csv"]);
+    // UTF-8 with a byte-order mark (which text() drops), so spreadsheets read it as UTF-8.
+    expect([...new Uint8Array((await blobs[0]?.arrayBuffer()) ?? new ArrayBuffer(0)).slice(0, 3)]).toEqual([
+      0xef, 0xbb, 0xbf,
+    ]);
+    expect(await blobs[0]?.text()).toBe("Source,Visits\r\n(direct),4\r\nnews.ycombinator.com,2\r\n");
+
+    fireEvent.click(screen.getByRole("button", { name: "Download all panels (CSV)" }));
+    expect(names[1]).toBe("analytics-30d.csv");
+    const all = (await blobs[1]?.text()) ?? "";
+    expect(all).toContain("panel,label,column,value\r\n");
+    expect(all).toContain("Countries,DE,Visits,4\r\n");
+    click.mockRestore();
+    Object.assign(URL, objectUrls);
   });
 
   it("labels the figures when the analytics service answers from its sample week", async () => {
