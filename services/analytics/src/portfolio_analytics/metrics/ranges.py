@@ -145,10 +145,13 @@ class RangeTops:
     """Top members of daily sets and unique visitors over a range, queued on a pipeline and taken
     back in the same order: period keys where the writer keeps them, else month roll-ups and days."""
 
-    def __init__(self, pipe: Pipeline, prefix: str, period: DateRange, now_ms: float) -> None:
+    def __init__(
+        self, pipe: Pipeline, prefix: str, period: DateRange, now_ms: float, *, periods: bool = True
+    ) -> None:
+        """``periods=False``: the writer keeps no period keys under ``prefix`` (a filter's copy)."""
         self.pipe = pipe
         self.prefix = prefix
-        name = period_key_name(period, now_ms)
+        name = period_key_name(period, now_ms) if periods else None
         self.period_reads = PeriodReads(pipe, prefix, name, list(period.days)) if name else None
         # Period keys need no roll-up: no months then.
         self.split = Split((), period.days) if self.period_reads else split(period.days, now_ms)
