@@ -66,9 +66,9 @@ async def trending(
         tops = state["tops"] = TopReads(pipe, scope)
         for recent, _ in spans:
             tops.top(recent, CANDIDATES)
-        # Queued after the reads, so take_all() below sees only theirs first.
-        state["baselines"] = [tops.merged_key(baseline) for _, baseline in spans]
         queue_since(pipe, prefix, flt)
+        # Queued after the reads, so take_all() and filter_fields() below see only theirs first.
+        state["baselines"] = [tops.merged_key(baseline) for _, baseline in spans]
 
     replies = await execute(redis, build)
     del replies[: state["skip"]]
