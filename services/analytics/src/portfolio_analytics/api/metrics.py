@@ -14,9 +14,9 @@ from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDe
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
 from portfolio_analytics.metrics.cache import ShortCache
-from portfolio_analytics.metrics.filters import Filter, parse_filter
-from portfolio_analytics.metrics.periods import DateRange, Period, resolve_range
-from portfolio_analytics.metrics.ranges import Retention
+from portfolio_analytics.metrics.filters import parse_filter
+from portfolio_analytics.metrics.periods import Period, resolve_range
+from portfolio_analytics.metrics.ranges import MetricsQuery, Retention
 from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
 from portfolio_analytics.paper_titles import with_titles
@@ -59,7 +59,7 @@ FilterQuery = Annotated[
 RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
 
 
-Reader = Callable[[Redis, str, DateRange, int, int, Retention, Filter | None], Awaitable[dict[str, Any]]]
+Reader = Callable[[Redis, str, MetricsQuery], Awaitable[dict[str, Any]]]
 Answer = TypeVar("Answer", AnalyticsSummary, AnalyticsPopular, AnalyticsTrending)
 
 
@@ -92,7 +92,7 @@ async def _cached(
     prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
     result: dict[str, Any] = await cache.get(
         (read.__name__, span.period, span.first, span.last, limit, sample, flt),
-        lambda: read(redis, prefix, span, now_ms, limit, retention, flt),
+        lambda: read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt)),
     )
     answer = await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
     if model is AnalyticsSummary:

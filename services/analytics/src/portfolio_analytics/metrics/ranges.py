@@ -20,6 +20,7 @@ from redis.asyncio.client import Pipeline
 
 from portfolio_analytics import keys
 from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.metrics.filters import Filter
 from portfolio_analytics.metrics.periods import DateRange, PeriodReads, ReadScript, TopReads, today_of
 
 MONTH_ROLLUP = ReadScript("month_rollup.lua")
@@ -43,6 +44,21 @@ class Retention:
             settings.aggregate_retention_days,
             {name: settings.set_retention_days(name) for name in keys.DAILY_SETS},
         )
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    """What a dashboard read is asked: the range, the clock, rows per ranked list, the retention
+    and the filter (None: the whole site)."""
+
+    period: DateRange
+    now_ms: int
+    limit: int
+    retention: Retention
+    filter: Filter | None = None
+
+    def fields(self) -> tuple[DateRange, int, int, Retention, Filter | None]:
+        return self.period, self.now_ms, self.limit, self.retention, self.filter
 
 
 def _epoch_s(day: date) -> int:

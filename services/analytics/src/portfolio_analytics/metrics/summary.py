@@ -26,12 +26,18 @@ from portfolio_analytics.events.intake import iso
 from portfolio_analytics.metrics.filters import (
     POPULAR_PANELS,
     SUMMARY_PANELS,
-    Filter,
     filter_fields,
     queue_since,
 )
 from portfolio_analytics.metrics.periods import DateRange, execute, is_retained
-from portfolio_analytics.metrics.ranges import RangeTops, Retention, queue_days, queue_rollups, take_days
+from portfolio_analytics.metrics.ranges import (
+    MetricsQuery,
+    RangeTops,
+    Retention,
+    queue_days,
+    queue_rollups,
+    take_days,
+)
 from portfolio_analytics.metrics.realtime import queue_snapshot, snapshot_of
 
 COUNTERS = (
@@ -176,17 +182,10 @@ def _ranges(period: DateRange, now_ms: int, retention: Retention) -> list[DateRa
     return [period, previous] if is_retained(previous, now_ms, retention.days) else [period]
 
 
-async def summary(
-    redis: Redis,
-    prefix: str,
-    period: DateRange,
-    now_ms: int,
-    limit: int,
-    retention: Retention,
-    flt: Filter | None = None,
-) -> dict[str, Any]:
+async def summary(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
     """The summary in DESIGN.md's shape (see the service README for each figure's definition);
-    with ``flt``, every panel but realtime from that filter value's copy of the aggregates."""
+    with a filter, every panel but realtime from that filter value's copy of the aggregates."""
+    period, now_ms, limit, retention, flt = query.fields()
     ranges = _ranges(period, now_ms, retention)
     scope = flt.scope(prefix) if flt is not None else prefix
     state: dict[str, Any] = {}
@@ -262,16 +261,9 @@ async def summary(
     }
 
 
-async def popular(
-    redis: Redis,
-    prefix: str,
-    period: DateRange,
-    now_ms: int,
-    limit: int,
-    retention: Retention,
-    flt: Filter | None = None,
-) -> dict[str, Any]:
+async def popular(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
     """The most viewed papers of the period with their shares, and the most viewed pages."""
+    period, now_ms, limit, retention, flt = query.fields()
     reads: Sequence[tuple[str, int]] = (("papers:viewed", limit), ("papers:shared", 1000), ("pages", limit))
     scope = flt.scope(prefix) if flt is not None else prefix
     state: dict[str, Any] = {}

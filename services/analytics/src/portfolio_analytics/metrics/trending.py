@@ -19,9 +19,9 @@ from redis.asyncio.client import Pipeline
 
 from portfolio_analytics import keys
 from portfolio_analytics.events.intake import iso
-from portfolio_analytics.metrics.filters import TRENDING_PANELS, Filter, filter_fields, queue_since
+from portfolio_analytics.metrics.filters import TRENDING_PANELS, filter_fields, queue_since
 from portfolio_analytics.metrics.periods import DateRange, TopReads, execute
-from portfolio_analytics.metrics.ranges import Retention, Split, queue_rollups, split
+from portfolio_analytics.metrics.ranges import MetricsQuery, Split, queue_rollups, split
 
 MIN_RECENT = 2
 #: Candidates read from the window before ranking by ratio.
@@ -46,15 +46,8 @@ def trend_candidates(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(member, count) for member, count in rows if count >= MIN_RECENT and member != keys.OTHER]
 
 
-async def trending(
-    redis: Redis,
-    prefix: str,
-    period: DateRange,
-    now_ms: int,
-    limit: int,
-    retention: Retention,
-    flt: Filter | None = None,
-) -> dict[str, Any]:
+async def trending(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
+    period, now_ms, limit, retention, flt = query.fields()
     names = ("topics", "queries")
     scope = flt.scope(prefix) if flt is not None else prefix
     spans = [windows(period, now_ms, name, scope) for name in names]
