@@ -285,8 +285,20 @@ for gi, g in ipairs(payload.groups) do
   -- The visitor's hash: the open visit (s, l, n, d) and the token bucket (t tokens, a refilled
   -- at), `burst` events at once, refilled at `rate` a second.
   local sk = P .. ':sess:' .. v
-  local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd', 't', 'a', 'x',
-    'fr', 'fc', 'fcy', 'fuc', 'fus', 'fum', 'fen', 'fv')
+  -- The page and topic copies the visit was counted in are fields `v:{kind}:{vid}` (a list in one
+  -- field would pass the 64 bytes a listpack value may hold and make the hash a hashtable).
+  local fields, counted_before = {}, {}
+  local stored = redis.call('HGETALL', sk)
+  for i = 1, #stored, 2 do
+    local name = stored[i]
+    if string.sub(name, 1, 2) == 'v:' then
+      counted_before[#counted_before + 1] = string.sub(name, 3)
+    else
+      fields[name] = stored[i + 1]
+    end
+  end
+  local s = {fields.s, fields.l, fields.n, fields.d, fields.t, fields.a, fields.x,
+    fields.fr, fields.fc, fields.fcy, fields.fuc, fields.fus, fields.fum, fields.fen}
   local tokens = tonumber(s[5]) or cfg.burst
   local at = tonumber(s[6]) or now
   tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
@@ -313,10 +325,12 @@ for gi, g in ipairs(payload.groups) do
     local visit = {r = field(s[8]), c = field(s[9]), cy = field(s[10]), uc = field(s[11]),
       us = field(s[12]), um = field(s[13]), en = field(s[14])}
     local counted, counted_ids = {}, {}
-    for id in string.gmatch(field(s[15]) or '', '%S+') do
+    for _, id in ipairs(counted_before) do
       counted[id] = true
       counted_ids[#counted_ids + 1] = id
     end
+    -- A new visit in this request drops the previous visit's fields (the hash is written again).
+    local restarted = false
     -- The copies a visit's own figures (bounce, duration, exit) go to besides the site's.
     local function visit_bases()
       local out = {}
@@ -335,6 +349,7 @@ for gi, g in ipairs(payload.groups) do
           start, last, views, vday = ts, ts, 1, e.d
           visit = {r = e.ref, c = e.c, cy = e.city, uc = e.uc, us = e.us, um = e.um, en = e.p}
           counted, counted_ids = {}, {}
+          restarted = true
           exit = e.p
           count_visit(vday, visit, e, exit, views, P)
           for _, id in ipairs(visit_scopes(vday, visit)) do count_visit(vday, visit, e, exit, views, base(id)) end
@@ -410,11 +425,16 @@ for gi, g in ipairs(payload.groups) do
     end
 
     if last ~= nil then
-      redis.call('HSET', sk, 't', tokens - g.n, 'a', now,
+      if restarted and #counted_before > 0 then redis.call('DEL', sk) end
+      local write = {'HSET', sk, 't', tokens - g.n, 'a', now,
         's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday,
         'x', exit or '', 'fr', visit.r or '', 'fc', visit.c or '', 'fcy', visit.cy or '',
-        'fuc', visit.uc or '', 'fus', visit.us or '', 'fum', visit.um or '', 'fen', visit.en or '',
-        'fv', table.concat(counted_ids, ' '))
+        'fuc', visit.uc or '', 'fus', visit.us or '', 'fum', visit.um or '', 'fen', visit.en or ''}
+      for _, id in ipairs(counted_ids) do
+        write[#write + 1] = 'v:' .. id
+        write[#write + 1] = '1'
+      end
+      redis.call(unpack(write))
     else
       redis.call('HSET', sk, 't', tokens - g.n, 'a', now)
     end
