@@ -232,6 +232,9 @@ export interface components {
              * @default false
              */
             sample: boolean;
+            filter: components["schemas"]["DashboardFilter"] | null;
+            /** Unavailable */
+            unavailable: string[];
             /** Papers */
             papers: components["schemas"]["PopularPaper"][];
             /** Pages */
@@ -460,6 +463,7 @@ export interface components {
          *         ]
          *       },
          *       "to": "2026-03-03",
+         *       "unavailable": [],
          *       "utm": {
          *         "campaigns": [
          *           {
@@ -498,6 +502,9 @@ export interface components {
              * @default false
              */
             sample: boolean;
+            filter: components["schemas"]["DashboardFilter"] | null;
+            /** Unavailable */
+            unavailable: string[];
             pageViews: components["schemas"]["PageViews"];
             /** Visits */
             visits: number;
@@ -540,6 +547,9 @@ export interface components {
              * @default false
              */
             sample: boolean;
+            filter: components["schemas"]["DashboardFilter"] | null;
+            /** Unavailable */
+            unavailable: string[];
             /** Topics */
             topics: components["schemas"]["TrendingTopic"][];
             /** Queries */
@@ -573,6 +583,21 @@ export interface components {
             country: string;
             /** Visits */
             visits: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DashboardFilter
+         * @description The filter an answer's figures are restricted to.
+         */
+        DashboardFilter: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "page" | "source" | "country" | "topic" | "campaign";
+            /** Value */
+            value: string;
         } & {
             [key: string]: unknown;
         };
@@ -1799,6 +1824,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
+                /** @description One filter, `<kind>:<value>` split on the first `:`; kind `page` (a path), `source` (a referrer source as the referrers panel shows it), `country` (ISO code or `unknown`), `topic` or `campaign` (utm_campaign). The answer's `unavailable` lists the panels it does not restrict. */
+                filter?: string | null;
             };
             header?: never;
             path?: never;
@@ -1873,6 +1900,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
+                /** @description One filter, `<kind>:<value>` split on the first `:`; kind `page` (a path), `source` (a referrer source as the referrers panel shows it), `country` (ISO code or `unknown`), `topic` or `campaign` (utm_campaign). The answer's `unavailable` lists the panels it does not restrict. */
+                filter?: string | null;
             };
             header?: never;
             path?: never;
@@ -1947,6 +1976,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Entries per ranked list. */
                 limit?: number;
+                /** @description One filter, `<kind>:<value>` split on the first `:`; kind `page` (a path), `source` (a referrer source as the referrers panel shows it), `country` (ISO code or `unknown`), `topic` or `campaign` (utm_campaign). The answer's `unavailable` lists the panels it does not restrict. */
+                filter?: string | null;
             };
             header?: never;
             path?: never;

@@ -498,6 +498,7 @@ export interface components {
          *           "visits": 2
          *         }
          *       ],
+         *       "filter": null,
          *       "from": "2026-03-02",
          *       "generatedAt": "2026-03-03T12:00:00.000Z",
          *       "geography": {
@@ -613,6 +614,7 @@ export interface components {
          *         ]
          *       },
          *       "to": "2026-03-03",
+         *       "unavailable": [],
          *       "utm": {
          *         "campaigns": [
          *           {
@@ -651,6 +653,10 @@ export interface components {
              * @default false
              */
             sample: boolean;
+            /** @default null */
+            filter: components["schemas"]["DashboardFilter"] | null;
+            /** Unavailable */
+            unavailable: string[];
             pageViews: components["schemas"]["PageViews"];
             /** Visits */
             visits: number;
@@ -737,6 +743,20 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * DashboardFilter
+         * @description The filter an answer's figures are restricted to.
+         */
+        DashboardFilter: {
+            /** Kind */
+            kind: components["schemas"]["DashboardFilterKindEnum"];
+            /** Value */
+            value: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @enum {string} */
+        DashboardFilterKindEnum: "page" | "source" | "country" | "topic" | "campaign";
         DashboardToken: {
             /** @description A JWT signed by core, iss=core, aud=analytics-dashboard. */
             token: string;

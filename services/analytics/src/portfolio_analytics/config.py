@@ -51,6 +51,9 @@ class AnalyticsSettings(ServiceSettings):
     ip_budget_per_second: float = Field(default=10.0, gt=0, alias="ANALYTICS_IP_BUDGET_PER_SECOND")
     #: Distinct members a daily (or hourly) sorted set may hold; later new ones count as ``(other)``.
     distinct_per_set: int = Field(default=2000, ge=10, alias="ANALYTICS_DISTINCT_PER_SET")
+    #: Filter values per kind and UTC day that get their own copy of the day's aggregates (ADR 13);
+    #: later values of a full day get none, and the day is marked capped.
+    filter_values_per_day: int = Field(default=250, ge=1, alias="ANALYTICS_FILTER_VALUES_PER_DAY")
     #: Seconds ``/metrics/*`` answers are cached in the process; 0 turns the cache off.
     summary_cache_seconds: float = Field(default=5.0, ge=0, alias="ANALYTICS_SUMMARY_CACHE_SECONDS")
     #: Days the daily aggregates (counters, sorted sets, HyperLogLogs) are kept.

@@ -7,8 +7,12 @@ Days and hours are UTC: ``day`` is ``YYYY-MM-DD``, ``hour`` is ``YYYY-MM-DDTHH``
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import get_args
+
+from portfolio_shared.schemas import FilterKind
 
 #: Sorted sets kept per UTC day (member → count).
 DAILY_SETS = (
@@ -118,3 +122,39 @@ def hours_back(epoch_ms: float, count: int) -> list[str]:
     """The ``count`` UTC hours ending with the hour of ``epoch_ms``, oldest first."""
     now = datetime.fromtimestamp(epoch_ms / 1000, UTC).replace(minute=0, second=0, microsecond=0)
     return [(now - timedelta(hours=n)).strftime("%Y-%m-%dT%H") for n in range(count - 1, -1, -1)]
+
+
+#: The dashboard's filter kinds (``filter=<kind>:<value>``, ADR 13): visit dimensions (``source``,
+#: ``country``, ``campaign``) copy every event of a matching visit, event dimensions (``page``,
+#: ``topic``) the matching events and, once, the visit that had one.
+FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
+
+
+def filter_value_id(value: str) -> str:
+    """A filter value's id in key names: the first 16 hex digits of its SHA-1 (``record.lua``
+    computes the same with ``redis.sha1hex``), so a value holding ``:`` or a long path neither
+    collides with a set name nor lengthens keys."""
+    return hashlib.sha1(value.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def filter_scope(prefix: str, kind: str, value: str) -> str:
+    """The key prefix of a filter value's copy of the aggregates: under it the same layout as under
+    ``prefix`` (``:day:{day}``, ``:day:{day}:visitors``, ``:day:{day}:{set}``, ``:hour:…``,
+    ``:month:…``), so every reader reads a filtered range as it reads the site's."""
+    return f"{prefix}:f:{kind}:{filter_value_id(value)}"
+
+
+def filter_values(prefix: str, day: str, kind: str) -> str:
+    """The ids of the values of ``kind`` that got a copy on ``day`` (at most
+    ``ANALYTICS_FILTER_VALUES_PER_DAY``)."""
+    return f"{prefix}:day:{day}:f:{kind}"
+
+
+def filter_capped(prefix: str, day: str) -> str:
+    """Hash ``kind → 1`` for the kinds of which ``day`` refused a value its copy."""
+    return f"{prefix}:day:{day}:f:capped"
+
+
+def filter_since(prefix: str) -> str:
+    """The first day the writer kept filter copies (``YYYY-MM-DD``): older days have none."""
+    return f"{prefix}:f:since"

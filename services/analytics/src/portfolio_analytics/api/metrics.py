@@ -14,8 +14,9 @@ from portfolio_analytics.api.access import DASHBOARD_AUTH_RESPONSES, DashboardDe
 from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.deps import NowMsDep, RedisDep, SettingsDep
 from portfolio_analytics.metrics.cache import ShortCache
-from portfolio_analytics.metrics.periods import DateRange, Period, resolve_range
-from portfolio_analytics.metrics.ranges import Retention
+from portfolio_analytics.metrics.filters import parse_filter
+from portfolio_analytics.metrics.periods import Period, resolve_range
+from portfolio_analytics.metrics.ranges import MetricsQuery, Retention
 from portfolio_analytics.metrics.summary import popular, summary
 from portfolio_analytics.metrics.trending import trending
 from portfolio_analytics.paper_titles import with_titles
@@ -45,10 +46,20 @@ ToQuery = Annotated[
     Query(description="Last UTC day of a custom range (inclusive), YYYY-MM-DD; default today. Needs `from`."),
 ]
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Entries per ranked list.")]
+FilterQuery = Annotated[
+    str | None,
+    Query(
+        alias="filter",
+        description="One filter, `<kind>:<value>` split on the first `:`; kind `page` (a path), `source` "
+        "(a referrer source as the referrers panel shows it), `country` (ISO code or `unknown`), `topic` "
+        "or `campaign` (utm_campaign). The answer's `unavailable` lists the panels it does not restrict.",
+        examples=["country:DE", "page:/papers"],
+    ),
+]
 RESPONSES = {**DASHBOARD_AUTH_RESPONSES, **error_responses(422, 503)}
 
 
-Reader = Callable[[Redis, str, DateRange, int, int, Retention], Awaitable[dict[str, Any]]]
+Reader = Callable[[Redis, str, MetricsQuery], Awaitable[dict[str, Any]]]
 Answer = TypeVar("Answer", AnalyticsSummary, AnalyticsPopular, AnalyticsTrending)
 
 
@@ -64,6 +75,7 @@ async def _cached(
     end: str | None,
     now_ms: int,
     limit: int,
+    raw_filter: str | None,
 ) -> Answer:
     """``read``'s answer for the range the query asks for (a 422 envelope when it is not one), from
     the app's few-seconds cache when a recent one is there; from the sample week
@@ -72,14 +84,15 @@ async def _cached(
         period = default
     retention = Retention.of(settings)
     span = resolve_range(period, start, end, now_ms, retention.days)
+    flt = parse_filter(raw_filter)
     cache: ShortCache | None = getattr(request.app.state, "metrics_cache", None)
     if cache is None:
         cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
     sample = await sample_loaded(redis, settings)
     prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
     result: dict[str, Any] = await cache.get(
-        (read.__name__, span.period, span.first, span.last, limit, sample),
-        lambda: read(redis, prefix, span, now_ms, limit, retention),
+        (read.__name__, span.period, span.first, span.last, limit, sample, flt),
+        lambda: read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt)),
     )
     answer = await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
     if model is AnalyticsSummary:
@@ -105,9 +118,10 @@ async def get_summary(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
+    filter_: FilterQuery = None,
 ) -> AnalyticsSummary:
     return await _cached(
-        AnalyticsSummary, request, settings, summary, redis, period, "7d", start, to, now_ms, limit
+        AnalyticsSummary, request, settings, summary, redis, period, "7d", start, to, now_ms, limit, filter_
     )
 
 
@@ -122,9 +136,10 @@ async def get_popular(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
+    filter_: FilterQuery = None,
 ) -> AnalyticsPopular:
     return await _cached(
-        AnalyticsPopular, request, settings, popular, redis, period, "7d", start, to, now_ms, limit
+        AnalyticsPopular, request, settings, popular, redis, period, "7d", start, to, now_ms, limit, filter_
     )
 
 
@@ -143,7 +158,19 @@ async def get_trending(
     start: FromQuery = None,
     to: ToQuery = None,
     limit: LimitQuery = 10,
+    filter_: FilterQuery = None,
 ) -> AnalyticsTrending:
     return await _cached(
-        AnalyticsTrending, request, settings, trending, redis, period, "today", start, to, now_ms, limit
+        AnalyticsTrending,
+        request,
+        settings,
+        trending,
+        redis,
+        period,
+        "today",
+        start,
+        to,
+        now_ms,
+        limit,
+        filter_,
     )

@@ -270,6 +270,10 @@ class Intake:
         elif isinstance(event, EngagementIn):
             record.update(path=_path(None, event.path) if event.path else None, engaged_ms=event.engaged_ms)
             item["ms"] = event.engaged_ms
+        # Every event reaches the copies of its page and, outside a visit, of its country (ADR 13).
+        if record["path"] is not None:
+            item.setdefault("p", record["path"])
+        item.setdefault("c", country)
         if paper:
             item["paper"] = paper
         if topics:

@@ -62,8 +62,11 @@ local function in_chunks(head, args)
   end
 end
 
-local function day_key(day)
-  local k = P .. ':day:' .. day
+-- Every write below goes to a scope's key space: the site's (P) or, per ADR 13, a filter value's
+-- copy `{P}:f:{kind}:{vid}` (the same layout under a longer prefix, so the readers' scripts read
+-- it as they read the site's). `B` is that base prefix.
+local function day_key(day, B)
+  local k = (B or P) .. ':day:' .. day
   keep(k, cfg.day_ttl)
   return k
 end
@@ -85,11 +88,12 @@ local function existing_periods(day, name)
   return found
 end
 
-local function day_set(day, name, member, by)
-  local k = P .. ':day:' .. day .. ':' .. name
+local function day_set(day, name, member, by, B)
+  local k = (B or P) .. ':day:' .. day .. ':' .. name
   zincr(k, member, by)
   keep(k, cfg.set_ttl[name] or cfg.day_ttl)
-  if name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
+  -- Only the site's sets feed the period keys (there are none per filter value).
+  if (B == nil or B == P) and name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
 end
 
 -- Adds `members` (member -> n) to `key`, at most cfg.distinct members per set: once it is full a
@@ -127,13 +131,142 @@ local function add_capped(key, members)
   return added
 end
 
-local function hour_set(hour, name, member)
-  local k = P .. ':hour:' .. hour .. ':' .. name
+local function hour_set(hour, name, member, B)
+  local k = (B or P) .. ':hour:' .. hour .. ':' .. name
   zincr(k, member)
   keep(k, cfg.hour_ttl)
 end
 
+-- Filter scopes (ADR 13). A value's id is the first 16 hex digits of its SHA-1 (keys.filter_value_id
+-- computes the same for a reader). A day admits copies for at most cfg.filter_values values of a
+-- kind, first come first served: `{P}:day:{day}:f:{kind}` holds the admitted ids (one SCARD per
+-- new scope and call, a SISMEMBER only once it may be full); a refused value marks the day in
+-- `{P}:day:{day}:f:capped` (kind -> 1) and gets no copy.
+local admitted = {}
+local function scope(day, kind, value)
+  if value == nil or value == '' then return nil end
+  local id = kind .. ':' .. string.sub(redis.sha1hex(value), 1, 16)
+  local seen = admitted[day .. '|' .. id]
+  if seen == nil then
+    local reg = P .. ':day:' .. day .. ':f:' .. kind
+    local vid = string.sub(id, #kind + 2)
+    if redis.call('SCARD', reg) < cfg.filter_values then
+      redis.call('SADD', reg, vid)
+      keep(reg, cfg.day_ttl)
+      seen = true
+    else
+      seen = redis.call('SISMEMBER', reg, vid) == 1
+      if not seen then
+        local ck = P .. ':day:' .. day .. ':f:capped'
+        redis.call('HSET', ck, kind, 1)
+        keep(ck, cfg.day_ttl)
+      end
+    end
+    admitted[day .. '|' .. id] = seen
+  end
+  if seen then return id end
+  return nil
+end
+
+-- A scope's key prefix from its id (`{kind}:{vid}`): keys.filter_scope.
+local function base(id)
+  return P .. ':f:' .. id
+end
+
+-- The scope ids of a visit on `day`: its referrer source, country and campaign (visit dimensions).
+local function visit_scopes(day, visit)
+  local out = {}
+  local function add(id) if id then out[#out + 1] = id end end
+  add(scope(day, 'source', visit.r))
+  add(scope(day, 'country', visit.c))
+  add(scope(day, 'campaign', visit.uc))
+  return out
+end
+
+-- The scope ids an event matches on `day`: its page and its topics (event dimensions).
+local function event_scopes(day, e)
+  local out = {}
+  local id = scope(day, 'page', e.p)
+  if id then out[#out + 1] = id end
+  if e.topics then
+    for _, topic in ipairs(e.topics) do
+      id = scope(day, 'topic', topic)
+      if id then out[#out + 1] = id end
+    end
+  end
+  return out
+end
+
+-- Counts a visit in scope B (its day vday): what a new visit counts in the site's keys.
+local function count_visit(vday, visit, e, exit, views, B)
+  local vk = day_key(vday, B)
+  hincr(vk, 'visits', 1)
+  if views == 1 then hincr(vk, 'bounces', 1) end
+  -- A visit from before these were kept in its hash lacks them: counted, without its rows.
+  if visit.r then day_set(vday, 'referrers', visit.r, 1, B) end
+  if visit.c then
+    day_set(vday, 'countries', visit.c, 1, B)
+    if visit.cy then day_set(vday, 'cities', visit.c .. '/' .. visit.cy, 1, B) end
+  end
+  if visit.en then day_set(vday, 'entry', visit.en, 1, B) end
+  if exit then day_set(vday, 'exit', exit, 1, B) end
+  if e.br then
+    day_set(vday, 'browsers', e.br, 1, B)
+    day_set(vday, 'oses', e.os, 1, B)
+    day_set(vday, 'devices', e.dv, 1, B)
+  end
+  if visit.us then day_set(vday, 'utm:source', visit.us, 1, B) end
+  if visit.um then day_set(vday, 'utm:medium', visit.um, 1, B) end
+  if visit.uc then day_set(vday, 'utm:campaign', visit.uc, 1, B) end
+end
+
+-- What one event adds to the copy under B: its counters, visitors and sets (not its visit's).
+local function event_writes(e, v, B)
+  local site = B == P
+  local counters = day_key(e.d, B)
+  if e.t == 'pageview' then
+    hincr(counters, 'pageviews', 1)
+    hincr(counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
+    local dv = B .. ':day:' .. e.d .. ':visitors'
+    pfadd(dv, v)
+    keep(dv, cfg.day_ttl)
+    if site then
+      for _, pk in ipairs(existing_periods(e.d, 'visitors')) do pfadd(pk, v) end
+    end
+    local hv = B .. ':hour:' .. e.h .. ':visitors'
+    pfadd(hv, v)
+    keep(hv, cfg.hour_ttl)
+    day_set(e.d, 'pages', e.p, 1, B)
+  end
+  if e.paper then day_set(e.d, 'papers:viewed', e.paper, 1, B) end
+  if e.topics then
+    for _, topic in ipairs(e.topics) do
+      day_set(e.d, 'topics', topic, 1, B)
+      hour_set(e.h, 'topics', topic, B)
+    end
+  end
+  if e.t == 'click' then
+    hincr(counters, 'clicks', 1)
+    if e.share then day_set(e.d, 'papers:shared', e.share, 1, B) end
+  elseif e.t == 'search' then
+    hincr(counters, 'searches', 1)
+    day_set(e.d, 'queries', e.q, 1, B)
+    hour_set(e.h, 'queries', e.q, B)
+  elseif e.t == 'engagement' then
+    hincr(counters, 'engaged_ms', e.ms)
+    hincr(counters, 'engagements', 1)
+  end
+end
+
+-- HMGET answers false for a missing field; an empty string is a field cleared.
+local function field(value)
+  if value and value ~= '' then return value end
+  return nil
+end
+
 local results = {}
+-- The earliest day this call writes: filter copies exist from the first one on (`{P}:f:since`).
+local first_day = nil
 local latest = 0
 -- The active visitors' last event time and current page, written once at the end as well.
 local active, active_pages = {}, {}
@@ -152,7 +285,20 @@ for gi, g in ipairs(payload.groups) do
   -- The visitor's hash: the open visit (s, l, n, d) and the token bucket (t tokens, a refilled
   -- at), `burst` events at once, refilled at `rate` a second.
   local sk = P .. ':sess:' .. v
-  local s = redis.call('HMGET', sk, 's', 'l', 'n', 'd', 't', 'a', 'x')
+  -- The page and topic copies the visit was counted in are fields `v:{kind}:{vid}` (a list in one
+  -- field would pass the 64 bytes a listpack value may hold and make the hash a hashtable).
+  local fields, counted_before = {}, {}
+  local stored = redis.call('HGETALL', sk)
+  for i = 1, #stored, 2 do
+    local name = stored[i]
+    if string.sub(name, 1, 2) == 'v:' then
+      counted_before[#counted_before + 1] = string.sub(name, 3)
+    else
+      fields[name] = stored[i + 1]
+    end
+  end
+  local s = {fields.s, fields.l, fields.n, fields.d, fields.t, fields.a, fields.x,
+    fields.fr, fields.fc, fields.fcy, fields.fuc, fields.fus, fields.fum, fields.fen}
   local tokens = tonumber(s[5]) or cfg.burst
   local at = tonumber(s[6]) or now
   tokens = math.min(cfg.burst, tokens + math.max(0, now - at) / 1000 * cfg.rate)
@@ -171,100 +317,106 @@ for gi, g in ipairs(payload.groups) do
     redis.call('SET', ik, string.format('%.3f|%d', itokens - g.n, now), 'PX', cfg.ip_ttl_ms)
     local start, last, views, vday = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]) or 0, s[4]
     -- The visit's exit page so far (its latest page view), counted in the visit day's `exit` set.
-    local exit = s[7]
-    if exit == '' then exit = nil end
+    local exit = field(s[7])
     local page = nil
+    -- What the visit is counted under in the filter copies (ADR 13): its referrer source, country,
+    -- city, campaign, UTM source and medium and entry page, kept from its first page view, and the
+    -- page and topic scopes it was counted in so far (ids, space-separated).
+    local visit = {r = field(s[8]), c = field(s[9]), cy = field(s[10]), uc = field(s[11]),
+      us = field(s[12]), um = field(s[13]), en = field(s[14])}
+    local counted, counted_ids = {}, {}
+    for _, id in ipairs(counted_before) do
+      counted[id] = true
+      counted_ids[#counted_ids + 1] = id
+    end
+    -- A new visit in this request drops the previous visit's fields (the hash is written again).
+    local restarted = false
+    -- The copies a visit's own figures (bounce, duration, exit) go to besides the site's.
+    local function visit_bases()
+      local out = {}
+      for _, id in ipairs(visit_scopes(vday, visit)) do out[#out + 1] = base(id) end
+      for _, id in ipairs(counted_ids) do out[#out + 1] = base(id) end
+      return out
+    end
 
     for _, e in ipairs(g.ev) do
       local ts = e.ts
       local open = last ~= nil and ts - last <= WINDOW
-      local counters = day_key(e.d)
+      if first_day == nil or e.d < first_day then first_day = e.d end
       if e.t == 'pageview' then
         if not open then
           -- A new visit: its day owns its visit, bounce, duration, referrer and country.
           start, last, views, vday = ts, ts, 1, e.d
-          local vk = day_key(vday)
-          hincr(vk, 'visits', 1)
-          hincr(vk, 'bounces', 1)
-          day_set(vday, 'referrers', e.ref)
-          day_set(vday, 'countries', e.c)
-          if e.city then day_set(vday, 'cities', e.c .. '/' .. e.city) end
-          day_set(vday, 'entry', e.p)
-          day_set(vday, 'exit', e.p)
+          visit = {r = e.ref, c = e.c, cy = e.city, uc = e.uc, us = e.us, um = e.um, en = e.p}
+          counted, counted_ids = {}, {}
+          restarted = true
           exit = e.p
-          if e.br then
-            day_set(vday, 'browsers', e.br)
-            day_set(vday, 'oses', e.os)
-            day_set(vday, 'devices', e.dv)
-          end
-          if e.us then day_set(vday, 'utm:source', e.us) end
-          if e.um then day_set(vday, 'utm:medium', e.um) end
-          if e.uc then day_set(vday, 'utm:campaign', e.uc) end
+          count_visit(vday, visit, e, exit, views, P)
+          for _, id in ipairs(visit_scopes(vday, visit)) do count_visit(vday, visit, e, exit, views, base(id)) end
         else
           views = views + 1
-          if views == 2 then hincr(day_key(vday), 'bounces', -1) end
+          local bases = visit_bases()
+          bases[#bases + 1] = P
+          if views == 2 then
+            for _, b in ipairs(bases) do hincr(day_key(vday, b), 'bounces', -1) end
+          end
           -- The exit page moves on (a visit from before exits were kept has none: left alone).
           if exit and exit ~= e.p then
-            day_set(vday, 'exit', exit, -1)
-            day_set(vday, 'exit', e.p)
+            for _, b in ipairs(bases) do
+              day_set(vday, 'exit', exit, -1, b)
+              day_set(vday, 'exit', e.p, 1, b)
+            end
             exit = e.p
             -- A visit from yesterday: today's period keys hold its day too.
             if vday ~= e.d then period_source[P .. ':day:' .. vday .. ':exit'][3] = e.d end
           end
-          hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
+          for _, b in ipairs(bases) do hincr(day_key(vday, b), 'duration_ms', math.max(0, ts - last)) end
           last = math.max(last, ts)
         end
-        hincr(counters, 'pageviews', 1)
-        hincr(counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
-        local dv = P .. ':day:' .. e.d .. ':visitors'
-        pfadd(dv, v)
-        keep(dv, cfg.day_ttl)
-        for _, pk in ipairs(existing_periods(e.d, 'visitors')) do pfadd(pk, v) end
-        local hv = P .. ':hour:' .. e.h .. ':visitors'
-        pfadd(hv, v)
-        keep(hv, cfg.hour_ttl)
-        day_set(e.d, 'pages', e.p)
         page = e.p
       elseif open then
         -- Other events extend an open visit but never start one.
-        hincr(day_key(vday), 'duration_ms', math.max(0, ts - last))
+        local bases = visit_bases()
+        bases[#bases + 1] = P
+        for _, b in ipairs(bases) do hincr(day_key(vday, b), 'duration_ms', math.max(0, ts - last)) end
         last = math.max(last, ts)
       end
 
-      if e.paper then day_set(e.d, 'papers:viewed', e.paper) end
-      if e.topics then
-        for _, topic in ipairs(e.topics) do
-          day_set(e.d, 'topics', topic)
-          hour_set(e.h, 'topics', topic)
+      -- The copies this event goes to: the site's, its visit's (outside a visit, its country's),
+      -- and those of its page and topics; a page view counts its visit in the page and topic
+      -- copies the visit was not counted in yet.
+      local in_visit = open or e.t == 'pageview'
+      local bases = {P}
+      if in_visit then
+        for _, id in ipairs(visit_scopes(e.d, visit)) do bases[#bases + 1] = base(id) end
+      else
+        local id = scope(e.d, 'country', e.c)
+        if id then bases[#bases + 1] = base(id) end
+      end
+      for _, id in ipairs(event_scopes(e.d, e)) do
+        bases[#bases + 1] = base(id)
+        if e.t == 'pageview' and not counted[id] then
+          counted[id] = true
+          counted_ids[#counted_ids + 1] = id
+          count_visit(vday, visit, e, exit, views, base(id))
         end
       end
+      for _, b in ipairs(bases) do event_writes(e, v, b) end
 
-      if e.t == 'click' then
-        hincr(counters, 'clicks', 1)
-        if e.share then day_set(e.d, 'papers:shared', e.share) end
-        if e.sid then
-          -- Click-through: the first click carrying a recent search's id counts, on the search's day.
-          local qk = P .. ':search:' .. e.sid
-          local seen = redis.call('GET', qk)
-          if seen then
-            local sep = string.find(seen, '|', 1, true)
-            local sday, sts = string.sub(seen, 1, sep - 1), tonumber(string.sub(seen, sep + 1))
-            if ts - sts <= WINDOW then
-              hincr(day_key(sday), 'searches_clicked', 1)
-            end
-            redis.call('DEL', qk)
+      if e.t == 'click' and e.sid then
+        -- Click-through: the first click carrying a recent search's id counts, on the search's day.
+        local qk = P .. ':search:' .. e.sid
+        local seen = redis.call('GET', qk)
+        if seen then
+          local sep = string.find(seen, '|', 1, true)
+          local sday, sts = string.sub(seen, 1, sep - 1), tonumber(string.sub(seen, sep + 1))
+          if ts - sts <= WINDOW then
+            for _, b in ipairs(bases) do hincr(day_key(sday, b), 'searches_clicked', 1) end
           end
+          redis.call('DEL', qk)
         end
-      elseif e.t == 'search' then
-        hincr(counters, 'searches', 1)
-        day_set(e.d, 'queries', e.q)
-        hour_set(e.h, 'queries', e.q)
-        if e.sid then
-          redis.call('SET', P .. ':search:' .. e.sid, e.d .. '|' .. string.format('%d', ts), 'NX', 'PX', cfg.search_ttl_ms)
-        end
-      elseif e.t == 'engagement' then
-        hincr(counters, 'engaged_ms', e.ms)
-        hincr(counters, 'engagements', 1)
+      elseif e.t == 'search' and e.sid then
+        redis.call('SET', P .. ':search:' .. e.sid, e.d .. '|' .. string.format('%d', ts), 'NX', 'PX', cfg.search_ttl_ms)
       end
 
       local rawk = P .. ':raw:' .. e.d
@@ -273,9 +425,16 @@ for gi, g in ipairs(payload.groups) do
     end
 
     if last ~= nil then
-      redis.call('HSET', sk, 't', tokens - g.n, 'a', now,
+      if restarted and #counted_before > 0 then redis.call('DEL', sk) end
+      local write = {'HSET', sk, 't', tokens - g.n, 'a', now,
         's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday,
-        'x', exit or '')
+        'x', exit or '', 'fr', visit.r or '', 'fc', visit.c or '', 'fcy', visit.cy or '',
+        'fuc', visit.uc or '', 'fus', visit.us or '', 'fum', visit.um or '', 'fen', visit.en or ''}
+      for _, id in ipairs(counted_ids) do
+        write[#write + 1] = 'v:' .. id
+        write[#write + 1] = '1'
+      end
+      redis.call(unpack(write))
     else
       redis.call('HSET', sk, 't', tokens - g.n, 'a', now)
     end
@@ -312,6 +471,7 @@ for key, members in pairs(hll_add) do
   for member in pairs(members) do list[#list + 1] = member end
   in_chunks({'PFADD', key}, list)
 end
+if first_day then redis.call('SET', P .. ':f:since', first_day, 'NX') end
 -- After the writes: EXPIRE does nothing to a key that does not exist yet.
 for key, seconds in pairs(ttl) do
   redis.call('EXPIRE', key, seconds)

@@ -77,6 +77,7 @@ class Recorder:
                     if settings.set_retention_days(name) != settings.aggregate_retention_days
                 },
                 "distinct": settings.distinct_per_set,
+                "filter_values": settings.filter_values_per_day,
                 "other": keys.OTHER,
                 "hour_ttl": HOUR_TTL_SECONDS,
                 # A day's stream lives its retention period counted from the end of that day.

@@ -78,7 +78,7 @@ def preset_range(period: str, now_ms: float) -> DateRange:
     return DateRange(period, tuple(keys.days_back(now_ms, PERIOD_DAYS[period])))
 
 
-def _invalid(message: str, field: str, kind: str) -> ValidationFailed:
+def invalid_query(message: str, field: str, kind: str) -> ValidationFailed:
     return ValidationFailed(
         message, details={"errors": [{"loc": ["query", field], "msg": message, "type": kind}]}
     )
@@ -91,7 +91,9 @@ def parse_day(value: str, field: str = "date") -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise _invalid(f"`{field}` must be a calendar day written YYYY-MM-DD (UTC).", field, "date") from None
+        raise invalid_query(
+            f"`{field}` must be a calendar day written YYYY-MM-DD (UTC).", field, "date"
+        ) from None
 
 
 def resolve_range(
@@ -104,22 +106,24 @@ def resolve_range(
         field = "period"
     else:
         if period is not None:
-            raise _invalid("Give either `period` or a `from`/`to` range, not both.", "period", "conflict")
+            raise invalid_query(
+                "Give either `period` or a `from`/`to` range, not both.", "period", "conflict"
+            )
         if start is None:
-            raise _invalid("`to` needs a `from` day.", "from", "missing")
+            raise invalid_query("`to` needs a `from` day.", "from", "missing")
         first = parse_day(start, "from")
         today = today_of(now_ms)
         last = parse_day(end, "to") if end is not None else today
         if first > last:
-            raise _invalid(f"`from` ({first}) is after `to` ({last}).", "from", "range_order")
+            raise invalid_query(f"`from` ({first}) is after `to` ({last}).", "from", "range_order")
         if last > today:
-            raise _invalid(f"`to` ({last}) is in the future; today is {today} (UTC).", "to", "future")
+            raise invalid_query(f"`to` ({last}) is in the future; today is {today} (UTC).", "to", "future")
         count = (last - first).days + 1
         resolved = DateRange(CUSTOM, tuple((first + timedelta(days=n)).isoformat() for n in range(count)))
         field = "from"
     if not is_retained(resolved, now_ms, retention_days):
         oldest = oldest_retained_day(now_ms, retention_days)
-        raise _invalid(
+        raise invalid_query(
             f"The range starts on {resolved.first}, before {oldest}: aggregates are kept "
             f"{retention_days} days.",
             field,

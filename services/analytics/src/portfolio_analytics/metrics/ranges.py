@@ -20,6 +20,7 @@ from redis.asyncio.client import Pipeline
 
 from portfolio_analytics import keys
 from portfolio_analytics.config import AnalyticsSettings
+from portfolio_analytics.metrics.filters import Filter
 from portfolio_analytics.metrics.periods import DateRange, PeriodReads, ReadScript, TopReads, today_of
 
 MONTH_ROLLUP = ReadScript("month_rollup.lua")
@@ -43,6 +44,21 @@ class Retention:
             settings.aggregate_retention_days,
             {name: settings.set_retention_days(name) for name in keys.DAILY_SETS},
         )
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    """What a dashboard read is asked: the range, the clock, rows per ranked list, the retention
+    and the filter (None: the whole site)."""
+
+    period: DateRange
+    now_ms: int
+    limit: int
+    retention: Retention
+    filter: Filter | None = None
+
+    def fields(self) -> tuple[DateRange, int, int, Retention, Filter | None]:
+        return self.period, self.now_ms, self.limit, self.retention, self.filter
 
 
 def _epoch_s(day: date) -> int:
@@ -145,10 +161,13 @@ class RangeTops:
     """Top members of daily sets and unique visitors over a range, queued on a pipeline and taken
     back in the same order: period keys where the writer keeps them, else month roll-ups and days."""
 
-    def __init__(self, pipe: Pipeline, prefix: str, period: DateRange, now_ms: float) -> None:
+    def __init__(
+        self, pipe: Pipeline, prefix: str, period: DateRange, now_ms: float, *, periods: bool = True
+    ) -> None:
+        """``periods=False``: the writer keeps no period keys under ``prefix`` (a filter's copy)."""
         self.pipe = pipe
         self.prefix = prefix
-        name = period_key_name(period, now_ms)
+        name = period_key_name(period, now_ms) if periods else None
         self.period_reads = PeriodReads(pipe, prefix, name, list(period.days)) if name else None
         # Period keys need no roll-up: no months then.
         self.split = Split((), period.days) if self.period_reads else split(period.days, now_ms)

@@ -23,8 +23,21 @@ from redis.asyncio.client import Pipeline
 
 from portfolio_analytics import keys
 from portfolio_analytics.events.intake import iso
+from portfolio_analytics.metrics.filters import (
+    POPULAR_PANELS,
+    SUMMARY_PANELS,
+    filter_fields,
+    queue_since,
+)
 from portfolio_analytics.metrics.periods import DateRange, execute, is_retained
-from portfolio_analytics.metrics.ranges import RangeTops, Retention, queue_days, queue_rollups, take_days
+from portfolio_analytics.metrics.ranges import (
+    MetricsQuery,
+    RangeTops,
+    Retention,
+    queue_days,
+    queue_rollups,
+    take_days,
+)
 from portfolio_analytics.metrics.realtime import queue_snapshot, snapshot_of
 
 COUNTERS = (
@@ -169,22 +182,24 @@ def _ranges(period: DateRange, now_ms: int, retention: Retention) -> list[DateRa
     return [period, previous] if is_retained(previous, now_ms, retention.days) else [period]
 
 
-async def summary(
-    redis: Redis, prefix: str, period: DateRange, now_ms: int, limit: int, retention: Retention
-) -> dict[str, Any]:
-    """The summary in DESIGN.md's shape (see the service README for each figure's definition)."""
+async def summary(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
+    """The summary in DESIGN.md's shape (see the service README for each figure's definition);
+    with a filter, every panel but realtime from that filter value's copy of the aggregates."""
+    period, now_ms, limit, retention, flt = query.fields()
     ranges = _ranges(period, now_ms, retention)
+    scope = flt.scope(prefix) if flt is not None else prefix
     state: dict[str, Any] = {}
 
     def build(pipe: Pipeline) -> None:
-        tops = [RangeTops(pipe, prefix, each, now_ms) for each in ranges]
+        tops = [RangeTops(pipe, scope, each, now_ms, periods=flt is None) for each in ranges]
         state["tops"] = tops
-        state["skip"] = queue_rollups(pipe, prefix, [each.split for each in tops], retention, now_ms)
+        state["skip"] = queue_rollups(pipe, scope, [each.split for each in tops], retention, now_ms)
         for each, each_tops in zip(ranges, tops, strict=True):
-            queue_range(pipe, prefix, each_tops, each)
+            queue_range(pipe, scope, each_tops, each)
         for name in SUMMARY_SETS + tuple(panel[0] for panel in PANELS):
             tops[0].top(name, limit)
         queue_snapshot(pipe, prefix, now_ms)
+        queue_since(pipe, prefix, flt)
 
     replies = await execute(redis, build)
     del replies[: state["skip"]]
@@ -200,11 +215,13 @@ async def summary(
     current = reads[0]
     previous = reads[1] if len(reads) > 1 else None
     figures = current.figures()
+    filtered = filter_fields(replies, flt, period, previous.period if previous else None, SUMMARY_PANELS)
     return {
         "period": period.period,
         "from": period.first,
         "to": period.last,
         "generatedAt": iso(now_ms),
+        **filtered,
         "pageViews": {
             "total": figures["pageViews"],
             "unique": figures["uniqueVisitors"],
@@ -244,18 +261,19 @@ async def summary(
     }
 
 
-async def popular(
-    redis: Redis, prefix: str, period: DateRange, now_ms: int, limit: int, retention: Retention
-) -> dict[str, Any]:
+async def popular(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
     """The most viewed papers of the period with their shares, and the most viewed pages."""
+    period, now_ms, limit, retention, flt = query.fields()
     reads: Sequence[tuple[str, int]] = (("papers:viewed", limit), ("papers:shared", 1000), ("pages", limit))
+    scope = flt.scope(prefix) if flt is not None else prefix
     state: dict[str, Any] = {}
 
     def build(pipe: Pipeline) -> None:
-        tops = state["tops"] = RangeTops(pipe, prefix, period, now_ms)
-        state["skip"] = queue_rollups(pipe, prefix, [tops.split], retention, now_ms)
+        tops = state["tops"] = RangeTops(pipe, scope, period, now_ms, periods=flt is None)
+        state["skip"] = queue_rollups(pipe, scope, [tops.split], retention, now_ms)
         for name, n in reads:
             tops.top(name, n)
+        queue_since(pipe, prefix, flt)
 
     replies = await execute(redis, build)
     del replies[: state["skip"]]
@@ -266,6 +284,7 @@ async def popular(
         "from": period.first,
         "to": period.last,
         "generatedAt": iso(now_ms),
+        **filter_fields(replies, flt, period, None, POPULAR_PANELS),
         "papers": [{"id": paper, "views": views, "shares": shares.get(paper, 0)} for paper, views in viewed],
         "pages": [{"path": path, "views": views} for path, views in pages],
     }

@@ -19,8 +19,9 @@ from redis.asyncio.client import Pipeline
 
 from portfolio_analytics import keys
 from portfolio_analytics.events.intake import iso
+from portfolio_analytics.metrics.filters import TRENDING_PANELS, filter_fields, queue_since
 from portfolio_analytics.metrics.periods import DateRange, TopReads, execute
-from portfolio_analytics.metrics.ranges import Retention, Split, queue_rollups, split
+from portfolio_analytics.metrics.ranges import MetricsQuery, Split, queue_rollups, split
 
 MIN_RECENT = 2
 #: Candidates read from the window before ranking by ratio.
@@ -45,25 +46,27 @@ def trend_candidates(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(member, count) for member, count in rows if count >= MIN_RECENT and member != keys.OTHER]
 
 
-async def trending(
-    redis: Redis, prefix: str, period: DateRange, now_ms: int, limit: int, retention: Retention
-) -> dict[str, Any]:
+async def trending(redis: Redis, prefix: str, query: MetricsQuery) -> dict[str, Any]:
+    period, now_ms, limit, retention, flt = query.fields()
     names = ("topics", "queries")
-    spans = [windows(period, now_ms, name, prefix) for name in names]
+    scope = flt.scope(prefix) if flt is not None else prefix
+    spans = [windows(period, now_ms, name, scope) for name in names]
     state: dict[str, Any] = {}
 
     def build(pipe: Pipeline) -> None:
         splits = () if period.hourly else _splits(period, now_ms)
-        state["skip"] = queue_rollups(pipe, prefix, splits, retention, now_ms)
-        tops = state["tops"] = TopReads(pipe, prefix)
+        state["skip"] = queue_rollups(pipe, scope, splits, retention, now_ms)
+        tops = state["tops"] = TopReads(pipe, scope)
         for recent, _ in spans:
             tops.top(recent, CANDIDATES)
-        # Queued after the reads, so take_all() below sees only theirs first.
+        queue_since(pipe, prefix, flt)
+        # Queued after the reads, so take_all() and filter_fields() below see only theirs first.
         state["baselines"] = [tops.merged_key(baseline) for _, baseline in spans]
 
     replies = await execute(redis, build)
     del replies[: state["skip"]]
     candidates = state["tops"].take_all(replies)
+    filtered = filter_fields(replies, flt, period, None, TRENDING_PANELS)
     baselines: list[str] = state["baselines"]
 
     async with redis.pipeline(transaction=False) as pipe:
@@ -81,6 +84,7 @@ async def trending(
         "from": period.first,
         "to": period.last,
         "generatedAt": iso(now_ms),
+        **filtered,
     }
     for index, (name, rows) in enumerate(zip(names, candidates, strict=True)):
         members = trend_candidates(rows)

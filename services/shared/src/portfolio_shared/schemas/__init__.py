@@ -20,7 +20,13 @@ from portfolio_shared.schemas._base import (
     ScrapeSource,
     StrictModel,
 )
-from portfolio_shared.schemas.analytics import AnalyticsPopular, AnalyticsSummary, AnalyticsTrending
+from portfolio_shared.schemas.analytics import (
+    AnalyticsPopular,
+    AnalyticsSummary,
+    AnalyticsTrending,
+    DashboardFilter,
+    FilterKind,
+)
 from portfolio_shared.schemas.documents import (
     DocumentInfo,
     GithubRequest,
@@ -115,10 +121,12 @@ __all__ = [
     "ClassifyResult",
     "CleanNonEmptyStr",
     "CleanStr",
+    "DashboardFilter",
     "DocumentInfo",
     "DocumentProcessed",
     "DocumentProcessedEvent",
     "DocumentSourceType",
+    "FilterKind",
     "GithubRequest",
     "HealthResponse",
     "HttpUrlStr",

@@ -31,6 +31,19 @@ class _Camel(ResponseModel):
     )
 
 
+#: What a dashboard filter (``filter=<kind>:<value>``) restricts by: ``page`` (a path), ``source``
+#: (a referrer source as the referrers panel shows it), ``country`` (ISO code or ``unknown``),
+#: ``topic``, ``campaign`` (utm_campaign).
+FilterKind = Literal["page", "source", "country", "topic", "campaign"]
+
+
+class DashboardFilter(_Camel):
+    """The filter an answer's figures are restricted to."""
+
+    kind: FilterKind
+    value: str
+
+
 class _Range(_Camel):
     """Which days an answer covers: ``period`` is the preset asked for or ``custom`` (a
     ``from``/``to`` range); ``from``/``to`` are inclusive UTC days (``YYYY-MM-DD``)."""
@@ -41,6 +54,14 @@ class _Range(_Camel):
     generated_at: str
     #: The figures are the sample week ``make run`` loads (analytics' ``/internal/sample``), not real traffic.
     sample: bool = False
+    #: The filter asked for (``null``: none); every panel not in ``unavailable`` is restricted to it.
+    filter: DashboardFilter | None = None
+    #: Keys of this answer's panels the filter does not restrict (their figures are the whole site's,
+    #: or, for a range reaching before the filter copies began, incomplete): always ``realtime``;
+    #: ``searches`` (and trending ``queries``) under a topic filter; ``comparison`` when only the
+    #: previous period reaches before the copies began; every panel when the range does. Empty
+    #: without a filter.
+    unavailable: list[str] = Field(default_factory=list)
 
 
 class PageCount(_Camel):
@@ -233,6 +254,8 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "to": "2026-03-03",
     "generatedAt": "2026-03-03T12:00:00.000Z",
     "sample": False,
+    "filter": None,
+    "unavailable": [],
     "pageViews": {
         "total": 12,
         "unique": 5,
