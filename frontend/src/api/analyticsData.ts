@@ -297,27 +297,10 @@ export interface FilterState {
   unavailable: string[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
-}
-
-/**
- * `filter` and `unavailable` of a /metrics answer. The generated types do not have them yet (the
- * filters are built in parallel), so they are read here, and only here, without trusting their shape;
- * `filter.unavailable` (ADR 13's wording) is read as well.
- */
+/** `filter` and `unavailable` of a /metrics answer: the filter it applied and the panels it could not. */
 export function readFilterState(answer: AnalyticsSummary | AnalyticsTrending | undefined): FilterState {
-  const raw: unknown = answer?.filter;
-  const filter =
-    isObject(raw) && typeof raw.kind === "string" && typeof raw.value === "string"
-      ? ({ kind: raw.kind, value: raw.value } as DashboardFilter)
-      : null;
-  const unavailable = [...strings(answer?.unavailable), ...(isObject(raw) ? strings(raw.unavailable) : [])];
-  return { filter, unavailable };
+  const filter = answer?.filter ? ({ kind: answer.filter.kind, value: answer.filter.value } as DashboardFilter) : null;
+  return { filter, unavailable: [...(answer?.unavailable ?? [])] };
 }
 
 /** Whether `key` (e.g. `utm.campaigns`) or a field holding it (`utm`) is listed as unavailable. */

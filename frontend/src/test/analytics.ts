@@ -14,6 +14,8 @@ export function trendingExample(): AnalyticsTrending {
     to: "2026-03-03",
     generatedAt: "2026-03-03T12:00:00.000Z",
     sample: false,
+    filter: null,
+    unavailable: [],
     topics: [{ topic: "LLM agents", count: 9, baseline: 2, ratio: 3.3333 }],
     queries: [{ query: "mixture of experts", count: 4, baseline: 0, ratio: 5 }],
   };
