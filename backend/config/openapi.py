@@ -118,7 +118,11 @@ def _oas30(node: Any) -> Any:
             elif rest:
                 node[key] = rest
             node["nullable"] = True
+    # JSON Schema's list of examples is one `example` in OAS 3.0, kept as it is (it is data, not schema).
+    examples = node.pop("examples") if isinstance(node.get("examples"), list) else None
     node = {key: _oas30(value) for key, value in node.items()}
+    if examples:
+        node["example"] = examples[0]
     if node.get("type") == "null":
         del node["type"]
         node["nullable"] = True
@@ -130,7 +134,8 @@ def _oas30(node: Any) -> Any:
 def pydantic_schemas_to_oas30(
     result: dict[str, Any], generator: object, request: object, public: bool
 ) -> dict[str, Any]:
-    """Hook: pydantic JSON Schema (``anyOf [X, null]``, ``const``) in OAS 3.0 terms (``nullable``, ``enum``).
+    """Hook: pydantic JSON Schema (``anyOf [X, null]``, ``const``, ``examples``) in OAS 3.0 terms
+    (``nullable``, ``enum``, ``example``).
 
     Response models shared with the other services (``portfolio_shared.schemas``) are documented
     from pydantic; drf-spectacular copies their JSON Schema as is, which OAS 3.0 validators refuse.
