@@ -82,7 +82,7 @@ test("the dashboard shows a week of (sample) traffic in charts", async ({ page }
   await expect(overTime.getByRole("img", { name: /line chart/ })).toBeVisible({ timeout: left() });
   await overTime.getByText("Show the numbers").click();
   await expect(overTime.getByRole("table").getByRole("row")).toHaveCount(8, { timeout: left() }); // header + 7 days
-  for (const chart of ["Top pages", "Top papers", "Countries"]) {
+  for (const chart of ["Top pages", "Most viewed papers", "Countries"]) {
     await expect(page.getByRole("heading", { name: chart })).toBeVisible({ timeout: left() });
   }
   await expect(page.locator(".chart-canvas svg").first()).toBeVisible({ timeout: left() });
