@@ -155,6 +155,12 @@ def filter_capped(prefix: str, day: str) -> str:
     return f"{prefix}:day:{day}:f:capped"
 
 
+def fold_queue(prefix: str) -> str:
+    """List of the writer's calls whose filter copies are not written yet (ADR 14): one JSON array of
+    records per call, folded in order by ``record.lua``'s fold."""
+    return f"{prefix}:fold"
+
+
 def filter_since(prefix: str) -> str:
     """The first day the writer kept filter copies (``YYYY-MM-DD``): older days have none."""
     return f"{prefix}:f:since"

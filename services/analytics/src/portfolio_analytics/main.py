@@ -20,6 +20,7 @@ from portfolio_analytics.api import events, export, metrics, sample
 from portfolio_analytics.api.access import dashboard_issuer_keys
 from portfolio_analytics.api.short_path import EventsShortPath
 from portfolio_analytics.config import SERVICE, AnalyticsSettings, get_settings
+from portfolio_analytics.events.fold import Folder
 from portfolio_analytics.events.geo import GeoLocator
 from portfolio_analytics.events.intake import Intake
 from portfolio_analytics.paper_titles import PaperTitles
@@ -54,9 +55,12 @@ def create_api(settings: AnalyticsSettings) -> FastAPI:
         feed: RealtimeFeed | None = getattr(app.state, "realtime", None)
         if feed is not None:
             await feed.start()
+        folder = Folder(app.state.intake.recorder, app.state.redis)
+        folder.start()
         try:
             yield
         finally:
+            await folder.stop()
             if feed is not None:
                 await feed.stop()
             await app.state.intake.aclose()

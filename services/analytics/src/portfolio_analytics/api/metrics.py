@@ -90,6 +90,9 @@ async def _cached(
         cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
     sample = await sample_loaded(redis, settings)
     prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
+    if flt is not None and not sample:
+        # The filter copies of what was acknowledged so far, before reading them (ADR 14).
+        await request.app.state.intake.recorder.fold_all(redis)
     result: dict[str, Any] = await cache.get(
         (read.__name__, span.period, span.first, span.last, limit, sample, flt),
         lambda: read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt)),

@@ -53,22 +53,40 @@ local function pfadd(key, member)
 end
 
 -- Calls a variadic command with `args` after `head`, at most 1,000 at a time (Lua's unpack is
--- bounded).
+-- bounded). True when a call answered 1 (PFADD: the key changed, or was created).
 local function in_chunks(head, args)
+  local one = false
   for i = 1, #args, 1000 do
     local chunk = {unpack(head)}
     for j = i, math.min(#args, i + 999) do chunk[#chunk + 1] = args[j] end
-    redis.call(unpack(chunk))
+    if redis.call(unpack(chunk)) == 1 then one = true end
   end
+  return one
 end
 
 -- Every write below goes to a scope's key space: the site's (P) or, per ADR 13, a filter value's
 -- copy `{P}:f:{kind}:{vid}` (the same layout under a longer prefix, so the readers' scripts read
 -- it as they read the site's). `B` is that base prefix.
-local function day_key(day, B)
-  local k = (B or P) .. ':day:' .. day
-  keep(k, cfg.day_ttl)
+-- Key names are built once per call and scope (a fold writes the same few thousand keys for many
+-- events): `named[B][when][name]`, where `when` is a day or an hour and `name` '' is the day's
+-- counter hash. Its TTL is noted when it is built.
+local named = {}
+local function key_of(B, unit, when, name, seconds)
+  local per_base = named[B]
+  if per_base == nil then per_base = {}; named[B] = per_base end
+  local per_when = per_base[when]
+  if per_when == nil then per_when = {}; per_base[when] = per_when end
+  local k = per_when[name]
+  if k == nil then
+    if name == '' then k = B .. unit .. when else k = B .. unit .. when .. ':' .. name end
+    per_when[name] = k
+    keep(k, seconds)
+  end
   return k
+end
+
+local function day_key(day, B)
+  return key_of(B or P, ':day:', day, '', cfg.day_ttl)
 end
 
 -- Period keys ({p}:period:7d:{day}:{set}) exist once a reader merged that period on that day
@@ -89,25 +107,27 @@ local function existing_periods(day, name)
 end
 
 local function day_set(day, name, member, by, B)
-  local k = (B or P) .. ':day:' .. day .. ':' .. name
+  local k = key_of(B or P, ':day:', day, name, cfg.set_ttl[name] or cfg.day_ttl)
   zincr(k, member, by)
-  keep(k, cfg.set_ttl[name] or cfg.day_ttl)
   -- Only the site's sets feed the period keys (there are none per filter value).
   if (B == nil or B == P) and name ~= 'topics' and period_source[k] == nil then period_source[k] = {day, name} end
 end
 
 -- Adds `members` (member -> n) to `key`, at most cfg.distinct members per set: once it is full a
--- member it does not hold counts as OTHER. Returns what was added. The check costs one ZCARD per
--- set and call, and a ZSCORE per member only when the call's new members might not fit.
+-- member it does not hold counts as OTHER. Returns what was added, and whether the key was created
+-- (it had no members). The check costs one ZCARD
+-- per set and call, and a ZSCORE per member only when the call's new members might not fit.
 -- A negative n (a visit's exit page moving on) takes back what an earlier call added: from the
 -- member when the set holds it (a set that has room now had room then), else from OTHER.
 local function add_capped(key, members)
   local room = cfg.distinct - redis.call('ZCARD', key)
+  -- No members: the key does not exist yet, and a write below creates it.
+  local new = room == cfg.distinct
   if zset_new[key] <= room then
     for member, n in pairs(members) do
       if n ~= 0 then redis.call('ZINCRBY', key, n, member) end
     end
-    return members
+    return members, new
   end
   local added, other = {}, 0
   for member, n in pairs(members) do
@@ -128,69 +148,64 @@ local function add_capped(key, members)
     redis.call('ZINCRBY', key, other, OTHER)
     added[OTHER] = (added[OTHER] or 0) + other
   end
-  return added
+  return added, new
 end
 
 local function hour_set(hour, name, member, B)
-  local k = (B or P) .. ':hour:' .. hour .. ':' .. name
-  zincr(k, member)
-  keep(k, cfg.hour_ttl)
+  zincr(key_of(B or P, ':hour:', hour, name, cfg.hour_ttl), member)
 end
 
--- Filter scopes (ADR 13). A value's id is the first 16 hex digits of its SHA-1 (keys.filter_value_id
--- computes the same for a reader). A day admits copies for at most cfg.filter_values values of a
--- kind, first come first served: `{P}:day:{day}:f:{kind}` holds the admitted ids (one SCARD per
--- new scope and call, a SISMEMBER only once it may be full); a refused value marks the day in
--- `{P}:day:{day}:f:capped` (kind -> 1) and gets no copy.
-local admitted = {}
-local function scope(day, kind, value)
+-- Filter copies (ADR 13). A value's id is `{kind}:{first 16 hex digits of its SHA-1}`
+-- (keys.filter_value_id computes the same for a reader). The request path only names the copies an
+-- event goes to (`pending` below); the fold writes them.
+local ids = {}  -- kind -> value -> id, per call
+local function scope_id(kind, value)
   if value == nil or value == '' then return nil end
-  local id = kind .. ':' .. string.sub(redis.sha1hex(value), 1, 16)
-  local seen = admitted[day .. '|' .. id]
-  if seen == nil then
-    local reg = P .. ':day:' .. day .. ':f:' .. kind
-    local vid = string.sub(id, #kind + 2)
-    if redis.call('SCARD', reg) < cfg.filter_values then
-      redis.call('SADD', reg, vid)
-      keep(reg, cfg.day_ttl)
-      seen = true
-    else
-      seen = redis.call('SISMEMBER', reg, vid) == 1
-      if not seen then
-        local ck = P .. ':day:' .. day .. ':f:capped'
-        redis.call('HSET', ck, kind, 1)
-        keep(ck, cfg.day_ttl)
-      end
-    end
-    admitted[day .. '|' .. id] = seen
+  local of_kind = ids[kind]
+  if of_kind == nil then of_kind = {}; ids[kind] = of_kind end
+  local id = of_kind[value]
+  if id == nil then
+    id = kind .. ':' .. string.sub(redis.sha1hex(value), 1, 16)
+    of_kind[value] = id
   end
-  if seen then return id end
-  return nil
+  return id
 end
 
 -- A scope's key prefix from its id (`{kind}:{vid}`): keys.filter_scope.
+local bases = {}
 local function base(id)
-  return P .. ':f:' .. id
+  local b = bases[id]
+  if b == nil then b = P .. ':f:' .. id; bases[id] = b end
+  return b
 end
 
--- The scope ids of a visit on `day`: its referrer source, country and campaign (visit dimensions).
-local function visit_scopes(day, visit)
-  local out = {}
-  local function add(id) if id then out[#out + 1] = id end end
-  add(scope(day, 'source', visit.r))
-  add(scope(day, 'country', visit.c))
-  add(scope(day, 'campaign', visit.uc))
-  return out
+-- The scope ids of a visit: its referrer source, country and campaign (visit dimensions).
+-- Each visit's are found once a call (`visit_ids_of`, keyed by the visit's table); callers get a
+-- fresh list they may extend.
+local visit_ids_of = {}
+local function visit_scopes(visit)
+  local found = visit_ids_of[visit]
+  if found == nil then
+    found = {}
+    local id = scope_id('source', visit.r)
+    if id then found[#found + 1] = id end
+    id = scope_id('country', visit.c)
+    if id then found[#found + 1] = id end
+    id = scope_id('campaign', visit.uc)
+    if id then found[#found + 1] = id end
+    visit_ids_of[visit] = found
+  end
+  return {unpack(found)}
 end
 
--- The scope ids an event matches on `day`: its page and its topics (event dimensions).
-local function event_scopes(day, e)
+-- The scope ids an event matches: its page and its topics (event dimensions).
+local function event_scopes(e)
   local out = {}
-  local id = scope(day, 'page', e.p)
+  local id = scope_id('page', e.p)
   if id then out[#out + 1] = id end
   if e.topics then
     for _, topic in ipairs(e.topics) do
-      id = scope(day, 'topic', topic)
+      id = scope_id('topic', topic)
       if id then out[#out + 1] = id end
     end
   end
@@ -226,16 +241,13 @@ local function event_writes(e, v, B)
   local counters = day_key(e.d, B)
   if e.t == 'pageview' then
     hincr(counters, 'pageviews', 1)
-    hincr(counters, 'pv:' .. string.sub(e.h, 12, 13), 1)
-    local dv = B .. ':day:' .. e.d .. ':visitors'
-    pfadd(dv, v)
-    keep(dv, cfg.day_ttl)
+    if e.pv == nil then e.pv = 'pv:' .. string.sub(e.h, 12, 13) end
+    hincr(counters, e.pv, 1)
+    pfadd(key_of(B, ':day:', e.d, 'visitors', cfg.day_ttl), v)
     if site then
       for _, pk in ipairs(existing_periods(e.d, 'visitors')) do pfadd(pk, v) end
     end
-    local hv = B .. ':hour:' .. e.h .. ':visitors'
-    pfadd(hv, v)
-    keep(hv, cfg.hour_ttl)
+    pfadd(key_of(B, ':hour:', e.h, 'visitors', cfg.hour_ttl), v)
     day_set(e.d, 'pages', e.p, 1, B)
   end
   if e.paper then day_set(e.d, 'papers:viewed', e.paper, 1, B) end
@@ -264,12 +276,131 @@ local function field(value)
   return nil
 end
 
+-- Writes what the tables above hold, once per key, field and member; then the TTLs. A key gets its
+-- `EXPIRE` only when a write may have created it (an increment that answers its own amount, a PFADD
+-- that changed the key) or when it is not one of the tables' keys: a key already there has its TTL.
+local function flush()
+  local created = {}
+  for key, fields in pairs(hash_incr) do
+    for name, n in pairs(fields) do
+      if n ~= 0 and redis.call('HINCRBY', key, name, n) == n then created[key] = true end
+    end
+  end
+  -- Period sets are merges of capped days: the day's decision is what they get.
+  local period_incr = {}
+  for key, members in pairs(zset_incr) do
+    local added, new = add_capped(key, members)
+    if new then created[key] = true end
+    local source = period_source[key]
+    if source then
+      for _, pk in ipairs(existing_periods(source[1], source[2])) do period_incr[pk] = added end
+      if source[3] then
+        for _, pk in ipairs(existing_periods(source[3], source[2])) do period_incr[pk] = added end
+      end
+    end
+  end
+  for pk, added in pairs(period_incr) do
+    for member, n in pairs(added) do redis.call('ZINCRBY', pk, n, member) end
+  end
+  for key, members in pairs(hll_add) do
+    local list = {}
+    for member in pairs(members) do list[#list + 1] = member end
+    if in_chunks({'PFADD', key}, list) then created[key] = true end
+  end
+  -- After the writes: EXPIRE does nothing to a key that does not exist yet.
+  for key, seconds in pairs(ttl) do
+    if created[key] or not (hash_incr[key] or zset_incr[key] or hll_add[key]) then
+      redis.call('EXPIRE', key, seconds)
+    end
+  end
+end
+
+-- Per ADR 14 the filter copies are written off the request path: each call appends what its events
+-- add to the copies to `{P}:fold` (one list item per call, a JSON array of records), and the fold
+-- (below; `fold` in the payload) writes them later in large batches, in the order they came.
+local PENDING = P .. ':fold'
+
+if payload.fold then
+  -- Fold: take whole items until `payload.fold` records are written or `payload.budget_us`
+  -- microseconds have passed (Redis serves nothing else meanwhile); answer the items left.
+  -- A day admits copies for at most cfg.filter_values values of a kind, first come first served:
+  -- `{P}:day:{day}:f:{kind}` holds the admitted ids (one SISMEMBER per scope, day and call, and
+  -- for a new one a SCARD); a refused value marks the day in `{P}:day:{day}:f:capped`
+  -- (kind -> 1) and gets no copy that day.
+  local admitted = {}  -- day -> id -> admitted
+  local function copy(day, id)
+    local memo = admitted[day]
+    if memo == nil then memo = {}; admitted[day] = memo end
+    local seen = memo[id]
+    if seen == nil then
+      local sep = string.find(id, ':', 1, true)
+      local kind, vid = string.sub(id, 1, sep - 1), string.sub(id, sep + 1)
+      local reg = P .. ':day:' .. day .. ':f:' .. kind
+      if redis.call('SISMEMBER', reg, vid) == 1 then
+        seen = true
+      elseif redis.call('SCARD', reg) < cfg.filter_values then
+        redis.call('SADD', reg, vid)
+        keep(reg, cfg.day_ttl)
+        seen = true
+      else
+        seen = false
+        local ck = P .. ':day:' .. day .. ':f:capped'
+        redis.call('HSET', ck, kind, 1)
+        keep(ck, cfg.day_ttl)
+      end
+      memo[id] = seen
+    end
+    if seen then return base(id) end
+    return nil
+  end
+  local function each(list, day, write)
+    if list == nil then return end
+    for _, id in ipairs(list) do
+      local b = copy(day, id)
+      if b then write(b) end
+    end
+  end
+  local done = 0
+  local function clock()
+    local t = redis.call('TIME')
+    return tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  local deadline = clock() + payload.budget_us
+  while done < payload.fold and clock() < deadline do
+    local item = redis.call('LPOP', PENDING)
+    if not item then break end
+    for _, r in ipairs(cjson.decode(item)) do
+      local e = r.e
+      each(r.cv, r.d, function(b) count_visit(r.d, r.vi, e, r.x, r.n, b) end)
+      each(r.vb, r.d, function(b)
+        if r.b2 then hincr(day_key(r.d, b), 'bounces', -1) end
+        if r.xo then
+          day_set(r.d, 'exit', r.xo, -1, b)
+          day_set(r.d, 'exit', e.p, 1, b)
+        end
+        if r.du then hincr(day_key(r.d, b), 'duration_ms', r.du) end
+      end)
+      each(r.eb, e.d, function(b) event_writes(e, r.v, b) end)
+      if r.sd then each(r.eb, r.sd, function(b) hincr(day_key(r.sd, b), 'searches_clicked', 1) end) end
+      done = done + 1
+    end
+  end
+  flush()
+  return redis.call('LLEN', PENDING)
+end
+
 local results = {}
 -- The earliest day this call writes: filter copies exist from the first one on (`{P}:f:since`).
 local first_day = nil
 local latest = 0
 -- The active visitors' last event time and current page, written once at the end as well.
 local active, active_pages = {}, {}
+-- What this call's events add to the filter copies, for the fold: per event its item (`e`), the
+-- visitor (`v`), and the scope ids of each kind of write with what it needs: the visit counted in
+-- `cv` (its day `d`, the visit's dimensions `vi`, exit page `x`, views `n`), the visit's own
+-- figures in `vb` (`b2` a bounce taken back, `xo` the exit page it left, `du` the duration
+-- added), the event's in `eb` (and `sd`, the day of the search a click went through from).
+local pending = {}
 
 for gi, g in ipairs(payload.groups) do
   -- Just after midnight `vo` is the visitor's id under yesterday's salt: a visit still open under
@@ -321,7 +452,7 @@ for gi, g in ipairs(payload.groups) do
     local page = nil
     -- What the visit is counted under in the filter copies (ADR 13): its referrer source, country,
     -- city, campaign, UTM source and medium and entry page, kept from its first page view, and the
-    -- page and topic scopes it was counted in so far (ids, space-separated).
+    -- page and topic scopes it was counted in so far.
     local visit = {r = field(s[8]), c = field(s[9]), cy = field(s[10]), uc = field(s[11]),
       us = field(s[12]), um = field(s[13]), en = field(s[14])}
     local counted, counted_ids = {}, {}
@@ -331,11 +462,10 @@ for gi, g in ipairs(payload.groups) do
     end
     -- A new visit in this request drops the previous visit's fields (the hash is written again).
     local restarted = false
-    -- The copies a visit's own figures (bounce, duration, exit) go to besides the site's.
-    local function visit_bases()
-      local out = {}
-      for _, id in ipairs(visit_scopes(vday, visit)) do out[#out + 1] = base(id) end
-      for _, id in ipairs(counted_ids) do out[#out + 1] = base(id) end
+    -- The copies a visit's own figures (bounce, duration, exit) go to.
+    local function visit_ids()
+      local out = visit_scopes(visit)
+      for _, id in ipairs(counted_ids) do out[#out + 1] = id end
       return out
     end
 
@@ -343,6 +473,7 @@ for gi, g in ipairs(payload.groups) do
       local ts = e.ts
       local open = last ~= nil and ts - last <= WINDOW
       if first_day == nil or e.d < first_day then first_day = e.d end
+      local r = {e = e, v = v}
       if e.t == 'pageview' then
         if not open then
           -- A new visit: its day owns its visit, bounce, duration, referrer and country.
@@ -352,56 +483,59 @@ for gi, g in ipairs(payload.groups) do
           restarted = true
           exit = e.p
           count_visit(vday, visit, e, exit, views, P)
-          for _, id in ipairs(visit_scopes(vday, visit)) do count_visit(vday, visit, e, exit, views, base(id)) end
+          r.cv = visit_scopes(visit)
         else
           views = views + 1
-          local bases = visit_bases()
-          bases[#bases + 1] = P
+          r.vb = visit_ids()
           if views == 2 then
-            for _, b in ipairs(bases) do hincr(day_key(vday, b), 'bounces', -1) end
+            hincr(day_key(vday, P), 'bounces', -1)
+            r.b2 = true
           end
           -- The exit page moves on (a visit from before exits were kept has none: left alone).
           if exit and exit ~= e.p then
-            for _, b in ipairs(bases) do
-              day_set(vday, 'exit', exit, -1, b)
-              day_set(vday, 'exit', e.p, 1, b)
-            end
+            day_set(vday, 'exit', exit, -1, P)
+            day_set(vday, 'exit', e.p, 1, P)
+            r.xo = exit
             exit = e.p
             -- A visit from yesterday: today's period keys hold its day too.
             if vday ~= e.d then period_source[P .. ':day:' .. vday .. ':exit'][3] = e.d end
           end
-          for _, b in ipairs(bases) do hincr(day_key(vday, b), 'duration_ms', math.max(0, ts - last)) end
+          r.du = math.max(0, ts - last)
+          hincr(day_key(vday, P), 'duration_ms', r.du)
           last = math.max(last, ts)
         end
         page = e.p
       elseif open then
         -- Other events extend an open visit but never start one.
-        local bases = visit_bases()
-        bases[#bases + 1] = P
-        for _, b in ipairs(bases) do hincr(day_key(vday, b), 'duration_ms', math.max(0, ts - last)) end
+        r.vb = visit_ids()
+        r.du = math.max(0, ts - last)
+        hincr(day_key(vday, P), 'duration_ms', r.du)
         last = math.max(last, ts)
       end
 
-      -- The copies this event goes to: the site's, its visit's (outside a visit, its country's),
-      -- and those of its page and topics; a page view counts its visit in the page and topic
-      -- copies the visit was not counted in yet.
+      -- The copies this event goes to: its visit's (outside a visit, its country's) and those of
+      -- its page and topics; a page view counts its visit in the page and topic copies the visit
+      -- was not counted in yet.
       local in_visit = open or e.t == 'pageview'
-      local bases = {P}
+      local eb
       if in_visit then
-        for _, id in ipairs(visit_scopes(e.d, visit)) do bases[#bases + 1] = base(id) end
+        eb = visit_scopes(visit)
       else
-        local id = scope(e.d, 'country', e.c)
-        if id then bases[#bases + 1] = base(id) end
+        eb = {scope_id('country', e.c)}
       end
-      for _, id in ipairs(event_scopes(e.d, e)) do
-        bases[#bases + 1] = base(id)
+      for _, id in ipairs(event_scopes(e)) do
+        eb[#eb + 1] = id
         if e.t == 'pageview' and not counted[id] then
           counted[id] = true
           counted_ids[#counted_ids + 1] = id
-          count_visit(vday, visit, e, exit, views, base(id))
+          if r.cv == nil then r.cv = {} end
+          r.cv[#r.cv + 1] = id
         end
       end
-      for _, b in ipairs(bases) do event_writes(e, v, b) end
+      r.eb = eb
+      if r.cv then r.d, r.vi, r.x, r.n = vday, visit, exit, views
+      elseif r.vb then r.d = vday end
+      event_writes(e, v, P)
 
       if e.t == 'click' and e.sid then
         -- Click-through: the first click carrying a recent search's id counts, on the search's day.
@@ -411,7 +545,8 @@ for gi, g in ipairs(payload.groups) do
           local sep = string.find(seen, '|', 1, true)
           local sday, sts = string.sub(seen, 1, sep - 1), tonumber(string.sub(seen, sep + 1))
           if ts - sts <= WINDOW then
-            for _, b in ipairs(bases) do hincr(day_key(sday, b), 'searches_clicked', 1) end
+            hincr(day_key(sday, P), 'searches_clicked', 1)
+            r.sd = sday
           end
           redis.call('DEL', qk)
         end
@@ -422,6 +557,9 @@ for gi, g in ipairs(payload.groups) do
       local rawk = P .. ':raw:' .. e.d
       redis.call('XADD', rawk, 'MAXLEN', '~', cfg.raw_maxlen, '*', 'e', e.rh .. v .. e.rt)
       keep(rawk, cfg.raw_ttl)
+      -- The raw JSON is the stream's; the fold needs the item's fields only.
+      e.rh, e.rt = nil, nil
+      if #eb > 0 or r.cv or (r.vb and #r.vb > 0) then pending[#pending + 1] = r end
     end
 
     if last ~= nil then
@@ -446,36 +584,9 @@ for gi, g in ipairs(payload.groups) do
   end
 end
 
-for key, fields in pairs(hash_incr) do
-  for field, n in pairs(fields) do
-    if n ~= 0 then redis.call('HINCRBY', key, field, n) end
-  end
-end
--- Period sets are merges of capped days: the day's decision is what they get.
-local period_incr = {}
-for key, members in pairs(zset_incr) do
-  local added = add_capped(key, members)
-  local source = period_source[key]
-  if source then
-    for _, pk in ipairs(existing_periods(source[1], source[2])) do period_incr[pk] = added end
-    if source[3] then
-      for _, pk in ipairs(existing_periods(source[3], source[2])) do period_incr[pk] = added end
-    end
-  end
-end
-for pk, added in pairs(period_incr) do
-  for member, n in pairs(added) do redis.call('ZINCRBY', pk, n, member) end
-end
-for key, members in pairs(hll_add) do
-  local list = {}
-  for member in pairs(members) do list[#list + 1] = member end
-  in_chunks({'PFADD', key}, list)
-end
+flush()
+if #pending > 0 then redis.call('RPUSH', PENDING, cjson.encode(pending)) end
 if first_day then redis.call('SET', P .. ':f:since', first_day, 'NX') end
--- After the writes: EXPIRE does nothing to a key that does not exist yet.
-for key, seconds in pairs(ttl) do
-  redis.call('EXPIRE', key, seconds)
-end
 
 local scored, paged = {}, {}
 for v, at in pairs(active) do

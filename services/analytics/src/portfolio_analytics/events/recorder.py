@@ -10,6 +10,7 @@ Redis error fails every request of that flush (the caller answers 503).
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -43,6 +44,17 @@ MAX_GROUPS_PER_CALL = 256
 #: call carries and cost more than the overlap gained (make bench, wrk: ~4,100 against ~3,600/s).
 #: The writer's single connection relies on it.
 MAX_IN_FLIGHT = 1
+
+
+#: Events one fold call writes at most (whole queued calls: one may carry more), and the time it
+#: may spend on them before it writes what it summed (Redis serves nothing else during a call: this
+#: bounds what the fold adds to a request's latency to a few ms). Within them, a batch's writes to
+#: the same key are summed into one (ADR 14).
+FOLD_RECORDS = 5000
+FOLD_BUDGET_US = 3000
+#: Fold calls a filtered read makes before it reads (they empty the queue unless events keep coming
+#: faster than it folds).
+FOLD_ROUNDS_BEFORE_READ = 50
 
 
 @dataclass
@@ -100,6 +112,8 @@ class Recorder:
         self._sha: str | None = None
         self._connection: AbstractConnection | None = None
         self._connection_pool: ConnectionPool | None = None
+        #: When the last write call ended (``time.monotonic()``): the fold yields to a busy writer.
+        self.last_write = 0.0
 
     async def record(self, redis: Redis, group: Group) -> int:
         """Write ``group``: :data:`REFUSED` (the visitor's token bucket; nothing written),
@@ -143,6 +157,7 @@ class Recorder:
             # Redis restarted (or SCRIPT FLUSH): load it again once.
             self._sha = await self._command(redis, "SCRIPT", "LOAD", LUA)
             results = await self._command(redis, "EVALSHA", self._sha, 0, self.prefix, body)
+        self.last_write = time.monotonic()
         return results
 
     async def _command(self, redis: Redis, *args: Any) -> Any:
@@ -165,6 +180,30 @@ class Recorder:
         except (RedisConnectionError, RedisTimeoutError, OSError):
             await connection.disconnect()
             raise
+
+    async def fold(self, redis: Redis, records: int = FOLD_RECORDS) -> int:
+        """Write pending filter copies (ADR 14): whole queued calls until ``records`` events are
+        folded, in one script call on ``redis``'s pool (not the writer's connection). Returns the
+        calls still queued."""
+        body = b'{"cfg":%s,"fold":%d,"budget_us":%d}' % (self.config, records, FOLD_BUDGET_US)
+        if self._sha is None:
+            self._sha = await redis.script_load(LUA)
+        try:
+            left = await redis.evalsha(self._sha, 0, self.prefix, body)
+        except NoScriptError:
+            self._sha = await redis.script_load(LUA)
+            left = await redis.evalsha(self._sha, 0, self.prefix, body)
+        return int(left)
+
+    async def fold_all(self, redis: Redis, rounds: int = FOLD_ROUNDS_BEFORE_READ) -> int:
+        """Fold until nothing is queued or ``rounds`` calls were made (a reader's bound while
+        events keep coming); the calls still queued."""
+        left = 1
+        for _ in range(rounds):
+            left = await self.fold(redis)
+            if not left:
+                break
+        return left
 
     async def aclose(self) -> None:
         """Close the writer's connection (the service's lifespan does, at shutdown)."""
