@@ -311,6 +311,9 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         "REALTIME_CHANNEL": f"{args.redis_prefix}-realtime",
         # Every browser of the suite reaches analytics from 127.0.0.1: one client address for its rate limit.
         "ANALYTICS_RATE_LIMIT_BURST": "100000",
+        # As behind one reverse proxy: a browser that sends X-Forwarded-For (the dashboard test's visitor
+        # "from abroad") is located by that address; one that sends none is its peer, 127.0.0.1 (unknown).
+        "TRUSTED_PROXY_COUNT": "1",
         "OUTBOX_POLL_INTERVAL": "0.5",
         "OUTBOX_BACKOFF_BASE": "0.5",
     }
