@@ -94,28 +94,33 @@ async function visitAs(
   steps: (page: Page) => Promise<void>,
 ): Promise<void> {
   const context = await browser.newContext({ baseURL: stack().frontendUrl, userAgent: visitor.userAgent });
-  const analytics = stack().analyticsUrl;
+  // Each event is sent from here with the address added, so its answer is known even when the page
+  // that sent it has moved on (a keepalive request outlives its page).
   let pending = 0;
-  await context.route(`${analytics}/events/**`, async (route) => {
+  let sent = 0;
+  const refused: string[] = [];
+  await context.route(`${stack().analyticsUrl}/events/**`, async (route) => {
     pending += 1;
+    sent += 1;
     try {
-      await route.continue({ headers: { ...route.request().headers(), "x-forwarded-for": visitor.address } });
+      const response = await route.fetch({
+        headers: { ...route.request().headers(), "x-forwarded-for": visitor.address },
+      });
+      if (!response.ok()) refused.push(`${route.request().url()}: ${response.status()}`);
+      await route.fulfill({ response }).catch(() => undefined); // the page may be gone
     } finally {
       pending -= 1;
     }
   });
-  const answered: string[] = [];
-  context.on("requestfinished", (request) => {
-    if (request.url().startsWith(`${analytics}/events/`)) answered.push(request.url());
-  });
   try {
     const page = await context.newPage();
     await steps(page);
-    await expect.poll(() => pending, { message: "events still on their way" }).toBe(0);
+    await expect.poll(() => pending, { message: "events still on their way to analytics" }).toBe(0);
   } finally {
     await context.close();
   }
-  expect(answered.length, "events the visitor sent").toBeGreaterThan(0);
+  expect(sent, "events the visitor sent").toBeGreaterThan(0);
+  expect(refused, "events analytics refused").toEqual([]);
 }
 
 async function openPaper(page: Page, paper: { arxiv_id: string; title: string }, url?: string): Promise<void> {
