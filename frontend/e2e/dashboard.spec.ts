@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { logInAsOwner } from "./support/owner";
 import { ARTIFACTS, screenshot, settled, THEMES } from "./support/pages";
-import { fixturePaper, SECOND_VISITOR_UA, stack } from "./support/stack";
+import { fixturePaper, SECOND_VISITOR_UA, serviceToken, stack } from "./support/stack";
 
 test("without a login the dashboard asks the owner to log in", async ({ page }) => {
   await page.goto("/analytics");
@@ -199,6 +199,162 @@ async function screenshotBothThemes(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: null });
 }
+
+/** Each headline figure's field in the summary's `comparison` (api/analyticsData.ts shows them in this order). */
+const COMPARED = {
+  "Unique visitors": "uniqueVisitors",
+  "Page views": "pageViews",
+  Visits: "visits",
+  "Bounce rate": "bounceRate",
+  "Average visit": "visitDuration",
+  "Average time on a page": "averageTimeOnPage",
+  Searches: "searches",
+  "Search click-through rate": "clickThroughRate",
+} as const;
+type FigureChange = { current: number; previous: number; change: number | null; difference: number };
+type Summary = {
+  sample: boolean;
+  from: string;
+  to: string;
+  visits: number;
+  pageViews: { total: number; unique: number };
+  searches: { total: number };
+  comparison: ({ from: string; to: string } & Record<(typeof COMPARED)[keyof typeof COMPARED], FigureChange>) | null;
+};
+
+/** The analytics service's sample week (`PUT|DELETE /internal/sample`, as core's load/remove_sample_data call it). */
+async function sampleWeek(page: Page, method: "PUT" | "DELETE"): Promise<Record<string, unknown>> {
+  const response = await page.request.fetch(`${stack().analyticsUrl}/internal/sample`, {
+    method,
+    headers: { Authorization: `Bearer ${await serviceToken("analytics")}` },
+    timeout: 60_000,
+  });
+  expect(response.status(), `${method} /internal/sample`).toBe(200);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** `GET /metrics/summary` as the dashboard asks it: with the token core gives the logged-in owner. */
+async function summaryFromApi(page: Page, query: Record<string, string>): Promise<Summary> {
+  const tokenResponse = await page.request.get(`${stack().coreUrl}/api/analytics/token/`);
+  expect(tokenResponse.status(), "core's dashboard token").toBe(200);
+  const { token } = (await tokenResponse.json()) as { token: string };
+  const response = await page.request.get(`${stack().analyticsUrl}/metrics/summary?${new URLSearchParams(query)}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(response.status(), "GET /metrics/summary").toBe(200);
+  return (await response.json()) as Summary;
+}
+
+/** Each headline figure as shown: its value, and its change's text and screen-reader description. */
+async function shownChanges(page: Page): Promise<Record<string, { value: string; text: string; description: string }>> {
+  const items = await page.locator(".figures-grid > div").evaluateAll((divs) =>
+    divs.map((div) => [
+      div.querySelector("dt")?.textContent ?? "",
+      {
+        value: div.querySelector("dd")?.textContent ?? "",
+        text: div.querySelector("dd.change [aria-hidden]")?.textContent ?? "",
+        description: div.querySelector("dd.change .visually-hidden")?.textContent ?? "",
+      },
+    ]),
+  );
+  return Object.fromEntries(items);
+}
+
+const count = (shown: string): number => Number(shown.replace(/[^\d.]/g, ""));
+
+test("with the sample week loaded, a custom range of the last three days shows each figure's change as the API computes it", async ({
+  page,
+}) => {
+  // Events the stack records are stamped with the server's clock, so nothing real lies before today;
+  // the analytics service's sample week (its own key prefix, read by the dashboard while loaded and
+  // answered `sample: true`) has a week of visits behind it. An operator loads it with a service token.
+  await logInAsOwner(page);
+  const loaded = await sampleWeek(page, "PUT");
+  expect(loaded).toMatchObject({ loaded: true });
+  expect(loaded.events).toBeGreaterThan(0);
+  try {
+    await page.goto("/analytics");
+    const from = isoDay(2);
+    const to = isoDay(0);
+    await page.getByLabel("From", { exact: true }).fill(from);
+    await page.getByLabel("To", { exact: true }).fill(to);
+    await page.getByRole("button", { name: "Show range" }).click();
+    await expect(page).toHaveURL(new RegExp(`from=${from}&to=${to}`));
+    // The three days before lie inside the sample week.
+    const previous = { from: isoDay(5), to: isoDay(3) };
+    await expect(
+      page.getByText(`${from} to ${to} (UTC), compared with ${previous.from} to ${previous.to}`),
+    ).toBeVisible();
+    await expect(page.getByRole("note").filter({ hasText: "Sample data." })).toBeVisible();
+    await expect(page.locator(".figures-grid dd.change")).toHaveCount(8);
+    await settled(page);
+
+    const api = await summaryFromApi(page, { from, to });
+    expect(api).toMatchObject({ sample: true, from, to });
+    const comparison = api.comparison;
+    if (!comparison) throw new Error("no comparison in the API's answer");
+    expect({ from: comparison.from, to: comparison.to }).toEqual(previous);
+    // The previous figures are that period's own: the API's answer for those three days.
+    const before = await summaryFromApi(page, previous);
+    expect(before.sample).toBe(true);
+    expect([comparison.visits.previous, comparison.pageViews.previous, comparison.uniqueVisitors.previous]).toEqual([
+      before.visits,
+      before.pageViews.total,
+      before.pageViews.unique,
+    ]);
+    expect(before.visits, "visits in the previous period").toBeGreaterThan(0);
+    expect([comparison.visits.current, comparison.pageViews.current, comparison.searches.current]).toEqual([
+      api.visits,
+      api.pageViews.total,
+      api.searches.total,
+    ]);
+
+    const shown = await shownChanges(page);
+    expect(Object.keys(shown)).toEqual(Object.keys(COMPARED));
+    expect(
+      [shown.Visits?.value, shown["Page views"]?.value, shown["Unique visitors"]?.value].map((v) => count(v ?? "")),
+    ).toEqual([api.visits, api.pageViews.total, api.pageViews.unique]);
+    const real: string[] = [];
+    for (const [label, field] of Object.entries(COMPARED)) {
+      const expected = comparison[field];
+      const figure = shown[label];
+      if (!figure) throw new Error(`no figure ${label}`);
+      if (expected.change === null) {
+        expect(figure.text, label).toBe("–");
+        continue;
+      }
+      // "▲ 14.9%" (one decimal under 10 %, none above), "▼ 3%", or "0%" for no change.
+      const match = /^(?:(▲|▼) )?([\d.,]+)%$/.exec(figure.text);
+      if (!match) throw new Error(`${label}: "${figure.text}" is not a change`);
+      const [, arrow, amount = ""] = match;
+      expect(arrow, `${label}'s direction`).toBe(expected.change > 0 ? "▲" : expected.change < 0 ? "▼" : undefined);
+      // Rounded to what is shown: within half of its last digit.
+      const tolerance = amount.includes(".") ? 0.05 : 0.5;
+      const shownPercent = Number(amount.replace(/,/g, ""));
+      expect(Math.abs(shownPercent - Math.abs(expected.change) * 100), `${label}: ${figure.text}`).toBeLessThanOrEqual(
+        tolerance + 1e-9,
+      );
+      // "Up 14.9% on the previous period 101." (the previous figure to two decimals)
+      const previousShown = /previous period ([\d.,]+)\.$/.exec(figure.description)?.[1];
+      expect(previousShown, `${label}: ${figure.description}`).toBeDefined();
+      expect(
+        Math.abs(count(previousShown ?? "") - expected.previous),
+        `${label}: ${figure.description}`,
+      ).toBeLessThanOrEqual(0.005 + 1e-9);
+      if (arrow) real.push(label);
+    }
+    // The sample week's visits, page views and visitors differ from one three days to the next.
+    expect(real).toEqual(expect.arrayContaining(["Visits", "Page views", "Unique visitors"]));
+  } finally {
+    const removed = await sampleWeek(page, "DELETE");
+    expect(removed).toMatchObject({ loaded: false });
+  }
+  // Removed: the dashboard answers from the real events again.
+  expect((await summaryFromApi(page, { from: isoDay(2), to: isoDay(0) })).sample).toBe(false);
+  await page.reload();
+  await expect(page.locator(".figures-grid dd.change")).toHaveCount(8);
+  await expect(page.getByRole("note").filter({ hasText: "Sample data." })).toHaveCount(0);
+});
 
 test.describe
   .serial("the owner's dashboard over two visits from two countries", () => {
