@@ -407,7 +407,8 @@ test.describe
       );
 
       // Every headline figure carries its change. Events are stamped with the server's clock, so a
-      // fresh stack has nothing before today: each change is "–" and says the previous figure was 0.
+      // fresh stack has nothing before today: each change is "–" and says the previous figure was 0
+      // (the sample-week test above shows changes against a previous period that has visits).
       const shown = await figures(page);
       expect(Object.keys(shown)).toHaveLength(8);
       const changes = page.locator(".figures-grid dd.change");
