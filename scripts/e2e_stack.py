@@ -16,7 +16,8 @@ Playwright's ``webServer`` runs ``python -m scripts.e2e_stack --frontend-port N 
    worker: similar papers, paper answers), and puts one message core refuses in the scraper's
    outbox (the admin's outbox page shows it failing);
 4. serves the build with ``vite preview`` on ``--frontend-port`` (Playwright waits for that URL), and
-   writes the URLs and the owner's credentials to ``--state`` for the tests;
+   writes the URLs, the owner's credentials and the stack's ``DATA_DIR`` (its service keys, for
+   ``scripts.service_token``) to ``--state`` for the tests;
 5. on SIGTERM/SIGINT/SIGHUP, or when ``--parent-pid`` is gone, stops exactly what it started, drops
    the databases, deletes its Redis keys and copies the processes' logs to ``--log-dir``.
 """
@@ -286,6 +287,9 @@ def state(env: dict[str, str], frontend_url: str) -> dict[str, Any]:
         "adminUser": env["DEV_ADMIN_USER"],
         "adminPassword": env["DEV_ADMIN_PASSWORD"],
         "papersFile": str(PAPERS),
+        # The stack's token-mode keys are under it: a test mints a 5-minute service token as an
+        # operator would (`scripts.service_token` with this DATA_DIR), e.g. to load the sample week.
+        "dataDir": env["DATA_DIR"],
     }
 
 
@@ -311,6 +315,9 @@ def serve(args: argparse.Namespace, tmp: Path) -> None:
         "REALTIME_CHANNEL": f"{args.redis_prefix}-realtime",
         # Every browser of the suite reaches analytics from 127.0.0.1: one client address for its rate limit.
         "ANALYTICS_RATE_LIMIT_BURST": "100000",
+        # As behind one reverse proxy: a browser that sends X-Forwarded-For (the dashboard test's visitor
+        # "from abroad") is located by that address; one that sends none is its peer, 127.0.0.1 (unknown).
+        "TRUSTED_PROXY_COUNT": "1",
         "OUTBOX_POLL_INTERVAL": "0.5",
         "OUTBOX_BACKOFF_BASE": "0.5",
     }

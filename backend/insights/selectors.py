@@ -8,6 +8,8 @@ cache: the read still goes to the peer.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -89,11 +91,30 @@ def scrape_status(*, job_id: str | None = None) -> dict[str, Any]:
     return _cached(key, SCRAPE_STATUS_TTL, fetch)
 
 
-def analytics_summary(*, period: str) -> dict[str, Any]:
-    """The analytics service's ``GET /metrics/summary?period=`` as JSON (its camelCase keys)."""
+def analytics_summary(
+    *,
+    period: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    filter_: str | None = None,
+) -> dict[str, Any]:
+    """The analytics service's ``GET /metrics/summary`` (``period``, or ``from``/``to``, and an
+    optional ``filter``) as JSON (its camelCase keys). The cache key holds every parameter sent."""
+    params = AnalyticsClient.summary_params(period, start=start, end=end, filter_=filter_)
 
     def fetch() -> dict[str, Any]:
-        summary = call(AnalyticsClient, lambda c: c.summary(period), deadline=settings.PROXY_DEADLINE_SECONDS)
+        summary = call(
+            AnalyticsClient,
+            lambda c: c.summary(period, start=start, end=end, filter_=filter_),
+            deadline=settings.PROXY_DEADLINE_SECONDS,
+        )
         return summary.model_dump(mode="json", by_alias=True)
 
-    return _cached(f"insights:analytics-summary:{period}", ANALYTICS_SUMMARY_TTL, fetch)
+    return _cached(analytics_summary_key(params), ANALYTICS_SUMMARY_TTL, fetch)
+
+
+def analytics_summary_key(params: dict[str, str]) -> str:
+    """The cache key of a summary read: every query parameter sent. A filter value is free text (a
+    path, a campaign), so the parameters are hashed into a short key safe for any cache."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
+    return f"insights:analytics-summary:{digest}"

@@ -74,7 +74,10 @@ class AnalyticsSummaryView(APIView):
         parameters=[AnalyticsSummaryQuery],
         responses={
             200: AnalyticsSummary,
-            422: OpenApiResponse(description="period is not a valid period."),
+            422: OpenApiResponse(
+                description="The query is not a valid period, range or filter (core's check, or the "
+                "analytics service's envelope: a range before its retention, a day in the future)."
+            ),
             **_DASHBOARD_ERRORS,
             **_UPSTREAM_ERRORS,
         },
@@ -82,7 +85,10 @@ class AnalyticsSummaryView(APIView):
     def get(self, request: Request) -> Response:
         query = AnalyticsSummaryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        body = selectors.analytics_summary(period=query.validated_data["period"])
+        data = query.validated_data
+        body = selectors.analytics_summary(
+            period=data.get("period"), start=data.get("from"), end=data.get("to"), filter_=data.get("filter")
+        )
         return Response(body, headers={"Cache-Control": f"private, max-age={ANALYTICS_SUMMARY_TTL}"})
 
 

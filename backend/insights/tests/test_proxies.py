@@ -46,6 +46,31 @@ def scrape_job(job_id: str) -> dict[str, object]:
 SUMMARY_BODY = SUMMARY_EXAMPLE
 
 
+def summary_reply(request: Received) -> Reply:
+    """What analytics answers for the query: its range and filter echoed; a range starting before
+    2001 refused as its retention check would."""
+    query = {name: values[0] for name, values in request.query.items()}
+    if query.get("from", "9999") < "2001-01-01":
+        message = "The range starts on 2000-01-01, before 2025-11-03: aggregates are kept 400 days."
+        return Reply(
+            422,
+            {
+                "error": {
+                    "code": "validation_error",
+                    "message": message,
+                    "details": {"errors": [{"loc": ["query", "from"], "msg": message, "type": "retention"}]},
+                }
+            },
+        )
+    body: dict[str, Any] = {**SUMMARY_BODY, "period": query.get("period", "7d")}
+    if "from" in query:
+        body.update({"period": "custom", "from": query["from"], "to": query.get("to", body["to"])})
+    if "filter" in query:
+        kind, _, value = query["filter"].partition(":")
+        body["filter"] = {"kind": kind, "value": value}
+    return Reply(200, body)
+
+
 def upstream_route(request: Received) -> Reply:
     if request.path == "/scrape/status":
         job_id = request.query.get("job_id", ["latest-job"])[0]
@@ -57,7 +82,7 @@ def upstream_route(request: Received) -> Reply:
             return Reply(500, {"error": {"code": "internal_error", "message": "boom", "details": {}}})
         return Reply(200, scrape_job(job_id))
     if request.path == "/metrics/summary":
-        return Reply(200, {**SUMMARY_BODY, "period": request.query["period"][0]})
+        return summary_reply(request)
     return Reply(404, {"error": {"code": "not_found", "message": "?", "details": {}}})
 
 
@@ -182,14 +207,95 @@ def test_an_invalid_job_id_is_422_and_not_sent(api: APIClient, upstream: StandIn
 def test_the_analytics_summary_is_proxied_with_its_period_and_cached(
     api: APIClient, upstream: StandIn, staff: object
 ) -> None:
-    period = unique("d")
-    first = api.get(SUMMARY, {"period": period})
+    cache.delete(selectors.analytics_summary_key({"period": "30d"}))
+    first = api.get(SUMMARY, {"period": "30d"})
     assert first.status_code == 200, first.content
     body = first.json()
-    assert body["period"] == period
-    assert body == {**SUMMARY_EXAMPLE, "period": period}  # passed through whole, comparison included
-    assert api.get(SUMMARY, {"period": period}).json() == body
-    assert [(r.path, r.query) for r in upstream.requests] == [("/metrics/summary", {"period": [period]})]
+    assert body == {**SUMMARY_EXAMPLE, "period": "30d"}  # passed through whole, comparison included
+    assert api.get(SUMMARY, {"period": "30d"}).json() == body
+    assert [(r.path, r.query) for r in upstream.requests] == [("/metrics/summary", {"period": ["30d"]})]
+
+
+def test_a_custom_range_and_a_filter_are_forwarded(api: APIClient, upstream: StandIn, staff: object) -> None:
+    page = unique("/papers/")
+    query = {"from": "2026-01-01", "to": "2026-01-31", "filter": f"page:{page}"}
+    response = api.get(SUMMARY, query)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["period"], body["from"], body["to"]) == ("custom", "2026-01-01", "2026-01-31")
+    assert body["filter"] == {"kind": "page", "value": page}
+    (sent,) = upstream.requests
+    assert (sent.path, sent.query) == ("/metrics/summary", {name: [value] for name, value in query.items()})
+
+
+def test_a_filter_value_keeps_every_colon_after_its_kind(
+    api: APIClient, upstream: StandIn, staff: object
+) -> None:
+    value = unique("/a:b?c=d&e ") + ":"
+    response = api.get(SUMMARY, {"filter": f"page:{value}"})
+    assert response.status_code == 200, response.content
+    assert response.json()["filter"] == {"kind": "page", "value": value}
+    assert upstream.requests[0].query == {"filter": [f"page:{value}"]}
+
+
+def test_the_cache_key_holds_every_parameter(api: APIClient, upstream: StandIn, staff: object) -> None:
+    country = unique("country:")
+    reads = [
+        {"from": "2026-01-01", "to": "2026-01-07", "filter": country},
+        {"from": "2026-01-01", "to": "2026-01-07", "filter": country},  # cached
+        {"from": "2026-01-01", "to": "2026-01-08", "filter": country},
+        {"from": "2026-01-02", "to": "2026-01-08", "filter": country},
+        {"from": "2026-01-02", "to": "2026-01-08", "filter": country + "x"},
+        {"period": "7d", "filter": country},
+        {"period": "30d", "filter": country},
+        {"period": "30d", "filter": country},  # cached
+    ]
+    answers = [api.get(SUMMARY, query) for query in reads]
+    assert [a.status_code for a in answers] == [200] * len(reads)
+    assert len(upstream.requests) == 6
+    assert [r.query for r in upstream.requests] == [
+        {name: [value] for name, value in query.items()} for query in [reads[0], *reads[2:7]]
+    ]
+    assert answers[1].json() == answers[0].json()
+    assert answers[2].json()["to"] == "2026-01-08"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"period": "24h"}, "period"),
+        ({"period": ""}, "period"),
+        ({"from": "2026-1-1"}, "from"),
+        ({"from": "2026-02-30"}, "from"),
+        ({"from": "2026-01-01", "to": "tomorrow"}, "to"),
+        ({"to": "2026-01-01"}, "from"),
+        ({"period": "7d", "from": "2026-01-01"}, "period"),
+        ({"from": "2026-01-05", "to": "2026-01-01"}, "from"),
+        ({"filter": "country"}, "filter"),
+        ({"filter": "city:Berlin"}, "filter"),
+        ({"filter": "country:"}, "filter"),
+        ({"filter": "page:/" + "x" * 300}, "filter"),
+    ],
+)
+def test_a_bad_summary_query_is_422_and_not_sent(
+    api: APIClient, upstream: StandIn, staff: object, query: dict[str, str], field: str
+) -> None:
+    response = api.get(SUMMARY, query)
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["details"]["fields"]) == [field]
+    assert upstream.requests == []
+
+
+def test_the_services_own_422_is_passed_through(api: APIClient, upstream: StandIn, staff: object) -> None:
+    # A range before the retention: only the service knows its retention, so core forwards and relays.
+    response = api.get(SUMMARY, {"from": "2000-01-01", "filter": unique("topic:")})
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"]["errors"][0]["type"] == "retention"
+    assert len(upstream.requests) == 1
 
 
 def test_the_analytics_summary_is_guarded_like_the_dashboard(
@@ -204,11 +310,11 @@ def test_the_analytics_summary_is_guarded_like_the_dashboard(
 
     settings.ANALYTICS_DASHBOARD_PUBLIC = True
     api.logout()
-    assert api.get(SUMMARY, {"period": unique("d")}).status_code == 200
+    assert api.get(SUMMARY, {"filter": unique("topic:")}).status_code == 200
 
 
 def test_analytics_down_is_a_503(api: APIClient, staff, settings) -> None:  # type: ignore[no-untyped-def]
     settings.ANALYTICS_URL = closed_port_url()
-    response = api.get(SUMMARY, {"period": unique("d")})
+    response = api.get(SUMMARY, {"filter": unique("topic:")})
     assert response.status_code == 503
     assert response.json()["error"]["details"]["service"] == "analytics"

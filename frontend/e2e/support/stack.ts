@@ -1,4 +1,8 @@
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 /** What scripts/e2e_stack.py wrote once the stack was up and seeded (see playwright.config.ts). */
 export interface Stack {
@@ -10,6 +14,8 @@ export interface Stack {
   adminUser: string;
   adminPassword: string;
   papersFile: string;
+  /** The stack's DATA_DIR: its service keys are under it (see `serviceToken`). */
+  dataDir: string;
 }
 
 /** One paper of e2e/fixtures/papers.json (the fields the tests look at). */
@@ -31,6 +37,23 @@ export function stack(): Stack {
   if (!file) throw new Error("E2E_STACK_FILE is not set: run the suite with `npm run e2e`");
   cached ??= JSON.parse(readFileSync(file, "utf8")) as Stack;
   return cached;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/**
+ * A 5-minute service token for `target`, as an operator gets one (`make token`: `scripts.service_token`,
+ * caller `admin`), signed with this stack's own key: for the internal routes an operator calls.
+ */
+export async function serviceToken(target: "analytics" | "core" | "scraper" | "documents"): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    "uv",
+    ["run", "--no-sync", "python", "-m", "scripts.service_token", target, "--as", "admin"],
+    { cwd: repoRoot, env: { ...process.env, DATA_DIR: stack().dataDir } },
+  );
+  const token = stdout.trim();
+  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new Error(`scripts.service_token printed no token: ${stdout}`);
+  return token;
 }
 
 export function fixturePapers(): FixturePaper[] {

@@ -20,6 +20,19 @@ describe("tracker", () => {
     expect(api.events[0]?.body).toEqual({ path: "/papers", title: "Papers" });
   });
 
+  it("sends the address with its campaign parameters only, when it has any", () => {
+    const api = stubApi({});
+    window.history.replaceState(null, "", "/projects?search=rag&utm_source=news&utm_campaign=launch&share=secret");
+    try {
+      trackPageview("/projects", "Projects");
+    } finally {
+      window.history.replaceState(null, "", "/");
+    }
+    trackPageview("/", "Home");
+    expect(api.events[0]?.body.url).toBe(`${window.location.origin}/projects?utm_source=news&utm_campaign=launch`);
+    expect(api.events[1]?.body).not.toHaveProperty("url");
+  });
+
   it("uses the previous page as the referrer of the next pageview", () => {
     const api = stubApi({});
     trackPageview("/", "Home");

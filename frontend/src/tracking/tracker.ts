@@ -32,6 +32,17 @@ function newSearchId(): string {
 let previousUrl = "";
 
 /**
+ * The page's address with its campaign parameters (`utm_*`) and nothing else of its query, or
+ * undefined without any: the service reads a visit's UTM source, medium and campaign from it.
+ */
+function campaignUrl(): string | undefined {
+  const here = new URL(window.location.href);
+  const campaign = new URLSearchParams();
+  for (const [name, value] of here.searchParams) if (name.startsWith("utm_")) campaign.append(name, value);
+  return campaign.size > 0 ? `${here.origin}${here.pathname}?${campaign}` : undefined;
+}
+
+/**
  * One pageview. Paper pages send theirs themselves, once the paper is loaded, with
  * `paperProps(paper)`: the service counts a paper view and its topics from those props.
  */
@@ -39,7 +50,14 @@ export function trackPageview(path: string, title: string, props?: EventProps): 
   const referrer = previousUrl || document.referrer;
   previousUrl = window.location.href;
   if (!trackingAllowed()) return;
-  sendEvent("pageview", { path, title, ...(referrer ? { referrer } : {}), ...(props ? { props } : {}) });
+  const url = campaignUrl();
+  sendEvent("pageview", {
+    path,
+    title,
+    ...(url ? { url } : {}),
+    ...(referrer ? { referrer } : {}),
+    ...(props ? { props } : {}),
+  });
 }
 
 /** Paper pages (`/papers/<id>`) send their own pageview, with the paper's id and topics. */

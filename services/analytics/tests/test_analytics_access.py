@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from portfolio_analytics.config import AnalyticsSettings
 from portfolio_analytics.main import create_app
 from portfolio_shared.auth import SignedTokenProvider, SigningKey, issue_token
 from portfolio_shared.clients import AnalyticsClient
+from portfolio_shared.errors import PortfolioError
 
 
 def dashboard_token(*, issuer: str = "core", key: SigningKey | None = None, now: float | None = None) -> str:
@@ -156,8 +158,18 @@ async def test_core_summary_proxy_reads_a_private_dashboard_with_its_service_tok
         )
         async with client:
             summary = await client.summary("7d")
+            # What core forwards for a custom range and a filter means the same to the service.
+            today = datetime.now(UTC).date()
+            start = (today - timedelta(days=2)).isoformat()
+            ranged = await client.summary(start=start, end=today.isoformat(), filter_="country:NL")
+            with pytest.raises(PortfolioError) as refused:
+                await client.summary(start=start, end=(today + timedelta(days=1)).isoformat())
     assert summary.page_views.total == 0
     assert summary.realtime.active_users == 0
+    assert (ranged.period, ranged.from_, ranged.to) == ("custom", start, today.isoformat())
+    assert ranged.filter is not None and (ranged.filter.kind, ranged.filter.value) == ("country", "NL")
+    assert refused.value.status == 422
+    assert refused.value.details["errors"][0]["loc"] == ["query", "to"]  # in the future
 
 
 def test_a_private_dashboard_without_core_s_public_key_refuses_to_start() -> None:

@@ -1585,8 +1585,14 @@ export interface operations {
     analytics_summary: {
         parameters: {
             query?: {
-                /** @description The period the analytics service summarises, e.g. 24h, 7d, 30d. */
+                /** @description One filter, `<kind>:<value>` split on the first `:`, kind one of page, source, country, topic, campaign; e.g. `country:DE`. The answer's `unavailable` lists the panels it does not restrict. */
+                filter?: string;
+                /** @description First UTC day of a custom range, YYYY-MM-DD, within the analytics aggregate retention. */
+                from?: string;
+                /** @description A preset: today, 7d, 30d, 90d, 365d (whole UTC days ending today). Without it and without `from`, the service's default, 7d. Not together with `from`/`to`. */
                 period?: string;
+                /** @description Last UTC day of a custom range (inclusive), YYYY-MM-DD, not in the future; default today. Needs `from`. */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -1620,7 +1626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description period is not a valid period. */
+            /** @description The query is not a valid period, range or filter (core's check, or the analytics service's envelope: a range before its retention, a day in the future). */
             422: {
                 headers: {
                     [name: string]: unknown;

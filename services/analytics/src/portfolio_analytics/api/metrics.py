@@ -23,6 +23,7 @@ from portfolio_analytics.paper_titles import with_titles
 from portfolio_analytics.sample import sample_loaded
 from portfolio_shared.errors.fastapi import error_responses
 from portfolio_shared.schemas import AnalyticsPopular, AnalyticsSummary, AnalyticsTrending
+from portfolio_shared.schemas.analytics import GeoAttribution
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
@@ -98,10 +99,6 @@ async def _cached(
         lambda: read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt)),
     )
     answer = await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
-    if model is AnalyticsSummary:
-        # The credit the GeoIP database's licence asks of the page that shows its countries (or null).
-        attribution = request.app.state.intake.geo.attribution
-        answer = {**answer, "geography": {**answer["geography"], "attribution": attribution}}
     return model.model_validate(answer)
 
 
@@ -123,9 +120,15 @@ async def get_summary(
     limit: LimitQuery = 10,
     filter_: FilterQuery = None,
 ) -> AnalyticsSummary:
-    return await _cached(
+    answer = await _cached(
         AnalyticsSummary, request, settings, summary, redis, period, "7d", start, to, now_ms, limit, filter_
     )
+    # The credit the GeoIP database's licence asks of the page that shows its countries (or null).
+    # Set here, not cached: it follows the database the service has loaded now.
+    attribution = request.app.state.intake.geo.attribution
+    credit = GeoAttribution.model_validate(attribution) if attribution is not None else None
+    geography = answer.geography.model_copy(update={"attribution": credit})
+    return answer.model_copy(update={"geography": geography})
 
 
 @router.get("/popular", summary="The most viewed papers (with shares) and pages", responses=RESPONSES)

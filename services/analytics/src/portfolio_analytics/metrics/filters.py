@@ -19,6 +19,7 @@ from redis.asyncio.client import Pipeline
 from portfolio_analytics import keys
 from portfolio_analytics.events.intake import STORED_TEXT_MAX
 from portfolio_analytics.metrics.periods import DateRange, invalid_query
+from portfolio_shared.schemas.analytics import DashboardQueryError, split_filter
 
 FIELD = "filter"
 #: Panels of the summary no filter restricts: the visitors of the last five minutes, site-wide.
@@ -64,15 +65,10 @@ def parse_filter(raw: str | None) -> Filter | None:
     """``<kind>:<value>`` split on the first ``:`` (a path may hold more), or a 422 envelope."""
     if raw is None:
         return None
-    kind, sep, value = raw.partition(":")
-    if not sep or kind not in keys.FILTER_KINDS:
-        raise invalid_query(
-            f"`filter` must be <kind>:<value> with kind one of {', '.join(keys.FILTER_KINDS)}.",
-            FIELD,
-            "filter_kind",
-        )
-    if not value:
-        raise invalid_query("`filter` needs a value after its kind.", FIELD, "filter_value")
+    try:
+        kind, value = split_filter(raw)
+    except DashboardQueryError as exc:
+        raise invalid_query(exc.message, FIELD, exc.kind) from None
     if len(value) > STORED_TEXT_MAX:
         raise invalid_query(
             f"The filter's value is longer than {STORED_TEXT_MAX} characters, more than any stored value.",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -21,8 +21,11 @@ from redis.exceptions import NoScriptError
 
 from portfolio_analytics import keys
 from portfolio_shared.errors import ValidationFailed
+from portfolio_shared.schemas.analytics import DashboardPeriod, DashboardQueryError
+from portfolio_shared.schemas.analytics import parse_day as parse_shared_day
 
-Period = Literal["today", "7d", "30d", "90d", "365d"]
+#: The presets (declared once, in ``portfolio_shared.schemas``, for core's proxy too).
+Period = DashboardPeriod
 PERIOD_DAYS: dict[str, int] = {"today": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
 #: The ``period`` of an answer for a ``from``/``to`` range.
 CUSTOM = "custom"
@@ -87,13 +90,9 @@ def invalid_query(message: str, field: str, kind: str) -> ValidationFailed:
 def parse_day(value: str, field: str = "date") -> date:
     """``YYYY-MM-DD`` (a real calendar day) or a 422 envelope naming the query parameter ``field``."""
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise invalid_query(
-            f"`{field}` must be a calendar day written YYYY-MM-DD (UTC).", field, "date"
-        ) from None
+        return parse_shared_day(value, field)
+    except DashboardQueryError as exc:
+        raise invalid_query(exc.message, field, exc.kind) from None
 
 
 def resolve_range(

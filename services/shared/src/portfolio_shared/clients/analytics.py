@@ -19,9 +19,30 @@ class AnalyticsClient(ServiceClient):
     service: ClassVar[str] = "analytics"
     url_setting: ClassVar[str] = "analytics_url"
 
-    async def summary(self, period: str = "7d") -> AnalyticsSummary:
-        """``GET /metrics/summary?period=``."""
-        response = await self.send(ANALYTICS_SUMMARY.bind(), params={"period": period})
+    @staticmethod
+    def summary_params(
+        period: str | None = None,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        filter_: str | None = None,
+    ) -> dict[str, str]:
+        """The query of :meth:`summary`: only the parameters given (none: the service's default
+        preset, ``7d``)."""
+        given = {"period": period, "from": start, "to": end, "filter": filter_}
+        return {name: value for name, value in given.items() if value is not None}
+
+    async def summary(
+        self,
+        period: str | None = None,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        filter_: str | None = None,
+    ) -> AnalyticsSummary:
+        """``GET /metrics/summary?period=`` or ``?from=&to=``, optionally ``&filter=<kind>:<value>``."""
+        params = self.summary_params(period, start=start, end=end, filter_=filter_)
+        response = await self.send(ANALYTICS_SUMMARY.bind(), params=params)
         return self._parse(response, AnalyticsSummary)
 
     async def load_sample(self) -> dict[str, Any]:

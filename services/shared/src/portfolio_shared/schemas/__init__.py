@@ -25,6 +25,8 @@ from portfolio_shared.schemas.analytics import (
     AnalyticsSummary,
     AnalyticsTrending,
     DashboardFilter,
+    DashboardPeriod,
+    DashboardQueryError,
     FilterKind,
 )
 from portfolio_shared.schemas.documents import (
@@ -122,6 +124,8 @@ __all__ = [
     "CleanNonEmptyStr",
     "CleanStr",
     "DashboardFilter",
+    "DashboardPeriod",
+    "DashboardQueryError",
     "DocumentInfo",
     "DocumentProcessed",
     "DocumentProcessedEvent",

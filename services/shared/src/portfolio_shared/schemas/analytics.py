@@ -12,7 +12,8 @@ keys are kept (a proxy re-serialises the summary, so a newer service's additions
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Any, Literal, get_args
 
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -35,6 +36,48 @@ class _Camel(ResponseModel):
 #: (a referrer source as the referrers panel shows it), ``country`` (ISO code or ``unknown``),
 #: ``topic``, ``campaign`` (utm_campaign).
 FilterKind = Literal["page", "source", "country", "topic", "campaign"]
+FILTER_KINDS: tuple[str, ...] = get_args(FilterKind)
+
+#: A dashboard read's preset periods (``period=``): whole UTC days ending today (``today``: since
+#: 00:00 UTC). A custom range is ``from``/``to`` instead (:func:`parse_day`).
+DashboardPeriod = Literal["today", "7d", "30d", "90d", "365d"]
+DASHBOARD_PERIODS: tuple[str, ...] = get_args(DashboardPeriod)
+
+
+class DashboardQueryError(ValueError):
+    """A dashboard query parameter that is not what the reads accept; ``kind`` names the rule (the
+    ``type`` of a 422 envelope's error)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+def parse_day(value: str, field: str = "date") -> date:
+    """A ``from``/``to`` day: ``YYYY-MM-DD``, a real calendar day (UTC), else DashboardQueryError."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DashboardQueryError(
+            f"`{field}` must be a calendar day written YYYY-MM-DD (UTC).", "date"
+        ) from None
+
+
+def split_filter(raw: str) -> tuple[str, str]:
+    """A dashboard filter ``<kind>:<value>``, split on the first ``:`` (a path may hold more), as
+    ``(kind, value)``; else DashboardQueryError. (The analytics service also bounds the value's
+    length by what it stores.)"""
+    kind, sep, value = raw.partition(":")
+    if not sep or kind not in FILTER_KINDS:
+        raise DashboardQueryError(
+            f"`filter` must be <kind>:<value> with kind one of {', '.join(FILTER_KINDS)}.", "filter_kind"
+        )
+    if not value:
+        raise DashboardQueryError("`filter` needs a value after its kind.", "filter_value")
+    return kind, value
 
 
 class DashboardFilter(_Camel):
