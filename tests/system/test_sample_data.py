@@ -21,6 +21,7 @@ import httpx
 import psycopg
 import redis
 
+from portfolio_analytics import keys
 from portfolio_shared.auth import issue_token
 from portfolio_shared.contracts import paper_text_key
 from portfolio_shared.health import libpq_url
@@ -66,6 +67,15 @@ def sample_rows(env: dict[str, str]) -> int:
     return int(row[0]) if row else 0
 
 
+def queued(env: dict[str, str], prefix: str) -> int:
+    """Writer calls whose filter copies the analytics fold has not written yet."""
+    client = redis.Redis.from_url(env["REDIS_URL"])
+    try:
+        return int(client.llen(keys.fold_queue(prefix)))
+    finally:
+        client.close()
+
+
 def redis_keys(env: dict[str, str], prefix: str) -> set[bytes]:
     client = redis.Redis.from_url(env["REDIS_URL"])
     try:
@@ -101,6 +111,9 @@ def test_sample_data_loads_is_hidden_by_a_real_scrape_and_is_removed_exactly(tmp
                 timeout=10,
             )
             assert real.status_code == 202 and not real.headers.get("x-analytics-dropped")
+            # Once the service's fold has written the event's filter copies (ADR 14; its queue is
+            # transient).
+            wait_until(lambda: not queued(env, prefix), timeout=10)
             real_keys = redis_keys(env, prefix)
 
             # 1. Load on an empty core.
