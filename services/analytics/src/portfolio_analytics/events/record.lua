@@ -563,13 +563,23 @@ for gi, g in ipairs(payload.groups) do
     end
 
     if last ~= nil then
-      if restarted and #counted_before > 0 then redis.call('DEL', sk) end
-      local write = {'HSET', sk, 't', tokens - g.n, 'a', now,
-        's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday,
-        'x', exit or '', 'fr', visit.r or '', 'fc', visit.c or '', 'fcy', visit.cy or '',
-        'fuc', visit.uc or '', 'fus', visit.us or '', 'fum', visit.um or '', 'fen', visit.en or ''}
-      for _, id in ipairs(counted_ids) do
-        write[#write + 1] = 'v:' .. id
+      local write, counted_from
+      if restarted then
+        -- A visit started in this request: the whole hash (the previous visit's fields dropped).
+        if #counted_before > 0 then redis.call('DEL', sk) end
+        write = {'HSET', sk, 't', tokens - g.n, 'a', now,
+          's', string.format('%d', start), 'l', string.format('%d', last), 'n', views, 'd', vday,
+          'x', exit or '', 'fr', visit.r or '', 'fc', visit.c or '', 'fcy', visit.cy or '',
+          'fuc', visit.uc or '', 'fus', visit.us or '', 'fum', visit.um or '', 'fen', visit.en or ''}
+        counted_from = 1
+      else
+        -- The stored visit goes on: its start, day and dimensions stay as they are.
+        write = {'HSET', sk, 't', tokens - g.n, 'a', now, 'l', string.format('%d', last), 'n', views,
+          'x', exit or ''}
+        counted_from = #counted_before + 1
+      end
+      for i = counted_from, #counted_ids do
+        write[#write + 1] = 'v:' .. counted_ids[i]
         write[#write + 1] = '1'
       end
       redis.call(unpack(write))
