@@ -243,8 +243,7 @@ async def drain(settings: AnalyticsSettings) -> None:
     redis = Redis.from_url(settings.analytics_redis_url, decode_responses=True)
     recorder = Recorder(settings)
     try:
-        while await recorder.fold(redis):
-            pass
+        await recorder.fold_all(redis, rounds=None)
     finally:
         await recorder.aclose()
         await redis.aclose()

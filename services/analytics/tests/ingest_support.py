@@ -87,7 +87,7 @@ class Harness:
 
     async def keys(self) -> list[str]:
         """Every key under the prefix, once the queued filter copies are written (ADR 14)."""
-        assert await self.api.state.intake.recorder.fold_all(self.redis) == 0
+        assert await self.api.state.intake.recorder.fold_all(self.redis, rounds=None) == 0
         return sorted([key async for key in self.redis.scan_iter(match=f"{self.prefix}:*", count=1000)])
 
 

@@ -231,8 +231,7 @@ async def load_sample(redis: Redis, settings: AnalyticsSettings, now_ms: int) ->
                     events += len(outcome.recorded)
                     at += rng.randint(15_000, 150_000)
         # Its filter copies, before the dashboard reads it (the app's fold folds its own prefix).
-        while await intake.recorder.fold(redis):
-            pass
+        await intake.recorder.fold_all(redis, rounds=None)
     finally:
         await intake.aclose()
     await redis.set(keys.sample_marker(settings.redis_prefix), str(now_ms))

@@ -91,12 +91,15 @@ async def _cached(
         cache = request.app.state.metrics_cache = ShortCache(settings.summary_cache_seconds)
     sample = await sample_loaded(redis, settings)
     prefix = keys.sample_prefix(settings.redis_prefix) if sample else settings.redis_prefix
-    if flt is not None and not sample:
-        # The filter copies of what was acknowledged so far, before reading them (ADR 14).
-        await request.app.state.intake.recorder.fold_all(redis)
+
+    async def fresh() -> dict[str, Any]:
+        if flt is not None and not sample:
+            # The filter copies of what was acknowledged so far, before reading them (ADR 14).
+            await request.app.state.intake.recorder.fold_all(redis)
+        return await read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt))
+
     result: dict[str, Any] = await cache.get(
-        (read.__name__, span.period, span.first, span.last, limit, sample, flt),
-        lambda: read(redis, prefix, MetricsQuery(span, now_ms, limit, retention, flt)),
+        (read.__name__, span.period, span.first, span.last, limit, sample, flt), fresh
     )
     answer = await with_titles(getattr(request.app.state, "paper_titles", None), {**result, "sample": sample})
     return model.model_validate(answer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -149,16 +150,20 @@ class Recorder:
 
     async def _call(self, redis: Redis, batch: list[Group]) -> list[int]:
         body = b'{"cfg":' + self.config + b',"groups":' + orjson.dumps([_group(g) for g in batch]) + b"}"
-        if self._sha is None:
-            self._sha = await self._command(redis, "SCRIPT", "LOAD", LUA)
-        try:
-            results: list[int] = await self._command(redis, "EVALSHA", self._sha, 0, self.prefix, body)
-        except NoScriptError:
-            # Redis restarted (or SCRIPT FLUSH): load it again once.
-            self._sha = await self._command(redis, "SCRIPT", "LOAD", LUA)
-            results = await self._command(redis, "EVALSHA", self._sha, 0, self.prefix, body)
+        results: list[int] = await self._script(lambda *args: self._command(redis, *args), body)
         self.last_write = time.monotonic()
         return results
+
+    async def _script(self, run: Callable[..., Awaitable[Any]], body: bytes) -> Any:
+        """``record.lua`` with ``body`` through ``run`` (a command sender), loading the script first
+        and once more if Redis lost it (a restart or SCRIPT FLUSH)."""
+        if self._sha is None:
+            self._sha = await run("SCRIPT", "LOAD", LUA)
+        try:
+            return await run("EVALSHA", self._sha, 0, self.prefix, body)
+        except NoScriptError:
+            self._sha = await run("SCRIPT", "LOAD", LUA)
+            return await run("EVALSHA", self._sha, 0, self.prefix, body)
 
     async def _command(self, redis: Redis, *args: Any) -> Any:
         """One command on the writer's own connection (made with ``redis``'s settings).
@@ -186,23 +191,16 @@ class Recorder:
         folded, in one script call on ``redis``'s pool (not the writer's connection). Returns the
         calls still queued."""
         body = b'{"cfg":%s,"fold":%d,"budget_us":%d}' % (self.config, records, FOLD_BUDGET_US)
-        if self._sha is None:
-            self._sha = await redis.script_load(LUA)
-        try:
-            left = await redis.evalsha(self._sha, 0, self.prefix, body)
-        except NoScriptError:
-            self._sha = await redis.script_load(LUA)
-            left = await redis.evalsha(self._sha, 0, self.prefix, body)
-        return int(left)
+        return int(await self._script(redis.execute_command, body))
 
-    async def fold_all(self, redis: Redis, rounds: int = FOLD_ROUNDS_BEFORE_READ) -> int:
+    async def fold_all(self, redis: Redis, rounds: int | None = FOLD_ROUNDS_BEFORE_READ) -> int:
         """Fold until nothing is queued or ``rounds`` calls were made (a reader's bound while
-        events keep coming); the calls still queued."""
-        left = 1
-        for _ in range(rounds):
-            left = await self.fold(redis)
-            if not left:
-                break
+        events keep coming; None: until nothing is); the calls still queued."""
+        made = 0
+        while rounds is None or made < rounds:
+            made += 1
+            if not (left := await self.fold(redis)):
+                return 0
         return left
 
     async def aclose(self) -> None:
